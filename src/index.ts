@@ -1,0 +1,10 @@
+import { handleQueue } from "./queues";
+import { app } from "./worker/app";
+
+export { ReviewDesk } from "./durable-objects/review-desk";
+export { ScreenDO } from "./durable-objects/screen-do";
+
+export default {
+	fetch: app.fetch,
+	queue: handleQueue,
+} satisfies ExportedHandler<Env>;

@@ -1,0 +1,44 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { requestId } from "hono/request-id";
+import type { AppEnv } from "./context";
+import { log } from "./log";
+import { accessLog } from "./middleware/access-log";
+import { HttpProblem, problemResponse, problems } from "./problem";
+
+/** Largest request body any endpoint accepts; an ad request is a few KB. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+export function createApp() {
+	const app = new Hono<AppEnv>();
+	app.use(requestId());
+	app.use(accessLog);
+	app.use(
+		bodyLimit({
+			maxSize: MAX_BODY_BYTES,
+			onError: () => {
+				throw new HttpProblem(problems.tooLarge(MAX_BODY_BYTES));
+			},
+		}),
+	);
+
+	app.get("/healthz", (c) => c.json({ status: "ok", environment: c.env.ENVIRONMENT }));
+
+	app.notFound((c) =>
+		problemResponse(problems.notFound(`No route for ${c.req.method} ${c.req.path}`)),
+	);
+	app.onError((err, c) => {
+		const response =
+			err instanceof HttpProblem ? problemResponse(err.problem, c.get("requestId")) : undefined;
+		if (response) return response;
+		log("error", "unhandled", {
+			request_id: c.get("requestId"),
+			route: c.req.routePath,
+			error: err instanceof Error ? err.message : String(err),
+		});
+		return problemResponse(problems.internal(), c.get("requestId"));
+	});
+	return app;
+}
+
+export const app = createApp();

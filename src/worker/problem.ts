@@ -1,0 +1,98 @@
+// The one error shape of the whole API: RFC 9457 problem details.
+// Validation problems name every offending field as a JSON pointer, so a publisher's
+// integrator can fix the payload without reading our source.
+import type { z } from "zod";
+
+export interface FieldError {
+	/** JSON pointer into the request body, e.g. "#/slots/0/w". */
+	pointer: string;
+	detail: string;
+}
+
+export interface ProblemInit {
+	status: number;
+	/** Short slug; becomes the problem type URI `/problems/<slug>`. */
+	type: string;
+	title: string;
+	detail?: string;
+	errors?: FieldError[];
+	headers?: Record<string, string>;
+	[extension: string]: unknown;
+}
+
+export class HttpProblem extends Error {
+	constructor(readonly problem: ProblemInit) {
+		super(problem.detail ?? problem.title);
+	}
+}
+
+export const PROBLEM_CONTENT_TYPE = "application/problem+json";
+
+export function problemResponse(problem: ProblemInit, instance?: string): Response {
+	const { headers, type, ...rest } = problem;
+	const body = { type: `/problems/${type}`, ...rest, ...(instance ? { instance } : {}) };
+	return new Response(JSON.stringify(body), {
+		status: problem.status,
+		headers: { "content-type": PROBLEM_CONTENT_TYPE, ...headers },
+	});
+}
+
+export function toPointer(path: ReadonlyArray<PropertyKey>): string {
+	return `#/${path.map((p) => String(p).replaceAll("~", "~0").replaceAll("/", "~1")).join("/")}`;
+}
+
+export function validationProblem(error: z.ZodError, title = "Invalid request body"): ProblemInit {
+	const errors = error.issues.map((issue) => ({
+		pointer: toPointer(issue.path),
+		detail: issue.message,
+	}));
+	const first = errors[0];
+	return {
+		status: 400,
+		type: "validation",
+		title,
+		detail: first ? `${first.pointer}: ${first.detail}` : title,
+		errors,
+	};
+}
+
+export const problems = {
+	notFound: (detail = "No such resource"): ProblemInit => ({
+		status: 404,
+		type: "not-found",
+		title: "Not found",
+		detail,
+	}),
+	unauthorized: (detail: string): ProblemInit => ({
+		status: 401,
+		type: "unauthorized",
+		title: "Unauthorized",
+		detail,
+		headers: { "www-authenticate": 'Bearer realm="px-edge"' },
+	}),
+	forbidden: (detail: string): ProblemInit => ({
+		status: 403,
+		type: "forbidden",
+		title: "Forbidden",
+		detail,
+	}),
+	invalidJson: (detail: string): ProblemInit => ({
+		status: 400,
+		type: "invalid-json",
+		title: "Body is not valid JSON",
+		detail,
+	}),
+	tooLarge: (limit: number): ProblemInit => ({
+		status: 413,
+		type: "body-too-large",
+		title: "Request body too large",
+		detail: `The body exceeds the limit of ${limit} bytes`,
+		limit,
+	}),
+	internal: (): ProblemInit => ({
+		status: 500,
+		type: "internal",
+		title: "Internal error",
+		detail: "The request could not be processed; it is safe to retry",
+	}),
+};
