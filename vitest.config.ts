@@ -1,10 +1,38 @@
+import { createHash } from "node:crypto";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+
+const sha256 = (key: string) => createHash("sha256").update(key).digest("hex");
+
+/** The demo publisher plus a second one, to prove publishers cannot see each other's screens. */
+const testPublishers = [
+	{
+		id: "demo-pub",
+		name: "Demo Outdoor Network",
+		domain: "demo-outdoor.example",
+		key_sha256: sha256("demo-publisher-key"),
+		auction_type: 2,
+		floor_cpm: 2,
+		bcat: ["IAB25", "IAB26"],
+		badv: ["blocked.example"],
+		separation_seconds: 600,
+		rate_limit: { burst: 1000, per_minute: 6000 },
+	},
+	{
+		id: "second-pub",
+		name: "Second Network",
+		key_sha256: sha256("second-publisher-key"),
+		auction_type: 1,
+		rate_limit: { burst: 3, per_minute: 6 },
+	},
+];
 
 // Two projects: the pure domain (src/px) in plain Node, everything that touches Workers APIs in
 // workerd with the real bindings declared in wrangler.toml.
 export default defineConfig({
 	test: {
+		// One JSON access-log line per request is useful in production, noise in test output.
+		onConsoleLog: (line) => !line.includes('"msg":"request"'),
 		projects: [
 			{
 				test: {
@@ -18,13 +46,18 @@ export default defineConfig({
 					cloudflareTest({
 						wrangler: { configPath: "./wrangler.toml" },
 						miniflare: {
-							bindings: { POP_SIGNING_KEY: "test-signing-key-not-a-secret" },
+							bindings: {
+								POP_SIGNING_KEY: "test-signing-key-not-a-secret",
+								PUBLISHERS: JSON.stringify(testPublishers),
+								BIDDERS: "[]",
+							},
 						},
 					}),
 				],
 				test: {
 					name: "workers",
 					include: ["test/integration/**/*.test.ts"],
+					globalSetup: ["test/support/global-setup.ts"],
 				},
 			},
 		],

@@ -1,8 +1,349 @@
+// ScreenDO: one per screen (idFromName(publisher:screen)). Everything here is synchronous SQLite,
+// so each RPC method is atomic: no await between reading state and writing it (input gates open
+// on I/O, and this object does none).
 import { DurableObject } from "cloudflare:workers";
+import type { PxAnswer } from "../px/answer";
+import { newEvent } from "../px/events";
+import { mergePatch } from "../px/merge-patch";
+import { Screen } from "../px/model";
+import { publishEvents } from "../worker/emit";
+import { expiryLossUrl, fireNotice } from "../worker/notices";
 
-/** Per-screen state: profile, token bucket, decision cache, separation memory, PoP ledger. */
+export interface RateLimit {
+	burst: number;
+	per_minute: number;
+}
+
+/** What the edge stores per decision: the answer to replay from cache, and the PoP ledger entry. */
+export interface DecisionRecord {
+	decisionId: string;
+	slotId: string;
+	playAt: number;
+	notBefore: number;
+	notAfter: number;
+	/** Last moment a proof of play is accepted (not_after plus the reporting grace). */
+	reportUntil: number;
+	answer: PxAnswer;
+	advertiserDomains: string[];
+	notices: DecisionNotices;
+	meta: DecisionMeta;
+	/** Kept for separation checks after the decision itself is no longer needed. */
+	separationSeconds: number;
+}
+
+/**
+ * Billing (burl, fired on proof of play) and loss (lurl, fired when a won ad expires unplayed)
+ * templates with the auction's macro values; ${AUCTION_IMP_TS} is only known at play time.
+ */
+export interface DecisionNotices {
+	burl?: string;
+	lurl?: string;
+	macros: Record<string, string | number>;
+}
+
+/** What play and expiry events need to say about the decision they settle. */
+export interface DecisionMeta {
+	publisherId: string;
+	screenId: string;
+	auctionId: string;
+	bidder: string;
+	crid: string;
+	priceCpm: number;
+	multiplier: number;
+	venueType: number;
+}
+
+export type AdmitResult =
+	| { kind: "limited"; retryAfterSeconds: number }
+	| {
+			kind: "admitted";
+			profile: Screen | null;
+			cached: { decisionId: string; answer: PxAnswer } | null;
+			recentAdvertisers: string[];
+	  };
+
+export type PlayResult =
+	| { kind: "accepted"; notices: DecisionNotices; meta: DecisionMeta }
+	| { kind: "replay" }
+	| { kind: "expired" }
+	| { kind: "unknown" };
+
+export type ExpiryResult =
+	| { kind: "recorded"; notices: DecisionNotices; meta: DecisionMeta }
+	| { kind: "already_played" }
+	| { kind: "already_expired" }
+	| { kind: "unknown" };
+
+export type ProfileUpdate =
+	| { ok: true; screen: Screen }
+	| { ok: false; issues: { path: PropertyKey[]; message: string }[] };
+
 export class ScreenDO extends DurableObject<Env> {
-	async ping(): Promise<string> {
-		return "pong";
+	private readonly sql: SqlStorage;
+
+	constructor(ctx: DurableObjectState, env: Env) {
+		super(ctx, env);
+		this.sql = ctx.storage.sql;
+		this.sql.exec(`
+			CREATE TABLE IF NOT EXISTS profile (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL, updated_at INTEGER NOT NULL);
+			CREATE TABLE IF NOT EXISTS bucket (id INTEGER PRIMARY KEY CHECK (id = 1), tokens REAL NOT NULL, updated_at INTEGER NOT NULL);
+			CREATE TABLE IF NOT EXISTS decisions (
+				decision_id TEXT PRIMARY KEY,
+				slot_id TEXT NOT NULL,
+				play_at INTEGER NOT NULL,
+				not_before INTEGER NOT NULL,
+				not_after INTEGER NOT NULL,
+				report_until INTEGER NOT NULL,
+				purge_at INTEGER NOT NULL,
+				state TEXT NOT NULL CHECK (state IN ('issued', 'played', 'expired')),
+				answer TEXT NOT NULL,
+				adomain TEXT NOT NULL,
+				notices TEXT NOT NULL,
+				meta TEXT NOT NULL
+			);
+			CREATE INDEX IF NOT EXISTS decisions_slot ON decisions (slot_id, state);
+			CREATE INDEX IF NOT EXISTS decisions_purge ON decisions (purge_at);
+		`);
+	}
+
+	// --- profile (data collection API) ---
+
+	getProfile(): Screen | null {
+		const row = this.sql
+			.exec<{ json: string }>("SELECT json FROM profile WHERE id = 1")
+			.toArray()[0];
+		return row ? (JSON.parse(row.json) as Screen) : null;
+	}
+
+	putProfile(screen: Screen): Screen {
+		this.sql.exec(
+			"INSERT OR REPLACE INTO profile (id, json, updated_at) VALUES (1, ?, ?)",
+			JSON.stringify(screen),
+			Date.now(),
+		);
+		return screen;
+	}
+
+	/** JSON Merge Patch on the stored profile, validated as a whole before it is written. */
+	patchProfile(patch: unknown): ProfileUpdate | null {
+		const current = this.getProfile();
+		if (!current) return null;
+		const parsed = Screen.safeParse(mergePatch(current, patch));
+		if (!parsed.success) {
+			return {
+				ok: false,
+				issues: parsed.error.issues.map((i) => ({ path: i.path, message: i.message })),
+			};
+		}
+		return { ok: true, screen: this.putProfile(parsed.data) };
+	}
+
+	// --- the hot path: one call per ad request ---
+
+	admit(input: {
+		slotId: string;
+		playAt: number;
+		rateLimit: RateLimit;
+		separationSeconds: number;
+	}): AdmitResult {
+		const now = Date.now();
+		const retryAfter = this.takeToken(input.rateLimit, now);
+		if (retryAfter > 0) return { kind: "limited", retryAfterSeconds: retryAfter };
+
+		const cached = this.sql
+			.exec<{ decision_id: string; answer: string }>(
+				`SELECT decision_id, answer FROM decisions
+				 WHERE slot_id = ? AND state = 'issued' AND not_after > ? AND not_before <= ? AND ? <= not_after
+				 ORDER BY play_at LIMIT 1`,
+				input.slotId,
+				now,
+				input.playAt,
+				input.playAt,
+			)
+			.toArray()[0];
+
+		const window = input.separationSeconds * 1000;
+		const recent = new Set<string>();
+		if (window > 0) {
+			const rows = this.sql.exec<{ adomain: string }>(
+				`SELECT adomain FROM decisions WHERE state != 'expired' AND play_at > ? AND play_at < ?`,
+				input.playAt - window,
+				input.playAt + window,
+			);
+			for (const row of rows) for (const d of JSON.parse(row.adomain) as string[]) recent.add(d);
+		}
+		return {
+			kind: "admitted",
+			profile: this.getProfile(),
+			cached: cached ? { decisionId: cached.decision_id, answer: JSON.parse(cached.answer) } : null,
+			recentAdvertisers: [...recent],
+		};
+	}
+
+	/** Token bucket; returns 0 when a token was taken, else the seconds until one is available. */
+	private takeToken(limit: RateLimit, now: number): number {
+		const perMs = limit.per_minute / 60_000;
+		const row = this.sql
+			.exec<{ tokens: number; updated_at: number }>(
+				"SELECT tokens, updated_at FROM bucket WHERE id = 1",
+			)
+			.toArray()[0];
+		const tokens = Math.min(
+			limit.burst,
+			(row?.tokens ?? limit.burst) + (now - (row?.updated_at ?? now)) * perMs,
+		);
+		if (tokens < 1) {
+			this.sql.exec(
+				"INSERT OR REPLACE INTO bucket (id, tokens, updated_at) VALUES (1, ?, ?)",
+				tokens,
+				now,
+			);
+			return Math.max(1, Math.ceil((1 - tokens) / perMs / 1000));
+		}
+		this.sql.exec(
+			"INSERT OR REPLACE INTO bucket (id, tokens, updated_at) VALUES (1, ?, ?)",
+			tokens - 1,
+			now,
+		);
+		return 0;
+	}
+
+	/** Called after the answer went out (ctx.waitUntil): cache + PoP ledger + separation memory. */
+	async recordDecision(d: DecisionRecord): Promise<void> {
+		const purgeAt = Math.max(d.reportUntil, d.playAt + d.separationSeconds * 1000);
+		this.sql.exec(
+			`INSERT OR IGNORE INTO decisions
+			 (decision_id, slot_id, play_at, not_before, not_after, report_until, purge_at, state, answer, adomain, notices, meta)
+			 VALUES (?, ?, ?, ?, ?, ?, ?, 'issued', ?, ?, ?, ?)`,
+			d.decisionId,
+			d.slotId,
+			d.playAt,
+			d.notBefore,
+			d.notAfter,
+			d.reportUntil,
+			purgeAt,
+			JSON.stringify(d.answer),
+			JSON.stringify(d.advertiserDomains),
+			JSON.stringify(d.notices),
+			JSON.stringify(d.meta),
+		);
+		await this.scheduleAlarm();
+	}
+
+	// --- proof of play ---
+
+	/** Check-and-set in one synchronous statement: of N concurrent reports exactly one wins. */
+	redeemPlay(decisionId: string): PlayResult {
+		const now = Date.now();
+		const won = this.sql
+			.exec<{ notices: string; meta: string }>(
+				`UPDATE decisions SET state = 'played' WHERE decision_id = ? AND state = 'issued' AND report_until >= ?
+				 RETURNING notices, meta`,
+				decisionId,
+				now,
+			)
+			.toArray()[0];
+		if (won)
+			return { kind: "accepted", notices: JSON.parse(won.notices), meta: JSON.parse(won.meta) };
+		const row = this.sql
+			.exec<{ state: string }>("SELECT state FROM decisions WHERE decision_id = ?", decisionId)
+			.toArray()[0];
+		if (!row) return { kind: "unknown" };
+		return row.state === "issued"
+			? { kind: "expired" }
+			: row.state === "played"
+				? { kind: "replay" }
+				: { kind: "expired" };
+	}
+
+	reportExpired(decisionId: string): ExpiryResult {
+		const won = this.sql
+			.exec<{ notices: string; meta: string }>(
+				"UPDATE decisions SET state = 'expired' WHERE decision_id = ? AND state = 'issued' RETURNING notices, meta",
+				decisionId,
+			)
+			.toArray()[0];
+		if (won)
+			return { kind: "recorded", notices: JSON.parse(won.notices), meta: JSON.parse(won.meta) };
+		const row = this.sql
+			.exec<{ state: string }>("SELECT state FROM decisions WHERE decision_id = ?", decisionId)
+			.toArray()[0];
+		if (!row) return { kind: "unknown" };
+		return row.state === "played" ? { kind: "already_played" } : { kind: "already_expired" };
+	}
+
+	// --- expiry ---
+
+	/**
+	 * Alarms are at-least-once, so everything here is idempotent: decisions whose reporting window
+	 * closed without a play are marked expired (check-and-set, before any I/O) and reported as
+	 * inferred expiries; rows past their purge time are deleted; the next alarm is re-armed.
+	 */
+	override async alarm(): Promise<void> {
+		const now = Date.now();
+		const expired = this.sql
+			.exec<{ decision_id: string; notices: string; meta: string }>(
+				`UPDATE decisions SET state = 'expired' WHERE state = 'issued' AND report_until < ?
+				 RETURNING decision_id, notices, meta`,
+				now,
+			)
+			.toArray();
+		this.sql.exec("DELETE FROM decisions WHERE purge_at <= ?", now);
+		await this.scheduleAlarm();
+		if (expired.length === 0) return;
+		const settled = expired.map((row) => ({
+			decisionId: row.decision_id,
+			notices: JSON.parse(row.notices) as DecisionNotices,
+			meta: JSON.parse(row.meta) as DecisionMeta,
+		}));
+		await Promise.all([
+			...settled.map(({ notices }) => {
+				const lurl = expiryLossUrl(notices);
+				return lurl ? fireNotice("lurl", lurl) : undefined;
+			}),
+			publishEvents(
+				this.env,
+				settled.map(({ decisionId, meta }) =>
+					newEvent("expiry", {
+						publisher_id: meta.publisherId,
+						screen_id: meta.screenId,
+						venue_type: meta.venueType,
+						decision_id: decisionId,
+						auction_id: meta.auctionId,
+						bidder: meta.bidder,
+						crid: meta.crid,
+						reported_at: now,
+						reason: "inferred",
+					}),
+				),
+			),
+		]);
+	}
+
+	private async scheduleAlarm(): Promise<void> {
+		const next = this.sql
+			.exec<{ at: number | null }>(
+				`SELECT MIN(at) AS at FROM (
+				   SELECT MIN(purge_at) AS at FROM decisions
+				   UNION ALL SELECT MIN(report_until) + 1 FROM decisions WHERE state = 'issued')`,
+			)
+			.toArray()[0]?.at;
+		if (next == null) {
+			await this.ctx.storage.deleteAlarm();
+			return;
+		}
+		const current = await this.ctx.storage.getAlarm();
+		if (current === null || current > next) await this.ctx.storage.setAlarm(next);
+	}
+
+	/** For tests and operators: counts by state. */
+	stats(): { decisions: Record<string, number> } {
+		const decisions: Record<string, number> = {};
+		for (const row of this.sql.exec<{ state: string; n: number }>(
+			"SELECT state, COUNT(*) AS n FROM decisions GROUP BY state",
+		)) {
+			decisions[row.state] = row.n;
+		}
+		return { decisions };
 	}
 }

@@ -1,8 +1,75 @@
-/** Entry for every queue this Worker consumes; dispatches on the queue's name. */
-export async function handleQueue(
-	batch: MessageBatch,
-	_env: Env,
-	_ctx: ExecutionContext,
-): Promise<void> {
-	batch.ackAll();
+// Entry for every queue this Worker consumes, dispatched on the queue's name. Messages are acked
+// or retried one by one: a poisoned message is retried alone (and lands in the dead-letter queue
+// after max_retries), a failed sink retries only the messages it failed.
+
+import { reviewDesk } from "../durable-objects/review-desk";
+import { type CreativeSeenEvent, type PxEvent, safeParseEvent } from "../px/events";
+import { log } from "../worker/log";
+import { dataPoint, writeMetrics } from "../worker/metrics";
+import { archiveEvents } from "./archive";
+import { keepDeadLetters } from "./dead-letter";
+
+interface Item {
+	message: Message;
+	event: PxEvent;
+}
+
+export async function handleQueue(batch: MessageBatch, env: Env): Promise<void> {
+	const now = Date.now();
+	const retried = batch.queue.includes("-dlq")
+		? await keepDeadLetters(batch, env.ARCHIVE)
+		: await consumeEvents(batch, env);
+	const maxLag = Math.max(0, ...batch.messages.map((m) => now - m.timestamp.getTime()));
+	writeMetrics(env.METRICS, [
+		dataPoint(
+			"queue_batch",
+			{ queue: batch.queue },
+			{ messages: batch.messages.length, max_lag_ms: maxLag, retried },
+		),
+	]);
+}
+
+async function consumeEvents(batch: MessageBatch, env: Env): Promise<number> {
+	const items: Item[] = [];
+	const retry = new Set<Message>();
+	for (const message of batch.messages) {
+		const parsed = safeParseEvent(message.body);
+		if (parsed.success) items.push({ message, event: parsed.data });
+		else {
+			log("warn", "poisoned_event", {
+				message_id: message.id,
+				attempts: message.attempts,
+				issue: parsed.error.issues[0]?.message,
+			});
+			retry.add(message);
+		}
+	}
+
+	const [archived, intake] = await Promise.all([
+		archiveEvents(env.ARCHIVE, items),
+		intakeCreatives(
+			env,
+			items.filter((i) => i.event.type === "creative_seen"),
+		),
+	]);
+	for (const item of [...archived.failed, ...intake.failed]) retry.add(item.message);
+	if (archived.failed.length > 0)
+		log("error", "archive_write_failed", { messages: archived.failed.length });
+
+	for (const message of batch.messages) {
+		if (retry.has(message)) message.retry();
+		else message.ack();
+	}
+	return retry.size;
+}
+
+async function intakeCreatives(env: Env, items: Item[]): Promise<{ failed: Item[] }> {
+	if (items.length === 0) return { failed: [] };
+	try {
+		await reviewDesk(env).intake(items.map((i) => i.event as CreativeSeenEvent));
+		return { failed: [] };
+	} catch (err) {
+		log("error", "intake_failed", { error: err instanceof Error ? err.message : String(err) });
+		return { failed: items };
+	}
 }

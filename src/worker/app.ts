@@ -5,6 +5,10 @@ import type { AppEnv } from "./context";
 import { log } from "./log";
 import { accessLog } from "./middleware/access-log";
 import { HttpProblem, problemResponse, problems } from "./problem";
+import { adRequests } from "./routes/ad-requests";
+import { plays } from "./routes/plays";
+import { review } from "./routes/review";
+import { screens } from "./routes/screens";
 
 /** Largest request body any endpoint accepts; an ad request is a few KB. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -23,6 +27,11 @@ export function createApp() {
 	);
 
 	app.get("/healthz", (c) => c.json({ status: "ok", environment: c.env.ENVIRONMENT }));
+
+	app.route("/v1/screens", screens);
+	app.route("/v1/ad-requests", adRequests);
+	app.route("/v1/plays", plays);
+	app.route("/v1/review", review);
 
 	app.notFound((c) =>
 		problemResponse(problems.notFound(`No route for ${c.req.method} ${c.req.path}`)),

@@ -2,18 +2,21 @@ import type { z } from "zod";
 import type { AppContext } from "./context";
 import { HttpProblem, problems, validationProblem } from "./problem";
 
-/** Parse the (already size-capped) JSON body and validate it, or throw a problem naming the field. */
+/** The (already size-capped) body as JSON, or a 400 problem saying why it is not JSON. */
+export async function readJsonBody(c: AppContext): Promise<unknown> {
+	try {
+		return JSON.parse(await c.req.text());
+	} catch (err) {
+		throw new HttpProblem(problems.invalidJson(err instanceof Error ? err.message : String(err)));
+	}
+}
+
+/** The body validated by `schema`, or a 400 problem naming every offending field. */
 export async function readJson<S extends z.ZodType>(
 	c: AppContext,
 	schema: S,
 ): Promise<z.output<S>> {
-	let raw: unknown;
-	try {
-		raw = JSON.parse(await c.req.text());
-	} catch (err) {
-		throw new HttpProblem(problems.invalidJson(err instanceof Error ? err.message : String(err)));
-	}
-	const parsed = schema.safeParse(raw);
-	if (!parsed.success) throw new HttpProblem(validationProblem(parsed.error));
+	const parsed = schema.safeParse(await readJsonBody(c));
+	if (!parsed.success) throw new HttpProblem(validationProblem(parsed.error.issues));
 	return parsed.data;
 }

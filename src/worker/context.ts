@@ -1,8 +1,9 @@
 import type { Context } from "hono";
+import type { Publisher } from "../px/model";
 
 export type AppEnv = {
 	Bindings: Env;
-	Variables: { requestId: string };
+	Variables: { requestId: string; publisher: Publisher };
 };
 
 export type AppContext = Context<AppEnv>;

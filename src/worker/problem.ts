@@ -1,13 +1,10 @@
 // The one error shape of the whole API: RFC 9457 problem details.
 // Validation problems name every offending field as a JSON pointer, so a publisher's
 // integrator can fix the payload without reading our source.
-import type { z } from "zod";
+import { type FieldIssue, jsonPointer } from "../px/field-issues";
 
-export interface FieldError {
-	/** JSON pointer into the request body, e.g. "#/slots/0/w". */
-	pointer: string;
-	detail: string;
-}
+/** One offending field: a JSON pointer into the request body, e.g. "#/slots/0/w", and why. */
+export type FieldError = FieldIssue;
 
 export interface ProblemInit {
 	status: number;
@@ -37,15 +34,23 @@ export function problemResponse(problem: ProblemInit, instance?: string): Respon
 	});
 }
 
-export function toPointer(path: ReadonlyArray<PropertyKey>): string {
-	return `#/${path.map((p) => String(p).replaceAll("~", "~0").replaceAll("/", "~1")).join("/")}`;
+export interface Issue {
+	path: ReadonlyArray<PropertyKey>;
+	message: string;
 }
 
-export function validationProblem(error: z.ZodError, title = "Invalid request body"): ProblemInit {
-	const errors = error.issues.map((issue) => ({
-		pointer: toPointer(issue.path),
-		detail: issue.message,
-	}));
+/** 400 naming every offending field; accepts zod issues or the same shape from an RPC. */
+export function validationProblem(
+	issues: ReadonlyArray<Issue>,
+	title = "Invalid request body",
+): ProblemInit {
+	return fieldsProblem(
+		issues.map((issue) => ({ pointer: jsonPointer(issue.path), detail: issue.message })),
+		title,
+	);
+}
+
+export function fieldsProblem(errors: FieldError[], title = "Invalid request body"): ProblemInit {
 	const first = errors[0];
 	return {
 		status: 400,

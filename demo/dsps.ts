@@ -1,0 +1,143 @@
+// The demo DSPs: deterministic bidders that make README's first command return a real ad.
+// Each is a pure function from an OpenRTB 2.6 request to a response, like a real bidder adapter.
+import type { Bid, BidRequest, BidResponse } from "iab-openrtb/v26";
+import { vast } from "./vast";
+
+export interface DspAnswer {
+	status: number;
+	body?: BidResponse;
+}
+
+export type DemoDsp = (request: BidRequest, assetBase: string) => DspAnswer;
+
+interface Offer {
+	price: number;
+	crid: string;
+	adomain: string;
+	seat: string;
+	/** Force a spot length instead of fitting the slot (tests use it to send a wrong one). */
+	durationS?: number;
+}
+
+/** Pick a duration the slot allows, preferring `want` seconds. */
+function durationFor(request: BidRequest, want: number): number {
+	const video = request.imp[0]?.video;
+	if (video?.rqddurs?.length) return video.rqddurs.includes(want) ? want : video.rqddurs[0]!;
+	const min = video?.minduration ?? 1;
+	const max = video?.maxduration ?? want;
+	return Math.min(Math.max(want, min), max);
+}
+
+function bid(request: BidRequest, offer: Offer, adm: string, extra: Partial<Bid>): DspAnswer {
+	const imp = request.imp[0]!;
+	const floor = imp.bidfloor ?? 0;
+	const price = Math.max(offer.price, floor + 0.5);
+	const base = `http://127.0.0.1:8790/notices/${offer.seat}`;
+	return {
+		status: 200,
+		body: {
+			id: request.id,
+			cur: request.cur?.[0] ?? "USD",
+			seatbid: [
+				{
+					seat: offer.seat,
+					bid: [
+						{
+							id: `${offer.seat}-${request.id}`,
+							impid: imp.id,
+							price,
+							crid: offer.crid,
+							adid: offer.crid,
+							adomain: [offer.adomain],
+							cat: ["IAB8"],
+							adm,
+							nurl: `${base}/win?price=\${AUCTION_PRICE}&auction=\${AUCTION_ID}`,
+							burl: `${base}/bill?price=\${AUCTION_PRICE}&mult=\${AUCTION_MULTIPLIER}&ts=\${AUCTION_IMP_TS}`,
+							lurl: `${base}/loss?reason=\${AUCTION_LOSS}&min=\${AUCTION_MIN_TO_WIN}`,
+							...extra,
+						},
+					],
+				},
+			],
+		},
+	};
+}
+
+export function videoSpot(request: BidRequest, assetBase: string, offer: Offer): DspAnswer {
+	const video = request.imp[0]?.video;
+	if (!video) return { status: 204 };
+	const portrait = (video.h ?? 0) > (video.w ?? 0);
+	const [w, h] = portrait ? [1080, 1920] : [1920, 1080];
+	const durationS = offer.durationS ?? durationFor(request, 15);
+	const adm = vast({
+		adId: offer.crid,
+		mediaUrl: `${assetBase}/assets/spot-${portrait ? "portrait" : "landscape"}.mp4`,
+		mime: "video/mp4",
+		w,
+		h,
+		durationS,
+	});
+	return bid(request, offer, adm, { w, h, dur: durationS, mtype: 2 });
+}
+
+export function staticSpot(request: BidRequest, assetBase: string, offer: Offer): DspAnswer {
+	const imp = request.imp[0];
+	const w = imp?.banner?.w ?? imp?.video?.w;
+	const h = imp?.banner?.h ?? imp?.video?.h;
+	if (!w || !h) return { status: 204 };
+	const durationS = offer.durationS ?? (imp?.video ? durationFor(request, 10) : 10);
+	const adm = vast({
+		adId: offer.crid,
+		mediaUrl: `${assetBase}/assets/${offer.crid}-${w}x${h}.png`,
+		mime: "image/png",
+		w,
+		h,
+		durationS,
+	});
+	return bid(request, offer, adm, { w, h, dur: durationS, mtype: imp?.banner ? 1 : 2 });
+}
+
+/** Stable per auction id, so the same request always gets the same answer. */
+function hash(text: string): number {
+	let h = 2166136261;
+	for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
+	return h >>> 0;
+}
+
+export const demoDsps: Record<string, DemoDsp> = {
+	/** Bids high on video. */
+	video: (request, assetBase) =>
+		videoSpot(request, assetBase, {
+			price: 12,
+			crid: "demo-video-brightcola",
+			adomain: "brightcola.example",
+			seat: "demo-video",
+		}),
+	/** Bids on static (banner) slots only. */
+	static: (request, assetBase) =>
+		request.imp[0]?.banner
+			? staticSpot(request, assetBase, {
+					price: 6,
+					crid: "demo-static-urbanbank",
+					adomain: "urbanbank.example",
+					seat: "demo-static",
+				})
+			: { status: 204 },
+	/** No-bids (HTTP 204) on every other auction, else a modest static bid. */
+	sometimes: (request, assetBase) =>
+		hash(request.id) % 2 === 0
+			? { status: 204 }
+			: staticSpot(request, assetBase, {
+					price: 4,
+					crid: "demo-sometimes-metrotravel",
+					adomain: "metrotravel.example",
+					seat: "demo-sometimes",
+				}),
+};
+
+/** Creatives the demo seeds as approved in the local approvals replica. */
+export const demoCreatives = [
+	{ key: "demo-video:demo-video-brightcola", adomain: "brightcola.example" },
+	{ key: "demo-static:demo-static-urbanbank", adomain: "urbanbank.example" },
+	{ key: "demo-sometimes:demo-sometimes-metrotravel", adomain: "metrotravel.example" },
+];

@@ -1,0 +1,62 @@
+// The demo publisher's screens, registered through the data collection API by `npm run dev`.
+import type { ScreenInput } from "../src/px/model";
+
+export const DEMO_PUBLISHER_KEY = "demo-publisher-key";
+
+export const demoScreens: ScreenInput[] = [
+	{
+		id: "demo-lobby-1",
+		name: "Office tower lobby, portrait video",
+		venue: { type: 70102 },
+		geo: { lat: 40.7527, lon: -73.9772, country: "USA", city: "New York" },
+		resolution: { w: 1080, h: 1920 },
+		physical: { width_mm: 680, height_mm: 1210 },
+		slots: [
+			{
+				id: "main",
+				w: 1080,
+				h: 1920,
+				formats: ["image", "video"],
+				mimes: ["image/png", "image/jpeg", "video/mp4"],
+				min_duration: 5,
+				max_duration: 15,
+			},
+		],
+		connectivity: "wifi",
+		timezone: "America/New_York",
+		audience: { multiplier: 12.5, source: "vendor", vendor: "geopath" },
+	},
+	{
+		id: "demo-billboard-1",
+		name: "Sunset Blvd roadside billboard, static",
+		venue: { type: 30101 },
+		geo: { lat: 34.0983, lon: -118.3267, country: "USA", city: "Los Angeles" },
+		resolution: { w: 1400, h: 400 },
+		slots: [
+			{ id: "face-a", w: 1400, h: 400, formats: ["image"], mimes: ["image/png", "image/jpeg"] },
+		],
+		connectivity: "cellular",
+		timezone: "America/Los_Angeles",
+		audience: { multiplier: 310, source: "publisher" },
+	},
+	{
+		id: "demo-elevator-1",
+		name: "Hotel elevator, short spots",
+		venue: { type: 80702 },
+		geo: { lat: 51.5072, lon: -0.1276, country: "GBR", city: "London" },
+		resolution: { w: 1920, h: 1080 },
+		slots: [
+			{
+				id: "main",
+				w: 1920,
+				h: 1080,
+				formats: ["image", "video"],
+				mimes: ["image/png", "video/mp4"],
+				min_duration: 5,
+				max_duration: 10,
+			},
+		],
+		timezone: "Europe/London",
+		audience: { multiplier: 4, source: "exchange" },
+	},
+];

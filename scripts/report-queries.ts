@@ -1,0 +1,216 @@
+// The operator report's queries over archive Parquet files (src/queues/parquet.ts), with DuckDB.
+// Kept apart from the CLI (scripts/report.ts) so tests can run them on fixture files.
+import { DuckDBInstance } from "@duckdb/node-api";
+import { isReason, reasonLabel } from "../src/px/reasons";
+
+export interface Report {
+	files: number;
+	/** Unique events after deduplication on event_id. */
+	events: number;
+	/** Rows dropped as redeliveries of an event_id already counted (at-least-once queues). */
+	duplicates: number;
+	/** First and last event time, ISO 8601 UTC; null without events. */
+	from: string | null;
+	to: string | null;
+	events_by_type: Record<string, number>;
+	schema_versions: Record<string, number>;
+	ad_requests: {
+		total: number;
+		by_outcome: Record<string, number>;
+		/** filled / total; cached answers are counted in by_outcome, not here. */
+		fill_rate: number | null;
+	};
+	auctions: { total: number; with_winner: number; bids: number };
+	bids: {
+		by_outcome: Record<string, number>;
+		by_reason: { code: number; label: string; count: number }[];
+	};
+	bidders: BidderRow[];
+	delivery: {
+		wins: number;
+		plays: number;
+		expiries: number;
+		/** plays / wins: the share of won ads that actually ran (and were billed). */
+		plays_per_win: number | null;
+	};
+	expiries: { total: number; by_reason: Record<string, number> };
+	telemetry: Record<string, number>;
+}
+
+export interface BidderRow {
+	bidder: string;
+	bids: number;
+	wins: number;
+	/** Clearing price per thousand impressions over wins, weighted by audience per play. */
+	win_ecpm: number | null;
+	plays: number;
+	expiries: number;
+	plays_per_win: number | null;
+	/** Billed on play (DOOH bills on proof of play): Σ price_cpm / 1000 × multiplier. */
+	revenue: number;
+}
+
+export interface ReportOptions {
+	/** Called after each chunk of files is loaded. */
+	onProgress?: (filesRead: number, total: number) => void;
+	/** Files loaded per query; progress is reported per chunk. */
+	chunkSize?: number;
+}
+
+const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;
+const fileList = (files: string[]) => `[${files.map(sqlString).join(", ")}]`;
+const ratio = (a: number, b: number) => (b > 0 ? a / b : null);
+const num = (v: unknown) => (v === null || v === undefined ? 0 : Number(v));
+
+export async function runReport(files: string[], options: ReportOptions = {}): Promise<Report> {
+	const instance = await DuckDBInstance.create(":memory:", {
+		// Everything needed (parquet, json) is built in; never reach for the network.
+		autoinstall_known_extensions: "false",
+	});
+	const db = await instance.connect();
+	const rows = async (sql: string) => (await db.runAndReadAll(sql)).getRowObjectsJS();
+	const counts = async (sql: string) =>
+		Object.fromEntries((await rows(sql)).map((r) => [String(r.k), num(r.n)]));
+	try {
+		await load(files, options, (sql) => db.run(sql));
+		const [totals] = await rows(`SELECT
+			(SELECT count(*) FROM raw) AS raw_rows, count(*) AS events,
+			epoch_ms(min(ts)) AS first, epoch_ms(max(ts)) AS last FROM ev`);
+		const iso = (v: unknown) =>
+			v === null || v === undefined ? null : new Date(num(v)).toISOString();
+		const adRequests = await counts(
+			"SELECT outcome AS k, count(*) AS n FROM ev WHERE type = 'ad_request' GROUP BY 1 ORDER BY 2 DESC, 1",
+		);
+		const adTotal = Object.values(adRequests).reduce((a, b) => a + b, 0);
+		const [auctions] = await rows(`SELECT
+			count(DISTINCT auction_id) FILTER (WHERE outcome = 'won') AS with_winner,
+			count(*) AS bids FROM bids`);
+		const byReason = await rows(
+			"SELECT reason, count(*) AS n FROM bids WHERE reason IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1",
+		);
+		const bidders = (await rows(BIDDERS_SQL)).map((r): BidderRow => {
+			const wins = num(r.wins);
+			const plays = num(r.plays);
+			return {
+				bidder: String(r.bidder),
+				bids: num(r.bids),
+				wins,
+				win_ecpm: r.win_ecpm === null ? null : num(r.win_ecpm),
+				plays,
+				expiries: num(r.expiries),
+				plays_per_win: ratio(plays, wins),
+				revenue: num(r.revenue),
+			};
+		});
+		const eventsByType = await counts(
+			"SELECT type AS k, count(*) AS n FROM ev GROUP BY 1 ORDER BY 1",
+		);
+		const expiries = await counts(
+			"SELECT reason AS k, count(*) AS n FROM ev WHERE type = 'expiry' GROUP BY 1 ORDER BY 1",
+		);
+		const wins = eventsByType.win ?? 0;
+		const plays = eventsByType.play ?? 0;
+		return {
+			files: files.length,
+			events: num(totals?.events),
+			duplicates: num(totals?.raw_rows) - num(totals?.events),
+			from: iso(totals?.first),
+			to: iso(totals?.last),
+			events_by_type: eventsByType,
+			schema_versions: await counts(
+				"SELECT schema_version AS k, count(*) AS n FROM ev GROUP BY 1 ORDER BY 1",
+			),
+			ad_requests: {
+				total: adTotal,
+				by_outcome: adRequests,
+				fill_rate: ratio(adRequests.filled ?? 0, adTotal),
+			},
+			auctions: {
+				total: eventsByType.auction ?? 0,
+				with_winner: num(auctions?.with_winner),
+				bids: num(auctions?.bids),
+			},
+			bids: {
+				by_outcome: await counts(
+					"SELECT outcome AS k, count(*) AS n FROM bids WHERE outcome IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1",
+				),
+				by_reason: byReason.map((r) => {
+					const code = num(r.reason);
+					return {
+						code,
+						label: isReason(code) ? reasonLabel(code) : String(code),
+						count: num(r.n),
+					};
+				}),
+			},
+			bidders,
+			delivery: {
+				wins,
+				plays,
+				expiries: eventsByType.expiry ?? 0,
+				plays_per_win: ratio(plays, wins),
+			},
+			expiries: { total: eventsByType.expiry ?? 0, by_reason: expiries },
+			telemetry: await counts(
+				"SELECT details->>'$.kind' AS k, count(*) AS n FROM ev WHERE type = 'telemetry' GROUP BY 1 ORDER BY 1",
+			),
+		};
+	} finally {
+		db.closeSync();
+		instance.closeSync();
+	}
+}
+
+/**
+ * Loads the files into `raw` chunk by chunk (for progress), then builds `ev` (one row per
+ * event_id) and `bids` (one row per bidder answer, unnested from the auction's details JSON).
+ */
+async function load(
+	files: string[],
+	{ onProgress, chunkSize = 64 }: ReportOptions,
+	run: (sql: string) => Promise<unknown>,
+): Promise<void> {
+	if (files.length === 0) {
+		await run(`CREATE TABLE raw (event_id VARCHAR, schema_version INTEGER, type VARCHAR,
+			ts TIMESTAMP, auction_id VARCHAR, bidder VARCHAR, outcome VARCHAR, reason VARCHAR,
+			price_cpm DOUBLE, details VARCHAR)`);
+	} else {
+		// union_by_name: files of older schema versions lack newer columns, which read as NULL.
+		// No hive_partitioning: the type=/dt=/hour= folders repeat columns the files hold.
+		// The first statement only reads footers, to create the table with every column of
+		// every file; chunks then insert by name.
+		const read = (list: string[]) =>
+			`read_parquet(${fileList(list)}, union_by_name = true, hive_partitioning = false)`;
+		await run(`CREATE TABLE raw AS SELECT * FROM ${read(files)} LIMIT 0`);
+		for (let i = 0; i < files.length; i += chunkSize) {
+			await run(`INSERT INTO raw BY NAME SELECT * FROM ${read(files.slice(i, i + chunkSize))}`);
+			onProgress?.(Math.min(i + chunkSize, files.length), files.length);
+		}
+	}
+	await run(`CREATE TABLE ev AS SELECT * FROM raw
+		QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY schema_version DESC) = 1`);
+	await run(`CREATE TABLE bids AS
+		SELECT auction_id, b.bidder AS bidder, b.outcome AS outcome, b.reason AS reason
+		FROM (SELECT auction_id, unnest(from_json(details->'$.bids',
+				'[{"bidder":"VARCHAR","outcome":"VARCHAR","reason":"INTEGER"}]')) AS b
+			FROM ev WHERE type = 'auction')`);
+}
+
+const BIDDERS_SQL = `
+WITH
+b AS (SELECT bidder, count(*) AS bids FROM bids WHERE bidder IS NOT NULL GROUP BY 1),
+w AS (SELECT bidder, count(*) AS wins,
+		sum(CAST(details->>'$.clearing_price_cpm' AS DOUBLE) * CAST(details->>'$.multiplier' AS DOUBLE))
+		/ sum(CAST(details->>'$.multiplier' AS DOUBLE)) AS win_ecpm
+	FROM ev WHERE type = 'win' GROUP BY 1),
+p AS (SELECT bidder, count(*) AS plays,
+		sum(price_cpm / 1000 * CAST(details->>'$.multiplier' AS DOUBLE)) AS revenue
+	FROM ev WHERE type = 'play' GROUP BY 1),
+x AS (SELECT bidder, count(*) AS expiries FROM ev WHERE type = 'expiry' GROUP BY 1),
+names AS (SELECT bidder FROM b UNION SELECT bidder FROM w UNION SELECT bidder FROM p
+	UNION SELECT bidder FROM x)
+SELECT names.bidder, coalesce(bids, 0) AS bids, coalesce(wins, 0) AS wins, win_ecpm,
+	coalesce(plays, 0) AS plays, coalesce(expiries, 0) AS expiries, coalesce(revenue, 0) AS revenue
+FROM names LEFT JOIN b USING (bidder) LEFT JOIN w USING (bidder) LEFT JOIN p USING (bidder)
+	LEFT JOIN x USING (bidder)
+ORDER BY wins DESC, bids DESC, names.bidder`;

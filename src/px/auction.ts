@@ -1,0 +1,118 @@
+// The auction for one impression, over bids already evaluated by filter.ts.
+//
+// - Classes: if any eligible bid carries a deal, the deal class alone competes and every eligible
+//   open bid loses with LostToDeal (a deal is a promise to that buyer). Otherwise the open class
+//   competes; open bids below `opts.floor` (the publisher's floor) lose with BelowAuctionFloor.
+// - Ranking: higher price first; equal prices go to `opts.tieBreak` when given, then to the bidder
+//   that comes first in the input (input follows bidder priority order), then, between bids of
+//   one bidder, to the lower bid id (so the order a DSP lists its bids in does not matter), then
+//   to input order. The same input therefore always yields the same winner.
+// - Price: at = 1 (first price) pays its bid. at = 2 (second price plus one increment) pays
+//   max(second-highest eligible price in the winner's class, floor) + 0.01, never more than its
+//   own bid; the floor is the winner's deal floor for deals, max(opts.floor, imp floor) for open.
+// - Money: CPM in the request currency, rounded to 4 decimals, half up (away from zero for the
+//   positive amounts used here), on the decimal value as written (1.00005 → 1.0001), not on its
+//   binary approximation.
+import type { EvaluatedBid } from "./filter";
+import { Reason } from "./reasons";
+
+/** One bid increment for second price, CPM. */
+export const PRICE_INCREMENT = 0.01;
+
+export interface AuctionOptions {
+	/** OpenRTB `at`: 1 first price, 2 second price plus one increment. */
+	at: 1 | 2;
+	/** The publisher's floor for open bids, CPM. */
+	floor: number;
+	/** Orders bids of equal price: negative when `a` should win. */
+	tieBreak?: (a: EvaluatedBid, b: EvaluatedBid) => number;
+}
+
+export interface AuctionResult {
+	winner?: { bid: EvaluatedBid; clearingPrice: number };
+	/** Every input bid, in input order, each with its final reason (Won for the winner). */
+	bids: EvaluatedBid[];
+}
+
+export function runAuction(
+	evaluated: ReadonlyArray<EvaluatedBid>,
+	opts: AuctionOptions,
+): AuctionResult {
+	const floor = roundCpm(opts.floor);
+	const reasons = new Map<number, Reason>();
+	const bidderRank = new Map<string, number>();
+	evaluated.forEach((e, i) => {
+		if (!bidderRank.has(e.bidder)) bidderRank.set(e.bidder, i);
+	});
+	const eligible = evaluated
+		.map((bid, index) => ({ bid, index, rank: bidderRank.get(bid.bidder) ?? index }))
+		.filter((e) => e.bid.reason === undefined);
+	const deals = eligible.filter((e) => isDeal(e.bid));
+	const open = eligible.filter((e) => !isDeal(e.bid));
+	for (const e of open) {
+		if (deals.length > 0) reasons.set(e.index, Reason.LostToDeal);
+		else if (e.bid.price < floor) reasons.set(e.index, Reason.BelowAuctionFloor);
+	}
+	const contenders = (deals.length > 0 ? deals : open).filter((e) => !reasons.has(e.index));
+	contenders.sort((a, b) => compare(a, b, opts.tieBreak));
+
+	const [first, second] = contenders;
+	let clearing = 0;
+	if (first) {
+		const classFloor = isDeal(first.bid) ? first.bid.floor : Math.max(floor, first.bid.floor);
+		clearing = clearingPrice({ at: opts.at, first, second, classFloor });
+		reasons.set(first.index, Reason.Won);
+		for (const e of contenders.slice(1)) reasons.set(e.index, Reason.LostToHigherBid);
+	}
+	const bids = evaluated.map((bid, index) => {
+		const reason = reasons.get(index);
+		return reason === undefined ? bid : { ...bid, reason };
+	});
+	if (!first) return { bids };
+	return { winner: { bid: bids[first.index]!, clearingPrice: clearing }, bids };
+}
+
+interface Ranked {
+	bid: EvaluatedBid;
+	/** Position in the input. */
+	index: number;
+	/** Position of the bid's bidder: the first input index of any of its bids. */
+	rank: number;
+}
+
+function isDeal(bid: EvaluatedBid): boolean {
+	return typeof bid.bid.dealid === "string" && bid.bid.dealid !== "";
+}
+
+function compare(a: Ranked, b: Ranked, tieBreak: AuctionOptions["tieBreak"]): number {
+	if (a.bid.price !== b.bid.price) return b.bid.price - a.bid.price;
+	const custom = tieBreak?.(a.bid, b.bid) ?? 0;
+	if (custom !== 0) return custom;
+	if (a.rank !== b.rank) return a.rank - b.rank;
+	const ida = String(a.bid.bid.id);
+	const idb = String(b.bid.bid.id);
+	if (ida !== idb) return ida < idb ? -1 : 1;
+	return a.index - b.index;
+}
+
+function clearingPrice(input: {
+	at: 1 | 2;
+	first: Ranked;
+	second: Ranked | undefined;
+	classFloor: number;
+}): number {
+	const own = input.first.bid.price;
+	if (input.at === 1) return own;
+	const base = Math.max(input.second?.bid.price ?? 0, input.classFloor);
+	return Math.min(own, roundCpm(base + PRICE_INCREMENT));
+}
+
+/** Rounds a CPM to 4 decimals, half up, on its shortest decimal representation. */
+export function roundCpm(value: number): number {
+	if (!Number.isFinite(value)) return 0;
+	const text = String(Math.abs(value));
+	// Shifting the decimal point in the string avoids 1.00005 * 1e4 = 10000.499999999998.
+	const shifted = text.includes("e") ? Math.abs(value) * 1e4 : Number(`${text}e4`);
+	const rounded = Number(`${Math.round(shifted)}e-4`);
+	return value < 0 ? -rounded : rounded;
+}

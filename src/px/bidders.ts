@@ -1,0 +1,196 @@
+// Bidder (DSP) configuration and per-request selection. The configuration is operator-written
+// JSON, so it is validated strictly (unknown keys are typos, not extensions) and every problem is
+// reported with a JSON pointer. Selection is deterministic: the same screen and bidder list always
+// produce the same calls in the same order, which keeps fan-out behaviour reproducible in tests
+// and explainable in the debug trace.
+import { z } from "zod";
+import { roundCpm } from "./auction";
+import { jsonPointer } from "./field-issues";
+import { Reason } from "./reasons";
+import { isKnownVenueType } from "./venues";
+
+/** A Worker invocation has at most 6 simultaneous outbound connections; more would queue. */
+export const MAX_PARALLEL_BIDDERS = 6;
+export const DEFAULT_PRIORITY = 100;
+export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024;
+
+// Headers fetch() manages itself or that would corrupt the request framing.
+const RESERVED_HEADERS = new Set(["host", "content-length", "transfer-encoding", "connection"]);
+
+const headerName = z
+	.string()
+	.regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "must be an HTTP header name")
+	.refine((name) => !RESERVED_HEADERS.has(name.toLowerCase()), "header is set by the platform");
+
+const headerValue = z.union([
+	// CR/LF would let a config value inject further headers.
+	z.string().regex(/^[^\r\n]*$/, "must not contain line breaks"),
+	z
+		.object({
+			secret: z
+				.string()
+				.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must name an environment variable (secret)"),
+		})
+		.strict(),
+]);
+
+export const BidderMedia = z.enum(["banner", "video"]);
+export type BidderMedia = z.infer<typeof BidderMedia>;
+
+export const BidderConfig = z
+	.object({
+		name: z
+			.string()
+			.regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, "must be a slug: lower-case letters, digits, - and _"),
+		// http is allowed on purpose: local DSP simulators run on localhost.
+		endpoint: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }),
+		/** Upper bound for this bidder; the request deadline (tmax) always caps it further. */
+		timeout_ms: z.number().int().positive().max(10_000).optional(),
+		/** Lower is called first and wins connection slots first. */
+		priority: z.number().int().min(0).max(10_000).default(DEFAULT_PRIORITY),
+		media: z
+			.array(BidderMedia)
+			.min(1)
+			.default(["banner", "video"])
+			.transform((media) => [...new Set(media)]),
+		/** OpenOOH 1.1 numeric ids; a parent id also buys its children and grandchildren. */
+		venue_types: z
+			.array(z.number().int().refine(isKnownVenueType, "unknown OpenOOH venue type"))
+			.default([]),
+		/** Applied to the floor sent to this bidder (e.g. to gross up for a bidder's fee). */
+		floor_adjustment: z
+			.object({
+				multiplier: z.number().positive().max(10).optional(),
+				add_cpm: z.number().min(-1000).max(1000).optional(),
+			})
+			.strict()
+			.optional(),
+		headers: z.record(headerName, headerValue).default({}),
+		enabled: z.boolean().default(true),
+		max_response_bytes: z
+			.number()
+			.int()
+			.min(1024)
+			.max(1024 * 1024)
+			.default(DEFAULT_MAX_RESPONSE_BYTES),
+	})
+	.strict();
+export type BidderConfig = z.infer<typeof BidderConfig>;
+export type BidderConfigInput = z.input<typeof BidderConfig>;
+
+export const BidderList = z.array(BidderConfig).superRefine((bidders, ctx) => {
+	const seen = new Set<string>();
+	bidders.forEach((bidder, i) => {
+		if (seen.has(bidder.name)) {
+			ctx.addIssue({ code: "custom", path: [i, "name"], message: "duplicate bidder name" });
+		}
+		seen.add(bidder.name);
+	});
+});
+
+export interface ConfigIssue {
+	/** JSON pointer into the configuration, e.g. "#/2/endpoint". */
+	pointer: string;
+	detail: string;
+}
+
+export type ParseBiddersResult =
+	| { ok: true; bidders: BidderConfig[] }
+	| { ok: false; issues: ConfigIssue[] };
+
+/** Parses the bidder configuration: a JSON array of bidder objects. */
+export function parseBidders(json: string): ParseBiddersResult {
+	let raw: unknown;
+	try {
+		raw = JSON.parse(json);
+	} catch (err) {
+		const detail = err instanceof Error ? err.message : String(err);
+		return { ok: false, issues: [{ pointer: "#", detail: `not valid JSON: ${detail}` }] };
+	}
+	const parsed = BidderList.safeParse(raw);
+	if (parsed.success) return { ok: true, bidders: parsed.data };
+	return {
+		ok: false,
+		issues: parsed.error.issues.map((issue) => ({
+			pointer: jsonPointer(issue.path),
+			detail: issue.message,
+		})),
+	};
+}
+
+export interface SelectionTarget {
+	/** OpenOOH 1.1 numeric venue type of the screen. */
+	venueType: number;
+	/** What the slot can play (PX model formats). */
+	formats: ReadonlyArray<"image" | "video" | "html">;
+}
+
+export interface BidderSelection {
+	selected: BidderConfig[];
+	/** Bidders that wanted this inventory but did not fit under the connection cap. */
+	skipped: { bidder: string; reason: Reason }[];
+}
+
+/**
+ * Picks the bidders to call, in call order. Disabled bidders and bidders that do not buy this
+ * media or venue are simply not candidates (they are not "skipped": they never wanted it, and
+ * counting them would drown the signal). Candidates are ordered by priority, then venue-specific
+ * before catch-all (a bidder that targets this venue is likelier to bid), then name; those past
+ * the cap are skipped with BidderNotCalled.
+ */
+export function selectBidders(
+	bidders: ReadonlyArray<BidderConfig>,
+	target: SelectionTarget,
+	max = MAX_PARALLEL_BIDDERS,
+): BidderSelection {
+	const wanted = mediaFor(target.formats);
+	const candidates = bidders.filter(
+		(b) =>
+			b.enabled && b.media.some((m) => wanted.has(m)) && buysVenue(b.venue_types, target.venueType),
+	);
+	candidates.sort(compareBidders);
+	const cap = Math.max(0, Math.min(Math.floor(max), MAX_PARALLEL_BIDDERS));
+	return {
+		selected: candidates.slice(0, cap),
+		skipped: candidates.slice(cap).map((b) => ({ bidder: b.name, reason: Reason.BidderNotCalled })),
+	};
+}
+
+function mediaFor(formats: SelectionTarget["formats"]): Set<BidderMedia> {
+	const media = new Set<BidderMedia>();
+	for (const format of formats) media.add(format === "video" ? "video" : "banner");
+	return media;
+}
+
+/** True when `venueType` is one of `ids` or a child/grandchild of one (child = parent×100+n). */
+export function buysVenue(ids: ReadonlyArray<number>, venueType: number): boolean {
+	if (ids.length === 0) return true;
+	for (let t = venueType; t > 0; t = Math.floor(t / 100)) {
+		if (ids.includes(t)) return true;
+	}
+	return false;
+}
+
+function compareBidders(a: BidderConfig, b: BidderConfig): number {
+	if (a.priority !== b.priority) return a.priority - b.priority;
+	const aCatchAll = a.venue_types.length === 0;
+	const bCatchAll = b.venue_types.length === 0;
+	if (aCatchAll !== bCatchAll) return aCatchAll ? 1 : -1;
+	// Code-unit order, not localeCompare: must not depend on the runtime's locale data.
+	return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+/** The floor sent to this bidder, CPM, never negative, 4 decimals. */
+export function bidderFloor(bidder: Pick<BidderConfig, "floor_adjustment">, floor: number): number {
+	const adj = bidder.floor_adjustment;
+	const adjusted = floor * (adj?.multiplier ?? 1) + (adj?.add_cpm ?? 0);
+	return Math.max(0, roundCpm(adjusted));
+}
+
+/** Time this bidder gets: its own timeout, never beyond what is left of the request deadline. */
+export function bidderTimeout(
+	bidder: Pick<BidderConfig, "timeout_ms">,
+	remainingMs: number,
+): number {
+	return Math.max(0, Math.min(bidder.timeout_ms ?? remainingMs, remainingMs));
+}

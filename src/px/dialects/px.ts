@@ -1,0 +1,9 @@
+// The native dialect: the body already is a PX ad request.
+import { AdRequest } from "../model";
+import type { Dialect } from "./types";
+
+export const px: Dialect<AdRequest> = {
+	name: "px",
+	schema: AdRequest,
+	toPx: (input) => input,
+};

@@ -1,0 +1,298 @@
+// The one event schema: every record that flows through the events queue (and from there into
+// the Parquet archive, the approval intake and the dead-letter queue) is a `PxEvent`.
+//
+// Schema evolution rule — additive only:
+// - A new version may add event types and OPTIONAL fields, and may relax a constraint (a
+//   required field becoming optional, a longer max length). It never removes or renames a
+//   field, never changes a field's type or meaning, never makes an optional field required.
+// - Bump EVENT_SCHEMA_VERSION with every change and note it in the changelog below. Records keep
+//   the version they were written with, so readers can tell which fields could exist.
+// - Old records must still parse with the newest schema (test/unit/events.test.ts keeps v1
+//   fixtures for that). New records should survive old readers too: objects are "loose", so a
+//   reader that does not know a field passes it through instead of dropping it, and
+//   `schema_version` is any integer ≥ 1, not a literal.
+// - Enum values (outcomes, kinds) are part of the schema: adding one needs a version bump, and
+//   readers must treat values they do not know as "other" rather than fail.
+//
+// Changelog:
+// 1: first version.
+import { z } from "zod";
+
+export const EVENT_SCHEMA_VERSION = 1;
+
+const text = z.string().min(1).max(256);
+const epochMs = z.number().int().nonnegative();
+const nonNegative = z.number().nonnegative();
+const count = z.number().int().nonnegative();
+const domains = z.array(z.string().min(1).max(256)).max(64);
+
+// Common to every record. venue_type is the OpenOOH 1.1 numeric id, deliberately not checked
+// against src/px/venues: the taxonomy grows, and an archive record must never be rejected for it.
+const envelope = {
+	event_id: z.uuid(),
+	schema_version: z.number().int().min(1),
+	ts: epochMs,
+	publisher_id: text,
+	screen_id: text,
+	venue_type: z.number().int().positive(),
+	request_id: text.optional(),
+};
+
+export const AdRequestOutcome = z.enum(["filled", "no_fill", "rejected", "cached"]);
+export const BidOutcome = z.enum(["won", "lost", "filtered", "no_bid", "timeout", "error"]);
+export const ExpiryReason = z.enum(["reported", "inferred"]);
+export const TelemetryKind = z.enum(["requested", "played", "error"]);
+
+export const AdRequestEvent = z.looseObject({
+	...envelope,
+	type: z.literal("ad_request"),
+	dialect: text,
+	slot_id: text,
+	outcome: AdRequestOutcome,
+	no_fill_reason: z.string().max(256).optional(),
+	latency_ms: nonNegative,
+	bidders_called: count,
+});
+
+/** One bidder's answer within an auction: every called bidder appears, even without a bid. */
+export const AuctionBid = z.looseObject({
+	bidder: text,
+	bid_id: text.optional(),
+	seat: text.optional(),
+	crid: text.optional(),
+	adomain: domains.optional(),
+	price: nonNegative.optional(),
+	outcome: BidOutcome,
+	/** A `Reason` code (src/px/reasons.ts). Any integer, so codes added later still parse. */
+	reason: count,
+	latency_ms: nonNegative,
+});
+
+export const AuctionEvent = z.looseObject({
+	...envelope,
+	type: z.literal("auction"),
+	auction_id: text,
+	at: z.union([z.literal(1), z.literal(2)]),
+	floor_cpm: nonNegative,
+	cur: z.string().length(3),
+	bids: z.array(AuctionBid).max(256),
+	clearing_price: nonNegative.optional(),
+});
+
+export const WinEvent = z.looseObject({
+	...envelope,
+	type: z.literal("win"),
+	auction_id: text,
+	decision_id: text,
+	bidder: text,
+	crid: text,
+	adomain: domains,
+	price_cpm: nonNegative,
+	clearing_price_cpm: nonNegative,
+	/** Audience per play (OpenRTB imp.qty.multiplier). */
+	multiplier: z.number().positive(),
+	/** The play window closes at this epoch ms (auction time + imp.exp). */
+	not_after: epochMs,
+});
+
+export const PlayEvent = z.looseObject({
+	...envelope,
+	type: z.literal("play"),
+	decision_id: text,
+	auction_id: text,
+	bidder: text,
+	crid: text,
+	price_cpm: nonNegative,
+	multiplier: z.number().positive(),
+	played_at: epochMs,
+});
+
+export const ExpiryEvent = z.looseObject({
+	...envelope,
+	type: z.literal("expiry"),
+	decision_id: text,
+	auction_id: text,
+	bidder: text,
+	crid: text,
+	reported_at: epochMs,
+	reason: ExpiryReason,
+});
+
+export const CreativeSeenEvent = z.looseObject({
+	...envelope,
+	type: z.literal("creative_seen"),
+	bidder: text,
+	crid: text,
+	/** Stable identity of the creative for the review desk (bidder + crid + asset). */
+	creative_key: text,
+	adomain: domains,
+	asset_url: z.string().min(1).max(2048),
+	mime: text,
+	w: z.number().int().positive(),
+	h: z.number().int().positive(),
+	/** Absent for a static creative that declares no duration. */
+	duration_s: nonNegative.optional(),
+});
+
+export const TelemetryEvent = z.looseObject({
+	...envelope,
+	type: z.literal("telemetry"),
+	// The screen library does not always know its venue.
+	venue_type: envelope.venue_type.optional(),
+	kind: TelemetryKind,
+	detail: z.string().max(1024).optional(),
+});
+
+export const PxEventSchema = z.discriminatedUnion("type", [
+	AdRequestEvent,
+	AuctionEvent,
+	WinEvent,
+	PlayEvent,
+	ExpiryEvent,
+	CreativeSeenEvent,
+	TelemetryEvent,
+]);
+
+/**
+ * The inferred type without the index signature that loose objects add, so a typo in a field
+ * name is still a compile error for producers; unknown fields still survive at run time.
+ */
+type Known<T> = T extends readonly (infer U)[]
+	? Known<U>[]
+	: T extends object
+		? { [K in keyof T as string extends K ? never : K]: Known<T[K]> }
+		: T;
+
+export type AdRequestEvent = Known<z.infer<typeof AdRequestEvent>>;
+export type AuctionBid = Known<z.infer<typeof AuctionBid>>;
+export type AuctionEvent = Known<z.infer<typeof AuctionEvent>>;
+export type WinEvent = Known<z.infer<typeof WinEvent>>;
+export type PlayEvent = Known<z.infer<typeof PlayEvent>>;
+export type ExpiryEvent = Known<z.infer<typeof ExpiryEvent>>;
+export type CreativeSeenEvent = Known<z.infer<typeof CreativeSeenEvent>>;
+export type TelemetryEvent = Known<z.infer<typeof TelemetryEvent>>;
+export type PxEvent =
+	| AdRequestEvent
+	| AuctionEvent
+	| WinEvent
+	| PlayEvent
+	| ExpiryEvent
+	| CreativeSeenEvent
+	| TelemetryEvent;
+export type PxEventType = PxEvent["type"];
+export type EventOf<T extends PxEventType> = Extract<PxEvent, { type: T }>;
+/** What a producer supplies: everything but the envelope fields the builder fills in. */
+export type EventFields<T extends PxEventType> = Omit<
+	EventOf<T>,
+	"event_id" | "schema_version" | "type" | "ts"
+>;
+
+export const EVENT_TYPES = PxEventSchema.options.map((o) => o.shape.type.value) as PxEventType[];
+
+const schemas = Object.fromEntries(
+	PxEventSchema.options.map((o) => [o.shape.type.value, o]),
+) as unknown as Record<PxEventType, z.ZodType>;
+
+export interface EventOptions {
+	/** When it happened, epoch ms; defaults to Date.now(). */
+	now?: number;
+	/** The event id; defaults to crypto.randomUUID(). Pass one to make a retry idempotent. */
+	id?: string;
+}
+
+/**
+ * Builds a record of `type`, filling the envelope. Validates, so a malformed record fails where
+ * it is made (a ZodError is a producer bug) instead of in the archive.
+ */
+export function newEvent<T extends PxEventType>(
+	type: T,
+	fields: EventFields<T>,
+	options: EventOptions = {},
+): EventOf<T> {
+	const record = {
+		event_id: options.id ?? crypto.randomUUID(),
+		schema_version: EVENT_SCHEMA_VERSION,
+		type,
+		ts: options.now ?? Date.now(),
+		...fields,
+	};
+	return schemas[type].parse(record) as EventOf<T>;
+}
+
+/** Validates a record of any version ≥ 1 (a queue message, a DLQ replay, an archived row). */
+export function parseEvent(input: unknown): PxEvent {
+	return PxEventSchema.parse(input) as PxEvent;
+}
+
+export function safeParseEvent(
+	input: unknown,
+): { success: true; data: PxEvent } | { success: false; error: z.ZodError } {
+	const result = PxEventSchema.safeParse(input);
+	return result.success
+		? { success: true, data: result.data as PxEvent }
+		: { success: false, error: result.error };
+}
+
+// Cloudflare Queues limits. "KB" is taken as 1,000 bytes, which leaves about 2% (≥ 60 bytes per
+// message in a full batch) for per-message overhead. Send with `contentType: "json"` so the size
+// measured here is the size sent (the default v8 serialization stores some strings as UTF-16).
+export const QUEUE_MAX_MESSAGES = 100;
+export const QUEUE_MAX_BATCH_BYTES = 256_000;
+export const QUEUE_MAX_MESSAGE_BYTES = 128_000;
+
+const encoder = new TextEncoder();
+
+/** UTF-8 byte length of the record as JSON: its size as a queue message. */
+export function eventBytes(event: PxEvent): number {
+	return encoder.encode(JSON.stringify(event)).byteLength;
+}
+
+export class EventTooLargeError extends Error {
+	constructor(
+		readonly event: PxEvent,
+		readonly bytes: number,
+	) {
+		super(
+			`event ${event.event_id} (${event.type}) is ${bytes} bytes, over the ${QUEUE_MAX_MESSAGE_BYTES}-byte queue message limit`,
+		);
+		this.name = "EventTooLargeError";
+	}
+}
+
+/**
+ * Splits events into `sendBatch` calls: ≤ 100 messages and ≤ 256 KB each, order kept. An event
+ * over the 128 KB message limit can never be sent: it goes to `onTooLarge` when given (so the
+ * caller can count and log it; nothing is dropped silently), otherwise this throws
+ * EventTooLargeError before anything is batched.
+ */
+export function batchForQueue(
+	events: PxEvent[],
+	options: { onTooLarge?: (error: EventTooLargeError) => void } = {},
+): PxEvent[][] {
+	const batches: PxEvent[][] = [];
+	let current: PxEvent[] = [];
+	let currentBytes = 0;
+	const sized = events.map((event) => ({ event, bytes: eventBytes(event) }));
+	for (const { event, bytes } of sized) {
+		if (bytes > QUEUE_MAX_MESSAGE_BYTES) {
+			const error = new EventTooLargeError(event, bytes);
+			if (!options.onTooLarge) throw error;
+			options.onTooLarge(error);
+		}
+	}
+	for (const { event, bytes } of sized) {
+		if (bytes > QUEUE_MAX_MESSAGE_BYTES) continue;
+		if (
+			current.length === QUEUE_MAX_MESSAGES ||
+			(current.length > 0 && currentBytes + bytes > QUEUE_MAX_BATCH_BYTES)
+		) {
+			batches.push(current);
+			current = [];
+			currentBytes = 0;
+		}
+		current.push(event);
+		currentBytes += bytes;
+	}
+	if (current.length > 0) batches.push(current);
+	return batches;
+}

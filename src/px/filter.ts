@@ -1,0 +1,334 @@
+// Validation and filtering of every received bid against the OpenRTB request it answers. Each bid
+// gets exactly one reason: the first check it fails, in this order (cheap envelope checks first,
+// the creative's content next, buyer policy after that, human approval last, so that only
+// otherwise-winnable creatives are queued for review):
+//
+//   1  InvalidBidResponse       bid is not an object, has no id, or its impid is not in the request
+//   2  MissingPrice             price absent, not a finite number, or <= 0
+//   3  MissingCreativeId        crid absent or empty
+//   4  MissingMarkup            adm absent or empty
+//   5  CurrencyNotAccepted      response currency not in request.cur (default USD), or differs from
+//                               imp.bidfloorcur when that is set (no FX conversion here)
+//   6  InvalidDealId            dealid not among imp.pmp.deals, or no dealid on a private auction
+//   7  BuyerSeatBlocked         seat in request.bseat, or outside request.wseat / the deal's wseat
+//   8  BelowDealFloor           deal bid below that deal's bidfloor (OpenRTB default 0)
+//   9  BelowAuctionFloor        open bid below imp.bidfloor
+//  10  CreativeFormat           markup yields no playable creative (see creative.ts)
+//  11  NotSecure                imp.secure = 1 and the asset is not https
+//  12  CreativeFormat           mime/format not accepted: a video needs imp.video with its mime;
+//                               an image needs imp.banner (banner.mimes, default common images) or
+//                               imp.video listing the image mime; mtype must match an offered object
+//  13  CreativeSize             see the size rule below
+//  14  DurationNotAllowed       outside video.minduration..maxduration or not one of rqddurs
+//  15  InvalidAdvertiserDomain  no adomain: blocks and separation could not be enforced
+//  16  AdvertiserExclusion      an adomain is in badv (subdomains included)
+//  17  CategoryExclusion        a cat is in bcat (IAB 1.0: "IAB7" also blocks "IAB7-1")
+//  18  CompetitiveSeparation    an adomain played on this screen recently
+//  19  ExpiredBeforePlay        bid.exp ends before the planned play (imp.dt + duration) ends
+//  20  CreativeDisapproved      approval says rejected
+//      CreativePendingApproval  approval says pending or has never seen the creative
+//
+// Size rule (DOOH screens scale a creative to the slot, they never show it cropped):
+// - exact match with the slot (banner w/h, any banner.format w/h, video w/h) passes;
+// - otherwise the same aspect ratio within 1% passes (scaled without bars; tolerance absorbs
+//   encoder rounding such as 854x480 for 16:9); banner.format wratio/hratio entries accept that
+//   ratio, at least wmin wide;
+// - a video of another aspect passes only when boxing is allowed (video.boxingallowed absent or 1)
+//   and its orientation (landscape/portrait/square) is the slot's: letterboxing a 4:3 into 16:9
+//   is acceptable, a landscape spot shrunk onto a portrait screen is not;
+// - a slot object without any size accepts every size.
+import type { Banner, Bid, BidRequest, Deal, Imp, Video } from "iab-openrtb/v26";
+import { roundCpm } from "./auction";
+import { type Creative, extractCreative, sameAspect } from "./creative";
+import type { CandidateBid } from "./openrtb/response";
+import { Reason } from "./reasons";
+
+export type ApprovalStatus = "approved" | "rejected" | "pending" | undefined;
+
+export interface FilterContext {
+	/** The OpenRTB request this bidder was sent (its floors may be bidder-adjusted). */
+	request: BidRequest;
+	approval: (creativeKey: string) => ApprovalStatus;
+	/** Advertiser domains played on this screen within the separation window (normalized). */
+	recentAdvertisers: ReadonlySet<string>;
+	/** Epoch ms: the auction time. */
+	now: number;
+}
+
+export interface EvaluatedBid {
+	bidder: string;
+	seat?: string;
+	bid: Bid;
+	creative?: Creative;
+	/** CPM in the request currency, 4 decimals; 0 when the bid had no usable price. */
+	price: number;
+	/** The floor this bid had to meet: its deal's floor, or imp.bidfloor for open bids. */
+	floor: number;
+	/** `${bidder}:${crid}`: the unit of creative approval. */
+	creativeKey: string;
+	/** Undefined while the bid is eligible. */
+	reason?: Reason;
+}
+
+/** Images a banner accepts when the request does not list banner.mimes. */
+export const DEFAULT_IMAGE_MIMES: ReadonlyArray<string> = [
+	"image/jpeg",
+	"image/png",
+	"image/gif",
+	"image/webp",
+];
+/** Encoders round durations (15.015 s); a player tolerates this much overrun or shortfall. */
+export const DURATION_TOLERANCE_S = 0.25;
+
+export function evaluateBids(
+	candidates: ReadonlyArray<CandidateBid>,
+	ctx: FilterContext,
+): EvaluatedBid[] {
+	const imps = new Map(ctx.request.imp.map((imp) => [imp.id, imp]));
+	return candidates.map((candidate) => evaluateBid({ candidate, imps, ctx }));
+}
+
+interface BidInput {
+	candidate: CandidateBid;
+	imps: ReadonlyMap<string, Imp>;
+	ctx: FilterContext;
+}
+
+function evaluateBid({ candidate, imps, ctx }: BidInput): EvaluatedBid {
+	const bid = candidate.bid;
+	const crid = isObject(bid) && typeof bid.crid === "string" ? bid.crid : "";
+	const price = isObject(bid) && isPositive(bid.price) ? roundCpm(bid.price) : 0;
+	const imp = isObject(bid) && typeof bid.impid === "string" ? imps.get(bid.impid) : undefined;
+	const deal = imp ? findDeal(imp, bid) : undefined;
+	const result: EvaluatedBid = {
+		bidder: candidate.bidder,
+		...(candidate.seat !== undefined ? { seat: candidate.seat } : {}),
+		bid,
+		price,
+		floor: deal ? (deal.bidfloor ?? 0) : (imp?.bidfloor ?? 0),
+		creativeKey: `${candidate.bidder}:${crid}`,
+	};
+	if (!imp || !isObject(bid) || typeof bid.id !== "string" || bid.id === "") {
+		return { ...result, reason: Reason.InvalidBidResponse };
+	}
+	const envelope = envelopeReason({ candidate, imp, deal, price, ctx });
+	if (envelope !== undefined) return { ...result, reason: envelope };
+
+	const extracted = extractCreative(bid, preference(imp));
+	if (!extracted.ok) return { ...result, reason: extracted.reason };
+	const creative = extracted.creative;
+	const reason =
+		creativeReason({ creative, bid, imp }) ??
+		policyReason({ bid, ctx }) ??
+		expiryReason({ creative, bid, imp, now: ctx.now }) ??
+		approvalReason(ctx.approval(result.creativeKey));
+	return { ...result, creative, ...(reason !== undefined ? { reason } : {}) };
+}
+
+// Checks 2–9.
+function envelopeReason(input: {
+	candidate: CandidateBid;
+	imp: Imp;
+	deal: Deal | undefined;
+	price: number;
+	ctx: FilterContext;
+}): Reason | undefined {
+	const { candidate, imp, deal, price, ctx } = input;
+	const bid = candidate.bid;
+	if (price <= 0) return Reason.MissingPrice;
+	if (typeof bid.crid !== "string" || bid.crid === "") return Reason.MissingCreativeId;
+	if (typeof bid.adm !== "string" || bid.adm.trim() === "") return Reason.MissingMarkup;
+	const accepted = ctx.request.cur?.length ? ctx.request.cur : ["USD"];
+	if (!accepted.some((c) => c.toUpperCase() === candidate.cur)) return Reason.CurrencyNotAccepted;
+	if (imp.bidfloorcur && imp.bidfloorcur.toUpperCase() !== candidate.cur) {
+		return Reason.CurrencyNotAccepted;
+	}
+	const hasDealId = typeof bid.dealid === "string" && bid.dealid !== "";
+	if (hasDealId && !deal) return Reason.InvalidDealId;
+	if (!hasDealId && imp.pmp?.private_auction === 1) return Reason.InvalidDealId;
+	if (seatBlocked({ seat: candidate.seat, request: ctx.request, deal })) {
+		return Reason.BuyerSeatBlocked;
+	}
+	if (deal) return price < roundCpm(deal.bidfloor ?? 0) ? Reason.BelowDealFloor : undefined;
+	return price < roundCpm(imp.bidfloor ?? 0) ? Reason.BelowAuctionFloor : undefined;
+}
+
+function findDeal(imp: Imp, bid: Bid): Deal | undefined {
+	if (typeof bid.dealid !== "string" || bid.dealid === "") return undefined;
+	return imp.pmp?.deals?.find((d) => d.id === bid.dealid);
+}
+
+function seatBlocked(input: { seat?: string; request: BidRequest; deal?: Deal }): boolean {
+	const { seat, request, deal } = input;
+	if (seat !== undefined && request.bseat?.includes(seat)) return true;
+	if (request.wseat?.length && (seat === undefined || !request.wseat.includes(seat))) return true;
+	if (deal?.wseat?.length && (seat === undefined || !deal.wseat.includes(seat))) return true;
+	return false;
+}
+
+function preference(imp: Imp): { mimes: string[]; w?: number; h?: number } {
+	const mimes = [...(imp.video?.mimes ?? []), ...(imp.banner ? bannerMimes(imp.banner) : [])];
+	const w = imp.video?.w ?? imp.banner?.w;
+	const h = imp.video?.h ?? imp.banner?.h;
+	return { mimes, ...(w && h ? { w, h } : {}) };
+}
+
+function bannerMimes(banner: Banner): ReadonlyArray<string> {
+	return banner.mimes?.length ? banner.mimes : DEFAULT_IMAGE_MIMES;
+}
+
+// Checks 11–14.
+function creativeReason(input: { creative: Creative; bid: Bid; imp: Imp }): Reason | undefined {
+	const { creative, bid, imp } = input;
+	if (imp.secure === 1 && !creative.asset_url.startsWith("https:")) return Reason.NotSecure;
+	const objects = acceptingObjects(creative, imp);
+	if (objects.length === 0) return Reason.CreativeFormat;
+	if (bid.mtype !== undefined) {
+		const offered = bid.mtype === 1 ? imp.banner : bid.mtype === 2 ? imp.video : undefined;
+		if (!offered) return Reason.CreativeFormat;
+	}
+	if (!objects.some((o) => sizeFits(creative, o))) return Reason.CreativeSize;
+	if (imp.video && !durationFits(creative.duration_s, imp.video)) {
+		return Reason.DurationNotAllowed;
+	}
+	return undefined;
+}
+
+type SlotObject = { kind: "banner"; banner: Banner } | { kind: "video"; video: Video };
+
+/** The imp's banner/video objects that accept this creative's mime. */
+function acceptingObjects(creative: Creative, imp: Imp): SlotObject[] {
+	const objects: SlotObject[] = [];
+	const isImage = creative.mime.startsWith("image/");
+	if (isImage && imp.banner && bannerMimes(imp.banner).includes(creative.mime)) {
+		objects.push({ kind: "banner", banner: imp.banner });
+	}
+	if (imp.video?.mimes?.includes(creative.mime)) objects.push({ kind: "video", video: imp.video });
+	return objects;
+}
+
+interface Size {
+	w: number;
+	h: number;
+}
+
+function sizeFits(creative: Creative, object: SlotObject): boolean {
+	if (object.kind === "video") {
+		const { w, h, boxingallowed } = object.video;
+		if (!w || !h) return true;
+		if (sizeMatches(creative, { w, h })) return true;
+		return boxingallowed !== 0 && orientation(creative) === orientation({ w, h });
+	}
+	const { banner } = object;
+	const sizes: Size[] = [];
+	if (banner.w && banner.h) sizes.push({ w: banner.w, h: banner.h });
+	let ratios = 0;
+	for (const f of banner.format ?? []) {
+		if (f.w && f.h) sizes.push({ w: f.w, h: f.h });
+		else if (f.wratio && f.hratio) {
+			ratios++;
+			const wideEnough = creative.w >= (f.wmin ?? 0);
+			if (wideEnough && sameAspect(creative, { w: f.wratio, h: f.hratio })) return true;
+		}
+	}
+	if (sizes.length === 0 && ratios === 0) return true;
+	return sizes.some((s) => sizeMatches(creative, s));
+}
+
+function sizeMatches(creative: Size, slot: Size): boolean {
+	return (creative.w === slot.w && creative.h === slot.h) || sameAspect(creative, slot);
+}
+
+function orientation({ w, h }: Size): number {
+	return Math.sign(w - h);
+}
+
+function durationFits(seconds: number, video: Video): boolean {
+	// A static image without a stated duration is held for the whole spot.
+	if (seconds === 0) return true;
+	const tol = DURATION_TOLERANCE_S;
+	if (video.rqddurs?.length) return video.rqddurs.some((d) => Math.abs(seconds - d) <= tol);
+	if (video.minduration !== undefined && seconds + tol < video.minduration) return false;
+	if (video.maxduration !== undefined && seconds - tol > video.maxduration) return false;
+	return true;
+}
+
+// Checks 15–18.
+function policyReason(input: { bid: Bid; ctx: FilterContext }): Reason | undefined {
+	const { bid, ctx } = input;
+	const domains = Array.isArray(bid.adomain)
+		? bid.adomain.filter((d): d is string => typeof d === "string").map(normalizeDomain)
+		: [];
+	if (domains.length === 0 || domains.some((d) => d === "")) return Reason.InvalidAdvertiserDomain;
+	const blocked = (ctx.request.badv ?? []).map(normalizeDomain).filter(Boolean);
+	if (domains.some((d) => blocked.some((b) => d === b || d.endsWith(`.${b}`)))) {
+		return Reason.AdvertiserExclusion;
+	}
+	if (categoryBlocked(bid.cat, ctx.request.bcat ?? [])) return Reason.CategoryExclusion;
+	if (domains.some((d) => domainSuffixes(d).some((s) => ctx.recentAdvertisers.has(s)))) {
+		return Reason.CompetitiveSeparation;
+	}
+	return undefined;
+}
+
+/**
+ * "https://www.Ford.com/cars" → "ford.com". DSPs send adomain in many shapes; blocks and the
+ * separation memory must compare like with like (the worker should record winners through this).
+ */
+export function normalizeDomain(value: string): string {
+	return value
+		.trim()
+		.toLowerCase()
+		.replace(/^[a-z][a-z0-9+.-]*:\/\//, "")
+		.replace(/[/?#:].*$/, "")
+		.replace(/^www\./, "")
+		.replace(/\.$/, "");
+}
+
+/** "a.b.ford.com" → ["a.b.ford.com", "b.ford.com", "ford.com"] (never a bare TLD). */
+function domainSuffixes(domain: string): string[] {
+	const labels = domain.split(".");
+	const out: string[] = [];
+	for (let i = 0; i <= Math.max(0, labels.length - 2); i++) out.push(labels.slice(i).join("."));
+	return out;
+}
+
+function categoryBlocked(cat: unknown, bcat: ReadonlyArray<string>): boolean {
+	if (!Array.isArray(cat) || bcat.length === 0) return false;
+	const blocked = new Set(bcat.map((c) => c.toUpperCase()));
+	return cat.some((c) => {
+		if (typeof c !== "string") return false;
+		const upper = c.toUpperCase();
+		// IAB Content Taxonomy 1.0: "IAB7-39" is a child of "IAB7".
+		const parent = /^(IAB\d+)-\d+$/.exec(upper)?.[1];
+		return blocked.has(upper) || (parent !== undefined && blocked.has(parent));
+	});
+}
+
+// Check 19: the bid must still be valid when the planned play ends.
+function expiryReason(input: {
+	creative: Creative;
+	bid: Bid;
+	imp: Imp;
+	now: number;
+}): Reason | undefined {
+	const { creative, bid, imp, now } = input;
+	if (typeof bid.exp !== "number" || !Number.isFinite(bid.exp)) return undefined;
+	const playAt = typeof imp.dt === "number" ? Math.max(imp.dt, now) : now;
+	const playEnd = playAt + creative.duration_s * 1000;
+	return now + bid.exp * 1000 < playEnd ? Reason.ExpiredBeforePlay : undefined;
+}
+
+// Check 20.
+function approvalReason(status: ApprovalStatus): Reason | undefined {
+	if (status === "approved") return undefined;
+	return status === "rejected" ? Reason.CreativeDisapproved : Reason.CreativePendingApproval;
+}
+
+function isPositive(value: unknown): value is number {
+	return typeof value === "number" && Number.isFinite(value) && value > 0;
+}
+
+function isObject(value: unknown): value is Bid {
+	return typeof value === "object" && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,164 @@
+// The PX model: one shape for every screen, slot and ad request, whatever dialect a publisher
+// speaks. Dialect adapters map into it (src/px/dialects), the OpenRTB translation maps out of it.
+import { z } from "zod";
+import { isKnownVenueType } from "./venues";
+
+const id = z.string().min(1).max(128);
+const mime = z.string().regex(/^[a-z]+\/[a-z0-9.+-]+$/i, "must be a MIME type such as video/mp4");
+const seconds = z.number().int().positive().max(3600);
+
+export const Geo = z.object({
+	lat: z.number().min(-90).max(90),
+	lon: z.number().min(-180).max(180),
+	country: z
+		.string()
+		.regex(/^[A-Z]{3}$/, "ISO-3166-1 alpha-3")
+		.optional(),
+	region: z.string().max(64).optional(),
+	city: z.string().max(128).optional(),
+	zip: z.string().max(16).optional(),
+});
+export type Geo = z.infer<typeof Geo>;
+
+export const Format = z.enum(["image", "video", "html"]);
+export type Format = z.infer<typeof Format>;
+
+/**
+ * An ad slot: the part of the screen an ad plays in. Its size is not the panel's size (a lobby
+ * screen may give ads a 1080x1350 region of a 1080x1920 panel).
+ */
+export const AdSlot = z
+	.object({
+		id,
+		w: z.number().int().positive().max(16384),
+		h: z.number().int().positive().max(16384),
+		formats: z.array(Format).min(1),
+		mimes: z.array(mime).min(1),
+		/** Either a range of durations or the exact list the player can schedule, never both. */
+		min_duration: seconds.optional(),
+		max_duration: seconds.optional(),
+		durations: z.array(seconds).min(1).optional(),
+		audio: z.boolean().default(false),
+		/** True when the creative must match the slot's aspect ratio exactly (no letterboxing). */
+		exact_aspect: z.boolean().default(false),
+		floor_cpm: z.number().nonnegative().optional(),
+	})
+	.superRefine((slot, ctx) => {
+		if (slot.durations && (slot.min_duration !== undefined || slot.max_duration !== undefined)) {
+			ctx.addIssue({
+				code: "custom",
+				path: ["durations"],
+				message: "durations and min_duration/max_duration are mutually exclusive",
+			});
+		}
+		if (
+			slot.min_duration !== undefined &&
+			slot.max_duration !== undefined &&
+			slot.min_duration > slot.max_duration
+		) {
+			ctx.addIssue({
+				code: "custom",
+				path: ["min_duration"],
+				message: "min_duration must not exceed max_duration",
+			});
+		}
+	});
+export type AdSlot = z.infer<typeof AdSlot>;
+
+/** Audience per play: how many people see one play (OpenRTB imp.qty). */
+export const Audience = z
+	.object({
+		multiplier: z.number().positive().max(1_000_000),
+		source: z.enum(["publisher", "exchange", "vendor"]),
+		vendor: z.string().min(1).max(256).optional(),
+	})
+	.refine((a) => a.source !== "vendor" || a.vendor !== undefined, {
+		path: ["vendor"],
+		message: "vendor is required when source is vendor",
+	});
+export type Audience = z.infer<typeof Audience>;
+
+export const Venue = z.object({
+	/** OpenOOH 1.1 numeric venue type id (parent, child or grandchild). */
+	type: z.number().int().refine(isKnownVenueType, "unknown OpenOOH venue type"),
+	name: z.string().max(256).optional(),
+});
+export type Venue = z.infer<typeof Venue>;
+
+export const Screen = z.object({
+	id,
+	name: z.string().max(256).optional(),
+	venue: Venue,
+	geo: Geo,
+	resolution: z.object({
+		w: z.number().int().positive().max(16384),
+		h: z.number().int().positive().max(16384),
+	}),
+	physical: z
+		.object({
+			width_mm: z.number().positive().max(100_000),
+			height_mm: z.number().positive().max(100_000),
+		})
+		.optional(),
+	slots: z.array(AdSlot).min(1).max(16),
+	interactive: z.boolean().default(false),
+	connectivity: z.enum(["wired", "wifi", "cellular", "unknown"]).default("unknown"),
+	timezone: z.string().min(1).max(64).default("UTC"),
+	audience: Audience.optional(),
+	keywords: z.array(z.string().min(1).max(64)).max(32).optional(),
+});
+export type Screen = z.infer<typeof Screen>;
+export type ScreenInput = z.input<typeof Screen>;
+
+/**
+ * An ad request in the PX model. A screen that is registered through the data collection API
+ * sends only ids; an unregistered one sends its screen description inline.
+ */
+export const AdRequest = z.object({
+	screen_id: id,
+	slot_id: id,
+	screen: Screen.optional(),
+	/** When the ad will play, epoch milliseconds; defaults to now. */
+	play_at: z.number().int().positive().optional(),
+	/** How long after play_at the ad may still be played, seconds (OpenRTB imp.exp). */
+	play_window_s: z.number().int().positive().max(86_400).default(3600),
+	/** How long the screen waits for the answer, ms (OpenRTB tmax). */
+	timeout_ms: z.number().int().min(50).max(5000).default(500),
+	ip: z.union([z.ipv4(), z.ipv6()]).optional(),
+	ua: z.string().max(512).optional(),
+	test: z.boolean().default(false),
+});
+export type AdRequest = z.infer<typeof AdRequest>;
+export type AdRequestInput = z.input<typeof AdRequest>;
+
+/** An ad request joined with the screen and slot it is for: what the translation needs. */
+export interface ResolvedAdRequest {
+	request: AdRequest;
+	screen: Screen;
+	slot: AdSlot;
+	/** Play time actually used, epoch ms. */
+	playAt: number;
+}
+
+export const Publisher = z.object({
+	id,
+	name: z.string().min(1).max(256),
+	domain: z.string().max(256).optional(),
+	key_sha256: z.string().regex(/^[0-9a-f]{64}$/, "lower-case hex SHA-256"),
+	/** OpenRTB `at`: 1 first price, 2 second price plus one increment. */
+	auction_type: z.union([z.literal(1), z.literal(2)]).default(2),
+	floor_cpm: z.number().nonnegative().default(0),
+	cur: z.string().length(3).default("USD"),
+	bcat: z.array(z.string()).default([]),
+	badv: z.array(z.string()).default([]),
+	/** Competitive separation: the same advertiser does not play twice on a screen within this. */
+	separation_seconds: z.number().int().nonnegative().default(0),
+	rate_limit: z
+		.object({
+			burst: z.number().int().positive(),
+			per_minute: z.number().positive(),
+		})
+		.default({ burst: 20, per_minute: 120 }),
+});
+export type Publisher = z.infer<typeof Publisher>;
+export type PublisherInput = z.input<typeof Publisher>;

@@ -1,0 +1,327 @@
+// An OpenRTB 2.6 DOOH bid request as a zod schema, written from the spec (§3.2 objects, §7.9
+// DOOH notes) and AdCOM 1.0 lists, to check what we send before a bidder sees it. Objects we
+// fill are strict, so a misspelt field (`venuetax`, `long`) fails here instead of being silently
+// ignored by every DSP; objects we never fill are only checked to be objects.
+import { z } from "zod";
+
+const int = z.number().int();
+const nonNegInt = int.nonnegative();
+const flag = z.literal([0, 1]);
+const str = z.string();
+const strings = z.array(str);
+const ext = z.record(z.string(), z.unknown()).optional();
+const anyObject = z.looseObject({});
+/** AdCOM lists reserve 500+ for exchange-specific values. */
+const adcom = (...values: number[]) =>
+	int.refine((v) => values.includes(v) || v >= 500, {
+		message: `must be one of ${values.join(", ")} or an exchange-specific value (500+)`,
+	});
+
+const Format = z.strictObject({
+	w: nonNegInt.optional(),
+	h: nonNegInt.optional(),
+	wratio: nonNegInt.optional(),
+	hratio: nonNegInt.optional(),
+	wmin: nonNegInt.optional(),
+	ext,
+});
+
+const Banner = z.strictObject({
+	format: z.array(Format).optional(),
+	w: nonNegInt.optional(),
+	h: nonNegInt.optional(),
+	btype: z.array(int).optional(),
+	battr: z.array(int.positive()).optional(),
+	pos: int.optional(),
+	mimes: strings.optional(),
+	topframe: flag.optional(),
+	expdir: z.array(int).optional(),
+	api: z.array(int).optional(),
+	id: str.optional(),
+	vcm: flag.optional(),
+	ext,
+});
+
+const Video = z
+	.strictObject({
+		mimes: strings.min(1),
+		minduration: nonNegInt.optional(),
+		maxduration: int.positive().optional(),
+		startdelay: int.min(-2).optional(),
+		maxseq: nonNegInt.optional(),
+		poddur: int.positive().optional(),
+		protocols: z.array(int).optional(),
+		w: nonNegInt.optional(),
+		h: nonNegInt.optional(),
+		podid: str.optional(),
+		podseq: int.optional(),
+		rqddurs: z.array(int.positive()).min(1).optional(),
+		placement: adcom(1, 2, 3, 4, 5).optional(),
+		plcmt: adcom(1, 2, 3, 4).optional(),
+		linearity: adcom(1, 2).optional(),
+		skip: flag.optional(),
+		skipmin: nonNegInt.optional(),
+		skipafter: nonNegInt.optional(),
+		sequence: int.optional(),
+		slotinpod: int.optional(),
+		mincpmpersec: z.number().nonnegative().optional(),
+		battr: z.array(int.positive()).optional(),
+		maxextended: int.optional(),
+		minbitrate: nonNegInt.optional(),
+		maxbitrate: nonNegInt.optional(),
+		boxingallowed: flag.optional(),
+		playbackmethod: z.array(adcom(1, 2, 3, 4, 5, 6, 7)).optional(),
+		playbackend: int.optional(),
+		delivery: z.array(int).optional(),
+		pos: int.optional(),
+		companionad: z.array(anyObject).optional(),
+		api: z.array(int).optional(),
+		companiontype: z.array(int).optional(),
+		poddedupe: z.array(int).optional(),
+		durfloors: z.array(anyObject).optional(),
+		ext,
+	})
+	.superRefine((video, ctx) => {
+		if (
+			video.rqddurs !== undefined &&
+			(video.minduration !== undefined || video.maxduration !== undefined)
+		) {
+			ctx.addIssue({
+				code: "custom",
+				path: ["rqddurs"],
+				message: "rqddurs and minduration/maxduration are mutually exclusive",
+			});
+		}
+		if (
+			video.minduration !== undefined &&
+			video.maxduration !== undefined &&
+			video.minduration > video.maxduration
+		) {
+			ctx.addIssue({
+				code: "custom",
+				path: ["minduration"],
+				message: "minduration must not exceed maxduration",
+			});
+		}
+	});
+
+const Qty = z
+	.strictObject({
+		multiplier: z.number().positive(),
+		sourcetype: adcom(0, 1, 2, 3).optional(),
+		vendor: str.min(1).optional(),
+		ext,
+	})
+	.refine((qty) => qty.sourcetype !== 1 || qty.vendor !== undefined, {
+		path: ["vendor"],
+		message: "vendor is required when sourcetype is 1 (measurement vendor)",
+	});
+
+const Imp = z
+	.strictObject({
+		id: str.min(1),
+		metric: z.array(anyObject).optional(),
+		banner: Banner.optional(),
+		video: Video.optional(),
+		audio: anyObject.optional(),
+		native: anyObject.optional(),
+		pmp: anyObject.optional(),
+		displaymanager: str.optional(),
+		displaymanagerver: str.optional(),
+		instl: flag.optional(),
+		tagid: str.optional(),
+		bidfloor: z.number().nonnegative().optional(),
+		bidfloorcur: str.regex(/^[A-Z]{3}$/, "ISO-4217 alpha code").optional(),
+		clickbrowser: flag.optional(),
+		secure: flag.optional(),
+		iframebuster: strings.optional(),
+		rwdd: flag.optional(),
+		ssai: z.literal([0, 1, 2, 3]).optional(),
+		exp: int.positive().optional(),
+		qty: Qty.optional(),
+		dt: z.number().positive().optional(),
+		refresh: anyObject.optional(),
+		ext,
+	})
+	.refine((imp) => imp.banner || imp.video || imp.audio || imp.native, {
+		message: "an imp needs at least one of banner, video, audio, native",
+	});
+
+const Publisher = z.strictObject({
+	id: str.optional(),
+	name: str.optional(),
+	cattax: int.optional(),
+	cat: strings.optional(),
+	domain: str.optional(),
+	ext,
+});
+
+const Dooh = z.strictObject({
+	id: str.optional(),
+	name: str.optional(),
+	venuetype: strings.min(1).optional(),
+	venuetypetax: adcom(0, 1, 2, 3, 4, 5).optional(),
+	publisher: Publisher.optional(),
+	domain: str.optional(),
+	keywords: str.optional(),
+	content: anyObject.optional(),
+	ext,
+});
+
+const Geo = z.strictObject({
+	lat: z.number().min(-90).max(90).optional(),
+	lon: z.number().min(-180).max(180).optional(),
+	type: adcom(1, 2, 3).optional(),
+	accuracy: nonNegInt.optional(),
+	lastfix: nonNegInt.optional(),
+	ipservice: int.optional(),
+	country: str.regex(/^[A-Z]{3}$/, "ISO-3166-1 alpha-3").optional(),
+	region: str.optional(),
+	regionfips104: str.optional(),
+	metro: str.optional(),
+	city: str.optional(),
+	zip: str.optional(),
+	utcoffset: int.optional(),
+	ext,
+});
+
+const Device = z.strictObject({
+	geo: Geo.optional(),
+	dnt: flag.optional(),
+	lmt: flag.optional(),
+	ua: str.optional(),
+	sua: anyObject.optional(),
+	ip: z.ipv4().optional(),
+	ipv6: z.ipv6().optional(),
+	devicetype: adcom(1, 2, 3, 4, 5, 6, 7, 8).optional(),
+	make: str.optional(),
+	model: str.optional(),
+	os: str.optional(),
+	osv: str.optional(),
+	hwv: str.optional(),
+	h: nonNegInt.optional(),
+	w: nonNegInt.optional(),
+	ppi: int.positive().optional(),
+	pxratio: z.number().positive().optional(),
+	js: flag.optional(),
+	geofetch: flag.optional(),
+	flashver: str.optional(),
+	language: str.optional(),
+	langb: str.optional(),
+	carrier: str.optional(),
+	mccmnc: str.optional(),
+	connectiontype: adcom(0, 1, 2, 3, 4, 5, 6, 7).optional(),
+	ifa: str.optional(),
+	ext,
+});
+
+const SupplyChainNode = z.strictObject({
+	asi: str.min(1),
+	sid: str.min(1),
+	rid: str.optional(),
+	name: str.optional(),
+	domain: str.optional(),
+	hp: flag,
+	ext,
+});
+
+const Source = z.strictObject({
+	fd: flag.optional(),
+	tid: str.optional(),
+	pchain: str.optional(),
+	schain: z
+		.strictObject({
+			complete: flag,
+			nodes: z.array(SupplyChainNode).min(1),
+			ver: str.min(1),
+			ext,
+		})
+		.optional(),
+	ext,
+});
+
+function exclusive(
+	ctx: z.RefinementCtx,
+	present: Record<string, unknown>,
+	a: string,
+	b: string,
+	message: string,
+) {
+	if (present[a] !== undefined && present[b] !== undefined) {
+		ctx.addIssue({ code: "custom", path: [b], message });
+	}
+}
+
+export const OpenRtbDoohRequest = z
+	.strictObject({
+		id: str.min(1),
+		imp: z.array(Imp).min(1),
+		site: anyObject.optional(),
+		app: anyObject.optional(),
+		dooh: Dooh,
+		device: Device,
+		user: anyObject.optional(),
+		test: flag.optional(),
+		at: adcom(1, 2).optional(),
+		tmax: int.positive().optional(),
+		wseat: strings.optional(),
+		bseat: strings.optional(),
+		allimps: flag.optional(),
+		cur: z
+			.array(str.regex(/^[A-Z]{3}$/, "ISO-4217 alpha code"))
+			.min(1)
+			.optional(),
+		wlang: strings.optional(),
+		wlangb: strings.optional(),
+		acat: strings.optional(),
+		bcat: strings.optional(),
+		cattax: int.optional(),
+		badv: strings.optional(),
+		bapp: strings.optional(),
+		source: Source.optional(),
+		regs: anyObject.optional(),
+		ext,
+	})
+	.superRefine((req, ctx) => {
+		exclusive(ctx, req, "dooh", "site", "a request with dooh must not contain site");
+		exclusive(ctx, req, "dooh", "app", "a request with dooh must not contain app");
+		exclusive(ctx, req, "wseat", "bseat", "send at most one of wseat and bseat");
+		exclusive(ctx, req, "wlang", "wlangb", "send at most one of wlang and wlangb");
+		exclusive(ctx, req, "acat", "bcat", "send at most one of acat and bcat");
+		// §7.9.2.5: DOOH devices are type 8, and lat/lon are required because ip rarely exists.
+		if (req.device.devicetype !== 8) {
+			ctx.addIssue({
+				code: "custom",
+				path: ["device", "devicetype"],
+				message: "a DOOH device is devicetype 8",
+			});
+		}
+		if (req.device.geo?.lat === undefined || req.device.geo?.lon === undefined) {
+			ctx.addIssue({
+				code: "custom",
+				path: ["device", "geo"],
+				message: "lat and lon are required for DOOH",
+			});
+		}
+		const ids = req.imp.map((imp) => imp.id);
+		ids.forEach((id, i) => {
+			if (ids.indexOf(id) !== i) {
+				ctx.addIssue({ code: "custom", path: ["imp", i, "id"], message: "duplicate imp id" });
+			}
+		});
+	});
+export type OpenRtbDoohRequest = z.infer<typeof OpenRtbDoohRequest>;
+
+const pointer = (path: ReadonlyArray<PropertyKey>) =>
+	`#${path.map((p) => `/${String(p).replaceAll("~", "~0").replaceAll("/", "~1")}`).join("")}`;
+
+/** Every problem as "<JSON pointer>: <message>"; empty when the request is valid. */
+export function checkBidRequest(x: unknown): string[] {
+	const result = OpenRtbDoohRequest.safeParse(x);
+	if (result.success) return [];
+	return result.error.issues.flatMap((issue) =>
+		issue.code === "unrecognized_keys"
+			? issue.keys.map((key) => `${pointer([...issue.path, key])}: not an OpenRTB 2.6 field`)
+			: [`${pointer(issue.path)}: ${issue.message}`],
+	);
+}

@@ -1,0 +1,54 @@
+// Publisher and reviewer authentication. Keys are never stored: only their SHA-256 hashes are
+// configured (PUBLISHERS, REVIEWER_KEYS_SHA256), and a presented key is hashed and looked up.
+import { createMiddleware } from "hono/factory";
+import { z } from "zod";
+import { Publisher } from "../px/model";
+import type { AppContext, AppEnv } from "./context";
+import { sha256Hex } from "./crypto";
+import { memoByString } from "./memo";
+import { HttpProblem, problems } from "./problem";
+
+const publishersByHash = memoByString((raw) => {
+	const list = z.array(Publisher).parse(JSON.parse(raw || "[]"));
+	return new Map(list.map((p) => [p.key_sha256, p]));
+});
+
+const reviewerHashes = memoByString(
+	(raw) =>
+		new Set(
+			raw
+				.split(",")
+				.map((h) => h.trim().toLowerCase())
+				.filter(Boolean),
+		),
+);
+
+/** The key from `Authorization: Bearer <key>` or `X-Api-Key`; never from the URL, which is logged. */
+export function presentedKey(c: AppContext): string | undefined {
+	const auth = c.req.header("authorization");
+	if (auth?.toLowerCase().startsWith("bearer ")) return auth.slice(7).trim() || undefined;
+	return c.req.header("x-api-key")?.trim() || undefined;
+}
+
+export async function findPublisher(env: Env, key: string): Promise<Publisher | undefined> {
+	return publishersByHash(env.PUBLISHERS).get(await sha256Hex(key));
+}
+
+export const requirePublisher = createMiddleware<AppEnv>(async (c, next) => {
+	const key = presentedKey(c);
+	if (!key)
+		throw new HttpProblem(problems.unauthorized("Send the publisher key as a Bearer token"));
+	const publisher = await findPublisher(c.env, key);
+	if (!publisher) throw new HttpProblem(problems.unauthorized("Unknown publisher key"));
+	c.set("publisher", publisher);
+	await next();
+});
+
+export const requireReviewer = createMiddleware<AppEnv>(async (c, next) => {
+	const key = presentedKey(c);
+	if (!key) throw new HttpProblem(problems.unauthorized("Send the reviewer key as a Bearer token"));
+	if (!reviewerHashes(c.env.REVIEWER_KEYS_SHA256).has(await sha256Hex(key))) {
+		throw new HttpProblem(problems.unauthorized("Unknown reviewer key"));
+	}
+	await next();
+});

@@ -1,0 +1,345 @@
+// The hot path behind POST /v1/ad-requests: admit through the screen's DO, translate, fan out,
+// filter, auction, answer. Everything that can wait (DO write, notices, events, metrics) is
+// returned as `after` for ctx.waitUntil.
+import type { BidRequest } from "iab-openrtb/v26";
+import type { PxAnswer } from "../px/answer";
+import { runAuction } from "../px/auction";
+import { bidderFloor, parseBidders, selectBidders } from "../px/bidders";
+import { type AuctionBid, newEvent, type PxEvent } from "../px/events";
+import { evaluateBids, normalizeDomain } from "../px/filter";
+import type { AdRequest, Publisher, ResolvedAdRequest } from "../px/model";
+import { toBidRequest } from "../px/openrtb/translate";
+import { resolveAdRequest } from "../px/resolve";
+import { lookupApprovals } from "./approvals";
+import { type TracedBidder, traceBidders } from "./auction-trace";
+import { publishEvents } from "./emit";
+import { type BidderOutcome, fanOut } from "./fanout";
+import { memoByString } from "./memo";
+import { auctionNotices, type NoticeValues } from "./notices";
+import { signPopToken } from "./pop-token";
+import { fieldsProblem, HttpProblem } from "./problem";
+import { screenStub } from "./screens";
+
+/** Our own work after the bidders' deadline (approval lookup, auction, signing) fits in this. */
+export const DEADLINE_MARGIN_MS = 30;
+/** A player may start an ad this early before the planned play time. */
+export const PLAY_EARLY_TOLERANCE_MS = 60_000;
+/** Proof of play is accepted this long after the play window closes (Vistar allows 15 min). */
+export const REPORT_GRACE_MS = 15 * 60_000;
+
+const biddersFrom = memoByString((raw) => {
+	const parsed = parseBidders(raw || "[]");
+	if (!parsed.ok) throw new Error(`BIDDERS is invalid: ${JSON.stringify(parsed.issues)}`);
+	return parsed.bidders;
+});
+
+export interface DecideInput {
+	env: Env;
+	publisher: Publisher;
+	request: AdRequest;
+	dialect: string;
+	requestId: string;
+	origin: string;
+	startedAt: number;
+}
+
+export type Decision =
+	| { kind: "limited"; retryAfterSeconds: number }
+	| {
+			kind: "answered";
+			answer: PxAnswer | undefined;
+			noFillReason?: string;
+			cached: boolean;
+			trace: TracedBidder[];
+			after: () => Promise<unknown>;
+	  };
+
+export async function decide(input: DecideInput): Promise<Decision> {
+	const { env, publisher, request } = input;
+	const playAt = request.play_at ?? input.startedAt;
+	const stub = screenStub(env, publisher.id, request.screen_id);
+	const admitted = await stub.admit({
+		slotId: request.slot_id,
+		playAt,
+		rateLimit: publisher.rate_limit,
+		separationSeconds: publisher.separation_seconds,
+	});
+	if (admitted.kind === "limited") return admitted;
+
+	const resolved = resolveAdRequest(request, admitted.profile ?? undefined, input.startedAt);
+	if (!resolved.ok) {
+		const { status, pointer, detail } = resolved.error;
+		throw new HttpProblem({
+			...fieldsProblem([{ pointer, detail }], "Cannot serve this ad request"),
+			status,
+		});
+	}
+	const context = resolved.value;
+	const base = eventBase(input, context);
+
+	if (admitted.cached) {
+		return {
+			kind: "answered",
+			answer: admitted.cached.answer,
+			cached: true,
+			trace: [],
+			after: () => publishEvents(env, [adRequestEvent(input, context, base, "cached", 0)]),
+		};
+	}
+
+	const auctionId = crypto.randomUUID();
+	const deadline = input.startedAt + request.timeout_ms - DEADLINE_MARGIN_MS;
+	const bidRequest = toBidRequest({
+		id: auctionId,
+		resolved: context,
+		publisher,
+		exchange: {
+			asi: env.EXCHANGE_ASI,
+			tid: input.requestId,
+			secure: env.REQUIRE_SECURE_CREATIVES !== "false",
+		},
+		now: input.startedAt,
+		tmax: Math.max(1, deadline - Date.now()),
+	});
+	const floor = bidRequest.imp[0]?.bidfloor ?? 0;
+	const selection = selectBidders(biddersFrom(env.BIDDERS), {
+		venueType: context.screen.venue.type,
+		formats: context.slot.formats,
+	});
+	const outcomes = await fanOut(
+		selection.selected.map((bidder) => ({
+			bidder,
+			request: withFloor(bidRequest, bidderFloor(bidder, floor)),
+		})),
+		{ deadline, secrets: env as unknown as Record<string, unknown> },
+	);
+	const candidates = outcomes.flatMap((o) => o.candidates);
+	const approval = await lookupApprovals(
+		env.APPROVALS,
+		candidates.map((c) => `${c.bidder}:${c.bid.crid ?? ""}`),
+	);
+	const evaluated = evaluateBids(candidates, {
+		request: bidRequest,
+		approval,
+		recentAdvertisers: new Set(admitted.recentAdvertisers),
+		now: Date.now(),
+	});
+	const auction = runAuction(evaluated, { at: publisher.auction_type, floor });
+	const trace = traceBidders(outcomes, auction.bids, selection.skipped);
+	const events: PxEvent[] = [];
+	const unknownCreatives = auction.bids.filter(
+		(b) => b.creative && approval(b.creativeKey) === undefined,
+	);
+	for (const b of dedupeBy(unknownCreatives, (b) => b.creativeKey)) {
+		events.push(
+			newEvent("creative_seen", {
+				...base,
+				bidder: b.bidder,
+				crid: b.creative!.id,
+				creative_key: b.creativeKey,
+				adomain: (b.bid.adomain ?? []).map(String),
+				asset_url: b.creative!.asset_url,
+				mime: b.creative!.mime,
+				w: b.creative!.w,
+				h: b.creative!.h,
+				duration_s: b.creative!.duration_s,
+			}),
+		);
+	}
+
+	const winner = auction.winner;
+	const multiplier = bidRequest.imp[0]?.qty?.multiplier ?? 1;
+	const noticeValues: NoticeValues = {
+		auctionId,
+		impId: bidRequest.imp[0]?.id ?? "1",
+		currency: bidRequest.cur?.[0] ?? "USD",
+		multiplier,
+		clearingPrice: winner?.clearingPrice,
+	};
+	const notices = auctionNotices(auction.bids, noticeValues);
+	const auctionEvent = newEvent("auction", {
+		...base,
+		auction_id: auctionId,
+		at: publisher.auction_type,
+		floor_cpm: floor,
+		cur: noticeValues.currency,
+		bids: auctionBids(trace),
+		...(winner ? { clearing_price: winner.clearingPrice } : {}),
+	});
+	events.push(auctionEvent);
+
+	if (!winner) {
+		const noFillReason = noFillReasonOf(outcomes, auction.bids.length);
+		events.push(
+			adRequestEvent(input, context, base, "no_fill", selection.selected.length, noFillReason),
+		);
+		return {
+			kind: "answered",
+			answer: undefined,
+			noFillReason,
+			cached: false,
+			trace,
+			after: () => Promise.all([notices.fire(), publishEvents(env, events)]),
+		};
+	}
+
+	const creative = winner.bid.creative!;
+	const decisionId = crypto.randomUUID();
+	const notBefore = Math.max(input.startedAt, playAt - PLAY_EARLY_TOLERANCE_MS);
+	const bidExp =
+		typeof winner.bid.bid.exp === "number" ? input.startedAt + winner.bid.bid.exp * 1000 : Infinity;
+	const notAfter = Math.min(playAt + request.play_window_s * 1000, bidExp);
+	const reportUntil = notAfter + REPORT_GRACE_MS;
+	const token = await signPopToken(
+		{
+			v: 1,
+			d: decisionId,
+			p: publisher.id,
+			s: request.screen_id,
+			nb: notBefore,
+			na: notAfter,
+			ru: reportUntil,
+		},
+		env.POP_SIGNING_KEY,
+	);
+	const answer: PxAnswer = {
+		decision_id: decisionId,
+		creative: {
+			id: creative.id,
+			asset_url: creative.asset_url,
+			mime: creative.mime,
+			w: creative.w,
+			h: creative.h,
+			duration_s: creative.duration_s,
+			advertiser_domains: (winner.bid.bid.adomain ?? []).map(String),
+		},
+		play: { not_before: notBefore, not_after: notAfter },
+		impression_multiplier: multiplier,
+		proof_of_play_url: `${input.origin}/v1/plays/${token}`,
+		expiry_url: `${input.origin}/v1/plays/${token}/expired`,
+	};
+	events.push(
+		newEvent("win", {
+			...base,
+			auction_id: auctionId,
+			decision_id: decisionId,
+			bidder: winner.bid.bidder,
+			crid: creative.id,
+			adomain: answer.creative.advertiser_domains,
+			price_cpm: winner.bid.price,
+			clearing_price_cpm: winner.clearingPrice,
+			multiplier,
+			not_after: notAfter,
+		}),
+		adRequestEvent(input, context, base, "filled", selection.selected.length),
+	);
+	const record = stub.recordDecision({
+		decisionId,
+		slotId: request.slot_id,
+		playAt,
+		notBefore,
+		notAfter,
+		reportUntil,
+		answer,
+		advertiserDomains: answer.creative.advertiser_domains.map(normalizeDomain),
+		separationSeconds: publisher.separation_seconds,
+		notices: notices.forWinner(),
+		meta: {
+			publisherId: publisher.id,
+			screenId: request.screen_id,
+			auctionId,
+			bidder: winner.bid.bidder,
+			crid: creative.id,
+			priceCpm: winner.clearingPrice,
+			multiplier,
+			venueType: context.screen.venue.type,
+		},
+	});
+	return {
+		kind: "answered",
+		answer,
+		cached: false,
+		trace,
+		after: () => Promise.all([record, notices.fire(), publishEvents(env, events)]),
+	};
+}
+
+function withFloor(request: BidRequest, floor: number): BidRequest {
+	const [imp, ...rest] = request.imp;
+	if (!imp || imp.bidfloor === floor) return request;
+	return { ...request, imp: [{ ...imp, bidfloor: floor }, ...rest] };
+}
+
+function noFillReasonOf(outcomes: BidderOutcome[], bids: number): string {
+	if (outcomes.length === 0) return "no_bidders";
+	if (bids > 0) return "all_bids_filtered";
+	if (outcomes.every((o) => o.status === "timeout")) return "bidders_timed_out";
+	if (outcomes.every((o) => o.status === "error" || o.status === "timeout"))
+		return "bidders_failed";
+	return "no_bids";
+}
+
+function auctionBids(trace: TracedBidder[]): AuctionBid[] {
+	return trace.flatMap((t): AuctionBid[] => {
+		if (t.bids.length === 0) {
+			const outcome = t.status === "bids" || t.status === "not_called" ? "no_bid" : t.status;
+			return [{ bidder: t.bidder, outcome, reason: t.reason ?? 0, latency_ms: t.latency_ms }];
+		}
+		return t.bids.map((b) => ({
+			bidder: t.bidder,
+			...(b.bid_id ? { bid_id: b.bid_id } : {}),
+			...(b.seat ? { seat: b.seat } : {}),
+			...(b.crid ? { crid: b.crid } : {}),
+			...(b.adomain ? { adomain: b.adomain } : {}),
+			...(b.price !== undefined ? { price: b.price } : {}),
+			outcome: b.outcome,
+			reason: b.reason,
+			latency_ms: t.latency_ms,
+		}));
+	});
+}
+
+type EventBase = {
+	publisher_id: string;
+	screen_id: string;
+	venue_type: number;
+	request_id: string;
+};
+
+function eventBase(input: DecideInput, context: ResolvedAdRequest): EventBase {
+	return {
+		publisher_id: input.publisher.id,
+		screen_id: input.request.screen_id,
+		venue_type: context.screen.venue.type,
+		request_id: input.requestId,
+	};
+}
+
+function adRequestEvent(
+	input: DecideInput,
+	context: ResolvedAdRequest,
+	base: EventBase,
+	outcome: "filled" | "no_fill" | "cached",
+	biddersCalled: number,
+	noFillReason?: string,
+) {
+	return newEvent("ad_request", {
+		...base,
+		dialect: input.dialect,
+		slot_id: context.slot.id,
+		outcome,
+		...(noFillReason ? { no_fill_reason: noFillReason } : {}),
+		latency_ms: Date.now() - input.startedAt,
+		bidders_called: biddersCalled,
+	});
+}
+
+function dedupeBy<T>(items: T[], key: (item: T) => string): T[] {
+	const seen = new Set<string>();
+	return items.filter((item) => {
+		const k = key(item);
+		if (seen.has(k)) return false;
+		seen.add(k);
+		return true;
+	});
+}

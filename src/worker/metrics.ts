@@ -1,0 +1,172 @@
+// Business metrics in Workers Analytics Engine. One dataset; blob1 names the metric, and each
+// metric's blob/double layout is declared once here, next to the SQL that reads it back.
+// Analytics Engine samples: every query weights by _sample_interval (SUM(_sample_interval) is a
+// count, SUM(_sample_interval * doubleN) a total).
+import type { PxEvent } from "../px/events";
+import { type Reason, reasonLabel } from "../px/reasons";
+
+export const METRIC_LAYOUT = {
+	ad_request: {
+		index: "publisher_id",
+		blobs: ["publisher_id", "venue_type", "outcome", "no_fill_reason", "dialect"],
+		doubles: ["latency_ms", "bidders_called"],
+	},
+	bid: {
+		index: "bidder",
+		blobs: ["bidder", "outcome", "reason", "publisher_id"],
+		doubles: ["price_cpm", "reason_code", "latency_ms"],
+	},
+	bidder_call: {
+		index: "bidder",
+		blobs: ["bidder", "status", "publisher_id"],
+		doubles: ["latency_ms", "timed_out"],
+	},
+	win: {
+		index: "bidder",
+		blobs: ["bidder", "publisher_id", "venue_type"],
+		doubles: ["clearing_price_cpm", "multiplier"],
+	},
+	play: {
+		index: "bidder",
+		blobs: ["bidder", "publisher_id", "venue_type"],
+		doubles: ["price_cpm", "multiplier"],
+	},
+	expiry: { index: "bidder", blobs: ["bidder", "publisher_id", "reason"], doubles: [] },
+	queue_batch: { index: "queue", blobs: ["queue"], doubles: ["messages", "max_lag_ms", "retried"] },
+} as const;
+
+export type MetricName = keyof typeof METRIC_LAYOUT;
+type Layout<M extends MetricName> = (typeof METRIC_LAYOUT)[M];
+type Blobs<M extends MetricName> = Record<Layout<M>["blobs"][number], string>;
+type Doubles<M extends MetricName> = Record<Layout<M>["doubles"][number], number>;
+
+export function dataPoint<M extends MetricName>(
+	metric: M,
+	blobs: Blobs<M>,
+	doubles: Doubles<M>,
+): AnalyticsEngineDataPoint {
+	const layout = METRIC_LAYOUT[metric];
+	const b = blobs as Record<string, string>;
+	const d = doubles as Record<string, number>;
+	return {
+		indexes: [b[layout.index] ?? ""],
+		blobs: [metric, ...layout.blobs.map((name) => b[name] ?? "")],
+		// double1 is always 1 so SUM(_sample_interval * double1) counts points the same way everywhere.
+		doubles: [1, ...layout.doubles.map((name) => d[name] ?? 0)],
+	};
+}
+
+/** Every event's metrics: the one mapping, whether the event came from the hot path or a DO. */
+export function metricsFor(event: PxEvent): AnalyticsEngineDataPoint[] {
+	const venue = String(event.venue_type);
+	switch (event.type) {
+		case "ad_request":
+			return [
+				dataPoint(
+					"ad_request",
+					{
+						publisher_id: event.publisher_id,
+						venue_type: venue,
+						outcome: event.outcome,
+						no_fill_reason: event.no_fill_reason ?? "",
+						dialect: event.dialect,
+					},
+					{ latency_ms: event.latency_ms, bidders_called: event.bidders_called },
+				),
+			];
+		case "auction": {
+			const calls = new Map<string, { status: string; latency: number }>();
+			const points = event.bids.map((bid) => {
+				if (!calls.has(bid.bidder))
+					calls.set(bid.bidder, { status: bid.outcome, latency: bid.latency_ms });
+				return dataPoint(
+					"bid",
+					{
+						bidder: bid.bidder,
+						outcome: bid.outcome,
+						reason: reasonLabel(bid.reason as Reason),
+						publisher_id: event.publisher_id,
+					},
+					{ price_cpm: bid.price ?? 0, reason_code: bid.reason, latency_ms: bid.latency_ms },
+				);
+			});
+			for (const [bidder, call] of calls) {
+				points.push(
+					dataPoint(
+						"bidder_call",
+						{ bidder, status: call.status, publisher_id: event.publisher_id },
+						{ latency_ms: call.latency, timed_out: call.status === "timeout" ? 1 : 0 },
+					),
+				);
+			}
+			return points;
+		}
+		case "win":
+			return [
+				dataPoint(
+					"win",
+					{ bidder: event.bidder, publisher_id: event.publisher_id, venue_type: venue },
+					{ clearing_price_cpm: event.clearing_price_cpm, multiplier: event.multiplier },
+				),
+			];
+		case "play":
+			return [
+				dataPoint(
+					"play",
+					{ bidder: event.bidder, publisher_id: event.publisher_id, venue_type: venue },
+					{ price_cpm: event.price_cpm, multiplier: event.multiplier },
+				),
+			];
+		case "expiry":
+			return [
+				dataPoint(
+					"expiry",
+					{ bidder: event.bidder, publisher_id: event.publisher_id, reason: event.reason },
+					{},
+				),
+			];
+		default:
+			return [];
+	}
+}
+
+/** Analytics Engine accepts at most 250 data points per invocation. */
+export const MAX_POINTS_PER_INVOCATION = 250;
+
+export function writeMetrics(
+	dataset: AnalyticsEngineDataset,
+	points: AnalyticsEngineDataPoint[],
+): void {
+	for (const point of points.slice(0, MAX_POINTS_PER_INVOCATION)) dataset.writeDataPoint(point);
+}
+
+/**
+ * The SQL (Analytics Engine SQL API) for each metric operators watch; documented in README.
+ * Dataset name differs per environment: px_metrics, px_metrics_staging, px_metrics_production.
+ */
+export const METRIC_QUERIES = {
+	fill_rate: `SELECT blob2 AS publisher_id,
+  SUM(_sample_interval) AS ad_requests,
+  SUM(IF(blob4 IN ('filled', 'cached'), _sample_interval, 0)) / SUM(_sample_interval) AS fill_rate,
+  SUM(_sample_interval * double2) / SUM(_sample_interval) AS avg_latency_ms
+FROM px_metrics WHERE blob1 = 'ad_request' AND timestamp > NOW() - INTERVAL '1' DAY
+GROUP BY publisher_id`,
+	bids_by_reason: `SELECT blob2 AS bidder, blob3 AS outcome, blob4 AS reason, SUM(_sample_interval) AS bids
+FROM px_metrics WHERE blob1 = 'bid' AND timestamp > NOW() - INTERVAL '1' DAY
+GROUP BY bidder, outcome, reason ORDER BY bids DESC`,
+	wins_and_ecpm: `SELECT blob2 AS bidder, SUM(_sample_interval) AS wins,
+  SUM(_sample_interval * double2) / SUM(_sample_interval) AS avg_clearing_cpm
+FROM px_metrics WHERE blob1 = 'win' AND timestamp > NOW() - INTERVAL '1' DAY GROUP BY bidder`,
+	delivery_ratio: `SELECT SUM(IF(blob1 = 'play', _sample_interval, 0)) / SUM(IF(blob1 = 'win', _sample_interval, 0)) AS plays_per_win,
+  SUM(IF(blob1 = 'expiry', _sample_interval, 0)) AS expiries
+FROM px_metrics WHERE blob1 IN ('win', 'play', 'expiry') AND timestamp > NOW() - INTERVAL '1' DAY`,
+	bidder_latency: `SELECT blob2 AS bidder, SUM(_sample_interval) AS calls,
+  SUM(_sample_interval * double2) / SUM(_sample_interval) AS avg_latency_ms,
+  quantileExactWeighted(0.99)(double2, _sample_interval) AS p99_latency_ms,
+  SUM(_sample_interval * double3) AS timeouts
+FROM px_metrics WHERE blob1 = 'bidder_call' AND timestamp > NOW() - INTERVAL '1' HOUR GROUP BY bidder`,
+	queue_health: `SELECT blob2 AS queue, SUM(_sample_interval) AS batches,
+  SUM(_sample_interval * double2) / SUM(_sample_interval) AS avg_batch_size,
+  MAX(double3) AS max_lag_ms, SUM(_sample_interval * double4) AS retried
+FROM px_metrics WHERE blob1 = 'queue_batch' AND timestamp > NOW() - INTERVAL '1' HOUR GROUP BY queue`,
+} as const;

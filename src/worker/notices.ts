@@ -1,0 +1,96 @@
+// Win and loss notices (nurl/lurl) fired after the answer, and the billing notice (burl) kept for
+// proof of play: in DOOH an impression is billed when it played, not when it was won.
+import type { DecisionNotices } from "../durable-objects/screen-do";
+import type { EvaluatedBid } from "../px/filter";
+import { type MacroName, substituteMacros } from "../px/macros";
+import { Reason } from "../px/reasons";
+import { log } from "./log";
+
+export interface NoticeValues {
+	auctionId: string;
+	impId: string;
+	currency: string;
+	multiplier: number;
+	clearingPrice?: number;
+}
+
+const NOTICE_TIMEOUT_MS = 5_000;
+
+function macrosFor(
+	bid: EvaluatedBid,
+	values: NoticeValues,
+): Partial<Record<MacroName, string | number>> {
+	return {
+		AUCTION_ID: values.auctionId,
+		AUCTION_BID_ID: bid.bid.id,
+		AUCTION_IMP_ID: values.impId,
+		AUCTION_SEAT_ID: bid.seat,
+		AUCTION_AD_ID: bid.bid.adid,
+		AUCTION_CURRENCY: values.currency,
+		AUCTION_MULTIPLIER: values.multiplier,
+		...(bid.reason === Reason.Won
+			? { AUCTION_PRICE: values.clearingPrice }
+			: {
+					AUCTION_LOSS: bid.reason,
+					AUCTION_MIN_TO_WIN: values.clearingPrice,
+				}),
+	} as Partial<Record<MacroName, string | number>>;
+}
+
+export async function fireNotice(kind: "nurl" | "lurl" | "burl", url: string): Promise<void> {
+	if (!/^https?:\/\//i.test(url)) return;
+	try {
+		const res = await fetch(url, { signal: AbortSignal.timeout(NOTICE_TIMEOUT_MS) });
+		await res.body?.cancel();
+		if (!res.ok) log("warn", "notice_rejected", { kind, status: res.status });
+	} catch (err) {
+		log("warn", "notice_failed", { kind, error: err instanceof Error ? err.message : String(err) });
+	}
+}
+
+export function auctionNotices(bids: EvaluatedBid[], values: NoticeValues) {
+	const winner = bids.find((b) => b.reason === Reason.Won);
+	return {
+		/** nurl to the winner, lurl with ${AUCTION_LOSS} to every other bid that gave one. */
+		fire(): Promise<unknown> {
+			const sends: Promise<void>[] = [];
+			for (const bid of bids) {
+				const url = bid.reason === Reason.Won ? bid.bid.nurl : bid.bid.lurl;
+				if (url)
+					sends.push(
+						fireNotice(
+							bid.reason === Reason.Won ? "nurl" : "lurl",
+							substituteMacros(url, macrosFor(bid, values)),
+						),
+					);
+			}
+			return Promise.all(sends);
+		},
+		/** What the screen's ledger keeps for the winner: burl on play, lurl (code 2) on expiry. */
+		forWinner(): DecisionNotices {
+			return {
+				...(winner?.bid.burl ? { burl: winner.bid.burl } : {}),
+				...(winner?.bid.lurl ? { lurl: winner.bid.lurl } : {}),
+				macros: winner ? (macrosFor(winner, values) as Record<string, string | number>) : {},
+			};
+		},
+	};
+}
+
+/** burl at play time: the ledger's macros plus the moment it played. */
+export function billingUrl(notices: DecisionNotices, playedAt: number): string | undefined {
+	return notices.burl
+		? substituteMacros(notices.burl, { ...notices.macros, AUCTION_IMP_TS: playedAt } as Partial<
+				Record<MacroName, string | number>
+			>)
+		: undefined;
+}
+
+/** lurl for a won ad that expired unplayed: loss code 2, impression opportunity expired. */
+export function expiryLossUrl(notices: DecisionNotices): string | undefined {
+	return notices.lurl
+		? substituteMacros(notices.lurl, { ...notices.macros, AUCTION_LOSS: Reason.Expired } as Partial<
+				Record<MacroName, string | number>
+			>)
+		: undefined;
+}

@@ -1,0 +1,72 @@
+// POST /v1/ad-requests[?dialect=px|vistar][&debug=1]: the screen asks, the edge answers with
+// what to play or why not. No fill is a 200 with `filled: false` and a reason (in the px
+// dialect), so a player always gets a body it can log.
+import { Hono } from "hono";
+import { dialectByName, parseDialectRequest } from "../../px/dialects";
+import { requirePublisher } from "../auth";
+import { readJsonBody } from "../body";
+import type { AppEnv } from "../context";
+import { decide } from "../decide";
+import { fieldsProblem, HttpProblem } from "../problem";
+
+export const adRequests = new Hono<AppEnv>();
+adRequests.use(requirePublisher);
+
+adRequests.post("/", async (c) => {
+	const startedAt = Date.now();
+	const dialectName = c.req.query("dialect") ?? "px";
+	const parsed = parseDialectRequest(dialectName, await readJsonBody(c));
+	if (!parsed.ok) {
+		throw new HttpProblem(
+			fieldsProblem(
+				parsed.issues,
+				parsed.unknownDialect ? "Unknown dialect" : "Invalid ad request",
+			),
+		);
+	}
+	const dialect = dialectByName(dialectName)!;
+	const decision = await decide({
+		env: c.env,
+		publisher: c.get("publisher"),
+		request: parsed.request,
+		dialect: dialectName,
+		requestId: c.get("requestId"),
+		origin: new URL(c.req.url).origin,
+		startedAt,
+	}).catch((err: unknown) => {
+		// Problems found after parsing point into the PX request; show the field the player sent.
+		if (err instanceof HttpProblem && dialect.toDialectPointer && err.problem.errors) {
+			const errors = err.problem.errors.map((e) => ({
+				...e,
+				pointer: dialect.toDialectPointer!(e.pointer),
+			}));
+			throw new HttpProblem({
+				...fieldsProblem(errors, err.problem.title),
+				status: err.problem.status,
+			});
+		}
+		throw err;
+	});
+	if (decision.kind === "limited") {
+		throw new HttpProblem({
+			status: 429,
+			type: "rate-limited",
+			title: "Too many ad requests for this screen",
+			detail: `Retry after ${decision.retryAfterSeconds} s`,
+			headers: { "retry-after": String(decision.retryAfterSeconds) },
+		});
+	}
+	c.executionCtx.waitUntil(decision.after());
+
+	const debug = c.req.query("debug") === "1" ? { debug: { bidders: decision.trace } } : {};
+	if (dialect.toDialectAnswer) {
+		const shaped = dialect.toDialectAnswer(decision.answer, parsed.request) as Record<
+			string,
+			unknown
+		>;
+		return c.json({ ...shaped, ...debug });
+	}
+	if (!decision.answer)
+		return c.json({ filled: false, no_fill_reason: decision.noFillReason, ...debug });
+	return c.json({ filled: true, cached: decision.cached, ...decision.answer, ...debug });
+});

@@ -1,0 +1,58 @@
+// The reviewers' JSON API over the review desk (the web page comes later). Reviewer keys are
+// configured as SHA-256 hashes; the audit trail names the reviewer by a short key fingerprint.
+import { Hono } from "hono";
+import { z } from "zod";
+import { reviewDesk } from "../../durable-objects/review-desk";
+import { ApprovalStatus } from "../approvals";
+import { presentedKey, requireReviewer } from "../auth";
+import { readJson } from "../body";
+import type { AppContext, AppEnv } from "../context";
+import { sha256Hex } from "../crypto";
+import { fieldsProblem, HttpProblem, problems } from "../problem";
+
+export const review = new Hono<AppEnv>();
+review.use(requireReviewer);
+
+const RejectBody = z.object({ reason: z.string().trim().min(3).max(500) });
+const ApproveBody = z.object({ reason: z.string().trim().max(500).optional() });
+
+async function actor(c: AppContext): Promise<string> {
+	return `reviewer:${(await sha256Hex(presentedKey(c) ?? "")).slice(0, 12)}`;
+}
+
+review.get("/creatives", async (c) => {
+	const status = ApprovalStatus.safeParse(c.req.query("status") ?? "pending");
+	if (!status.success) {
+		throw new HttpProblem(
+			fieldsProblem([{ pointer: "status", detail: "pending, approved or rejected" }]),
+		);
+	}
+	const limit = Math.min(200, Math.max(1, Number(c.req.query("limit") ?? 50) || 50));
+	const desk = reviewDesk(c.env);
+	const items = await desk.list(status.data, limit, c.req.query("after"));
+	return c.json({
+		status: status.data,
+		items,
+		counts: await desk.counts(),
+		...(items.length === limit ? { next: items.at(-1)?.creative_key } : {}),
+	});
+});
+
+review.get("/creatives/:key", async (c) => {
+	const found = await reviewDesk(c.env).get(c.req.param("key"));
+	if (!found) throw new HttpProblem(problems.notFound("No such creative"));
+	return c.json(found);
+});
+
+review.post("/creatives/:key/:action{approve|reject}", async (c) => {
+	const action = c.req.param("action") as "approve" | "reject";
+	const body = await readJson(c, action === "reject" ? RejectBody : ApproveBody);
+	const item = await reviewDesk(c.env).decide({
+		key: c.req.param("key"),
+		action,
+		actor: await actor(c),
+		reason: body.reason ?? null,
+	});
+	if (!item) throw new HttpProblem(problems.notFound("No such creative"));
+	return c.json(item);
+});

@@ -1,0 +1,145 @@
+import { createMessageBatch } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import type { PxEvent } from "../../src/px/events";
+import { Reason } from "../../src/px/reasons";
+import { handleQueue } from "../../src/queues";
+import { clearApprovalMemory } from "../../src/worker/approvals";
+import { biddersJson, callEdge } from "../support/edge";
+import { billboardScreen, REVIEWER_KEY } from "../support/fixtures";
+
+const reviewer = { authorization: `Bearer ${REVIEWER_KEY}`, "content-type": "application/json" };
+
+/** What the hot path queued during one request, captured by a stand-in queue. */
+function capturingQueue() {
+	const sent: PxEvent[] = [];
+	const queue = {
+		send: async (body: PxEvent) => void sent.push(body),
+		sendBatch: async (batch: { body: PxEvent }[]) => void sent.push(...batch.map((m) => m.body)),
+	} as unknown as Queue;
+	return { sent, queue };
+}
+
+async function auction(screenId: string, bidders: string, events?: Queue) {
+	const { res, settled } = await callEdge(
+		"/v1/ad-requests?debug=1",
+		{
+			method: "POST",
+			headers: { authorization: "Bearer demo-publisher-key", "content-type": "application/json" },
+			body: JSON.stringify({
+				screen_id: screenId,
+				slot_id: "face-a",
+				screen: billboardScreen(screenId),
+			}),
+		},
+		{ BIDDERS: bidders, ...(events ? { EVENTS: events } : {}) } as never,
+	);
+	const answer = (await res.json()) as {
+		filled: boolean;
+		debug: { bidders: { bids: { reason: number }[] }[] };
+	};
+	await settled;
+	return answer;
+}
+
+describe("review desk", () => {
+	it("a new DSP creative goes pending, a reviewer approves it, the next auction accepts it", async () => {
+		const bidders = biddersJson("review", [
+			{ name: "newdsp", behaviour: "bid", query: { crid: "brand-new", price: 4 } },
+		]);
+		const { sent, queue } = capturingQueue();
+		const first = await auction("bb-review-1", bidders, queue);
+		expect(first.filled).toBe(false);
+		expect(first.debug.bidders[0]!.bids[0]!.reason).toBe(Reason.CreativePendingApproval);
+		const seen = sent.filter((e) => e.type === "creative_seen");
+		expect(seen).toHaveLength(1);
+
+		// The queue consumer's intake puts it on the desk.
+		await handleQueue(
+			createMessageBatch(
+				"px-events",
+				sent.map((body, i) => ({ id: `r${i}`, timestamp: new Date(), attempts: 1, body })),
+			),
+			env,
+		);
+		const pending = await callEdge("/v1/review/creatives?status=pending", { headers: reviewer });
+		expect(pending.res.status).toBe(200);
+		const list = (await pending.res.json()) as {
+			items: { creative_key: string; asset_url: string; mime: string }[];
+		};
+		const item = list.items.find((i) => i.creative_key === "newdsp:brand-new");
+		expect(item).toMatchObject({ mime: "image/png" });
+
+		const approved = await callEdge("/v1/review/creatives/newdsp:brand-new/approve", {
+			method: "POST",
+			headers: reviewer,
+			body: "{}",
+		});
+		expect(approved.res.status).toBe(200);
+		expect(await approved.res.json()).toMatchObject({ status: "approved" });
+
+		clearApprovalMemory(); // stands in for APPROVAL_MEMORY_TTL_MS passing
+		const second = await auction("bb-review-2", bidders);
+		expect(second.filled).toBe(true);
+
+		const detail = await callEdge("/v1/review/creatives/newdsp:brand-new", { headers: reviewer });
+		const { audit } = (await detail.res.json()) as { audit: { action: string; actor: string }[] };
+		expect(audit.map((a) => a.action)).toEqual(["intake", "approve"]);
+		expect(audit[1]!.actor).toMatch(/^reviewer:[0-9a-f]{12}$/);
+	});
+
+	it("a rejection needs a reason and makes the creative lose as disapproved", async () => {
+		await env.REVIEW_DESK.get(env.REVIEW_DESK.idFromName("review-desk")).intake([
+			{
+				event_id: crypto.randomUUID(),
+				schema_version: 1,
+				type: "creative_seen",
+				ts: Date.now(),
+				publisher_id: "demo-pub",
+				screen_id: "s",
+				venue_type: 30101,
+				bidder: "shady",
+				crid: "bad-ad",
+				creative_key: "shady:bad-ad",
+				adomain: ["shady.example"],
+				asset_url: "https://cdn.example/bad.png",
+				mime: "image/png",
+				w: 1400,
+				h: 400,
+			},
+		]);
+		const noReason = await callEdge("/v1/review/creatives/shady:bad-ad/reject", {
+			method: "POST",
+			headers: reviewer,
+			body: "{}",
+		});
+		expect(noReason.res.status).toBe(400);
+		expect(await noReason.res.json()).toMatchObject({ errors: [{ pointer: "#/reason" }] });
+		const rejected = await callEdge("/v1/review/creatives/shady:bad-ad/reject", {
+			method: "POST",
+			headers: reviewer,
+			body: JSON.stringify({ reason: "not street-safe: flashing imagery" }),
+		});
+		expect(rejected.res.status).toBe(200);
+		clearApprovalMemory();
+		const bidders = biddersJson("review2", [
+			{ name: "shady", behaviour: "bid", query: { crid: "bad-ad" } },
+		]);
+		const answer = await auction("bb-review-3", bidders);
+		expect(answer.debug.bidders[0]!.bids[0]!.reason).toBe(Reason.CreativeDisapproved);
+	});
+
+	it("reviewer endpoints need a reviewer key; a publisher key is not one", async () => {
+		expect((await callEdge("/v1/review/creatives")).res.status).toBe(401);
+		const publisher = await callEdge("/v1/review/creatives", {
+			headers: { authorization: "Bearer demo-publisher-key" },
+		});
+		expect(publisher.res.status).toBe(401);
+		const unknown = await callEdge("/v1/review/creatives/nope:nope/approve", {
+			method: "POST",
+			headers: reviewer,
+			body: "{}",
+		});
+		expect(unknown.res.status).toBe(404);
+	});
+});

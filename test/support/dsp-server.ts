@@ -1,0 +1,133 @@
+// Real OpenRTB DSPs on loopback for the workerd tests, well and badly behaved. One Node HTTP
+// server; the path picks the behaviour, query parameters tune the bid:
+//   /dsp/<behaviour>?tag=T&price=P&crid=C&adomain=D&delay=MS&dur=S&deal=ID
+// Notices (nurl/burl/lurl) come back to /notices/<tag>/<kind> and are listed by GET /log?tag=T.
+import { createServer, type Server, type ServerResponse } from "node:http";
+import type { BidRequest, BidResponse } from "iab-openrtb/v26";
+import { staticSpot, videoSpot } from "../../demo/dsps";
+import { readBody } from "../../demo/server";
+
+type Behaviour = (req: BidRequest, q: URLSearchParams, res: ServerResponse, base: string) => void;
+
+function offerFrom(q: URLSearchParams, tag: string) {
+	return {
+		price: Number(q.get("price") ?? 5),
+		crid: q.get("crid") ?? "test-creative",
+		adomain: q.get("adomain") ?? "advertiser.example",
+		seat: q.get("seat") ?? `seat-${tag}`,
+		...(q.get("dur") ? { durationS: Number(q.get("dur")) } : {}),
+	};
+}
+
+function send(res: ServerResponse, status: number, body?: unknown) {
+	res.writeHead(status, body === undefined ? {} : { "content-type": "application/json" });
+	res.end(body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body));
+}
+
+/** A valid bid from the demo bidder logic, with this test's notice URLs and tweaks applied. */
+function validResponse(req: BidRequest, q: URLSearchParams, base: string): BidResponse | undefined {
+	const tag = q.get("tag") ?? "untagged";
+	const offer = offerFrom(q, tag);
+	const answer =
+		req.imp[0]?.video && q.get("media") !== "image"
+			? videoSpot(req, base, offer)
+			: staticSpot(req, base, offer);
+	const body = answer.body;
+	const bid = body?.seatbid?.[0]?.bid[0];
+	if (!body || !bid) return undefined;
+	bid.price = offer.price;
+	const notices = `${base}/notices/${tag}`;
+	bid.nurl = `${notices}/nurl?price=\${AUCTION_PRICE}&auction=\${AUCTION_ID}&bid=\${AUCTION_BID_ID}`;
+	bid.burl = `${notices}/burl?price=\${AUCTION_PRICE}&mult=\${AUCTION_MULTIPLIER}&ts=\${AUCTION_IMP_TS}`;
+	bid.lurl = `${notices}/lurl?loss=\${AUCTION_LOSS}&min=\${AUCTION_MIN_TO_WIN}`;
+	if (q.get("deal")) bid.dealid = q.get("deal")!;
+	if (q.get("exp")) bid.exp = Number(q.get("exp"));
+	return body;
+}
+
+const behaviours: Record<string, Behaviour> = {
+	bid: (req, q, res, base) => {
+		const body = validResponse(req, q, base);
+		const delay = Number(q.get("delay") ?? 0);
+		setTimeout(() => (body ? send(res, 200, body) : send(res, 204)), delay);
+	},
+	nobid: (_req, _q, res) => send(res, 204),
+	"empty-seatbid": (req, _q, res) => send(res, 200, { id: req.id, seatbid: [] }),
+	hang: () => {},
+	error500: (_req, _q, res) => send(res, 500, "upstream exploded"),
+	garbage: (_req, _q, res) => send(res, 200, "<html>this is not OpenRTB</html>"),
+	"wrong-id": (req, q, res, base) =>
+		send(res, 200, { ...validResponse(req, q, base), id: "another-auction" }),
+	"wrong-imp": (req, q, res, base) => {
+		const body = validResponse(req, q, base)!;
+		body.seatbid![0]!.bid[0]!.impid = "99";
+		send(res, 200, body);
+	},
+	drip: (req, q, res, base) => {
+		const text = JSON.stringify(validResponse(req, q, base));
+		res.writeHead(200, { "content-type": "application/json" });
+		let i = 0;
+		const timer = setInterval(() => {
+			if (res.destroyed || i >= text.length) return clearInterval(timer);
+			res.write(text[i++]!);
+		}, 50);
+		res.on("close", () => clearInterval(timer));
+	},
+	huge: (req, _q, res) =>
+		send(res, 200, { id: req.id, seatbid: [], ext: { padding: "x".repeat(1_000_000) } }),
+};
+
+export interface DspServer {
+	server: Server;
+	base: string;
+	close(): Promise<void>;
+}
+
+export function startDspServer(): Promise<DspServer> {
+	const log = new Map<string, string[]>();
+	let base = "";
+	const server = createServer(async (req, res) => {
+		const url = new URL(req.url ?? "/", base);
+		const dsp = /^\/dsp\/([a-z0-9-]+)$/.exec(url.pathname);
+		if (req.method === "POST" && dsp && behaviours[dsp[1]!]) {
+			const text = await readBody(req);
+			let request: BidRequest;
+			try {
+				request = JSON.parse(text) as BidRequest;
+			} catch {
+				return send(res, 400);
+			}
+			const tag = url.searchParams.get("tag") ?? "untagged";
+			log.set(tag, [
+				...(log.get(tag) ?? []),
+				`request ${dsp[1]} ${req.headers["x-openrtb-version"]} ${text}`,
+			]);
+			return behaviours[dsp[1]!]!(request, url.searchParams, res, base);
+		}
+		const notice = /^\/notices\/([^/]+)\/([a-z]+)$/.exec(url.pathname);
+		if (notice) {
+			const entry = `${notice[2]} ${url.search}`;
+			log.set(notice[1]!, [...(log.get(notice[1]!) ?? []), entry]);
+			return send(res, 200);
+		}
+		if (url.pathname === "/log")
+			return send(res, 200, log.get(url.searchParams.get("tag") ?? "") ?? []);
+		return send(res, 404);
+	});
+	return new Promise((resolve) => {
+		server.listen(0, "127.0.0.1", () => {
+			const address = server.address();
+			const port = typeof address === "object" && address ? address.port : 0;
+			base = `http://127.0.0.1:${port}`;
+			resolve({
+				server,
+				base,
+				close: () =>
+					new Promise((r) => {
+						server.closeAllConnections();
+						server.close(() => r());
+					}),
+			});
+		});
+	});
+}

@@ -1,0 +1,11 @@
+// Vitest global setup (runs in Node): the loopback DSP server the workerd tests talk to.
+import type { TestProject } from "vitest/node";
+import { startDspServer } from "./dsp-server";
+
+import "./provided-context";
+
+export default async function setup(project: TestProject) {
+	const dsp = await startDspServer();
+	project.provide("dspBase", dsp.base);
+	return () => dsp.close();
+}

@@ -1,0 +1,280 @@
+import { readFileSync } from "node:fs";
+import type { Bid, BidRequest } from "iab-openrtb/v26";
+import { describe, expect, it } from "vitest";
+import { type AuctionOptions, roundCpm, runAuction } from "../../src/px/auction";
+import { type ApprovalStatus, type EvaluatedBid, evaluateBids } from "../../src/px/filter";
+import { type CandidateBid, parseBidResponse } from "../../src/px/openrtb/response";
+import { Reason, type ReasonName } from "../../src/px/reasons";
+
+let seq = 0;
+function ev(fields: {
+	price: number;
+	bidder?: string;
+	id?: string;
+	dealid?: string;
+	floor?: number;
+	reason?: Reason;
+}): EvaluatedBid {
+	seq += 1;
+	const id = fields.id ?? `bid-${seq}`;
+	const bid: Bid = { id, impid: "1", price: fields.price, crid: `cr-${id}` };
+	if (fields.dealid) bid.dealid = fields.dealid;
+	return {
+		bidder: fields.bidder ?? `bidder-${seq}`,
+		bid,
+		price: fields.price,
+		floor: fields.floor ?? 0,
+		creativeKey: `${fields.bidder ?? "b"}:cr-${id}`,
+		...(fields.reason !== undefined ? { reason: fields.reason } : {}),
+	};
+}
+
+const reasonsOf = (bids: EvaluatedBid[]) => bids.map((b) => b.reason);
+
+describe("runAuction: first price", () => {
+	it("the highest bid wins and pays its bid; other eligible bids lose to it", () => {
+		const bids = [ev({ price: 3 }), ev({ price: 5.5 }), ev({ price: 4 })];
+		const result = runAuction(bids, { at: 1, floor: 1 });
+		expect(result.winner?.bid.bid.id).toBe(bids[1]?.bid.id);
+		expect(result.winner?.clearingPrice).toBe(5.5);
+		expect(reasonsOf(result.bids)).toEqual([
+			Reason.LostToHigherBid,
+			Reason.Won,
+			Reason.LostToHigherBid,
+		]);
+	});
+});
+
+describe("runAuction: second price", () => {
+	it("pays the second-highest price plus one cent", () => {
+		const result = runAuction([ev({ price: 5 }), ev({ price: 4 })], { at: 2, floor: 1 });
+		expect(result.winner?.clearingPrice).toBe(4.01);
+	});
+
+	it("pays the floor plus one cent when alone", () => {
+		expect(runAuction([ev({ price: 5 })], { at: 2, floor: 2 }).winner?.clearingPrice).toBe(2.01);
+		expect(runAuction([ev({ price: 5 })], { at: 2, floor: 0 }).winner?.clearingPrice).toBe(0.01);
+	});
+
+	it("uses the bid's own (imp) floor when it is above the publisher floor", () => {
+		const result = runAuction([ev({ price: 5, floor: 2.3 }), ev({ price: 2.1 })], {
+			at: 2,
+			floor: 2,
+		});
+		expect(result.winner?.clearingPrice).toBe(2.31);
+	});
+
+	it("never pays more than its own bid", () => {
+		const tie = runAuction([ev({ price: 5 }), ev({ price: 5 })], { at: 2, floor: 1 });
+		expect(tie.winner?.clearingPrice).toBe(5);
+		const atFloor = runAuction([ev({ price: 2 })], { at: 2, floor: 2 });
+		expect(atFloor.winner?.clearingPrice).toBe(2);
+		const close = runAuction([ev({ price: 4.005 }), ev({ price: 4 })], { at: 2, floor: 1 });
+		expect(close.winner?.clearingPrice).toBe(4.005);
+	});
+
+	it("rounds the clearing price to 4 decimals", () => {
+		const result = runAuction([ev({ price: 2 }), ev({ price: 1.1 })], { at: 2, floor: 0 });
+		expect(result.winner?.clearingPrice).toBe(1.11);
+	});
+});
+
+describe("runAuction: floors", () => {
+	it("open bids under the publisher floor lose with BelowAuctionFloor and do not set the price", () => {
+		const bids = [ev({ price: 1.5 }), ev({ price: 6 }), ev({ price: 1.99 })];
+		const result = runAuction(bids, { at: 2, floor: 2 });
+		expect(reasonsOf(result.bids)).toEqual([
+			Reason.BelowAuctionFloor,
+			Reason.Won,
+			Reason.BelowAuctionFloor,
+		]);
+		expect(result.winner?.clearingPrice).toBe(2.01);
+	});
+
+	it("has no winner when nothing clears", () => {
+		const result = runAuction([ev({ price: 1 })], { at: 1, floor: 2 });
+		expect(result.winner).toBeUndefined();
+		expect(reasonsOf(result.bids)).toEqual([Reason.BelowAuctionFloor]);
+	});
+});
+
+describe("runAuction: deals", () => {
+	it("the best deal bid wins over higher open bids, which lose to the deal", () => {
+		const bids = [
+			ev({ price: 10 }),
+			ev({ price: 4, dealid: "d1", floor: 3.5 }),
+			ev({ price: 3.8, dealid: "d1", floor: 3.5 }),
+		];
+		const result = runAuction(bids, { at: 2, floor: 2 });
+		expect(reasonsOf(result.bids)).toEqual([Reason.LostToDeal, Reason.Won, Reason.LostToHigherBid]);
+		expect(result.winner?.clearingPrice).toBe(3.81);
+	});
+
+	it("a lone deal bid pays its deal floor plus one cent, even below the publisher floor", () => {
+		const result = runAuction([ev({ price: 1.5, dealid: "low", floor: 1 }), ev({ price: 9 })], {
+			at: 2,
+			floor: 2,
+		});
+		expect(result.winner?.bid.bid.dealid).toBe("low");
+		expect(result.winner?.clearingPrice).toBe(1.01);
+		expect(result.bids[1]?.reason).toBe(Reason.LostToDeal);
+	});
+
+	it("pays the deal bid in first price", () => {
+		const result = runAuction([ev({ price: 7, dealid: "d" }), ev({ price: 6, dealid: "d" })], {
+			at: 1,
+			floor: 0,
+		});
+		expect(result.winner?.clearingPrice).toBe(7);
+	});
+
+	it("ineligible deal bids do not push the open auction aside", () => {
+		const bids = [ev({ price: 7, dealid: "d", reason: Reason.BelowDealFloor }), ev({ price: 3 })];
+		const result = runAuction(bids, { at: 1, floor: 0 });
+		expect(reasonsOf(result.bids)).toEqual([Reason.BelowDealFloor, Reason.Won]);
+	});
+});
+
+describe("runAuction: ties and determinism", () => {
+	it("equal prices: the earlier bidder in input (priority) order wins", () => {
+		const bids = [
+			ev({ price: 5, bidder: "first", id: "z" }),
+			ev({ price: 5, bidder: "second", id: "a" }),
+		];
+		expect(runAuction(bids, { at: 1, floor: 0 }).winner?.bid.bidder).toBe("first");
+	});
+
+	it("equal prices within one bidder: the lower bid id wins whatever the listing order", () => {
+		const a = ev({ price: 5, bidder: "same", id: "bid-b" });
+		const b = ev({ price: 5, bidder: "same", id: "bid-a" });
+		expect(runAuction([a, b], { at: 1, floor: 0 }).winner?.bid.bid.id).toBe("bid-a");
+		expect(runAuction([b, a], { at: 1, floor: 0 }).winner?.bid.bid.id).toBe("bid-a");
+	});
+
+	it("a custom tieBreak decides between equal prices, never over price", () => {
+		const bids = [
+			ev({ price: 5, bidder: "x" }),
+			ev({ price: 5, bidder: "y" }),
+			ev({ price: 6, bidder: "z" }),
+		];
+		const preferY: AuctionOptions["tieBreak"] = (a, b) =>
+			(a.bidder === "y" ? -1 : 0) - (b.bidder === "y" ? -1 : 0);
+		expect(runAuction(bids, { at: 1, floor: 0, tieBreak: preferY }).winner?.bid.bidder).toBe("z");
+		expect(
+			runAuction(bids.slice(0, 2), { at: 1, floor: 0, tieBreak: preferY }).winner?.bid.bidder,
+		).toBe("y");
+	});
+
+	it("keeps input order, keeps earlier reasons and does not mutate its input", () => {
+		const bids = [
+			ev({ price: 9, reason: Reason.CreativeSize }),
+			ev({ price: 3 }),
+			ev({ price: 4 }),
+		];
+		const snapshot = structuredClone(bids);
+		const result = runAuction(bids, { at: 2, floor: 0 });
+		expect(bids).toEqual(snapshot);
+		expect(result.bids.map((b) => b.bid.id)).toEqual(bids.map((b) => b.bid.id));
+		expect(reasonsOf(result.bids)).toEqual([
+			Reason.CreativeSize,
+			Reason.LostToHigherBid,
+			Reason.Won,
+		]);
+		expect(result.winner?.bid).toBe(result.bids[2]);
+	});
+
+	it("treats bids already marked Won (code 0) as decided, not eligible", () => {
+		const result = runAuction([ev({ price: 9, reason: Reason.Won }), ev({ price: 3 })], {
+			at: 1,
+			floor: 0,
+		});
+		expect(result.winner?.bid.price).toBe(3);
+	});
+});
+
+describe("roundCpm", () => {
+	it.each([
+		[1.00005, 1.0001],
+		[1.00004, 1],
+		[2.67495, 2.675],
+		[0.1 + 0.2, 0.3],
+		[1.23456789, 1.2346],
+		[4.005, 4.005],
+		[1e-7, 0],
+		[123456.78905, 123456.7891],
+		[-1.00005, -1.0001],
+		[Number.NaN, 0],
+	])("%s → %s", (input, output) => {
+		expect(roundCpm(input)).toBe(output);
+	});
+});
+
+// End to end over the pure pipeline, from fixture bidder answers.
+interface Scenario {
+	name: string;
+	request: string;
+	now: number;
+	auction: { at: 1 | 2; floor: number };
+	approvals: Record<string, Exclude<ApprovalStatus, undefined>>;
+	recentAdvertisers: string[];
+	responses: { bidder: string; body: unknown }[];
+	expected: {
+		responses: Record<string, "bids" | "no_bid" | ReasonName>;
+		winner: { bidder: string; id: string; clearingPrice: number };
+		reasons: Record<string, ReasonName>;
+	};
+}
+
+const fixtures = new URL("../fixtures/bids/", import.meta.url);
+const readText = (path: string) => readFileSync(new URL(path, fixtures), "utf8");
+const { scenarios } = JSON.parse(readText("auction-scenarios.json")) as { scenarios: Scenario[] };
+
+function inlineAdmFiles(body: unknown): unknown {
+	return JSON.parse(JSON.stringify(body), (key, value) => {
+		if (key !== "" && value && typeof value === "object" && "adm_file" in value) {
+			const { adm_file, ...rest } = value as { adm_file: string };
+			return { ...rest, adm: readText(`vast/${adm_file}`) };
+		}
+		return value;
+	});
+}
+
+describe("parse → filter → auction scenarios", () => {
+	for (const s of scenarios) {
+		it(s.name, () => {
+			const request = JSON.parse(readText(s.request)) as BidRequest;
+			const candidates: CandidateBid[] = [];
+			const outcomes: Record<string, string> = {};
+			for (const { bidder, body } of s.responses) {
+				const parsed = parseBidResponse(inlineAdmFiles(body), request, bidder);
+				if (parsed.kind === "bids") candidates.push(...parsed.bids);
+				outcomes[bidder] =
+					parsed.kind === "invalid"
+						? (Object.entries(Reason).find(([, code]) => code === parsed.reason)?.[0] ?? "?")
+						: parsed.kind;
+			}
+			expect(outcomes).toEqual(s.expected.responses);
+
+			const evaluated = evaluateBids(candidates, {
+				request,
+				approval: (key) => s.approvals[key],
+				recentAdvertisers: new Set(s.recentAdvertisers),
+				now: s.now,
+			});
+			const result = runAuction(evaluated, s.auction);
+			expect({
+				bidder: result.winner?.bid.bidder,
+				id: result.winner?.bid.bid.id,
+				clearingPrice: result.winner?.clearingPrice,
+			}).toEqual(s.expected.winner);
+			const reasons = Object.fromEntries(
+				result.bids.map((b) => [`${b.bidder}/${b.bid.id}`, b.reason]),
+			);
+			expect(reasons).toEqual(
+				Object.fromEntries(
+					Object.entries(s.expected.reasons).map(([key, name]) => [key, Reason[name]]),
+				),
+			);
+		});
+	}
+});

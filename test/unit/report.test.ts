@@ -1,0 +1,241 @@
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parquetWriteBuffer } from "hyparquet-writer";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { localR2Files, parquetFilesIn } from "../../scripts/report";
+import { runReport } from "../../scripts/report-queries";
+import { type EventFields, newEvent, type PxEvent, type PxEventType } from "../../src/px/events";
+import { encodeEvents, eventColumns } from "../../src/queues/parquet";
+
+const T = Date.UTC(2026, 10, 20, 8);
+const screen = { publisher_id: "pub", screen_id: "scr", venue_type: 20101 };
+let seq = 0;
+function ev<T extends PxEventType>(type: T, fields: Omit<EventFields<T>, keyof typeof screen>) {
+	seq += 1;
+	const id = `00000000-0000-4000-8000-${String(seq).padStart(12, "0")}`;
+	return newEvent(type, { ...screen, ...fields } as EventFields<T>, { now: T + seq * 1000, id });
+}
+const adRequest = (outcome: "filled" | "no_fill" | "cached") =>
+	ev("ad_request", {
+		dialect: "px",
+		slot_id: "main",
+		outcome,
+		latency_ms: 20,
+		bidders_called: 3,
+	});
+const auction = (id: string, bids: EventFields<"auction">["bids"]) =>
+	ev("auction", { auction_id: id, at: 2, floor_cpm: 1, cur: "USD", bids });
+const win = (decision: string, bidder: string, clearing: number, multiplier: number) =>
+	ev("win", {
+		auction_id: `auc-${decision}`,
+		decision_id: decision,
+		bidder,
+		crid: "c",
+		adomain: ["b.example"],
+		price_cpm: clearing + 1,
+		clearing_price_cpm: clearing,
+		multiplier,
+		not_after: T + 3_600_000,
+	});
+const expiry = (decision: string, bidder: string, reason: "reported" | "inferred") =>
+	ev("expiry", {
+		decision_id: decision,
+		auction_id: `auc-${decision}`,
+		bidder,
+		crid: "c",
+		reported_at: T,
+		reason,
+	});
+const telemetry = (kind: "requested" | "played" | "error") =>
+	ev("telemetry", { kind } as Omit<EventFields<"telemetry">, keyof typeof screen>);
+
+/** Version 2 as it might look: an extra field in the record and an extra Parquet column. */
+function encodeV2(events: PxEvent[]): Uint8Array {
+	const records = events.map((e) =>
+		e.schema_version === 1 && e.type === "ad_request" && e.outcome === "no_fill"
+			? e // a redelivered version-1 record can land in a newer file
+			: ({ ...e, schema_version: 2, campaign_id: `camp-${e.type}` } as unknown as PxEvent),
+	);
+	const campaign = records.map((r) => (r as { campaign_id?: string }).campaign_id ?? null);
+	return new Uint8Array(
+		parquetWriteBuffer({
+			columnData: [
+				...eventColumns(records),
+				{ name: "campaign_id", type: "STRING", data: campaign },
+			],
+		}),
+	);
+}
+
+let dir: string;
+let files: string[];
+
+beforeAll(() => {
+	dir = mkdtempSync(join(tmpdir(), "px-report-"));
+	const first = adRequest("no_fill");
+	const decOneWin = win("dec-1", "a", 5, 10);
+	const v1 = [
+		first,
+		adRequest("filled"),
+		adRequest("filled"),
+		adRequest("cached"),
+		auction("auc-1", [
+			{ bidder: "a", price: 6, outcome: "won", reason: 0, latency_ms: 50 },
+			{ bidder: "b", price: 4, outcome: "lost", reason: 102, latency_ms: 60 },
+			{ bidder: "c", price: 9, outcome: "filtered", reason: 201, latency_ms: 70 },
+		]),
+		auction("auc-2", [
+			{ bidder: "a", outcome: "timeout", reason: 500, latency_ms: 300 },
+			{ bidder: "b", price: 3, outcome: "won", reason: 0, latency_ms: 40 },
+		]),
+		auction("auc-3", []),
+		decOneWin,
+		win("dec-2", "b", 3, 30),
+		ev("play", {
+			decision_id: "dec-1",
+			auction_id: "auc-dec-1",
+			bidder: "a",
+			crid: "c",
+			price_cpm: 5,
+			multiplier: 10,
+			played_at: T,
+		}),
+		telemetry("requested"),
+		telemetry("played"),
+	];
+	const laterWin = win("dec-3", "a", 8, 10);
+	const v2 = [
+		adRequest("filled"),
+		first, // redelivered across files
+		laterWin,
+		laterWin, // redelivered within a file
+		expiry("dec-2", "b", "inferred"),
+		expiry("dec-3", "a", "reported"),
+		telemetry("error"),
+	];
+	mkdirSync(join(dir, "events", "type=mixed", "hour=08"), { recursive: true });
+	files = [
+		join(dir, "events", "v1.parquet"),
+		join(dir, "events", "type=mixed", "hour=08", "v2.parquet"),
+	];
+	writeFileSync(files[0]!, encodeEvents(v1));
+	writeFileSync(files[1]!, encodeV2(v2));
+	writeFileSync(join(dir, "events", "notes.txt"), "not parquet");
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("runReport", () => {
+	it("counts exactly, across schema versions, with duplicates counted once", async () => {
+		const report = await runReport(files);
+		expect(report).toMatchObject({
+			files: 2,
+			events: 17,
+			duplicates: 2,
+			from: new Date(T + 1000).toISOString(),
+			events_by_type: { ad_request: 5, auction: 3, win: 3, play: 1, expiry: 2, telemetry: 3 },
+			schema_versions: { "1": 12, "2": 5 },
+			ad_requests: { total: 5, by_outcome: { filled: 3, no_fill: 1, cached: 1 }, fill_rate: 0.6 },
+			auctions: { total: 3, with_winner: 2, bids: 5 },
+			bids: {
+				by_outcome: { won: 2, lost: 1, filtered: 1, timeout: 1 },
+				by_reason: [
+					{ code: 0, label: "won", count: 2 },
+					{ code: 102, label: "lost_to_higher_bid", count: 1 },
+					{ code: 201, label: "creative_pending_approval", count: 1 },
+					{ code: 500, label: "bidder_timeout", count: 1 },
+				],
+			},
+			delivery: { wins: 3, plays: 1, expiries: 2 },
+			expiries: { total: 2, by_reason: { inferred: 1, reported: 1 } },
+			telemetry: { requested: 1, played: 1, error: 1 },
+		});
+		expect(report.delivery.plays_per_win).toBeCloseTo(1 / 3, 10);
+		expect(report.to).toBe(new Date(T + seq * 1000).toISOString());
+		const [a, b, c] = report.bidders;
+		expect(report.bidders.map((r) => r.bidder)).toEqual(["a", "b", "c"]);
+		expect(a).toMatchObject({ bids: 2, wins: 2, plays: 1, expiries: 1, plays_per_win: 0.5 });
+		expect(a?.win_ecpm).toBeCloseTo((5 * 10 + 8 * 10) / 20, 10);
+		expect(a?.revenue).toBeCloseTo((5 / 1000) * 10, 10);
+		expect(b).toMatchObject({
+			bids: 2,
+			wins: 1,
+			win_ecpm: 3,
+			plays: 0,
+			expiries: 1,
+			plays_per_win: 0,
+		});
+		expect(c).toMatchObject({ bids: 1, wins: 0, win_ecpm: null, plays_per_win: null, revenue: 0 });
+	});
+
+	it("reads newer files first as well as older ones first", async () => {
+		const forward = await runReport(files);
+		const backward = await runReport([...files].reverse());
+		expect(backward).toEqual(forward);
+	});
+
+	it("reports progress per chunk of files", async () => {
+		const calls: [number, number][] = [];
+		await runReport(files, {
+			chunkSize: 1,
+			onProgress: (read, total) => calls.push([read, total]),
+		});
+		expect(calls).toEqual([
+			[1, 2],
+			[2, 2],
+		]);
+	});
+
+	it("returns an empty report without files", async () => {
+		const report = await runReport([]);
+		expect(report).toMatchObject({ files: 0, events: 0, duplicates: 0, from: null, to: null });
+		expect(report.ad_requests).toEqual({ total: 0, by_outcome: {}, fill_rate: null });
+		expect(report.bidders).toEqual([]);
+	});
+});
+
+describe("report CLI", () => {
+	it("finds Parquet files in nested folders only", () => {
+		expect(parquetFilesIn(dir)).toEqual([...files].sort());
+	});
+
+	it("prints the report as one JSON object with --json", () => {
+		const out = execFileSync("npx", ["tsx", "scripts/report.ts", "--dir", dir, "--json"], {
+			encoding: "utf8",
+			stdio: ["ignore", "pipe", "pipe"],
+		});
+		const report = JSON.parse(out);
+		expect(report).toMatchObject({ files: 2, events: 17, duplicates: 2 });
+	}, 30_000);
+
+	it("reads the archive objects of wrangler's local R2 state", async () => {
+		const state = join(dir, "wrangler-state");
+		const put = (object: string, file: string) =>
+			execFileSync(
+				"npx",
+				[
+					"wrangler",
+					"r2",
+					"object",
+					"put",
+					object,
+					"--file",
+					file,
+					"--local",
+					"--persist-to",
+					state,
+				],
+				{ stdio: "ignore" },
+			);
+		put("px-archive/events/type=win/dt=2026-11-20/hour=08/batch-1.parquet", files[0]!);
+		put("px-archive/exports/elsewhere.parquet", files[1]!); // not under events/
+		put("other-bucket/events/type=win/dt=2026-11-20/hour=08/batch-2.parquet", files[1]!);
+		const found = await localR2Files(join(state, "v3"), "px-archive");
+		expect(found.length).toBe(1);
+		const report = await runReport(found);
+		expect(report).toMatchObject({ files: 1, events: 12, schema_versions: { "1": 12 } });
+		expect(await localR2Files(join(state, "v3"), "missing-bucket")).toEqual([]);
+	}, 60_000);
+});

@@ -1,0 +1,244 @@
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import {
+	AdRequest,
+	type AdRequestInput,
+	Publisher,
+	type PublisherInput,
+	Screen,
+	type ScreenInput,
+} from "../../src/px/model";
+import { checkBidRequest } from "../../src/px/openrtb/request-schema";
+import { type TranslateInput, toBidRequest } from "../../src/px/openrtb/translate";
+import { resolveAdRequest } from "../../src/px/resolve";
+
+// Golden files: input PX + expected OpenRTB. `UPDATE_GOLDEN=1` rewrites "expected" from the
+// current translation; review the diff before committing it.
+const GOLDEN_DIR = new URL("../fixtures/golden/", import.meta.url);
+const UPDATE = process.env.UPDATE_GOLDEN === "1";
+const REQUIRED_CASES = ["static-billboard", "video-lobby", "elevator-short", "touch-kiosk"];
+
+interface GoldenInput {
+	id: string;
+	now: number;
+	tmax: number;
+	exchange: { asi: string; tid?: string };
+	publisher: PublisherInput;
+	profile?: ScreenInput;
+	request: AdRequestInput;
+}
+interface Golden {
+	description: string;
+	input: GoldenInput;
+	expected?: unknown;
+}
+
+function translate(input: GoldenInput, over: Partial<TranslateInput> = {}) {
+	const profile = input.profile ? Screen.parse(input.profile) : undefined;
+	const resolved = resolveAdRequest(AdRequest.parse(input.request), profile, input.now);
+	if (!resolved.ok) throw new Error(JSON.stringify(resolved.error));
+	return toBidRequest({
+		id: input.id,
+		resolved: resolved.value,
+		publisher: Publisher.parse(input.publisher),
+		exchange: input.exchange,
+		tmax: input.tmax,
+		now: input.now,
+		...over,
+	});
+}
+
+function emptyValues(value: unknown, path = "#"): string[] {
+	if (value === undefined || value === null) return [path];
+	if (typeof value !== "object") return [];
+	return Object.entries(value).flatMap(([k, v]) => emptyValues(v, `${path}/${k}`));
+}
+
+const files = readdirSync(GOLDEN_DIR).filter((f) => f.endsWith(".json"));
+const golden = (name: string): Golden =>
+	JSON.parse(readFileSync(new URL(`${name}.json`, GOLDEN_DIR), "utf8")) as Golden;
+
+describe("golden PX → OpenRTB translations", () => {
+	it("covers the required screen kinds", () => {
+		expect(files.map((f) => f.replace(/\.json$/, ""))).toEqual(
+			expect.arrayContaining(REQUIRED_CASES),
+		);
+	});
+
+	for (const file of files) {
+		const name = file.replace(/\.json$/, "");
+		it(name, () => {
+			const g = golden(name);
+			const actual = translate(g.input);
+			if (UPDATE) {
+				const next = { description: g.description, input: g.input, expected: actual };
+				writeFileSync(new URL(file, GOLDEN_DIR), `${JSON.stringify(next, null, "\t")}\n`);
+				return;
+			}
+			expect(g.expected, "no expected output yet: run with UPDATE_GOLDEN=1").toBeDefined();
+			// Strict: an `undefined`-valued key would pass a loose comparison.
+			expect(actual).toStrictEqual(g.expected);
+			expect(emptyValues(actual)).toEqual([]);
+			expect(checkBidRequest(g.expected)).toEqual([]);
+		});
+	}
+});
+
+describe("toBidRequest", () => {
+	const billboard = golden("static-billboard").input;
+	const lobby = golden("video-lobby").input;
+	const kiosk = golden("touch-kiosk").input;
+	const elevator = golden("elevator-short").input;
+
+	it("never sends site or app, and always the DOOH device basics", () => {
+		for (const input of [billboard, lobby, kiosk, elevator]) {
+			const req = translate(input);
+			expect(req).not.toHaveProperty("site");
+			expect(req).not.toHaveProperty("app");
+			expect(req.device?.devicetype).toBe(8);
+			expect(req.device?.ifa).toBe(req.dooh?.id);
+			expect(req.device?.ext).toEqual({ ifa_type: "ppid" });
+			expect(req.dooh?.venuetypetax).toBe(5);
+			expect(req.imp).toHaveLength(1);
+			expect(req.imp[0]?.id).toBe("1");
+			expect(req.source?.schain?.nodes).toEqual([
+				{ asi: input.exchange.asi, sid: input.publisher.id, hp: 1 },
+			]);
+		}
+	});
+
+	it("sends rqddurs or minduration/maxduration, never both", () => {
+		expect(translate(kiosk).imp[0]?.video).toMatchObject({ rqddurs: [15, 30] });
+		expect(translate(kiosk).imp[0]?.video).not.toHaveProperty("minduration");
+		expect(translate(kiosk).imp[0]?.video).not.toHaveProperty("maxduration");
+		const lobbyVideo = translate(lobby).imp[0]?.video;
+		expect(lobbyVideo).toMatchObject({ minduration: 5, maxduration: 30 });
+		expect(lobbyVideo).not.toHaveProperty("rqddurs");
+		expect(translate(elevator).imp[0]?.video).not.toHaveProperty("minduration");
+	});
+
+	it("forbids letterboxing only when the aspect must match exactly", () => {
+		const exact = structuredClone(lobby);
+		exact.request.screen!.slots[0]!.exact_aspect = true;
+		expect(translate(exact).imp[0]?.video?.boxingallowed).toBe(0);
+		expect(translate(lobby).imp[0]?.video).not.toHaveProperty("boxingallowed");
+	});
+
+	it("maps the audience source to qty.sourcetype, with vendor only for vendors", () => {
+		expect(translate(billboard).imp[0]?.qty).toEqual({
+			multiplier: 85.3,
+			sourcetype: 1,
+			vendor: "geopath.org",
+		});
+		expect(translate(lobby).imp[0]?.qty).toEqual({ multiplier: 6.2, sourcetype: 2 });
+		expect(translate(elevator).imp[0]?.qty).toEqual({ multiplier: 3.5, sourcetype: 3 });
+		expect(translate(kiosk).imp[0]).not.toHaveProperty("qty");
+	});
+
+	it("takes the slot floor over the publisher floor and leaves out a zero floor", () => {
+		expect(translate(billboard).imp[0]).toMatchObject({ bidfloor: 12.5, bidfloorcur: "USD" });
+		expect(translate(lobby).imp[0]).toMatchObject({ bidfloor: 4, bidfloorcur: "EUR" });
+		expect(translate(elevator).imp[0]).not.toHaveProperty("bidfloor");
+		expect(translate(elevator).imp[0]).not.toHaveProperty("bidfloorcur");
+	});
+
+	it("plans the play time in ms and counts imp.exp from the auction", () => {
+		const imp = translate(billboard).imp[0];
+		expect(imp?.dt).toBe(billboard.request.play_at);
+		expect(imp?.exp).toBe(600 + 3600);
+		expect(translate(billboard, { now: undefined }).imp[0]?.exp).toBe(3600);
+		expect(translate(elevator).imp[0]).toMatchObject({ dt: elevator.now, exp: 900 });
+	});
+
+	it("offers banner for stills and HTML, video only for video", () => {
+		const bb = translate(billboard).imp[0];
+		expect(bb?.banner).toMatchObject({ w: 1400, h: 400, format: [{ w: 1400, h: 400 }] });
+		expect(bb).not.toHaveProperty("video");
+		expect(translate(kiosk).imp[0]?.banner?.mimes).toEqual(["image/png", "text/html"]);
+		expect(translate(kiosk).imp[0]?.video?.mimes).toEqual(["video/mp4"]);
+	});
+
+	it("blocks creatives that need a touch on screens nobody can touch", () => {
+		expect(translate(lobby).imp[0]?.video?.battr).toEqual([2, 4, 5, 7, 13]);
+		expect(translate(kiosk).imp[0]?.banner).not.toHaveProperty("battr");
+		expect(translate(kiosk).imp[0]?.video).not.toHaveProperty("battr");
+	});
+
+	it("signals sound on or off through the playback method", () => {
+		expect(translate(kiosk).imp[0]?.video?.playbackmethod).toEqual([1]);
+		expect(translate(lobby).imp[0]?.video?.playbackmethod).toEqual([2]);
+	});
+
+	it("keeps keywords as one comma-separated string and omits empty block lists", () => {
+		expect(translate(billboard).dooh?.keywords).toBe("roadside,I-95 northbound");
+		expect(translate(lobby).dooh).not.toHaveProperty("keywords");
+		expect(translate(billboard)).toMatchObject({
+			bcat: ["IAB7-39", "IAB26"],
+			badv: ["rival-outdoor.example"],
+		});
+		expect(translate(lobby)).not.toHaveProperty("bcat");
+		expect(translate(lobby)).not.toHaveProperty("badv");
+	});
+
+	it("puts an IPv6 address in ipv6, not ip", () => {
+		expect(translate(kiosk).device).toMatchObject({ ipv6: "2001:db8::42" });
+		expect(translate(kiosk).device).not.toHaveProperty("ip");
+		expect(translate(lobby).device).toMatchObject({ ip: "203.0.113.27" });
+	});
+
+	it("marks test requests and uses the request id when no transaction id is given", () => {
+		expect(translate(elevator).test).toBe(1);
+		expect(translate(billboard)).not.toHaveProperty("test");
+		expect(translate(lobby).source?.tid).toBe("auc-lobby-1");
+	});
+});
+
+describe("checkBidRequest", () => {
+	const valid = () => structuredClone(golden("video-lobby").expected);
+	const REMOVE = Symbol("remove");
+
+	/** Sets (or removes) the value at a slash-separated path of a JSON document. */
+	function edit(doc: unknown, path: string, value: unknown): unknown {
+		const keys = path.split("/");
+		const last = keys.pop() ?? "";
+		let node = doc as Record<string, unknown>;
+		for (const key of keys) node = node[key] as Record<string, unknown>;
+		if (value === REMOVE) delete node[last];
+		else node[last] = value;
+		return doc;
+	}
+
+	it("accepts a golden request", () => {
+		expect(checkBidRequest(valid())).toEqual([]);
+	});
+
+	const cases: Array<[string, string, unknown, string]> = [
+		["dooh with site", "site", { id: "s" }, "#/site"],
+		["dooh with app", "app", { id: "a" }, "#/app"],
+		["no imp id", "imp/0/id", REMOVE, "#/imp/0/id"],
+		["no imp", "imp", [], "#/imp"],
+		["no id", "id", REMOVE, "#/id"],
+		["rqddurs with min/max", "imp/0/video/rqddurs", [10], "#/imp/0/video/rqddurs"],
+		["min above max", "imp/0/video/minduration", 60, "#/imp/0/video/minduration"],
+		["vendor missing for sourcetype 1", "imp/0/qty/sourcetype", 1, "#/imp/0/qty/vendor"],
+		["unknown sourcetype", "imp/0/qty/sourcetype", 7, "#/imp/0/qty/sourcetype"],
+		["not an OOH device", "device/devicetype", 4, "#/device/devicetype"],
+		["unknown devicetype", "device/devicetype", 9, "#/device/devicetype"],
+		["unknown venuetypetax", "dooh/venuetypetax", 9, "#/dooh/venuetypetax"],
+		["unknown auction type", "at", 3, "#/at"],
+		["misspelt dooh field", "dooh/venuetax", 1, "#/dooh/venuetax"],
+		["geo without lat", "device/geo/lat", REMOVE, "#/device/geo"],
+		["venuetype as a number", "dooh/venuetype", [70102], "#/dooh/venuetype/0"],
+		["keywords as an array", "dooh/keywords", ["a", "b"], "#/dooh/keywords"],
+		["imp without a format", "imp/0", { id: "1" }, "#/imp/0"],
+	];
+	for (const [name, path, value, pointer] of cases) {
+		it(`flags ${name} at ${pointer}`, () => {
+			const problems = checkBidRequest(edit(valid(), path, value));
+			expect(
+				problems.some((p) => p.startsWith(`${pointer}:`)),
+				problems.join("\n"),
+			).toBe(true);
+		});
+	}
+});
