@@ -42,6 +42,15 @@ export default defineConfig({
 				},
 			},
 			{
+				test: {
+					name: "e2e",
+					environment: "node",
+					include: ["test/e2e/**/*.test.ts"],
+					testTimeout: 120_000,
+					hookTimeout: 120_000,
+				},
+			},
+			{
 				plugins: [
 					cloudflareTest({
 						wrangler: { configPath: "./wrangler.toml" },

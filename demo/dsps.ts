@@ -63,12 +63,19 @@ function bid(request: BidRequest, offer: Offer, adm: string, extra: Partial<Bid>
 	};
 }
 
+/** Length of demo/assets/spot-*.mp4. */
+const SPOT_SECONDS = 15;
+
 export function videoSpot(request: BidRequest, assetBase: string, offer: Offer): DspAnswer {
 	const video = request.imp[0]?.video;
 	if (!video) return { status: 204 };
 	const portrait = (video.h ?? 0) > (video.w ?? 0);
 	const [w, h] = portrait ? [1080, 1920] : [1920, 1080];
-	const durationS = offer.durationS ?? durationFor(request, 15);
+	// The demo spot files are 15 s long: bid only where a 15 s spot may run (unless a test forces one).
+	const durationS = offer.durationS ?? SPOT_SECONDS;
+	if (offer.durationS === undefined && durationFor(request, SPOT_SECONDS) !== SPOT_SECONDS) {
+		return { status: 204 };
+	}
 	const adm = vast({
 		adId: offer.crid,
 		mediaUrl: `${assetBase}/assets/spot-${portrait ? "portrait" : "landscape"}.mp4`,

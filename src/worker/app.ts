@@ -9,6 +9,7 @@ import { adRequests } from "./routes/ad-requests";
 import { plays } from "./routes/plays";
 import { review } from "./routes/review";
 import { screens } from "./routes/screens";
+import { telemetry } from "./routes/telemetry";
 
 /** Largest request body any endpoint accepts; an ad request is a few KB. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -32,6 +33,7 @@ export function createApp() {
 	app.route("/v1/ad-requests", adRequests);
 	app.route("/v1/plays", plays);
 	app.route("/v1/review", review);
+	app.route("/v1/telemetry", telemetry);
 
 	app.notFound((c) =>
 		problemResponse(problems.notFound(`No route for ${c.req.method} ${c.req.path}`)),

@@ -1,5 +1,6 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { callEdge } from "../support/edge";
 
 const BASE = "https://px-edge.test";
 
@@ -29,5 +30,51 @@ describe("foundation", () => {
 		const body = await problemOf(res);
 		expect(body).toMatchObject({ type: "/problems/not-found", status: 404, title: "Not found" });
 		expect(body.detail).toContain("/nope");
+	});
+});
+
+describe("client telemetry", () => {
+	it("accepts a batch from a player and queues one event per record, keeping player ids", async () => {
+		const sent: { type: string; event_id: string; kind: string }[] = [];
+		const queue = {
+			sendBatch: async (b: { body: never }[]) => void sent.push(...b.map((m) => m.body)),
+		};
+		const id = crypto.randomUUID();
+		const { res, settled } = await callEdge(
+			"/v1/telemetry",
+			{
+				method: "POST",
+				headers: { authorization: "Bearer demo-publisher-key", "content-type": "application/json" },
+				body: JSON.stringify({
+					events: [
+						{ screen_id: "lobby-1", kind: "requested", ts: Date.now(), id },
+						{
+							screen_id: "lobby-1",
+							kind: "error",
+							ts: Date.now(),
+							detail: "asset download failed",
+						},
+					],
+				}),
+			},
+			{ EVENTS: queue as unknown as Queue },
+		);
+		expect(res.status).toBe(202);
+		await settled;
+		expect(sent.map((e) => [e.type, e.kind])).toEqual([
+			["telemetry", "requested"],
+			["telemetry", "error"],
+		]);
+		expect(sent[0]?.event_id).toBe(id);
+	});
+
+	it("rejects an unknown kind naming the field", async () => {
+		const { res } = await callEdge("/v1/telemetry", {
+			method: "POST",
+			headers: { authorization: "Bearer demo-publisher-key" },
+			body: JSON.stringify({ events: [{ screen_id: "s", kind: "exploded", ts: 1 }] }),
+		});
+		expect(res.status).toBe(400);
+		expect(await res.json()).toMatchObject({ errors: [{ pointer: "#/events/0/kind" }] });
 	});
 });

@@ -32,7 +32,7 @@ async function auction(screenId: string, bidders: string, events?: Queue) {
 				screen: billboardScreen(screenId),
 			}),
 		},
-		{ BIDDERS: bidders, ...(events ? { EVENTS: events } : {}) } as never,
+		{ BIDDERS: bidders, ...(events ? { EVENTS: events } : {}) },
 	);
 	const answer = (await res.json()) as {
 		filled: boolean;

@@ -36,7 +36,7 @@ export function biddersJson(tag: string, bidders: TestBidder[]): string {
 export async function callEdge(
 	path: string,
 	init: RequestInit = {},
-	overrides: Partial<Record<keyof Env, string>> = {},
+	overrides: Partial<Env> = {},
 ): Promise<{ res: Response; settled: Promise<void> }> {
 	const ctx = createExecutionContext();
 	const res = await app.fetch(
