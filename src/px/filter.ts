@@ -94,9 +94,14 @@ interface BidInput {
 	ctx: FilterContext;
 }
 
+/** A creative's identity for approval: the bidder's own creative id, scoped by bidder. */
+export function creativeKeyOf(candidate: CandidateBid): string {
+	const bid = candidate.bid;
+	return `${candidate.bidder}:${isObject(bid) && typeof bid.crid === "string" ? bid.crid : ""}`;
+}
+
 function evaluateBid({ candidate, imps, ctx }: BidInput): EvaluatedBid {
 	const bid = candidate.bid;
-	const crid = isObject(bid) && typeof bid.crid === "string" ? bid.crid : "";
 	const price = isObject(bid) && isPositive(bid.price) ? roundCpm(bid.price) : 0;
 	const imp = isObject(bid) && typeof bid.impid === "string" ? imps.get(bid.impid) : undefined;
 	const deal = imp ? findDeal(imp, bid) : undefined;
@@ -106,7 +111,7 @@ function evaluateBid({ candidate, imps, ctx }: BidInput): EvaluatedBid {
 		bid,
 		price,
 		floor: deal ? (deal.bidfloor ?? 0) : (imp?.bidfloor ?? 0),
-		creativeKey: `${candidate.bidder}:${crid}`,
+		creativeKey: creativeKeyOf(candidate),
 	};
 	if (!imp || !isObject(bid) || typeof bid.id !== "string" || bid.id === "") {
 		return { ...result, reason: Reason.InvalidBidResponse };

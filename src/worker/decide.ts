@@ -6,7 +6,7 @@ import type { PxAnswer } from "../px/answer";
 import { runAuction } from "../px/auction";
 import { bidderFloor, parseBidders, selectBidders } from "../px/bidders";
 import { type AuctionBid, newEvent, type PxEvent } from "../px/events";
-import { evaluateBids, normalizeDomain } from "../px/filter";
+import { creativeKeyOf, evaluateBids, normalizeDomain } from "../px/filter";
 import type { AdRequest, Publisher, ResolvedAdRequest } from "../px/model";
 import { toBidRequest } from "../px/openrtb/translate";
 import { resolveAdRequest } from "../px/resolve";
@@ -114,10 +114,7 @@ export async function decide(input: DecideInput): Promise<Decision> {
 		{ deadline, secrets: env as unknown as Record<string, unknown> },
 	);
 	const candidates = outcomes.flatMap((o) => o.candidates);
-	const approval = await lookupApprovals(
-		env.APPROVALS,
-		candidates.map((c) => `${c.bidder}:${c.bid.crid ?? ""}`),
-	);
+	const approval = await lookupApprovals(env.APPROVALS, candidates.map(creativeKeyOf));
 	const evaluated = evaluateBids(candidates, {
 		request: bidRequest,
 		approval,
