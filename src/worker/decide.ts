@@ -5,13 +5,18 @@ import type { BidRequest } from "iab-openrtb/v26";
 import type { PxAnswer } from "../px/answer";
 import { runAuction } from "../px/auction";
 import { bidderFloor, parseBidders, selectBidders } from "../px/bidders";
-import { type AuctionBid, newEvent, type PxEvent } from "../px/events";
 import { creativeKeyOf, evaluateBids, normalizeDomain } from "../px/filter";
-import type { AdRequest, Publisher, ResolvedAdRequest } from "../px/model";
+import type { AdRequest, Publisher } from "../px/model";
 import { toBidRequest } from "../px/openrtb/translate";
 import { resolveAdRequest } from "../px/resolve";
 import { lookupApprovals } from "./approvals";
 import { type TracedBidder, traceBidders } from "./auction-trace";
+import {
+	type AuctionFacts,
+	adRequestEvent,
+	auctionEvents,
+	type RequestFacts,
+} from "./decision-events";
 import { publishEvents } from "./emit";
 import { type BidderOutcome, fanOut } from "./fanout";
 import { memoByString } from "./memo";
@@ -75,7 +80,17 @@ export async function decide(input: DecideInput): Promise<Decision> {
 		});
 	}
 	const context = resolved.value;
-	const base = eventBase(input, context);
+	// When the answer was ready: what ad_request events report as latency.
+	let answeredAt = Date.now();
+	const facts = (): RequestFacts => ({
+		publisherId: publisher.id,
+		screenId: request.screen_id,
+		requestId: input.requestId,
+		dialect: input.dialect,
+		startedAt: input.startedAt,
+		answeredAt,
+		context,
+	});
 
 	if (admitted.cached) {
 		return {
@@ -83,7 +98,7 @@ export async function decide(input: DecideInput): Promise<Decision> {
 			answer: admitted.cached.answer,
 			cached: true,
 			trace: [],
-			after: () => publishEvents(env, [adRequestEvent(input, context, base, "cached", 0)]),
+			after: () => publishEvents(env, [adRequestEvent(facts(), "cached", 0)]),
 		};
 	}
 
@@ -123,27 +138,6 @@ export async function decide(input: DecideInput): Promise<Decision> {
 	});
 	const auction = runAuction(evaluated, { at: publisher.auction_type, floor });
 	const trace = traceBidders(outcomes, auction.bids, selection.skipped);
-	const events: PxEvent[] = [];
-	const unknownCreatives = auction.bids.filter(
-		(b) => b.creative && approval(b.creativeKey) === undefined,
-	);
-	for (const b of dedupeBy(unknownCreatives, (b) => b.creativeKey)) {
-		events.push(
-			newEvent("creative_seen", {
-				...base,
-				bidder: b.bidder,
-				crid: b.creative!.id,
-				creative_key: b.creativeKey,
-				adomain: (b.bid.adomain ?? []).map(String),
-				asset_url: b.creative!.asset_url,
-				mime: b.creative!.mime,
-				w: b.creative!.w,
-				h: b.creative!.h,
-				duration_s: b.creative!.duration_s,
-			}),
-		);
-	}
-
 	const winner = auction.winner;
 	const multiplier = bidRequest.imp[0]?.qty?.multiplier ?? 1;
 	const noticeValues: NoticeValues = {
@@ -154,29 +148,32 @@ export async function decide(input: DecideInput): Promise<Decision> {
 		clearingPrice: winner?.clearingPrice,
 	};
 	const notices = auctionNotices(auction.bids, noticeValues);
-	const auctionEvent = newEvent("auction", {
-		...base,
-		auction_id: auctionId,
+	const auctionFacts: AuctionFacts = {
+		auctionId,
 		at: publisher.auction_type,
-		floor_cpm: floor,
-		cur: noticeValues.currency,
-		bids: auctionBids(trace),
-		...(winner ? { clearing_price: winner.clearingPrice } : {}),
-	});
-	events.push(auctionEvent);
+		floor,
+		currency: noticeValues.currency,
+		multiplier,
+		auction,
+		trace,
+		biddersCalled: selection.selected.length,
+		approval,
+	};
 
 	if (!winner) {
 		const noFillReason = noFillReasonOf(outcomes, auction.bids.length);
-		events.push(
-			adRequestEvent(input, context, base, "no_fill", selection.selected.length, noFillReason),
-		);
+		answeredAt = Date.now();
 		return {
 			kind: "answered",
 			answer: undefined,
 			noFillReason,
 			cached: false,
 			trace,
-			after: () => Promise.all([notices.fire(), publishEvents(env, events)]),
+			after: () =>
+				Promise.all([
+					notices.fire(),
+					publishEvents(env, auctionEvents(facts(), { ...auctionFacts, noFillReason })),
+				]),
 		};
 	}
 
@@ -199,6 +196,7 @@ export async function decide(input: DecideInput): Promise<Decision> {
 		},
 		env.POP_SIGNING_KEY,
 	);
+	const advertiserDomains = (winner.bid.bid.adomain ?? []).map(String);
 	const answer: PxAnswer = {
 		decision_id: decisionId,
 		creative: {
@@ -208,28 +206,14 @@ export async function decide(input: DecideInput): Promise<Decision> {
 			w: creative.w,
 			h: creative.h,
 			duration_s: creative.duration_s,
-			advertiser_domains: (winner.bid.bid.adomain ?? []).map(String),
+			advertiser_domains: advertiserDomains,
 		},
 		play: { not_before: notBefore, not_after: notAfter },
 		impression_multiplier: multiplier,
 		proof_of_play_url: `${input.origin}/v1/plays/${token}`,
 		expiry_url: `${input.origin}/v1/plays/${token}/expired`,
 	};
-	events.push(
-		newEvent("win", {
-			...base,
-			auction_id: auctionId,
-			decision_id: decisionId,
-			bidder: winner.bid.bidder,
-			crid: creative.id,
-			adomain: answer.creative.advertiser_domains,
-			price_cpm: winner.bid.price,
-			clearing_price_cpm: winner.clearingPrice,
-			multiplier,
-			not_after: notAfter,
-		}),
-		adRequestEvent(input, context, base, "filled", selection.selected.length),
-	);
+	// Started now, not in `after`: the ledger entry must exist before the screen can report a play.
 	const record = stub.recordDecision({
 		decisionId,
 		slotId: request.slot_id,
@@ -238,7 +222,7 @@ export async function decide(input: DecideInput): Promise<Decision> {
 		notAfter,
 		reportUntil,
 		answer,
-		advertiserDomains: answer.creative.advertiser_domains.map(normalizeDomain),
+		advertiserDomains: advertiserDomains.map(normalizeDomain),
 		separationSeconds: publisher.separation_seconds,
 		notices: notices.forWinner(),
 		meta: {
@@ -252,12 +236,24 @@ export async function decide(input: DecideInput): Promise<Decision> {
 			venueType: context.screen.venue.type,
 		},
 	});
+	answeredAt = Date.now();
 	return {
 		kind: "answered",
 		answer,
 		cached: false,
 		trace,
-		after: () => Promise.all([record, notices.fire(), publishEvents(env, events)]),
+		after: () =>
+			Promise.all([
+				record,
+				notices.fire(),
+				publishEvents(
+					env,
+					auctionEvents(facts(), {
+						...auctionFacts,
+						win: { decisionId, notAfter, advertiserDomains },
+					}),
+				),
+			]),
 	};
 }
 
@@ -274,69 +270,4 @@ function noFillReasonOf(outcomes: BidderOutcome[], bids: number): string {
 	if (outcomes.every((o) => o.status === "error" || o.status === "timeout"))
 		return "bidders_failed";
 	return "no_bids";
-}
-
-function auctionBids(trace: TracedBidder[]): AuctionBid[] {
-	return trace.flatMap((t): AuctionBid[] => {
-		if (t.bids.length === 0) {
-			const outcome = t.status === "bids" || t.status === "not_called" ? "no_bid" : t.status;
-			return [{ bidder: t.bidder, outcome, reason: t.reason ?? 0, latency_ms: t.latency_ms }];
-		}
-		return t.bids.map((b) => ({
-			bidder: t.bidder,
-			...(b.bid_id ? { bid_id: b.bid_id } : {}),
-			...(b.seat ? { seat: b.seat } : {}),
-			...(b.crid ? { crid: b.crid } : {}),
-			...(b.adomain ? { adomain: b.adomain } : {}),
-			...(b.price !== undefined ? { price: b.price } : {}),
-			outcome: b.outcome,
-			reason: b.reason,
-			latency_ms: t.latency_ms,
-		}));
-	});
-}
-
-type EventBase = {
-	publisher_id: string;
-	screen_id: string;
-	venue_type: number;
-	request_id: string;
-};
-
-function eventBase(input: DecideInput, context: ResolvedAdRequest): EventBase {
-	return {
-		publisher_id: input.publisher.id,
-		screen_id: input.request.screen_id,
-		venue_type: context.screen.venue.type,
-		request_id: input.requestId,
-	};
-}
-
-function adRequestEvent(
-	input: DecideInput,
-	context: ResolvedAdRequest,
-	base: EventBase,
-	outcome: "filled" | "no_fill" | "cached",
-	biddersCalled: number,
-	noFillReason?: string,
-) {
-	return newEvent("ad_request", {
-		...base,
-		dialect: input.dialect,
-		slot_id: context.slot.id,
-		outcome,
-		...(noFillReason ? { no_fill_reason: noFillReason } : {}),
-		latency_ms: Date.now() - input.startedAt,
-		bidders_called: biddersCalled,
-	});
-}
-
-function dedupeBy<T>(items: T[], key: (item: T) => string): T[] {
-	const seen = new Set<string>();
-	return items.filter((item) => {
-		const k = key(item);
-		if (seen.has(k)) return false;
-		seen.add(k);
-		return true;
-	});
 }

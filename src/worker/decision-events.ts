@@ -1,0 +1,145 @@
+// The events one ad request produces. Built inside ctx.waitUntil, after the answer went out:
+// validating them (newEvent parses with zod) is not the screen's time to spend.
+import type { AuctionResult } from "../px/auction";
+import { type AuctionBid, newEvent, type PxEvent } from "../px/events";
+import type { EvaluatedBid } from "../px/filter";
+import type { ResolvedAdRequest } from "../px/model";
+import type { ApprovalStatus } from "./approvals";
+import type { TracedBidder } from "./auction-trace";
+
+export interface RequestFacts {
+	publisherId: string;
+	screenId: string;
+	requestId: string;
+	dialect: string;
+	startedAt: number;
+	answeredAt: number;
+	context: ResolvedAdRequest;
+}
+
+export interface AuctionFacts {
+	auctionId: string;
+	at: 1 | 2;
+	floor: number;
+	currency: string;
+	multiplier: number;
+	auction: AuctionResult;
+	trace: TracedBidder[];
+	biddersCalled: number;
+	approval: (creativeKey: string) => ApprovalStatus | undefined;
+	noFillReason?: string;
+	win?: { decisionId: string; notAfter: number; advertiserDomains: string[] };
+}
+
+function envelope(r: RequestFacts) {
+	return {
+		publisher_id: r.publisherId,
+		screen_id: r.screenId,
+		venue_type: r.context.screen.venue.type,
+		request_id: r.requestId,
+	};
+}
+
+export function adRequestEvent(
+	r: RequestFacts,
+	outcome: "filled" | "no_fill" | "cached",
+	biddersCalled: number,
+	noFillReason?: string,
+): PxEvent {
+	return newEvent(
+		"ad_request",
+		{
+			...envelope(r),
+			dialect: r.dialect,
+			slot_id: r.context.slot.id,
+			outcome,
+			...(noFillReason ? { no_fill_reason: noFillReason } : {}),
+			latency_ms: r.answeredAt - r.startedAt,
+			bidders_called: biddersCalled,
+		},
+		{ now: r.startedAt },
+	);
+}
+
+export function auctionEvents(r: RequestFacts, a: AuctionFacts): PxEvent[] {
+	const base = envelope(r);
+	const winner = a.auction.winner;
+	const events: PxEvent[] = newCreatives(a).map((b) =>
+		newEvent("creative_seen", {
+			...base,
+			bidder: b.bidder,
+			crid: b.creative!.id,
+			creative_key: b.creativeKey,
+			adomain: (b.bid.adomain ?? []).map(String),
+			asset_url: b.creative!.asset_url,
+			mime: b.creative!.mime,
+			w: b.creative!.w,
+			h: b.creative!.h,
+			duration_s: b.creative!.duration_s,
+		}),
+	);
+	events.push(
+		newEvent(
+			"auction",
+			{
+				...base,
+				auction_id: a.auctionId,
+				at: a.at,
+				floor_cpm: a.floor,
+				cur: a.currency,
+				bids: auctionBids(a.trace),
+				...(winner ? { clearing_price: winner.clearingPrice } : {}),
+			},
+			{ now: r.startedAt },
+		),
+	);
+	if (winner && a.win) {
+		events.push(
+			newEvent("win", {
+				...base,
+				auction_id: a.auctionId,
+				decision_id: a.win.decisionId,
+				bidder: winner.bid.bidder,
+				crid: winner.bid.creative!.id,
+				adomain: a.win.advertiserDomains,
+				price_cpm: winner.bid.price,
+				clearing_price_cpm: winner.clearingPrice,
+				multiplier: a.multiplier,
+				not_after: a.win.notAfter,
+			}),
+		);
+	}
+	events.push(adRequestEvent(r, winner ? "filled" : "no_fill", a.biddersCalled, a.noFillReason));
+	return events;
+}
+
+/** Playable creatives the approval replica has never heard of: they go to the review desk. */
+function newCreatives(a: AuctionFacts): EvaluatedBid[] {
+	const seen = new Set<string>();
+	return a.auction.bids.filter((b) => {
+		if (!b.creative || a.approval(b.creativeKey) !== undefined || seen.has(b.creativeKey))
+			return false;
+		seen.add(b.creativeKey);
+		return true;
+	});
+}
+
+function auctionBids(trace: TracedBidder[]): AuctionBid[] {
+	return trace.flatMap((t): AuctionBid[] => {
+		if (t.bids.length === 0) {
+			const outcome = t.status === "bids" || t.status === "not_called" ? "no_bid" : t.status;
+			return [{ bidder: t.bidder, outcome, reason: t.reason ?? 0, latency_ms: t.latency_ms }];
+		}
+		return t.bids.map((b) => ({
+			bidder: t.bidder,
+			...(b.bid_id ? { bid_id: b.bid_id } : {}),
+			...(b.seat ? { seat: b.seat } : {}),
+			...(b.crid ? { crid: b.crid } : {}),
+			...(b.adomain ? { adomain: b.adomain } : {}),
+			...(b.price !== undefined ? { price: b.price } : {}),
+			outcome: b.outcome,
+			reason: b.reason,
+			latency_ms: t.latency_ms,
+		}));
+	});
+}
