@@ -135,6 +135,41 @@ describe("ScreenDO state", () => {
 		expect(await runDurableObjectAlarm(stub)).toBe(false); // nothing left: no alarm re-armed
 	});
 
+	it("the decision cache serves an open decision and never an expired or played one", async () => {
+		const { screenId, answer, popPath } = await win();
+		const stub = screenStub(env, "demo-pub", screenId);
+		const admit = () =>
+			stub.admit({
+				slotId: "face-a",
+				playAt: Date.now(),
+				rateLimit: { burst: 100, per_minute: 100 },
+				separationSeconds: 0,
+			});
+		const hit = await admit();
+		expect(hit.kind === "admitted" && hit.cached?.decisionId).toBe(answer.decision_id);
+
+		await runInDurableObject(stub, (_i, state) => {
+			state.storage.sql.exec(
+				"UPDATE decisions SET not_after = ? WHERE decision_id = ?",
+				Date.now() - 1,
+				answer.decision_id,
+			);
+		});
+		const expired = await admit();
+		expect(expired.kind === "admitted" && expired.cached).toBeNull();
+
+		await runInDurableObject(stub, (_i, state) => {
+			state.storage.sql.exec(
+				"UPDATE decisions SET not_after = ? WHERE decision_id = ?",
+				Date.now() + 600_000,
+				answer.decision_id,
+			);
+		});
+		expect((await callEdge(popPath, { method: "POST" })).res.status).toBe(200);
+		const played = await admit();
+		expect(played.kind === "admitted" && played.cached).toBeNull();
+	});
+
 	it("state survives eviction", async () => {
 		const { screenId, popPath } = await win();
 		const { evictDurableObject } = await import("cloudflare:test");

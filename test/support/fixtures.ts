@@ -1,4 +1,5 @@
 // Shared test data: the demo publisher key (its hash is in wrangler.toml) and screens.
+import { demoScreens } from "../../demo/screens";
 import type { ScreenInput } from "../../src/px/model";
 
 export const PUBLISHER_KEY = "demo-publisher-key";
@@ -10,40 +11,19 @@ export const authHeaders = (key = PUBLISHER_KEY): Record<string, string> => ({
 	"content-type": "application/json",
 });
 
+/** The demo lobby screen (portrait, image + video 5–15 s, audience from a vendor), renamed. */
 export function lobbyScreen(id = "lobby-1"): ScreenInput {
-	return {
-		id,
-		name: "Office lobby, north entrance",
-		venue: { type: 70102 },
-		geo: { lat: 40.7527, lon: -73.9772, country: "USA", city: "New York" },
-		resolution: { w: 1080, h: 1920 },
-		physical: { width_mm: 680, height_mm: 1210 },
-		slots: [
-			{
-				id: "main",
-				w: 1080,
-				h: 1920,
-				formats: ["image", "video"],
-				mimes: ["image/jpeg", "image/png", "video/mp4"],
-				min_duration: 5,
-				max_duration: 15,
-			},
-		],
-		connectivity: "wifi",
-		timezone: "America/New_York",
-		audience: { multiplier: 12.5, source: "vendor", vendor: "geopath" },
-	};
+	return { ...structuredClone(screen("demo-lobby-1")), id };
 }
 
-/** A roadside billboard that plays static images only, described inline (not registered). */
+/** The demo roadside billboard (static images only, 1400×400), renamed. */
 export function billboardScreen(id = "billboard-1"): ScreenInput {
-	return {
-		id,
-		venue: { type: 30101 },
-		geo: { lat: 34.0522, lon: -118.2437 },
-		resolution: { w: 1400, h: 400 },
-		slots: [
-			{ id: "face-a", w: 1400, h: 400, formats: ["image"], mimes: ["image/png", "image/jpeg"] },
-		],
-	};
+	const { audience: _, ...rest } = structuredClone(screen("demo-billboard-1"));
+	return { ...rest, id };
+}
+
+function screen(id: string): ScreenInput {
+	const found = demoScreens.find((s) => s.id === id);
+	if (!found) throw new Error(`no demo screen ${id}`);
+	return found;
 }

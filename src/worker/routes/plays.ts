@@ -1,6 +1,7 @@
 // Proof of play: the screen reports that the ad ran (billing happens here, via burl) or that it
 // could not run it (never billed; the buyer gets lurl with loss code 2).
 import { Hono } from "hono";
+import type { DecisionMeta } from "../../durable-objects/screen-do";
 import { newEvent } from "../../px/events";
 import type { AppContext, AppEnv } from "../context";
 import { publishEvents } from "../emit";
@@ -17,10 +18,50 @@ const PIXEL = Uint8Array.from(
 	(ch) => ch.charCodeAt(0),
 );
 
+const alreadyReported = (detail: string) =>
+	new HttpProblem({ status: 409, type: "already-reported", title: "Already reported", detail });
+
 async function claimsOf(c: AppContext): Promise<PopClaims> {
 	const claims = await verifyPopToken(c.req.param("token") ?? "", c.env.POP_SIGNING_KEY);
 	if (!claims) throw new HttpProblem(problems.forbidden("The proof-of-play token is not valid"));
 	return claims;
+}
+
+/** The buyer's notice and the play/expiry event, after the ledger recorded the outcome. */
+function settle(
+	c: AppContext,
+	claims: PopClaims,
+	meta: DecisionMeta,
+	notice: { kind: "burl" | "lurl"; url: string | undefined },
+	event:
+		| { type: "play"; played_at: number }
+		| { type: "expiry"; reported_at: number; reason: "reported" },
+) {
+	const common = {
+		publisher_id: claims.p,
+		screen_id: claims.s,
+		venue_type: meta.venueType,
+		request_id: c.get("requestId"),
+		decision_id: claims.d,
+		auction_id: meta.auctionId,
+		bidder: meta.bidder,
+		crid: meta.crid,
+	};
+	const record =
+		event.type === "play"
+			? newEvent("play", {
+					...common,
+					price_cpm: meta.priceCpm,
+					multiplier: meta.multiplier,
+					played_at: event.played_at,
+				})
+			: newEvent("expiry", { ...common, reported_at: event.reported_at, reason: event.reason });
+	c.executionCtx.waitUntil(
+		Promise.all([
+			notice.url ? fireNotice(notice.kind, notice.url) : undefined,
+			publishEvents(c.env, [record]),
+		]),
+	);
 }
 
 async function recordPlay(c: AppContext): Promise<{ decision_id: string; played_at: number }> {
@@ -37,12 +78,7 @@ async function recordPlay(c: AppContext): Promise<{ decision_id: string; played_
 	const result = await screenStub(c.env, claims.p, claims.s).redeemPlay(claims.d);
 	switch (result.kind) {
 		case "replay":
-			throw new HttpProblem({
-				status: 409,
-				type: "already-reported",
-				title: "This play was already reported",
-				detail: "A proof of play counts once",
-			});
+			throw alreadyReported("A proof of play counts once");
 		case "expired":
 			throw new HttpProblem({
 				status: 410,
@@ -52,31 +88,15 @@ async function recordPlay(c: AppContext): Promise<{ decision_id: string; played_
 			});
 		case "unknown":
 			throw new HttpProblem(problems.notFound("No such decision for this screen"));
-		case "accepted": {
-			const burl = billingUrl(result.notices, now);
-			const { meta } = result;
-			c.executionCtx.waitUntil(
-				Promise.all([
-					burl ? fireNotice("burl", burl) : undefined,
-					publishEvents(c.env, [
-						newEvent("play", {
-							publisher_id: claims.p,
-							screen_id: claims.s,
-							venue_type: meta.venueType,
-							request_id: c.get("requestId"),
-							decision_id: claims.d,
-							auction_id: meta.auctionId,
-							bidder: meta.bidder,
-							crid: meta.crid,
-							price_cpm: meta.priceCpm,
-							multiplier: meta.multiplier,
-							played_at: now,
-						}),
-					]),
-				]),
+		case "accepted":
+			settle(
+				c,
+				claims,
+				result.meta,
+				{ kind: "burl", url: billingUrl(result.notices, now) },
+				{ type: "play", played_at: now },
 			);
 			return { decision_id: claims.d, played_at: now };
-		}
 	}
 }
 
@@ -92,39 +112,19 @@ plays.post("/:token/expired", async (c) => {
 	const result = await screenStub(c.env, claims.p, claims.s).reportExpired(claims.d);
 	switch (result.kind) {
 		case "already_played":
-			throw new HttpProblem({
-				status: 409,
-				type: "already-reported",
-				title: "This ad was reported as played",
-				detail: "A played ad cannot expire",
-			});
+			throw alreadyReported("A played ad cannot expire");
 		case "unknown":
 			throw new HttpProblem(problems.notFound("No such decision for this screen"));
-		case "already_expired":
-			return c.json({ status: "expired", decision_id: claims.d });
-		case "recorded": {
-			const lurl = expiryLossUrl(result.notices);
-			const { meta } = result;
-			c.executionCtx.waitUntil(
-				Promise.all([
-					lurl ? fireNotice("lurl", lurl) : undefined,
-					publishEvents(c.env, [
-						newEvent("expiry", {
-							publisher_id: claims.p,
-							screen_id: claims.s,
-							venue_type: meta.venueType,
-							request_id: c.get("requestId"),
-							decision_id: claims.d,
-							auction_id: meta.auctionId,
-							bidder: meta.bidder,
-							crid: meta.crid,
-							reported_at: Date.now(),
-							reason: "reported",
-						}),
-					]),
-				]),
+		case "recorded":
+			settle(
+				c,
+				claims,
+				result.meta,
+				{ kind: "lurl", url: expiryLossUrl(result.notices) },
+				{ type: "expiry", reported_at: Date.now(), reason: "reported" },
 			);
 			return c.json({ status: "expired", decision_id: claims.d });
-		}
+		case "already_expired":
+			return c.json({ status: "expired", decision_id: claims.d });
 	}
 });
