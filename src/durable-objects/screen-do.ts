@@ -4,6 +4,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { PxAnswer } from "../px/answer";
 import { newEvent } from "../px/events";
+import type { MacroValues } from "../px/macros";
 import { mergePatch } from "../px/merge-patch";
 import { Screen } from "../px/model";
 import { publishEvents } from "../worker/emit";
@@ -38,7 +39,7 @@ export interface DecisionRecord {
 export interface DecisionNotices {
 	burl?: string;
 	lurl?: string;
-	macros: Record<string, string | number>;
+	macros: MacroValues;
 }
 
 /** What play and expiry events need to say about the decision they settle. */

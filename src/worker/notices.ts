@@ -2,7 +2,7 @@
 // proof of play: in DOOH an impression is billed when it played, not when it was won.
 import type { DecisionNotices } from "../durable-objects/screen-do";
 import type { EvaluatedBid } from "../px/filter";
-import { type MacroName, substituteMacros } from "../px/macros";
+import { type MacroValues, substituteMacros } from "../px/macros";
 import { Reason } from "../px/reasons";
 import { log } from "./log";
 
@@ -16,10 +16,7 @@ export interface NoticeValues {
 
 const NOTICE_TIMEOUT_MS = 5_000;
 
-function macrosFor(
-	bid: EvaluatedBid,
-	values: NoticeValues,
-): Partial<Record<MacroName, string | number>> {
+function macrosFor(bid: EvaluatedBid, values: NoticeValues): MacroValues {
 	return {
 		AUCTION_ID: values.auctionId,
 		AUCTION_BID_ID: bid.bid.id,
@@ -34,7 +31,7 @@ function macrosFor(
 					AUCTION_LOSS: bid.reason,
 					AUCTION_MIN_TO_WIN: values.clearingPrice,
 				}),
-	} as Partial<Record<MacroName, string | number>>;
+	};
 }
 
 export async function fireNotice(kind: "nurl" | "lurl" | "burl", url: string): Promise<void> {
@@ -71,7 +68,7 @@ export function auctionNotices(bids: EvaluatedBid[], values: NoticeValues) {
 			return {
 				...(winner?.bid.burl ? { burl: winner.bid.burl } : {}),
 				...(winner?.bid.lurl ? { lurl: winner.bid.lurl } : {}),
-				macros: winner ? (macrosFor(winner, values) as Record<string, string | number>) : {},
+				macros: winner ? macrosFor(winner, values) : {},
 			};
 		},
 	};
@@ -80,17 +77,13 @@ export function auctionNotices(bids: EvaluatedBid[], values: NoticeValues) {
 /** burl at play time: the ledger's macros plus the moment it played. */
 export function billingUrl(notices: DecisionNotices, playedAt: number): string | undefined {
 	return notices.burl
-		? substituteMacros(notices.burl, { ...notices.macros, AUCTION_IMP_TS: playedAt } as Partial<
-				Record<MacroName, string | number>
-			>)
+		? substituteMacros(notices.burl, { ...notices.macros, AUCTION_IMP_TS: playedAt })
 		: undefined;
 }
 
 /** lurl for a won ad that expired unplayed: loss code 2, impression opportunity expired. */
 export function expiryLossUrl(notices: DecisionNotices): string | undefined {
 	return notices.lurl
-		? substituteMacros(notices.lurl, { ...notices.macros, AUCTION_LOSS: Reason.Expired } as Partial<
-				Record<MacroName, string | number>
-			>)
+		? substituteMacros(notices.lurl, { ...notices.macros, AUCTION_LOSS: Reason.Expired })
 		: undefined;
 }
