@@ -1,5 +1,9 @@
 // The operator report's queries over archive Parquet files (src/queues/parquet.ts), with DuckDB.
 // Kept apart from the CLI (scripts/report.ts) so tests can run them on fixture files.
+//
+// Reads every archive layout side by side: layout 2 files have typed columns plus `extra` (the
+// record's other fields as JSON) and leave out all-null columns; layout 1 files have the whole
+// record as JSON in `details` and fewer typed columns. `load` turns both into one `ev` table.
 import { DuckDBInstance } from "@duckdb/node-api";
 import { isReason, reasonLabel } from "../src/px/reasons";
 
@@ -72,7 +76,7 @@ export async function runReport(files: string[], options: ReportOptions = {}): P
 	const counts = async (sql: string) =>
 		Object.fromEntries((await rows(sql)).map((r) => [String(r.k), num(r.n)]));
 	try {
-		await load(files, options, (sql) => db.run(sql));
+		await load(files, options, (sql) => db.run(sql), rows);
 		const [totals] = await rows(`SELECT
 			(SELECT count(*) FROM raw) AS raw_rows, count(*) AS events,
 			epoch_ms(min(ts)) AS first, epoch_ms(max(ts)) AS last FROM ev`);
@@ -152,7 +156,7 @@ export async function runReport(files: string[], options: ReportOptions = {}): P
 			},
 			expiries: { total: eventsByType.expiry ?? 0, by_reason: expiries },
 			telemetry: await counts(
-				"SELECT details->>'$.kind' AS k, count(*) AS n FROM ev WHERE type = 'telemetry' GROUP BY 1 ORDER BY 1",
+				"SELECT kind AS k, count(*) AS n FROM ev WHERE type = 'telemetry' GROUP BY 1 ORDER BY 1",
 			),
 		};
 	} finally {
@@ -162,36 +166,75 @@ export async function runReport(files: string[], options: ReportOptions = {}): P
 }
 
 /**
+ * The columns the queries read and their types. A file can lack any of them but the envelope:
+ * layout 1 files predate clearing_price_cpm, multiplier, kind and extra, layout 2 files have no
+ * details and leave out columns that are null in every row. Missing ones read as NULL.
+ */
+const RAW_COLUMNS = {
+	event_id: "UUID",
+	schema_version: "INTEGER",
+	type: "VARCHAR",
+	ts: "TIMESTAMP",
+	auction_id: "VARCHAR",
+	bidder: "VARCHAR",
+	outcome: "VARCHAR",
+	reason: "VARCHAR",
+	price_cpm: "DOUBLE",
+	clearing_price_cpm: "DOUBLE",
+	multiplier: "DOUBLE",
+	kind: "VARCHAR",
+	extra: "VARCHAR",
+	details: "VARCHAR",
+} as const;
+
+/** A field the report reads from its typed column, or from a layout 1 row's `details`. */
+const fromEither = (column: keyof typeof RAW_COLUMNS, type: "DOUBLE" | "VARCHAR") =>
+	`coalesce(${column}, TRY_CAST(details->>'$.${column}' AS ${type})) AS ${column}`;
+
+/**
  * Loads the files into `raw` chunk by chunk (for progress), then builds `ev` (one row per
- * event_id) and `bids` (one row per bidder answer, unnested from the auction's details JSON).
+ * event_id, the same columns whichever layout a row came from) and `bids` (one row per bidder
+ * answer, unnested from the auction's bids JSON).
  */
 async function load(
 	files: string[],
 	{ onProgress, chunkSize = 64 }: ReportOptions,
 	run: (sql: string) => Promise<unknown>,
+	rows: (sql: string) => Promise<Record<string, unknown>[]>,
 ): Promise<void> {
 	if (files.length === 0) {
-		await run(`CREATE TABLE raw (event_id VARCHAR, schema_version INTEGER, type VARCHAR,
-			ts TIMESTAMP, auction_id VARCHAR, bidder VARCHAR, outcome VARCHAR, reason VARCHAR,
-			price_cpm DOUBLE, details VARCHAR)`);
+		const columns = Object.entries(RAW_COLUMNS).map(([name, type]) => `${name} ${type}`);
+		await run(`CREATE TABLE raw (${columns.join(", ")})`);
 	} else {
-		// union_by_name: files of older schema versions lack newer columns, which read as NULL.
-		// No hive_partitioning: the type=/dt=/hour= folders repeat columns the files hold.
-		// The first statement only reads footers, to create the table with every column of
-		// every file; chunks then insert by name.
+		// union_by_name: files lack the columns of newer versions and layouts and their all-null
+		// columns; those read as NULL. No hive_partitioning: the type=/dt=/hour= folders repeat
+		// columns the files hold. The first statement only reads footers, to create the table
+		// with every column of every file; chunks then insert by name.
 		const read = (list: string[]) =>
 			`read_parquet(${fileList(list)}, union_by_name = true, hive_partitioning = false)`;
 		await run(`CREATE TABLE raw AS SELECT * FROM ${read(files)} LIMIT 0`);
+		const present = new Set(
+			(await rows("SELECT column_name FROM (DESCRIBE raw)")).map((r) => String(r.column_name)),
+		);
+		for (const [name, type] of Object.entries(RAW_COLUMNS)) {
+			if (!present.has(name)) await run(`ALTER TABLE raw ADD COLUMN ${name} ${type}`);
+		}
 		for (let i = 0; i < files.length; i += chunkSize) {
 			await run(`INSERT INTO raw BY NAME SELECT * FROM ${read(files.slice(i, i + chunkSize))}`);
 			onProgress?.(Math.min(i + chunkSize, files.length), files.length);
 		}
 	}
-	await run(`CREATE TABLE ev AS SELECT * FROM raw
+	// `extra` holds the fields without a typed column: layout 2's extra, or layout 1's whole
+	// record. Either way it has the auction's bids.
+	await run(`CREATE TABLE ev AS
+		SELECT event_id, schema_version, type, ts, auction_id, bidder, outcome, reason, price_cpm,
+			${fromEither("clearing_price_cpm", "DOUBLE")}, ${fromEither("multiplier", "DOUBLE")},
+			${fromEither("kind", "VARCHAR")}, coalesce(extra, details) AS extra
+		FROM raw
 		QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY schema_version DESC) = 1`);
 	await run(`CREATE TABLE bids AS
 		SELECT auction_id, b.bidder AS bidder, b.outcome AS outcome, b.reason AS reason
-		FROM (SELECT auction_id, unnest(from_json(details->'$.bids',
+		FROM (SELECT auction_id, unnest(from_json(extra->'$.bids',
 				'[{"bidder":"VARCHAR","outcome":"VARCHAR","reason":"INTEGER"}]')) AS b
 			FROM ev WHERE type = 'auction')`);
 }
@@ -200,11 +243,10 @@ const BIDDERS_SQL = `
 WITH
 b AS (SELECT bidder, count(*) AS bids FROM bids WHERE bidder IS NOT NULL GROUP BY 1),
 w AS (SELECT bidder, count(*) AS wins,
-		sum(CAST(details->>'$.clearing_price_cpm' AS DOUBLE) * CAST(details->>'$.multiplier' AS DOUBLE))
-		/ sum(CAST(details->>'$.multiplier' AS DOUBLE)) AS win_ecpm
+		sum(clearing_price_cpm * multiplier) / sum(multiplier) AS win_ecpm
 	FROM ev WHERE type = 'win' GROUP BY 1),
 p AS (SELECT bidder, count(*) AS plays,
-		sum(price_cpm / 1000 * CAST(details->>'$.multiplier' AS DOUBLE)) AS revenue
+		sum(price_cpm / 1000 * multiplier) AS revenue
 	FROM ev WHERE type = 'play' GROUP BY 1),
 x AS (SELECT bidder, count(*) AS expiries FROM ev WHERE type = 'expiry' GROUP BY 1),
 names AS (SELECT bidder FROM b UNION SELECT bidder FROM w UNION SELECT bidder FROM p

@@ -1,14 +1,38 @@
 // Parquet encoding for the archive, runnable in workerd: hyparquet-writer's web entry (no `fs`)
-// and web-standard APIs only.
+// and web-standard APIs, plus node:zlib's gzip (./gzip, under nodejs_compat).
 //
-// The schema is flat on purpose. The envelope and a few often-filtered fields are columns; the
-// whole record is also kept as JSON in `details`. Nested event data (auction bids, domains)
-// lives only in `details`, so it can evolve without a nested Parquet schema change, which is
-// what left the reference system unable to query its history.
+// Archive layout 2 (footer key `px.archive_layout`):
+// - A typed column per envelope field and per field the report aggregates (ARCHIVE_COLUMNS).
+//   A value that does not fit its column's type (a loose record from a newer version) is not
+//   coerced: it stays in `extra`.
+// - `extra`: the record's remaining fields as JSON — auction bids, adomain, rarely read fields,
+//   fields of newer versions — so the record is exactly its typed columns plus `extra`
+//   (`archivedRecord` puts it back together). Nested event data lives only here, so it can
+//   evolve without a nested Parquet schema change, which is what left the reference system
+//   unable to query its history.
+// - A column that is null in every row of a file is left out of that file; files therefore
+//   differ in their columns, as files of different versions always could. Read them with
+//   DuckDB's `union_by_name = true`: a missing column reads as NULL.
+// Layout 1 (before `px.archive_layout`) had the columns event_id … reason, event_id as text,
+// and the whole record as JSON in `details`; readers must keep accepting it (archivedRecord and
+// scripts/report-queries.ts do).
+//
+// Size (test/unit/parquet-size.test.ts): no second copy of the record, GZIP on the columns where
+// it pays, dictionary- and delta-encoded columns, a 16-byte event_id and footers without
+// statistics make files 2.5–3.5× smaller than layout 1's. What remains is mostly random ids
+// (three UUIDs an auction, one per bid) and, in small files, each column's footer entry.
+import type { SchemaElement } from "hyparquet";
 import { type ColumnSource, parquetWriteBuffer } from "hyparquet-writer/src/index.js";
 import { EVENT_SCHEMA_VERSION, type PxEvent, type PxEventType } from "../px/events";
+import { gzip } from "./gzip";
 
-/** Column order of every archive file. Add columns only at the end (see src/px/events.ts). */
+/** The archive layout written by this module (footer key `px.archive_layout`). */
+export const ARCHIVE_LAYOUT = 2;
+
+/**
+ * Every column an archive file can have, in file order; a file has the envelope columns and,
+ * of the others, those with a value in at least one row. Add columns only before `extra`.
+ */
 export const ARCHIVE_COLUMNS = [
 	"event_id",
 	"schema_version",
@@ -25,81 +49,229 @@ export const ARCHIVE_COLUMNS = [
 	"price_cpm",
 	"outcome",
 	"reason",
-	"details",
+	"clearing_price_cpm",
+	"multiplier",
+	"kind",
+	"extra",
 ] as const;
 
+export type ArchiveColumn = (typeof ARCHIVE_COLUMNS)[number];
+
 /**
- * Reads a field that only some event types have; null where it does not apply. The type check
- * keeps a same-named field of another shape (a loose record from a newer version) out of the
- * typed column.
+ * - UUID: FIXED_LEN_BYTE_ARRAY(16) with the UUID logical type; readers get the canonical
+ *   lowercase text (DuckDB type UUID, which also compares with text ids of layout 1).
+ * - TIMESTAMP: INT64 TIMESTAMP_MILLIS from epoch ms; DuckDB and others read a timestamp.
  */
-function field(event: PxEvent, name: string, kind: "string"): string | null;
-function field(event: PxEvent, name: string, kind: "number"): number | null;
-function field(event: PxEvent, name: string, kind: "string" | "number"): unknown {
-	const value = (event as unknown as Record<string, unknown>)[name];
-	return typeof value === kind ? value : null;
+type Kind = "UUID" | "STRING" | "INT32" | "DOUBLE" | "TIMESTAMP";
+
+interface Column {
+	name: Exclude<ArchiveColumn, "extra">;
+	kind: Kind;
+	/** The record field this column holds for an event type; undefined: none. */
+	field: (type: string) => string | undefined;
+	/** Every record has it: a REQUIRED column in every file. */
+	envelope?: true;
 }
 
-/** Why the row ended as it did, as text: an ad request's no-fill reason or an expiry's reason. */
-function reasonOf(event: PxEvent): string | null {
-	if (event.type === "ad_request") return event.no_fill_reason ?? null;
-	if (event.type === "expiry") return event.reason;
-	return null;
+const same = (name: string) => () => name;
+
+const COLUMNS: Column[] = [
+	{ name: "event_id", kind: "UUID", field: same("event_id"), envelope: true },
+	{ name: "schema_version", kind: "INT32", field: same("schema_version"), envelope: true },
+	{ name: "type", kind: "STRING", field: same("type"), envelope: true },
+	{ name: "ts", kind: "TIMESTAMP", field: same("ts"), envelope: true },
+	{ name: "publisher_id", kind: "STRING", field: same("publisher_id"), envelope: true },
+	{ name: "screen_id", kind: "STRING", field: same("screen_id"), envelope: true },
+	{ name: "venue_type", kind: "INT32", field: same("venue_type") },
+	{ name: "request_id", kind: "STRING", field: same("request_id") },
+	// Ids are free text in the event schema (only event_id must be a UUID), so they stay text.
+	{ name: "auction_id", kind: "STRING", field: same("auction_id") },
+	{ name: "decision_id", kind: "STRING", field: same("decision_id") },
+	{ name: "bidder", kind: "STRING", field: same("bidder") },
+	{ name: "crid", kind: "STRING", field: same("crid") },
+	{ name: "price_cpm", kind: "DOUBLE", field: same("price_cpm") },
+	// An ad request's outcome. An auction's per-bid outcomes are in extra.bids.
+	{ name: "outcome", kind: "STRING", field: (t) => (t === "ad_request" ? "outcome" : undefined) },
+	// Why the row ended as it did: an ad request's no-fill reason or an expiry's reason.
+	{
+		name: "reason",
+		kind: "STRING",
+		field: (t) => (t === "ad_request" ? "no_fill_reason" : t === "expiry" ? "reason" : undefined),
+	},
+	{ name: "clearing_price_cpm", kind: "DOUBLE", field: same("clearing_price_cpm") },
+	{ name: "multiplier", kind: "DOUBLE", field: same("multiplier") },
+	{ name: "kind", kind: "STRING", field: same("kind") },
+];
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function fits(kind: Kind, value: unknown): boolean {
+	switch (kind) {
+		case "UUID":
+			return typeof value === "string" && UUID.test(value);
+		case "STRING":
+			return typeof value === "string";
+		case "INT32":
+			return (
+				Number.isInteger(value) && (value as number) >= -(2 ** 31) && (value as number) < 2 ** 31
+			);
+		case "DOUBLE":
+			return typeof value === "number";
+		case "TIMESTAMP":
+			return Number.isSafeInteger(value);
+	}
 }
 
-/** The archive columns of `events`, in ARCHIVE_COLUMNS order, for hyparquet-writer. */
-export function eventColumns(events: PxEvent[]): ColumnSource[] {
-	const col = <T>(pick: (e: PxEvent) => T) => events.map(pick);
-	return [
-		{ name: "event_id", type: "STRING", nullable: false, data: col((e) => e.event_id) },
-		{ name: "schema_version", type: "INT32", nullable: false, data: col((e) => e.schema_version) },
-		{ name: "type", type: "STRING", nullable: false, data: col((e) => e.type) },
-		// TIMESTAMP = INT64 with TIMESTAMP_MILLIS: DuckDB and others read it as a timestamp.
-		{ name: "ts", type: "TIMESTAMP", nullable: false, data: col((e) => e.ts) },
-		{ name: "publisher_id", type: "STRING", nullable: false, data: col((e) => e.publisher_id) },
-		{ name: "screen_id", type: "STRING", nullable: false, data: col((e) => e.screen_id) },
-		{ name: "venue_type", type: "INT32", data: col((e) => e.venue_type ?? null) },
-		{ name: "request_id", type: "STRING", data: col((e) => e.request_id ?? null) },
-		{ name: "auction_id", type: "STRING", data: col((e) => field(e, "auction_id", "string")) },
-		{ name: "decision_id", type: "STRING", data: col((e) => field(e, "decision_id", "string")) },
-		{ name: "bidder", type: "STRING", data: col((e) => field(e, "bidder", "string")) },
-		{ name: "crid", type: "STRING", data: col((e) => field(e, "crid", "string")) },
-		{ name: "price_cpm", type: "DOUBLE", data: col((e) => field(e, "price_cpm", "number")) },
-		{
-			name: "outcome",
-			type: "STRING",
-			data: col((e) => (e.type === "ad_request" ? e.outcome : null)),
-		},
-		{ name: "reason", type: "STRING", data: col(reasonOf) },
-		// Plain UTF8 rather than the JSON annotation: every reader treats it as text.
-		{ name: "details", type: "STRING", nullable: false, data: col((e) => JSON.stringify(e)) },
-	];
+/** The column of the record's fields without a typed column, as JSON. */
+const EXTRA = { name: "extra", kind: "STRING" } as const;
+
+function schemaElement(column: Column | typeof EXTRA): SchemaElement {
+	const { name, kind } = column;
+	const repetition_type = "envelope" in column && column.envelope ? "REQUIRED" : "OPTIONAL";
+	switch (kind) {
+		case "UUID":
+			return {
+				name,
+				type: "FIXED_LEN_BYTE_ARRAY",
+				type_length: 16,
+				logical_type: { type: "UUID" },
+				repetition_type,
+			};
+		case "STRING":
+			// Plain UTF8, also for the JSON in `extra`: every reader treats it as text.
+			return { name, type: "BYTE_ARRAY", converted_type: "UTF8", repetition_type };
+		case "TIMESTAMP":
+			return { name, type: "INT64", converted_type: "TIMESTAMP_MILLIS", repetition_type };
+		default:
+			return { name, type: kind, repetition_type };
+	}
+}
+
+const utf8 = new TextEncoder();
+
+/**
+ * Whether compressing a text or DOUBLE column pays for the codec's framing (18 bytes a page for
+ * gzip): when the bytes it stores verbatim — its distinct values, which is all of them unless
+ * the writer dictionary-encodes the column — reach 256. Ids, integers and timestamps never do:
+ * UUIDs are random, the others are dictionary- or delta-encoded already.
+ */
+function worthCompressing(kind: Kind, values: unknown[]): boolean {
+	if (kind !== "STRING" && kind !== "DOUBLE") return false;
+	const distinct = new Set(values);
+	distinct.delete(null);
+	let bytes = 0;
+	for (const v of distinct) bytes += typeof v === "string" ? utf8.encode(v).length + 4 : 8;
+	return bytes >= 256;
 }
 
 type WriteOptions = Parameters<typeof parquetWriteBuffer>[0];
 
 export interface EncodeOptions {
 	/**
-	 * Snappy (built into hyparquet-writer) by default. GZIP or ZSTD make files about 40% smaller
-	 * but need a synchronous compressor passed in `compressors`, e.g. node:zlib's gzipSync under
-	 * nodejs_compat; this module stays web-standard and does not import one.
+	 * GZIP by default, with ./gzip; `compressors` must supply any other codec but SNAPPY (built
+	 * into hyparquet-writer) and UNCOMPRESSED. Only columns worth compressing use it.
 	 */
 	codec?: WriteOptions["codec"];
 	compressors?: WriteOptions["compressors"];
 }
 
-/** Encodes events (any mix of types) as one Parquet file. */
+/**
+ * The schema and column data of `events` for hyparquet-writer (what encodeEvents writes), so a
+ * test can write a file of a future layout by adding columns.
+ */
+export function eventColumns(
+	events: PxEvent[],
+	codec: WriteOptions["codec"] = "GZIP",
+): { schema: SchemaElement[]; columnData: ColumnSource[] } {
+	const records = events as unknown as Record<string, unknown>[];
+	// Per record, the fields a typed column holds; the rest goes to `extra`.
+	const held = records.map(() => new Set<string>());
+	const columnData: ColumnSource[] = [];
+	const schema: SchemaElement[] = [{ name: "root", num_children: 0 }];
+	const add = (column: Column | typeof EXTRA, data: unknown[]) => {
+		const source: ColumnSource = {
+			name: column.name,
+			data,
+			// Statistics cost ~40 bytes a column in every footer; only ts's min/max help readers
+			// skip files (the hive partitions already give type and hour).
+			statistics: column.name === "ts",
+			codec: worthCompressing(column.kind, data) ? codec : "UNCOMPRESSED",
+		};
+		if (column.kind === "TIMESTAMP") source.encoding = "DELTA_BINARY_PACKED";
+		columnData.push(source);
+		schema.push(schemaElement(column));
+	};
+	for (const column of COLUMNS) {
+		let present = false;
+		const data = records.map((record, i) => {
+			const field = column.field(String(record.type));
+			const value = field === undefined ? undefined : record[field];
+			if (field === undefined || !fits(column.kind, value)) {
+				if (column.envelope) {
+					throw new TypeError(
+						`event ${String(record.event_id)}: ${column.name} ${JSON.stringify(value)} is not a ${column.kind}`,
+					);
+				}
+				return null;
+			}
+			held[i]!.add(field);
+			present = true;
+			return value;
+		});
+		if (present || column.envelope) add(column, data);
+	}
+	let anyExtra = false;
+	const extra = records.map((record, i) => {
+		const rest = Object.entries(record).filter(([k, v]) => v !== undefined && !held[i]!.has(k));
+		if (rest.length === 0) return null;
+		anyExtra = true;
+		return JSON.stringify(Object.fromEntries(rest));
+	});
+	if (anyExtra) add(EXTRA, extra);
+	schema[0]!.num_children = columnData.length;
+	return { schema, columnData };
+}
+
+/** Encodes events (any mix of types, any schema version) as one Parquet file. */
 export function encodeEvents(events: PxEvent[], options: EncodeOptions = {}): Uint8Array {
+	const codec = options.codec ?? "GZIP";
 	const buffer = parquetWriteBuffer({
-		columnData: eventColumns(events),
-		codec: options.codec ?? "SNAPPY",
-		...(options.compressors ? { compressors: options.compressors } : {}),
+		...eventColumns(events, codec),
+		codec,
+		compressors: { GZIP: gzip, ...options.compressors },
 		// One row group per file: archive files hold one queue batch window, small enough.
 		rowGroupSize: Math.max(events.length, 1),
 		createdBy: "px-edge archive",
-		kvMetadata: [{ key: "px.schema_version", value: String(EVENT_SCHEMA_VERSION) }],
+		kvMetadata: [
+			{ key: "px.schema_version", value: String(EVENT_SCHEMA_VERSION) },
+			{ key: "px.archive_layout", value: String(ARCHIVE_LAYOUT) },
+		],
 	});
 	return new Uint8Array(buffer);
+}
+
+/**
+ * The record a row of an archive file holds, from a row of any layout as hyparquet or DuckDB
+ * return it (a timestamp as a Date, a missing column as undefined or null). Layout 2: the typed
+ * columns under their field names plus `extra`; layout 1: its `details`. A UUID event_id comes
+ * back in lowercase.
+ */
+export function archivedRecord(row: Record<string, unknown>): Record<string, unknown> {
+	if (typeof row.details === "string") return JSON.parse(row.details);
+	const entries: [string, unknown][] = [];
+	const type = String(row.type);
+	for (const column of COLUMNS) {
+		const value = row[column.name];
+		const field = column.field(type);
+		if (value === null || value === undefined || field === undefined) continue;
+		entries.push([
+			field,
+			value instanceof Date ? value.getTime() : typeof value === "bigint" ? Number(value) : value,
+		]);
+	}
+	if (typeof row.extra === "string") entries.push(...Object.entries(JSON.parse(row.extra)));
+	// fromEntries defines properties, so even a field named __proto__ stays a plain field.
+	return Object.fromEntries(entries);
 }
 
 const SAFE_BATCH_ID = /^[A-Za-z0-9._-]{1,128}$/;

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { reviewDesk } from "../../src/durable-objects/review-desk";
 import { newEvent, type PxEvent } from "../../src/px/events";
 import { handleQueue } from "../../src/queues";
+import { gunzip } from "../../src/queues/gzip";
 
 const base = { publisher_id: "demo-pub", screen_id: "lobby-1", venue_type: 70102 };
 
@@ -42,7 +43,12 @@ async function archived(prefix: string): Promise<Record<string, unknown>[]> {
 	const rows: Record<string, unknown>[] = [];
 	for (const object of listing.objects) {
 		const body = await (await env.ARCHIVE.get(object.key))!.arrayBuffer();
-		rows.push(...((await parquetReadObjects({ file: body })) as Record<string, unknown>[]));
+		rows.push(
+			...((await parquetReadObjects({ file: body, compressors: { GZIP: gunzip } })) as Record<
+				string,
+				unknown
+			>[]),
+		);
 	}
 	return rows;
 }

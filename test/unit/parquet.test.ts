@@ -1,8 +1,15 @@
-import { gunzipSync, gzipSync } from "node:zlib";
+import { brotliCompressSync, brotliDecompressSync } from "node:zlib";
 import { parquetMetadata, parquetReadObjects } from "hyparquet";
 import { afterEach, describe, expect, it } from "vitest";
-import { newEvent, type PxEvent } from "../../src/px/events";
-import { ARCHIVE_COLUMNS, archiveKey, encodeEvents } from "../../src/queues/parquet";
+import { type AuctionEvent, newEvent, type PlayEvent, type PxEvent } from "../../src/px/events";
+import { gunzip } from "../../src/queues/gzip";
+import {
+	ARCHIVE_COLUMNS,
+	ARCHIVE_LAYOUT,
+	archivedRecord,
+	archiveKey,
+	encodeEvents,
+} from "../../src/queues/parquet";
 
 const screen = { publisher_id: "pub", screen_id: "scr", venue_type: 20101 };
 const T = Date.UTC(2026, 10, 23, 9, 30);
@@ -120,15 +127,24 @@ function events(): PxEvent[] {
 }
 
 const read = (bytes: Uint8Array) =>
-	parquetReadObjects({ file: bytes.slice().buffer as ArrayBuffer, utf8: true });
+	parquetReadObjects({
+		file: bytes.slice().buffer as ArrayBuffer,
+		compressors: { GZIP: gunzip },
+		utf8: true,
+	});
+const metadata = (bytes: Uint8Array) => parquetMetadata(bytes.slice().buffer as ArrayBuffer);
+const columnsOf = (bytes: Uint8Array) =>
+	metadata(bytes)
+		.schema.slice(1)
+		.map((s) => s.name);
 
 describe("encodeEvents", () => {
-	it("writes flat columns with the right values and nulls", async () => {
+	it("writes typed columns with the right values and nulls", async () => {
 		const input = events();
 		const rows = await read(encodeEvents(input));
 		expect(rows.length).toBe(input.length);
 		expect(Object.keys(rows[0]!)).toEqual([...ARCHIVE_COLUMNS]);
-		const flat = rows.map(({ details: _d, ...r }) => r);
+		const typed = rows.map(({ extra: _e, ...r }) => r);
 		const n = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`;
 		const common = (i: number, type: string) => ({
 			event_id: n(i),
@@ -148,8 +164,18 @@ describe("encodeEvents", () => {
 			price_cpm: null,
 			outcome: null,
 			reason: null,
+			clearing_price_cpm: null,
+			multiplier: null,
+			kind: null,
 		};
-		expect(flat).toEqual([
+		const won = {
+			auction_id: "auc-1",
+			decision_id: "dec-1",
+			bidder: "a",
+			crid: "c1",
+			price_cpm: 5,
+		};
+		expect(typed).toEqual([
 			{
 				...common(1, "ad_request"),
 				...none,
@@ -158,24 +184,8 @@ describe("encodeEvents", () => {
 				reason: "no_bids",
 			},
 			{ ...common(2, "auction"), ...none, auction_id: "auc-1" },
-			{
-				...common(3, "win"),
-				...none,
-				auction_id: "auc-1",
-				decision_id: "dec-1",
-				bidder: "a",
-				crid: "c1",
-				price_cpm: 5,
-			},
-			{
-				...common(4, "play"),
-				...none,
-				auction_id: "auc-1",
-				decision_id: "dec-1",
-				bidder: "a",
-				crid: "c1",
-				price_cpm: 5,
-			},
+			{ ...common(3, "win"), ...none, ...won, clearing_price_cpm: 5, multiplier: 4 },
+			{ ...common(4, "play"), ...none, ...won, multiplier: 4 },
 			{
 				...common(5, "expiry"),
 				...none,
@@ -186,64 +196,192 @@ describe("encodeEvents", () => {
 				reason: "reported",
 			},
 			{ ...common(6, "creative_seen"), ...none, bidder: "b", crid: "c9" },
-			{ ...common(7, "telemetry"), ...none, venue_type: null },
+			{ ...common(7, "telemetry"), ...none, venue_type: null, kind: "played" },
 		]);
-		// The full record, nested parts included, survives in `details`.
-		expect(rows.map((r) => JSON.parse(r.details as string))).toEqual(input);
+		// extra: exactly the fields without a typed column, nested parts included.
+		expect(rows.map((r) => (r.extra === null ? null : JSON.parse(r.extra as string)))).toEqual([
+			{ dialect: "vistar", slot_id: "main", latency_ms: 31.25, bidders_called: 2 },
+			{
+				at: 1,
+				floor_cpm: 2,
+				cur: "USD",
+				bids: (input[1] as AuctionEvent).bids,
+				clearing_price: 5,
+			},
+			{ adomain: ["x.example"], not_after: T + 3_600_000 },
+			{ played_at: T + 60_000 },
+			{ reported_at: T + 7_200_000 },
+			{
+				creative_key: "b:c9",
+				adomain: ["y.example"],
+				asset_url: "https://cdn.example/c9.jpg",
+				mime: "image/jpeg",
+				w: 1920,
+				h: 1080,
+			},
+			{ detail: "ünïcødé ✓" },
+		]);
 	});
 
-	it("keeps fields of newer versions in details and out of typed columns", async () => {
-		const [, auction] = events();
-		const newer = { ...auction!, schema_version: 2, bidder: { not: "a string" }, campaign: "c" };
-		const [row] = await read(encodeEvents([newer as unknown as PxEvent]));
-		expect(row?.schema_version).toBe(2);
-		expect(row?.bidder).toBeNull();
-		expect(JSON.parse(row?.details as string).campaign).toBe("c");
+	it("puts every record back together from its row", async () => {
+		const input = events();
+		const rows = await read(encodeEvents(input));
+		expect(rows.map(archivedRecord)).toEqual(input);
 	});
 
-	it("writes a Snappy-compressed file with a millisecond timestamp and required envelope", () => {
-		const bytes = encodeEvents(events());
+	it("keeps fields of newer versions in extra and out of typed columns", async () => {
+		const [, auction, win] = events();
+		const newer = {
+			...auction!,
+			schema_version: 2,
+			bidder: { not: "a string" },
+			multiplier: "4",
+			campaign: "c",
+		};
+		// The win gives the file bidder and multiplier columns; the newer record's values do not fit.
+		const [row, winRow] = await read(encodeEvents([newer as unknown as PxEvent, win!]));
+		expect(row).toMatchObject({ schema_version: 2, bidder: null, multiplier: null });
+		expect(winRow).toMatchObject({ bidder: "a", multiplier: 4 });
+		expect(JSON.parse(row?.extra as string)).toMatchObject({
+			bidder: { not: "a string" },
+			multiplier: "4",
+			campaign: "c",
+		});
+		expect(archivedRecord(row!)).toEqual(newer);
+		expect(archivedRecord(winRow!)).toEqual(win);
+	});
+
+	it("leaves out the columns that are null in every row", async () => {
+		const [adRequest, , , play] = events();
+		const bytes = encodeEvents([adRequest!, adRequest!]);
+		expect(columnsOf(bytes)).toEqual([
+			...["event_id", "schema_version", "type", "ts", "publisher_id", "screen_id"],
+			...["venue_type", "request_id", "outcome", "reason", "extra"],
+		]);
+		const { request_id: _r, ...noRequest } = play as PlayEvent;
+		expect(columnsOf(encodeEvents([noRequest as PxEvent]))).not.toContain("request_id");
+		// The envelope columns are in every file, even an empty one.
+		expect(columnsOf(encodeEvents([]))).toEqual(ARCHIVE_COLUMNS.slice(0, 6));
+	});
+
+	it("writes GZIP where it pays, a delta-encoded millisecond timestamp and a UUID event_id", () => {
+		const many = Array.from({ length: 50 }, () => events()).flat();
+		const bytes = encodeEvents(many);
 		const latin1 = (b: Uint8Array) => String.fromCharCode(...b);
 		expect(latin1(bytes.subarray(0, 4))).toBe("PAR1");
 		expect(latin1(bytes.subarray(-4))).toBe("PAR1");
-		const meta = parquetMetadata(bytes.slice().buffer as ArrayBuffer);
-		const chunks = meta.row_groups.flatMap((g) => g.columns);
-		expect(chunks.length).toBe(ARCHIVE_COLUMNS.length);
-		expect(new Set(chunks.map((c) => c.meta_data?.codec))).toEqual(new Set(["SNAPPY"]));
+		const meta = metadata(bytes);
+		const chunks = Object.fromEntries(
+			meta.row_groups[0]!.columns.map((c) => [c.meta_data!.path_in_schema[0], c.meta_data!]),
+		);
+		expect(Object.keys(chunks)).toEqual([...ARCHIVE_COLUMNS]);
+		// Text with many distinct values is compressed; ids, dictionaries, delta-encoded ints are not.
+		expect(chunks.extra?.codec).toBe("GZIP");
+		expect(chunks.event_id?.codec).toBe("UNCOMPRESSED");
+		expect(chunks.type?.codec).toBe("UNCOMPRESSED");
+		expect(chunks.type?.encodings).toContain("RLE_DICTIONARY");
+		expect(chunks.ts?.encodings).toEqual(["DELTA_BINARY_PACKED"]);
+		// Statistics only for ts, the one column whose min/max lets readers skip a file.
+		expect(chunks.ts?.statistics).toMatchObject({ min_value: new Date(T), null_count: 0n });
+		expect(chunks.screen_id?.statistics).toBeUndefined();
 		const schema = Object.fromEntries(meta.schema.slice(1).map((s) => [s.name, s]));
-		expect(schema.ts).toMatchObject({ type: "INT64", converted_type: "TIMESTAMP_MILLIS" });
-		expect(schema.ts?.repetition_type).toBe("REQUIRED");
-		expect(schema.event_id?.repetition_type).toBe("REQUIRED");
+		expect(schema.ts).toMatchObject({
+			type: "INT64",
+			converted_type: "TIMESTAMP_MILLIS",
+			repetition_type: "REQUIRED",
+		});
+		expect(schema.event_id).toMatchObject({
+			type: "FIXED_LEN_BYTE_ARRAY",
+			type_length: 16,
+			logical_type: { type: "UUID" },
+			repetition_type: "REQUIRED",
+		});
 		expect(schema.venue_type?.repetition_type).toBe("OPTIONAL");
 		expect(schema.price_cpm?.type).toBe("DOUBLE");
-		expect(meta.key_value_metadata).toContainEqual({ key: "px.schema_version", value: "1" });
-		expect(meta.num_rows).toBe(7n);
+		expect(schema.extra).toMatchObject({ type: "BYTE_ARRAY", converted_type: "UTF8" });
+		expect(meta.key_value_metadata).toEqual([
+			{ key: "px.schema_version", value: "1" },
+			{ key: "px.archive_layout", value: String(ARCHIVE_LAYOUT) },
+		]);
+		expect(meta.num_rows).toBe(350n);
+	});
+
+	it("reads a UUID event_id back in lowercase", async () => {
+		const [adRequest] = events();
+		const id = "0B9F1C2E-3D4A-4B5C-8D6E-7F8091A2B3C4";
+		const [row] = await read(encodeEvents([{ ...adRequest!, event_id: id }]));
+		expect(row?.event_id).toBe(id.toLowerCase());
+	});
+
+	it("refuses a record whose envelope does not fit its column", () => {
+		const [adRequest] = events();
+		expect(() => encodeEvents([{ ...adRequest!, event_id: "not-a-uuid" }])).toThrow(
+			/event not-a-uuid: event_id "not-a-uuid" is not a UUID/,
+		);
+		expect(() => encodeEvents([{ ...adRequest!, ts: 1.5 }])).toThrow(/ts 1.5 is not a TIMESTAMP/);
 	});
 
 	it("compresses repetitive events well below their JSON size", () => {
 		const many = Array.from({ length: 500 }, () => events()).flat();
 		const json = new TextEncoder().encode(many.map((e) => JSON.stringify(e)).join("\n"));
-		expect(encodeEvents(many).length).toBeLessThan(json.length / 3);
+		expect(encodeEvents(many).length).toBeLessThan(json.length / 10);
 	});
 
-	it("uses an injected compressor for another codec", async () => {
+	it("uses another codec when asked", async () => {
 		const input = events();
-		const bytes = encodeEvents(input, {
-			codec: "GZIP",
-			compressors: { GZIP: (b) => new Uint8Array(gzipSync(b)) },
+		const snappy = encodeEvents(input, { codec: "SNAPPY" });
+		const codecs = (bytes: Uint8Array) =>
+			new Set(metadata(bytes).row_groups.flatMap((g) => g.columns.map((c) => c.meta_data?.codec)));
+		expect(codecs(snappy)).toEqual(new Set(["SNAPPY", "UNCOMPRESSED"]));
+		const rows = await parquetReadObjects({ file: snappy.slice().buffer as ArrayBuffer });
+		expect(rows.map(archivedRecord)).toEqual(input);
+		const brotli = encodeEvents(input, {
+			codec: "BROTLI",
+			compressors: { BROTLI: (b) => new Uint8Array(brotliCompressSync(b)) },
 		});
-		const meta = parquetMetadata(bytes.slice().buffer as ArrayBuffer);
-		const codecs = meta.row_groups.flatMap((g) => g.columns.map((c) => c.meta_data?.codec));
-		expect(new Set(codecs)).toEqual(new Set(["GZIP"]));
-		const rows = await parquetReadObjects({
-			file: bytes.slice().buffer as ArrayBuffer,
-			compressors: { GZIP: (b: Uint8Array) => new Uint8Array(gunzipSync(b)) },
+		expect(codecs(brotli)).toEqual(new Set(["BROTLI", "UNCOMPRESSED"]));
+		const decoded = await parquetReadObjects({
+			file: brotli.slice().buffer as ArrayBuffer,
+			compressors: { BROTLI: (b: Uint8Array) => new Uint8Array(brotliDecompressSync(b)) },
 		});
-		expect(rows.map((r) => JSON.parse(r.details as string))).toEqual(input);
+		expect(decoded.map(archivedRecord)).toEqual(input);
 	});
 
 	it("encodes an empty batch as a valid file with no rows", async () => {
 		expect(await read(encodeEvents([]))).toEqual([]);
+	});
+});
+
+describe("archivedRecord", () => {
+	it("reads a row of archive layout 1 from its details", () => {
+		const [, auction] = events();
+		const row = { event_id: auction!.event_id, type: "auction", details: JSON.stringify(auction) };
+		expect(archivedRecord(row)).toEqual(auction);
+	});
+
+	it("reads a row as DuckDB returns it: bigint integers, null for absent columns", () => {
+		const [, , win] = events();
+		const row: Record<string, unknown> = {
+			...Object.fromEntries(ARCHIVE_COLUMNS.map((c) => [c, null])),
+		};
+		Object.assign(row, {
+			event_id: win!.event_id,
+			schema_version: 1,
+			type: "win",
+			ts: new Date(win!.ts),
+			publisher_id: "pub",
+			screen_id: "scr",
+			venue_type: 20101n,
+			auction_id: "auc-1",
+			decision_id: "dec-1",
+			bidder: "a",
+			crid: "c1",
+			price_cpm: 5,
+			clearing_price_cpm: 5,
+			multiplier: 4,
+			extra: JSON.stringify({ adomain: ["x.example"], not_after: T + 3_600_000 }),
+		});
+		expect(archivedRecord(row)).toEqual(win);
 	});
 });
 

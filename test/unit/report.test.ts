@@ -2,11 +2,12 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parquetWriteBuffer } from "hyparquet-writer";
+import { type ColumnSource, parquetWriteBuffer } from "hyparquet-writer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { localR2Files, parquetFilesIn } from "../../scripts/report";
 import { runReport } from "../../scripts/report-queries";
 import { type EventFields, newEvent, type PxEvent, type PxEventType } from "../../src/px/events";
+import { gzip } from "../../src/queues/gzip";
 import { encodeEvents, eventColumns } from "../../src/queues/parquet";
 
 const T = Date.UTC(2026, 10, 20, 8);
@@ -51,7 +52,10 @@ const expiry = (decision: string, bidder: string, reason: "reported" | "inferred
 const telemetry = (kind: "requested" | "played" | "error") =>
 	ev("telemetry", { kind } as Omit<EventFields<"telemetry">, keyof typeof screen>);
 
-/** Version 2 as it might look: an extra field in the record and an extra Parquet column. */
+/**
+ * Event schema version 2 as it might look, in an archive layout that has grown a typed column
+ * for its new field: an extra field in the record and an extra Parquet column.
+ */
 function encodeV2(events: PxEvent[]): Uint8Array {
 	const records = events.map((e) =>
 		e.schema_version === 1 && e.type === "ad_request" && e.outcome === "no_fill"
@@ -59,24 +63,94 @@ function encodeV2(events: PxEvent[]): Uint8Array {
 			: ({ ...e, schema_version: 2, campaign_id: `camp-${e.type}` } as unknown as PxEvent),
 	);
 	const campaign = records.map((r) => (r as { campaign_id?: string }).campaign_id ?? null);
+	const { schema, columnData } = eventColumns(records);
 	return new Uint8Array(
 		parquetWriteBuffer({
-			columnData: [
-				...eventColumns(records),
-				{ name: "campaign_id", type: "STRING", data: campaign },
+			schema: [
+				{ ...schema[0]!, num_children: schema.length },
+				...schema.slice(1),
+				{
+					name: "campaign_id",
+					type: "BYTE_ARRAY",
+					converted_type: "UTF8",
+					repetition_type: "OPTIONAL",
+				},
 			],
+			columnData: [...columnData, { name: "campaign_id", data: campaign }],
+			codec: "GZIP",
+			compressors: { GZIP: gzip },
+		}),
+	);
+}
+
+/**
+ * Archive layout 1 as src/queues/parquet.ts wrote it before layout 2: event_id as text, the
+ * typed columns up to `reason`, and the whole record as JSON in `details`. Frozen here so the
+ * report keeps reading files written then.
+ */
+function encodeLayout1(events: PxEvent[]): Uint8Array {
+	const records = events as unknown as Record<string, unknown>[];
+	const pick = (name: string, kind: "string" | "number") =>
+		records.map((r) => (typeof r[name] === kind ? r[name] : null));
+	const onlyFor = (type: string, name: string) =>
+		records.map((r) => (r.type === type ? (r[name] as string) : null));
+	const reason = records.map((r) =>
+		r.type === "ad_request"
+			? ((r.no_fill_reason as string) ?? null)
+			: r.type === "expiry"
+				? r.reason
+				: null,
+	);
+	const columnData: ColumnSource[] = [
+		{ name: "event_id", type: "STRING", nullable: false, data: pick("event_id", "string") },
+		{
+			name: "schema_version",
+			type: "INT32",
+			nullable: false,
+			data: pick("schema_version", "number"),
+		},
+		{ name: "type", type: "STRING", nullable: false, data: pick("type", "string") },
+		{ name: "ts", type: "TIMESTAMP", nullable: false, data: pick("ts", "number") },
+		{ name: "publisher_id", type: "STRING", nullable: false, data: pick("publisher_id", "string") },
+		{ name: "screen_id", type: "STRING", nullable: false, data: pick("screen_id", "string") },
+		{ name: "venue_type", type: "INT32", data: pick("venue_type", "number") },
+		{ name: "request_id", type: "STRING", data: pick("request_id", "string") },
+		{ name: "auction_id", type: "STRING", data: pick("auction_id", "string") },
+		{ name: "decision_id", type: "STRING", data: pick("decision_id", "string") },
+		{ name: "bidder", type: "STRING", data: pick("bidder", "string") },
+		{ name: "crid", type: "STRING", data: pick("crid", "string") },
+		{ name: "price_cpm", type: "DOUBLE", data: pick("price_cpm", "number") },
+		{ name: "outcome", type: "STRING", data: onlyFor("ad_request", "outcome") },
+		{ name: "reason", type: "STRING", data: reason },
+		{
+			name: "details",
+			type: "STRING",
+			nullable: false,
+			data: records.map((r) => JSON.stringify(r)),
+		},
+	];
+	return new Uint8Array(
+		parquetWriteBuffer({
+			columnData,
+			codec: "SNAPPY",
+			rowGroupSize: Math.max(events.length, 1),
+			kvMetadata: [{ key: "px.schema_version", value: "1" }],
 		}),
 	);
 }
 
 let dir: string;
 let files: string[];
+/** Outside `dir`, whose listing the CLI test checks. */
+let other: string;
+let v1: PxEvent[];
 
 beforeAll(() => {
 	dir = mkdtempSync(join(tmpdir(), "px-report-"));
+	other = mkdtempSync(join(tmpdir(), "px-report-other-"));
 	const first = adRequest("no_fill");
 	const decOneWin = win("dec-1", "a", 5, 10);
-	const v1 = [
+	v1 = [
 		first,
 		adRequest("filled"),
 		adRequest("filled"),
@@ -125,7 +199,16 @@ beforeAll(() => {
 	writeFileSync(join(dir, "events", "notes.txt"), "not parquet");
 });
 
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => {
+	rmSync(dir, { recursive: true, force: true });
+	rmSync(other, { recursive: true, force: true });
+});
+
+function writeOther(name: string, bytes: Uint8Array): string {
+	const file = join(other, name);
+	writeFileSync(file, bytes);
+	return file;
+}
 
 describe("runReport", () => {
 	it("counts exactly, across schema versions, with duplicates counted once", async () => {
@@ -174,6 +257,37 @@ describe("runReport", () => {
 		const forward = await runReport(files);
 		const backward = await runReport([...files].reverse());
 		expect(backward).toEqual(forward);
+	});
+
+	it("reads archive layout 1 files beside layout 2 files, with the same results", async () => {
+		const layout1 = writeOther("v1-layout1.parquet", encodeLayout1(v1));
+		const expected = await runReport(files);
+		expect(await runReport([layout1, files[1]!])).toEqual(expected);
+		expect(await runReport([files[1]!, layout1])).toEqual(expected);
+		// The same events archived in both layouts (a redelivery across the change) count once:
+		// layout 1's text event_id and layout 2's UUID event_id compare as equal.
+		const both = await runReport([layout1, ...files]);
+		expect(both).toEqual({ ...expected, files: 3, duplicates: expected.duplicates + v1.length });
+		// Layout 1 alone: the columns it lacks (multiplier, kind, extra, …) come from details.
+		expect(await runReport([layout1])).toEqual({ ...(await runReport([files[0]!])) });
+	});
+
+	it("reads files that lack columns the queries use", async () => {
+		// Layout 2 leaves out all-null columns: ad requests alone have no multiplier, kind, extra
+		// bids, auction_id or price_cpm columns, and no file has details.
+		const adOnly = writeOther(
+			"ad-requests.parquet",
+			encodeEvents([adRequest("filled"), adRequest("cached"), adRequest("filled")]),
+		);
+		const report = await runReport([adOnly]);
+		expect(report).toMatchObject({
+			events: 3,
+			ad_requests: { total: 3, by_outcome: { filled: 2, cached: 1 }, fill_rate: 2 / 3 },
+			auctions: { total: 0, with_winner: 0, bids: 0 },
+			bids: { by_outcome: {}, by_reason: [] },
+			bidders: [],
+			telemetry: {},
+		});
 	});
 
 	it("reports progress per chunk of files", async () => {
