@@ -1,0 +1,58 @@
+import { describe, expect, it } from "vitest";
+import { newEvent } from "../../src/px/events";
+import { Reason } from "../../src/px/reasons";
+import { dataPoint, METRIC_LAYOUT, METRIC_QUERIES, metricsFor } from "../../src/worker/metrics";
+
+const base = { publisher_id: "demo-pub", screen_id: "s1", venue_type: 70102 };
+
+describe("Analytics Engine layout", () => {
+	it("every metric fits Analytics Engine's limits and counts with double1 = 1", () => {
+		for (const [name, layout] of Object.entries(METRIC_LAYOUT)) {
+			expect(layout.blobs.length + 1, name).toBeLessThanOrEqual(20);
+			expect(layout.doubles.length + 1, name).toBeLessThanOrEqual(20);
+			expect(layout.blobs as readonly string[], name).toContain(layout.index);
+		}
+		const point = dataPoint(
+			"win",
+			{ bidder: "b", publisher_id: "p", venue_type: "1" },
+			{ clearing_price_cpm: 4.5, multiplier: 3 },
+		);
+		expect(point).toEqual({ indexes: ["b"], blobs: ["win", "b", "p", "1"], doubles: [1, 4.5, 3] });
+	});
+
+	it("an auction yields one bid point per bid with its reason label, and one call point per bidder", () => {
+		const auction = newEvent("auction", {
+			...base,
+			auction_id: "a1",
+			at: 2,
+			floor_cpm: 2,
+			cur: "USD",
+			bids: [
+				{ bidder: "x", outcome: "won", reason: Reason.Won, price: 9, latency_ms: 12 },
+				{ bidder: "x", outcome: "lost", reason: Reason.LostToHigherBid, price: 7, latency_ms: 12 },
+				{ bidder: "y", outcome: "timeout", reason: Reason.BidderTimeout, latency_ms: 170 },
+			],
+		});
+		const points = metricsFor(auction);
+		const bids = points.filter((p) => p.blobs?.[0] === "bid");
+		expect(bids.map((p) => p.blobs?.slice(1, 4))).toEqual([
+			["x", "won", "won"],
+			["x", "lost", "lost_to_higher_bid"],
+			["y", "timeout", "bidder_timeout"],
+		]);
+		const calls = points.filter((p) => p.blobs?.[0] === "bidder_call");
+		expect(calls.map((p) => [p.blobs?.[1], p.doubles?.[2]])).toEqual([
+			["x", 0],
+			["y", 1],
+		]);
+	});
+
+	it("the documented SQL reads the blobs where the layout writes them", () => {
+		// blob2 is the first layout blob of each metric; the queries must agree with the layout.
+		expect(METRIC_LAYOUT.bid.blobs.indexOf("reason") + 2).toBe(4);
+		expect(METRIC_QUERIES.bids_by_reason).toContain("blob4 AS reason");
+		expect(METRIC_LAYOUT.ad_request.blobs.indexOf("outcome") + 2).toBe(4);
+		expect(METRIC_QUERIES.fill_rate).toContain("blob4 IN ('filled', 'cached')");
+		for (const sql of Object.values(METRIC_QUERIES)) expect(sql).toContain("_sample_interval");
+	});
+});
