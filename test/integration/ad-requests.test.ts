@@ -361,4 +361,89 @@ describe("POST /v1/ad-requests", () => {
 		expect(Number(last!.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
 		expect(await last!.json()).toMatchObject({ type: "/problems/rate-limited", status: 429 });
 	});
+
+	it("calls at most 6 bidders, in priority order, and records the rest as not called", async () => {
+		await registerLobby("lobby-cap");
+		const tag = newTag();
+		const names = ["b1", "b2", "b3", "b4", "b5", "b6", "b7", "b8"];
+		const { res } = await adRequest(
+			{ screen_id: "lobby-cap", slot_id: "main" },
+			biddersJson(
+				tag,
+				names.map((name, i) => ({ name, behaviour: "nobid", priority: 10 - i })),
+			),
+			"?debug=1",
+		);
+		const answer = (await res.json()) as Answer;
+		const called = answer
+			.debug!.bidders.filter((b) => b.status !== "not_called")
+			.map((b) => b.bidder);
+		expect(called.sort()).toEqual(["b3", "b4", "b5", "b6", "b7", "b8"]);
+		expect(answer.debug!.bidders.filter((b) => b.status === "not_called")).toEqual([
+			expect.objectContaining({ bidder: "b2", reason: Reason.BidderNotCalled }),
+			expect.objectContaining({ bidder: "b1", reason: Reason.BidderNotCalled }),
+		]);
+		expect((await dspLog(tag)).filter((l) => l.startsWith("request"))).toHaveLength(6);
+	});
+
+	it("outside local development an http creative is filtered as not secure (207)", async () => {
+		await registerLobby("lobby-secure");
+		const { res } = await callEdge(
+			"/v1/ad-requests?debug=1",
+			{
+				method: "POST",
+				headers: authHeaders(),
+				body: JSON.stringify({ screen_id: "lobby-secure", slot_id: "main" }),
+			},
+			{
+				REQUIRE_SECURE_CREATIVES: "true",
+				BIDDERS: biddersJson(newTag(), [
+					{ name: "good-high", behaviour: "bid", query: { crid: "crid-high" } },
+				]),
+			},
+		);
+		const answer = (await res.json()) as Answer;
+		expect(answer.filled).toBe(false);
+		expect(bidderOf(answer, "good-high").bids[0]).toMatchObject({ reason: Reason.NotSecure });
+	});
+
+	it("a Vistar-style player gets its own answer shape, and errors name its own fields", async () => {
+		await registerLobby("lobby-vistar");
+		const bidders = biddersJson(newTag(), [
+			{ name: "good-high", behaviour: "bid", query: { crid: "crid-high" } },
+		]);
+		const body = {
+			device_id: "lobby-vistar",
+			display_time: Math.floor(Date.now() / 1000) + 7200,
+			display_area: [
+				{
+					id: "main",
+					width: 1080,
+					height: 1920,
+					allow_audio: false,
+					supported_media: ["video/mp4"],
+					min_duration: 5,
+					max_duration: 15,
+				},
+			],
+		};
+		const { res } = await adRequest(body, bidders, "?dialect=vistar");
+		const answer = (await res.json()) as { advertisement: Record<string, unknown>[] };
+		expect(answer.advertisement).toHaveLength(1);
+		expect(answer.advertisement[0]).toMatchObject({
+			creative_id: "crid-high",
+			mime_type: "video/mp4",
+			length_in_seconds: 15,
+			display_area_id: "main",
+		});
+		expect(String(answer.advertisement[0]!.proof_of_play_url)).toContain("/v1/plays/");
+
+		const unknown = await adRequest(
+			{ ...body, device_id: "nobody-registered" },
+			bidders,
+			"?dialect=vistar",
+		);
+		expect(unknown.res.status).toBe(404);
+		expect(await unknown.res.json()).toMatchObject({ errors: [{ pointer: "#/device_id" }] });
+	});
 });
