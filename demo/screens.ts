@@ -60,3 +60,28 @@ export const demoScreens: ScreenInput[] = [
 		audience: { multiplier: 4, source: "exchange" },
 	},
 ];
+
+/** Waits for an edge's /healthz, then registers the demo screens through the data collection API. */
+export async function registerDemoScreens(edge: string, timeoutMs = 60_000): Promise<void> {
+	const deadline = Date.now() + timeoutMs;
+	while (
+		!(await fetch(`${edge}/healthz`).then(
+			(r) => r.ok,
+			() => false,
+		))
+	) {
+		if (Date.now() > deadline) throw new Error(`${edge} did not answer /healthz`);
+		await new Promise((r) => setTimeout(r, 250));
+	}
+	for (const screen of demoScreens) {
+		const res = await fetch(`${edge}/v1/screens/${screen.id}`, {
+			method: "PUT",
+			headers: {
+				authorization: `Bearer ${DEMO_PUBLISHER_KEY}`,
+				"content-type": "application/json",
+			},
+			body: JSON.stringify(screen),
+		});
+		if (!res.ok) throw new Error(`registering ${screen.id}: ${res.status} ${await res.text()}`);
+	}
+}

@@ -1,6 +1,7 @@
 // The PX model: one shape for every screen, slot and ad request, whatever dialect a publisher
 // speaks. Dialect adapters map into it (src/px/dialects), the OpenRTB translation maps out of it.
 import { z } from "zod";
+import { checkRange } from "./range-check";
 import { isKnownVenueType } from "./venues";
 
 const id = z.string().min(1).max(128);
@@ -51,17 +52,7 @@ export const AdSlot = z
 				message: "durations and min_duration/max_duration are mutually exclusive",
 			});
 		}
-		if (
-			slot.min_duration !== undefined &&
-			slot.max_duration !== undefined &&
-			slot.min_duration > slot.max_duration
-		) {
-			ctx.addIssue({
-				code: "custom",
-				path: ["min_duration"],
-				message: "min_duration must not exceed max_duration",
-			});
-		}
+		checkRange(slot, ctx, "min_duration", "max_duration");
 	});
 export type AdSlot = z.infer<typeof AdSlot>;
 

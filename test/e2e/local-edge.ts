@@ -1,14 +1,13 @@
 // A real `wrangler dev` edge for end-to-end tests: own port, own persistence folder, demo DSPs
 // on their own port, demo creatives seeded as approved, demo screens registered.
-import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { demoCreatives } from "../../demo/dsps";
-import { DEMO_PUBLISHER_KEY, demoScreens } from "../../demo/screens";
+import { registerDemoScreens } from "../../demo/screens";
+import { seedDemoApprovals } from "../../demo/seed";
 import { type DemoServer, startDemoServer } from "../../demo/server";
-import { approvalKvKey } from "../../src/worker/approval-key";
 
 export interface LocalEdge {
 	url: string;
@@ -38,34 +37,7 @@ export async function startLocalEdge(): Promise<LocalEdge> {
 		priority,
 	});
 	const bidders = [dsp("video", 10), dsp("static", 20), dsp("sometimes", 30)];
-	const seed = join(persist, "seed.json");
-	writeFileSync(
-		seed,
-		JSON.stringify(
-			demoCreatives.map((c) => ({
-				key: approvalKvKey(c.key),
-				value: JSON.stringify({ status: "approved" }),
-			})),
-		),
-	);
-	execFileSync(
-		"npx",
-		[
-			"wrangler",
-			"kv",
-			"bulk",
-			"put",
-			seed,
-			"--binding",
-			"APPROVALS",
-			"--local",
-			"--persist-to",
-			persist,
-		],
-		{
-			stdio: "ignore",
-		},
-	);
+	seedDemoApprovals(persist);
 	const port = await freePort();
 	const wrangler = spawn(
 		"npx",
@@ -98,29 +70,11 @@ export async function startLocalEdge(): Promise<LocalEdge> {
 		await demo.close();
 		rmSync(persist, { recursive: true, force: true });
 	};
-	const deadline = Date.now() + 60_000;
-	for (;;) {
-		const up = await fetch(`${url}/healthz`).then(
-			(r) => r.ok,
-			() => false,
-		);
-		if (up) break;
-		if (Date.now() > deadline || wrangler.exitCode !== null) {
-			await stop();
-			throw new Error(`wrangler dev did not come up:\n${output}`);
-		}
-		await new Promise((r) => setTimeout(r, 250));
-	}
-	for (const screen of demoScreens) {
-		const res = await fetch(`${url}/v1/screens/${screen.id}`, {
-			method: "PUT",
-			headers: {
-				authorization: `Bearer ${DEMO_PUBLISHER_KEY}`,
-				"content-type": "application/json",
-			},
-			body: JSON.stringify(screen),
-		});
-		if (!res.ok) throw new Error(`registering ${screen.id}: ${res.status} ${await res.text()}`);
+	try {
+		await registerDemoScreens(url);
+	} catch (err) {
+		await stop();
+		throw new Error(`${err instanceof Error ? err.message : err}\n${output}`);
 	}
 	return { url, stateDir: join(persist, "v3"), demo, stop };
 }

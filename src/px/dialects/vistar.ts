@@ -13,6 +13,7 @@ import {
 	Screen,
 	type ScreenInput,
 } from "../model";
+import { checkRange } from "../range-check";
 import { isKnownVenueType } from "../venues";
 import type { Dialect } from "./types";
 
@@ -51,17 +52,7 @@ const DisplayArea = z
 				message: "none of these media types can be served (image/*, video/*, text/html)",
 			});
 		}
-		if (
-			area.min_duration !== undefined &&
-			area.max_duration !== undefined &&
-			area.min_duration > area.max_duration
-		) {
-			ctx.addIssue({
-				code: "custom",
-				path: ["min_duration"],
-				message: "min_duration must not exceed max_duration",
-			});
-		}
+		checkRange(area, ctx, "min_duration", "max_duration");
 	});
 type DisplayArea = z.infer<typeof DisplayArea>;
 

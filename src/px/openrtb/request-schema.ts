@@ -3,6 +3,7 @@
 // fill are strict, so a misspelt field (`venuetax`, `long`) fails here instead of being silently
 // ignored by every DSP; objects we never fill are only checked to be objects.
 import { z } from "zod";
+import { checkRange } from "../range-check";
 
 const int = z.number().int();
 const nonNegInt = int.nonnegative();
@@ -92,17 +93,7 @@ const Video = z
 				message: "rqddurs and minduration/maxduration are mutually exclusive",
 			});
 		}
-		if (
-			video.minduration !== undefined &&
-			video.maxduration !== undefined &&
-			video.minduration > video.maxduration
-		) {
-			ctx.addIssue({
-				code: "custom",
-				path: ["minduration"],
-				message: "minduration must not exceed maxduration",
-			});
-		}
+		checkRange(video, ctx, "minduration", "maxduration");
 	});
 
 const Qty = z
