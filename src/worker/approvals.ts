@@ -3,6 +3,7 @@
 // truth; a decision reaches auctions within KV's propagation delay plus APPROVAL_MEMORY_TTL_MS.
 import { z } from "zod";
 import { approvalKvKey } from "./approval-key";
+import { log } from "./log";
 
 export const ApprovalStatus = z.enum(["approved", "rejected", "pending"]);
 export type ApprovalStatus = z.infer<typeof ApprovalStatus>;
@@ -22,26 +23,47 @@ export { approvalKvKey };
 
 const memory = new Map<string, { status: ApprovalStatus | undefined; until: number }>();
 
+/**
+ * The approval of each creative, from isolate memory or KV. A lookup still pending after
+ * `budgetMs` counts as unknown (filtered as pending approval) so a slow KV read can never make
+ * the answer late; it still lands in memory for the next auction.
+ */
 export async function lookupApprovals(
 	kv: KVNamespace,
 	creativeKeys: Iterable<string>,
+	budgetMs = Number.POSITIVE_INFINITY,
 	now = Date.now(),
 ): Promise<(creativeKey: string) => ApprovalStatus | undefined> {
 	const unique = [...new Set(creativeKeys)];
 	const missing = unique.filter((key) => (memory.get(key)?.until ?? 0) <= now);
-	await Promise.all(
+	const reads = Promise.all(
 		missing.map(async (key) => {
-			const raw = await kv.get(approvalKvKey(key), {
-				type: "json",
-				cacheTtl: APPROVAL_KV_CACHE_TTL_S,
-			});
-			const parsed = ApprovalRecord.safeParse(raw);
-			memory.set(key, {
-				status: parsed.success ? parsed.data.status : undefined,
-				until: now + APPROVAL_MEMORY_TTL_MS,
-			});
+			try {
+				const raw = await kv.get(approvalKvKey(key), {
+					type: "json",
+					cacheTtl: APPROVAL_KV_CACHE_TTL_S,
+				});
+				const parsed = ApprovalRecord.safeParse(raw);
+				memory.set(key, {
+					status: parsed.success ? parsed.data.status : undefined,
+					until: Date.now() + APPROVAL_MEMORY_TTL_MS,
+				});
+			} catch (err) {
+				// Unknown this time (filtered as pending), asked again by the next auction.
+				log("warn", "approval_lookup_failed", {
+					error: err instanceof Error ? err.message : String(err),
+				});
+			}
 		}),
 	);
+	if (missing.length > 0) {
+		let timer: ReturnType<typeof setTimeout> | undefined;
+		const budget = new Promise<void>((resolve) => {
+			if (Number.isFinite(budgetMs)) timer = setTimeout(resolve, Math.max(0, budgetMs));
+		});
+		await Promise.race([reads, budget]);
+		clearTimeout(timer);
+	}
 	return (key) => memory.get(key)?.status;
 }
 

@@ -129,7 +129,11 @@ export async function decide(input: DecideInput): Promise<Decision> {
 		{ deadline, secrets: env as unknown as Record<string, unknown> },
 	);
 	const candidates = outcomes.flatMap((o) => o.candidates);
-	const approval = await lookupApprovals(env.APPROVALS, candidates.map(creativeKeyOf));
+	const approval = await lookupApprovals(
+		env.APPROVALS,
+		candidates.map(creativeKeyOf),
+		deadline + DEADLINE_MARGIN_MS / 2 - Date.now(),
+	);
 	const evaluated = evaluateBids(candidates, {
 		request: bidRequest,
 		approval,

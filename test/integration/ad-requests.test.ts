@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { Reason } from "../../src/px/reasons";
+import { clearApprovalMemory } from "../../src/worker/approvals";
 import { adRequest, approve, biddersJson, callEdge, dspLog } from "../support/edge";
 import { authHeaders, billboardScreen, lobbyScreen } from "../support/fixtures";
 
@@ -445,5 +446,33 @@ describe("POST /v1/ad-requests", () => {
 		);
 		expect(unknown.res.status).toBe(404);
 		expect(await unknown.res.json()).toMatchObject({ errors: [{ pointer: "#/device_id" }] });
+	});
+
+	it("a KV replica that never answers cannot make the answer late: the bid counts as pending", async () => {
+		await registerLobby("lobby-slowkv");
+		clearApprovalMemory();
+		const hangingKv = { get: () => new Promise(() => {}) } as unknown as KVNamespace;
+		const started = Date.now();
+		const { res } = await callEdge(
+			"/v1/ad-requests?debug=1",
+			{
+				method: "POST",
+				headers: authHeaders(),
+				body: JSON.stringify({ screen_id: "lobby-slowkv", slot_id: "main", timeout_ms: 200 }),
+			},
+			{
+				APPROVALS: hangingKv,
+				BIDDERS: biddersJson(newTag(), [
+					{ name: "good-high", behaviour: "bid", query: { crid: "crid-high" } },
+				]),
+			},
+		);
+		expect(Date.now() - started).toBeLessThan(200 + 50);
+		const answer = (await res.json()) as Answer;
+		expect(answer.filled).toBe(false);
+		expect(bidderOf(answer, "good-high").bids[0]).toMatchObject({
+			reason: Reason.CreativePendingApproval,
+		});
+		clearApprovalMemory();
 	});
 });
