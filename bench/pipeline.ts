@@ -2,15 +2,10 @@
 // src/worker/decide.ts builds them, encoded with `encodeEvents` (src/queues/parquet.ts) both in
 // the archive consumer's real grouping and as one big file, beside gzip-compressed NDJSON.
 import { gzipSync } from "node:zlib";
-import { parquetWriteBuffer } from "hyparquet-writer/src/index.js";
-import {
-	type AuctionBid,
-	newEvent,
-	type PxEvent,
-	QUEUE_MAX_MESSAGES,
-} from "../src/px/events";
+import { parquetMetadata } from "hyparquet";
+import { type AuctionBid, newEvent, type PxEvent, QUEUE_MAX_MESSAGES } from "../src/px/events";
 import { Reason } from "../src/px/reasons";
-import { encodeEvents, eventColumns } from "../src/queues/parquet";
+import { encodeEvents } from "../src/queues/parquet";
 
 /** Deterministic PRNG (mulberry32), so every run encodes the same shape of data. */
 function rng(seed: number): () => number {
@@ -28,7 +23,11 @@ const BIDDERS = [
 	{ name: "dsp-atlas", seat: "atlas-1", advertisers: ["brightcola.example", "urbanbank.example"] },
 	{ name: "dsp-borealis", seat: "bo-77", advertisers: ["metrotravel.example", "fizzpop.example"] },
 	{ name: "dsp-cirrus", seat: "cirrus", advertisers: ["northwind-air.example"] },
-	{ name: "dsp-delta", seat: "d-seat-3", advertisers: ["acme-insure.example", "quickeats.example"] },
+	{
+		name: "dsp-delta",
+		seat: "d-seat-3",
+		advertisers: ["acme-insure.example", "quickeats.example"],
+	},
 	{ name: "dsp-ember", seat: "ember-main", advertisers: ["solar-cars.example"] },
 	{ name: "dsp-fjord", seat: "fj-21", advertisers: ["glow-cosmetics.example", "cinemax.example"] },
 ];
@@ -73,11 +72,7 @@ export function buildEvents(count: number, seed = 42): PxEvent[] {
 			request_id: uuid(),
 		};
 		const opts = () => ({ now, id: uuid() });
-		const adRequest = (
-			outcome: "filled" | "no_fill" | "cached",
-			called: number,
-			noFill?: string,
-		) =>
+		const adRequest = (outcome: "filled" | "no_fill" | "cached", called: number, noFill?: string) =>
 			newEvent(
 				"ad_request",
 				{
@@ -86,7 +81,8 @@ export function buildEvents(count: number, seed = 42): PxEvent[] {
 					slot_id: "main",
 					outcome,
 					...(noFill ? { no_fill_reason: noFill } : {}),
-					latency_ms: outcome === "cached" ? 3 + Math.floor(random() * 5) : 40 + Math.floor(random() * 160),
+					latency_ms:
+						outcome === "cached" ? 3 + Math.floor(random() * 5) : 40 + Math.floor(random() * 160),
 					bidders_called: called,
 				},
 				opts(),
@@ -100,7 +96,9 @@ export function buildEvents(count: number, seed = 42): PxEvent[] {
 		const filled = random() < 0.8;
 		const auctionId = uuid();
 		const bids: AuctionBid[] = [];
-		let winner: { bidder: (typeof BIDDERS)[number]; crid: string; adomain: string; price: number } | undefined;
+		let winner:
+			| { bidder: (typeof BIDDERS)[number]; crid: string; adomain: string; price: number }
+			| undefined;
 		called.forEach((bidder, i) => {
 			const latency = 20 + Math.floor(random() * 140);
 			const roll = random();
@@ -109,17 +107,35 @@ export function buildEvents(count: number, seed = 42): PxEvent[] {
 				return;
 			}
 			if (roll < (filled ? 0.2 : 0.45)) {
-				bids.push({ bidder: bidder.name, outcome: "timeout", reason: Reason.BidderTimeout, latency_ms: 170 });
+				bids.push({
+					bidder: bidder.name,
+					outcome: "timeout",
+					reason: Reason.BidderTimeout,
+					latency_ms: 170,
+				});
 				return;
 			}
 			if (roll < (filled ? 0.23 : 0.5)) {
-				bids.push({ bidder: bidder.name, outcome: "error", reason: pick([Reason.BidderError, Reason.InvalidBidResponse]), latency_ms: latency });
+				bids.push({
+					bidder: bidder.name,
+					outcome: "error",
+					reason: pick([Reason.BidderError, Reason.InvalidBidResponse]),
+					latency_ms: latency,
+				});
 				return;
 			}
 			const adomain = pick(bidder.advertisers);
 			const crid = `${bidder.seat}-${adomain.split(".")[0]}-${Math.floor(random() * 40)}`;
 			const price = Math.round((floor + random() * 12) * 100) / 100;
-			const bid = { bidder: bidder.name, bid_id: `${bidder.seat}-${uuid().slice(0, 8)}`, seat: bidder.seat, crid, adomain: [adomain], price, latency_ms: latency };
+			const bid = {
+				bidder: bidder.name,
+				bid_id: `${bidder.seat}-${uuid().slice(0, 8)}`,
+				seat: bidder.seat,
+				crid,
+				adomain: [adomain],
+				price,
+				latency_ms: latency,
+			};
 			if (filled && !winner && i >= 0 && random() < 0.6) {
 				winner = { bidder, crid, adomain, price };
 				bids.push({ ...bid, outcome: "won", reason: Reason.Won });
@@ -129,7 +145,9 @@ export function buildEvents(count: number, seed = 42): PxEvent[] {
 				bids.push({ ...bid, outcome: "filtered", reason: pick(FILTER_REASONS) });
 			}
 		});
-		const clearing = winner ? Math.round((floor + random() * (winner.price - floor)) * 100) / 100 : undefined;
+		const clearing = winner
+			? Math.round((floor + random() * (winner.price - floor)) * 100) / 100
+			: undefined;
 		events.push(
 			newEvent(
 				"auction",
@@ -209,8 +227,10 @@ export interface PipelineResult {
 	repetitions: number;
 	grouped: { parquet: EncodingResult; gzipNdjson: EncodingResult; ratio: number };
 	oneFile: { parquet: EncodingResult; gzipNdjson: EncodingResult; ratio: number };
-	/** Not the shipped path: what other choices would cost, for BENCHMARKS.md. */
-	whatIf: Record<string, { grouped: EncodingResult; oneFile: EncodingResult }>;
+	/** `px.archive_layout` of the files encodeEvents wrote (1 when the footer has no such key). */
+	layout: string;
+	/** Where the Parquet bytes go, per event: each column chunk, and footer + magic. */
+	anatomy: { grouped: Record<string, number>; oneFile: Record<string, number> };
 }
 
 function measure(
@@ -238,18 +258,40 @@ function measure(
 }
 
 const gzipNdjson = (events: PxEvent[]) => gzipSync(ndjson(events));
-const gzipCodec = (events: PxEvent[]) =>
-	encodeEvents(events, { codec: "GZIP", compressors: { GZIP: (input) => gzipSync(input) } });
-/** The shipped columns without `details` (the whole record as JSON): the cost of that copy. */
-const withoutDetails = (codec: "SNAPPY" | "GZIP") => (events: PxEvent[]) =>
-	new Uint8Array(
-		parquetWriteBuffer({
-			columnData: eventColumns(events).filter((c) => c.name !== "details"),
-			codec,
-			compressors: { GZIP: (input) => gzipSync(input) },
-			rowGroupSize: Math.max(events.length, 1),
-		}),
+
+/** The archive layout encodeEvents writes (footer key px.archive_layout; absent = 1). */
+function archiveLayout(file: Uint8Array): string {
+	const metadata = parquetMetadata(
+		file.buffer.slice(file.byteOffset, file.byteOffset + file.byteLength) as ArrayBuffer,
 	);
+	const kv = metadata.key_value_metadata ?? [];
+	return kv.find((e) => e.key === "px.archive_layout")?.value ?? "1";
+}
+
+/** Bytes per event by column chunk (compressed, headers included) and "(footer)", summed. */
+function anatomy(files: PxEvent[][]): Record<string, number> {
+	const bytes: Record<string, number> = {};
+	let events = 0;
+	for (const group of files) {
+		const file = encodeEvents(group);
+		events += group.length;
+		const metadata = parquetMetadata(
+			file.buffer.slice(file.byteOffset, file.byteOffset + file.byteLength) as ArrayBuffer,
+		);
+		bytes["(footer)"] = (bytes["(footer)"] ?? 0) + metadata.metadata_length + 12;
+		for (const rowGroup of metadata.row_groups) {
+			for (const column of rowGroup.columns) {
+				const name = column.meta_data?.path_in_schema.join(".") ?? "?";
+				bytes[name] = (bytes[name] ?? 0) + Number(column.meta_data?.total_compressed_size ?? 0);
+			}
+		}
+	}
+	return Object.fromEntries(
+		Object.entries(bytes)
+			.sort((a, b) => b[1] - a[1])
+			.map(([name, b]) => [name, Math.round((b / events) * 10) / 10]),
+	);
+}
 
 export function runPipeline(count = 10_000, repetitions = 5): PipelineResult {
 	const events = buildEvents(count);
@@ -266,26 +308,13 @@ export function runPipeline(count = 10_000, repetitions = 5): PipelineResult {
 		const gz = measure(files, gzipNdjson, repetitions);
 		return { parquet, gzipNdjson: gz, ratio: parquet.bytes / gz.bytes };
 	};
-	const whatIfRuns = Math.max(1, Math.floor(repetitions / 2));
 	return {
 		events: events.length,
 		byType,
+		layout: archiveLayout(encodeEvents(events.slice(0, 10))),
 		repetitions,
 		grouped: side(grouped),
 		oneFile: side(one),
-		whatIf: {
-			"parquet GZIP codec": {
-				grouped: measure(grouped, gzipCodec, whatIfRuns),
-				oneFile: measure(one, gzipCodec, whatIfRuns),
-			},
-			"parquet without details column": {
-				grouped: measure(grouped, withoutDetails("SNAPPY"), whatIfRuns),
-				oneFile: measure(one, withoutDetails("SNAPPY"), whatIfRuns),
-			},
-			"parquet GZIP codec without details column": {
-				grouped: measure(grouped, withoutDetails("GZIP"), whatIfRuns),
-				oneFile: measure(one, withoutDetails("GZIP"), whatIfRuns),
-			},
-		},
+		anatomy: { grouped: anatomy(grouped), oneFile: anatomy(one) },
 	};
 }

@@ -2,7 +2,8 @@
 // its own process group and killed by that group's id (wrangler starts workerd and esbuild
 // below itself), on success, on failure and on Ctrl-C.
 import { type ChildProcess, execFileSync, fork, spawn } from "node:child_process";
-import { existsSync, openSync, readdirSync, readFileSync } from "node:fs";
+import { accessSync, constants, existsSync, openSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 export const ROOT = join(import.meta.dirname, "..");
@@ -20,6 +21,8 @@ export const WRANGLER_ENV = {
 	WRANGLER_SEND_METRICS: "false",
 	WRANGLER_SEND_ERROR_REPORTS: "false",
 	CLOUDFLARE_CF_FETCH_ENABLED: "false",
+	// A bench must not restart because someone edits wrangler.toml while it runs.
+	WRANGLER_CI_DISABLE_CONFIG_WATCHING: "true",
 	NO_COLOR: "1",
 };
 
@@ -80,12 +83,16 @@ function installHandlers(): void {
 	}
 }
 
-/** `wrangler dev` in its own process group, output to `logFile`. */
-export function startWrangler(args: string[], logFile: string): ChildProcess {
+/**
+ * `wrangler dev` in its own process group, output to `logFile`. Run it in the config's folder:
+ * wrangler resolves a script argument against the config's folder after making it relative to
+ * the working directory.
+ */
+export function startWrangler(args: string[], logFile: string, cwd = ROOT): ChildProcess {
 	installHandlers();
 	const out = openSync(logFile, "a");
 	const child = spawn(NODE, [WRANGLER, "dev", ...args], {
-		cwd: ROOT,
+		cwd,
 		env: WRANGLER_ENV,
 		detached: true,
 		stdio: ["ignore", out, out],
@@ -97,7 +104,11 @@ export function startWrangler(args: string[], logFile: string): ChildProcess {
 /** A TypeScript module as a child process (same loader as this one), with IPC. */
 export function forkModule(path: string): ChildProcess {
 	installHandlers();
-	const child = fork(path, [], { cwd: ROOT, detached: true, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+	const child = fork(path, [], {
+		cwd: ROOT,
+		detached: true,
+		stdio: ["ignore", "inherit", "inherit", "ipc"],
+	});
 	started.add(child);
 	return child;
 }
@@ -113,7 +124,11 @@ export function wranglerSync(args: string[]): string {
 	});
 }
 
-export async function waitForHttp(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+export async function waitForHttp(
+	url: string,
+	child: ChildProcess,
+	timeoutMs: number,
+): Promise<void> {
 	const deadline = Date.now() + timeoutMs;
 	while (Date.now() < deadline) {
 		if (child.exitCode !== null) throw new Error(`${url}: the process exited (${child.exitCode})`);
@@ -208,4 +223,50 @@ export function cpuSeconds(pids: number[]): number {
 	let ticks = 0;
 	for (const pid of pids) ticks += readStat(pid)?.ticks ?? 0;
 	return ticks / CLOCK_TICKS;
+}
+
+/** CPU ticks of every thread of these processes, keyed "pid/tid". */
+export function threadTicks(pids: number[]): Map<string, number> {
+	const ticks = new Map<string, number>();
+	for (const pid of pids) {
+		let tids: string[] = [];
+		try {
+			tids = readdirSync(`/proc/${pid}/task`);
+		} catch {
+			continue;
+		}
+		for (const tid of tids) {
+			try {
+				const text = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+				const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
+				ticks.set(`${pid}/${tid}`, Number(fields[11]) + Number(fields[12]));
+			} catch {}
+		}
+	}
+	return ticks;
+}
+
+/** The busiest thread between two `threadTicks` samples, as a share of one core. */
+export function busiestThreadShare(
+	before: Map<string, number>,
+	after: Map<string, number>,
+	seconds: number,
+): number {
+	let max = 0;
+	for (const [key, ticks] of after) max = Math.max(max, ticks - (before.get(key) ?? 0));
+	return seconds > 0 ? max / CLOCK_TICKS / seconds : 0;
+}
+
+/**
+ * Where the bench keeps wrangler state and bundles: tmpfs when there is one. Local Durable
+ * Objects are SQLite files there, and on a shared virtual disk their synchronous writes block
+ * the Worker's thread for as long as the disk takes (another tenant's I/O doubled run times).
+ */
+export function scratchRoot(): string {
+	try {
+		accessSync("/dev/shm", constants.W_OK);
+		return "/dev/shm";
+	} catch {
+		return tmpdir();
+	}
 }

@@ -31,6 +31,7 @@ let endpoints: { raw: string; urls: string[] } | undefined;
 
 export default {
 	async fetch(request: Request, env: BaselineEnv): Promise<Response> {
+		if (request.method !== "POST") return new Response("baseline up\n");
 		if (endpoints?.raw !== env.DSPS) endpoints = { raw: env.DSPS, urls: JSON.parse(env.DSPS) };
 		const px = (await request.json()) as PxBody;
 		const slot = px.screen?.slots?.find((s) => s.id === px.slot_id) ?? px.screen?.slots?.[0];

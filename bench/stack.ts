@@ -1,0 +1,186 @@
+// The servers of the load sections: the three bench DSPs (a Node child process), px-edge and the
+// baseline Worker, each under `wrangler dev` (workerd) on loopback.
+//
+// Each Worker runs from a bundle snapshot that `wrangler deploy --dry-run` builds at the start
+// (`wrangler dev <bundle> --no-bundle`, config watching off): other people edit src/ while a
+// bench runs, and wrangler dev would otherwise rebuild and restart workerd in the middle of it.
+import type { ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { approvalKvKey } from "../src/worker/approval-key";
+import { BENCH_DSPS, benchBidders, dspEndpoint, HOST, PORTS } from "./config";
+import { forkModule, ROOT, startWrangler, waitForHttp, wranglerSync } from "./procs";
+
+export interface Stack {
+	dspHost: ChildProcess;
+	edge?: ChildProcess;
+	baseline?: ChildProcess;
+	/** The px-edge bundle wrangler dev runs (its source map sits beside it). */
+	edgeBundle: string;
+	logTail(name: "edge" | "baseline"): string;
+}
+
+const readToml = (path: string) => readFileSync(join(ROOT, path), "utf8");
+
+export function compatibility(toml: string) {
+	return {
+		date: /^compatibility_date = "(.*)"$/m.exec(toml)?.[1],
+		flags: /^compatibility_flags = (.*)$/m.exec(toml)?.[1],
+	};
+}
+
+/** The demo publisher as configured, with a rate limit high enough for load (see BENCHMARKS.md). */
+function benchPublishers(toml: string): string {
+	const match = /^PUBLISHERS = '(.*)'$/m.exec(toml);
+	if (!match) throw new Error("wrangler.toml has no top-level PUBLISHERS");
+	const publishers = JSON.parse(match[1]!) as Record<string, unknown>[];
+	return JSON.stringify(
+		publishers.map((p) => ({ ...p, rate_limit: { burst: 100_000, per_minute: 6_000_000 } })),
+	);
+}
+
+/** `wrangler deploy --dry-run` of a config into `dir`; returns the bundle's entry file. */
+function snapshot(config: string, dir: string): string {
+	wranglerSync(["deploy", "--dry-run", "-c", config, "--outdir", dir]);
+	// Named after the config's main (src/index.ts → index.js, worker.ts → worker.js).
+	const entry = readdirSync(dir).find((f) => f.endsWith(".js"));
+	if (!entry) throw new Error(`wrangler deploy --dry-run wrote no bundle for ${config}`);
+	return join(dir, entry);
+}
+
+export async function startStack(
+	work: string,
+	which: { edge: boolean; baseline: boolean },
+): Promise<Stack> {
+	const toml = readToml("wrangler.toml");
+	const compat = compatibility(toml);
+	if (
+		JSON.stringify(compat) !==
+		JSON.stringify(compatibility(readToml("bench/baseline/wrangler.toml")))
+	) {
+		throw new Error(
+			`bench/baseline/wrangler.toml must use the same compatibility date and flags as wrangler.toml (${JSON.stringify(compat)})`,
+		);
+	}
+
+	const dspHost = forkModule(join(ROOT, "bench/dsp-host.ts"));
+	const dspReady = new Promise<void>((resolve, reject) => {
+		dspHost.once("message", () => resolve());
+		dspHost.once("exit", (code) => reject(new Error(`DSP host exited (${code})`)));
+	});
+
+	const edgeBundle = snapshot("wrangler.toml", join(work, "edge-build"));
+	const baselineBundle = which.baseline
+		? snapshot("bench/baseline/wrangler.toml", join(work, "baseline-build"))
+		: "";
+
+	// Creative approvals, seeded the way scripts/dev.ts does for the demo DSPs.
+	const persist = join(work, "state");
+	const seed = join(work, "approvals.json");
+	writeFileSync(
+		seed,
+		JSON.stringify(
+			BENCH_DSPS.map((d) => ({
+				key: approvalKvKey(`${d.name}:${d.crid}`),
+				value: JSON.stringify({
+					status: "approved",
+					reason: "bench creative",
+					decided_at: Date.now(),
+				}),
+			})),
+		),
+	);
+	wranglerSync([
+		"kv",
+		"bulk",
+		"put",
+		seed,
+		"--binding",
+		"APPROVALS",
+		"--local",
+		"--persist-to",
+		persist,
+	]);
+
+	const common = [
+		"--no-bundle",
+		"--ip",
+		HOST,
+		"--show-interactive-dev-session=false",
+		"--log-level",
+		"warn",
+	];
+	const edge = which.edge
+		? startWrangler(
+				[
+					edgeBundle,
+					"-c",
+					"wrangler.toml",
+					...common,
+					"--port",
+					String(PORTS.edge),
+					"--inspector-port",
+					String(PORTS.edgeInspector),
+					"--persist-to",
+					persist,
+					"--var",
+					`BIDDERS:${benchBidders()}`,
+					"--var",
+					`PUBLISHERS:${benchPublishers(toml)}`,
+					"--var",
+					`POP_SIGNING_KEY:${randomBytes(32).toString("hex")}`,
+				],
+				join(work, "edge.log"),
+			)
+		: undefined;
+	const baseline = which.baseline
+		? startWrangler(
+				[
+					baselineBundle,
+					"-c",
+					"wrangler.toml",
+					...common,
+					"--port",
+					String(PORTS.baseline),
+					"--inspector-port",
+					String(PORTS.baselineInspector),
+					"--persist-to",
+					join(work, "baseline-state"),
+					"--var",
+					`DSPS:${JSON.stringify(BENCH_DSPS.map((_, i) => dspEndpoint(i)))}`,
+				],
+				join(work, "baseline.log"),
+				join(ROOT, "bench/baseline"),
+			)
+		: undefined;
+
+	const logTail = (name: "edge" | "baseline") => {
+		try {
+			return readFileSync(join(work, `${name}.log`), "utf8")
+				.split("\n")
+				.slice(-30)
+				.join("\n");
+		} catch {
+			return "";
+		}
+	};
+	try {
+		await dspReady;
+		await Promise.all([
+			edge && waitForHttp(`http://${HOST}:${PORTS.edge}/healthz`, edge, 120_000),
+			baseline && waitForHttp(`http://${HOST}:${PORTS.baseline}/`, baseline, 120_000),
+		]);
+	} catch (err) {
+		throw new Error(
+			`${String(err)}\n--- edge.log\n${logTail("edge")}\n--- baseline.log\n${logTail("baseline")}`,
+		);
+	}
+	return {
+		dspHost,
+		...(edge ? { edge } : {}),
+		...(baseline ? { baseline } : {}),
+		edgeBundle,
+		logTail,
+	};
+}
