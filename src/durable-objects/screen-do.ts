@@ -235,42 +235,44 @@ export class ScreenDO extends DurableObject<Env> {
 
 	/** Check-and-set in one synchronous statement: of N concurrent reports exactly one wins. */
 	redeemPlay(decisionId: string): PlayResult {
-		const now = Date.now();
-		const won = this.sql
-			.exec<{ notices: string; meta: string }>(
-				`UPDATE decisions SET state = 'played' WHERE decision_id = ? AND state = 'issued' AND report_until >= ?
-				 RETURNING notices, meta`,
-				decisionId,
-				now,
-			)
-			.toArray()[0];
-		if (won)
-			return { kind: "accepted", notices: JSON.parse(won.notices), meta: JSON.parse(won.meta) };
-		const row = this.sql
-			.exec<{ state: string }>("SELECT state FROM decisions WHERE decision_id = ?", decisionId)
-			.toArray()[0];
-		if (!row) return { kind: "unknown" };
-		return row.state === "issued"
-			? { kind: "expired" }
-			: row.state === "played"
-				? { kind: "replay" }
-				: { kind: "expired" };
+		const won = this.settle(decisionId, "played", Date.now());
+		if (won) return { kind: "accepted", ...won };
+		const state = this.stateOf(decisionId);
+		if (!state) return { kind: "unknown" };
+		// Still "issued" here means the reporting window closed before this report.
+		return state === "played" ? { kind: "replay" } : { kind: "expired" };
 	}
 
 	reportExpired(decisionId: string): ExpiryResult {
-		const won = this.sql
+		const won = this.settle(decisionId, "expired", Number.NEGATIVE_INFINITY);
+		if (won) return { kind: "recorded", ...won };
+		const state = this.stateOf(decisionId);
+		if (!state) return { kind: "unknown" };
+		return state === "played" ? { kind: "already_played" } : { kind: "already_expired" };
+	}
+
+	/** Moves an issued decision still reportable at `reportableAt` to its final state. */
+	private settle(
+		decisionId: string,
+		state: "played" | "expired",
+		reportableAt: number,
+	): { notices: DecisionNotices; meta: DecisionMeta } | undefined {
+		const row = this.sql
 			.exec<{ notices: string; meta: string }>(
-				"UPDATE decisions SET state = 'expired' WHERE decision_id = ? AND state = 'issued' RETURNING notices, meta",
+				`UPDATE decisions SET state = ? WHERE decision_id = ? AND state = 'issued' AND report_until >= ?
+				 RETURNING notices, meta`,
+				state,
 				decisionId,
+				reportableAt,
 			)
 			.toArray()[0];
-		if (won)
-			return { kind: "recorded", notices: JSON.parse(won.notices), meta: JSON.parse(won.meta) };
-		const row = this.sql
+		return row ? { notices: JSON.parse(row.notices), meta: JSON.parse(row.meta) } : undefined;
+	}
+
+	private stateOf(decisionId: string): string | undefined {
+		return this.sql
 			.exec<{ state: string }>("SELECT state FROM decisions WHERE decision_id = ?", decisionId)
-			.toArray()[0];
-		if (!row) return { kind: "unknown" };
-		return row.state === "played" ? { kind: "already_played" } : { kind: "already_expired" };
+			.toArray()[0]?.state;
 	}
 
 	// --- expiry ---

@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
+import type { PxAnswer } from "../../src/px/answer";
 import { Reason } from "../../src/px/reasons";
 import { clearApprovalMemory } from "../../src/worker/approvals";
 import { adRequest, approve, biddersJson, callEdge, dspLog } from "../support/edge";
@@ -12,22 +13,10 @@ interface Traced {
 	latency_ms: number;
 	bids: { crid?: string; outcome: string; reason: number; price?: number }[];
 }
-interface Answer {
+interface Answer extends Partial<PxAnswer> {
 	filled: boolean;
 	cached?: boolean;
 	no_fill_reason?: string;
-	decision_id?: string;
-	creative?: {
-		id: string;
-		asset_url: string;
-		mime: string;
-		w: number;
-		h: number;
-		duration_s: number;
-	};
-	play?: { not_before: number; not_after: number };
-	impression_multiplier?: number;
-	proof_of_play_url?: string;
 	debug?: { bidders: Traced[] };
 }
 
