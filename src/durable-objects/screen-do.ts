@@ -116,13 +116,15 @@ export class ScreenDO extends DurableObject<Env> {
 		return row ? (JSON.parse(row.json) as Screen) : null;
 	}
 
-	putProfile(screen: Screen): Screen {
+	/** Stores the profile; `created` tells a first registration from a replacement. */
+	putProfile(screen: Screen): { screen: Screen; created: boolean } {
+		const created = this.getProfile() === null;
 		this.sql.exec(
 			"INSERT OR REPLACE INTO profile (id, json, updated_at) VALUES (1, ?, ?)",
 			JSON.stringify(screen),
 			Date.now(),
 		);
-		return screen;
+		return { screen, created };
 	}
 
 	/** JSON Merge Patch on the stored profile, validated as a whole before it is written. */
@@ -136,7 +138,7 @@ export class ScreenDO extends DurableObject<Env> {
 				issues: parsed.error.issues.map((i) => ({ path: i.path, message: i.message })),
 			};
 		}
-		return { ok: true, screen: this.putProfile(parsed.data) };
+		return { ok: true, screen: this.putProfile(parsed.data).screen };
 	}
 
 	// --- the hot path: one call per ad request ---

@@ -43,7 +43,9 @@ import { type Creative, extractCreative, sameAspect } from "./creative";
 import type { CandidateBid } from "./openrtb/response";
 import { Reason } from "./reasons";
 
-export type ApprovalStatus = "approved" | "rejected" | "pending" | undefined;
+/** A human's verdict on a creative; undefined = never seen by the review desk. */
+export const APPROVAL_STATUSES = ["approved", "rejected", "pending"] as const;
+export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number] | undefined;
 
 export interface FilterContext {
 	/** The OpenRTB request this bidder was sent (its floors may be bidder-adjusted). */

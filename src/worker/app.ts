@@ -39,9 +39,7 @@ export function createApp() {
 		problemResponse(problems.notFound(`No route for ${c.req.method} ${c.req.path}`)),
 	);
 	app.onError((err, c) => {
-		const response =
-			err instanceof HttpProblem ? problemResponse(err.problem, c.get("requestId")) : undefined;
-		if (response) return response;
+		if (err instanceof HttpProblem) return problemResponse(err.problem, c.get("requestId"));
 		log("error", "unhandled", {
 			request_id: c.get("requestId"),
 			route: c.req.routePath,

@@ -2,10 +2,11 @@
 // every decision), cached briefly in isolate memory. The review desk DO stays the source of
 // truth; a decision reaches auctions within KV's propagation delay plus APPROVAL_MEMORY_TTL_MS.
 import { z } from "zod";
+import { APPROVAL_STATUSES } from "../px/filter";
 import { approvalKvKey } from "./approval-key";
 import { log } from "./log";
 
-export const ApprovalStatus = z.enum(["approved", "rejected", "pending"]);
+export const ApprovalStatus = z.enum(APPROVAL_STATUSES);
 export type ApprovalStatus = z.infer<typeof ApprovalStatus>;
 
 export const ApprovalRecord = z.object({

@@ -1,6 +1,6 @@
 // The per-request auction trace: what `?debug=1` returns and what the auction event records.
 import type { EvaluatedBid } from "../px/filter";
-import { type Reason, reasonLabel } from "../px/reasons";
+import { Reason, reasonLabel } from "../px/reasons";
 import type { BidderOutcome } from "./fanout";
 
 export type BidOutcomeLabel = "won" | "lost" | "filtered";
@@ -28,10 +28,10 @@ export interface TracedBidder {
 }
 
 /** The loss codes that mean "valid, but someone else won" rather than "filtered out". */
-const LOSSES = new Set<number>([102, 103]);
+const LOSSES = new Set<Reason>([Reason.LostToHigherBid, Reason.LostToDeal]);
 
 export function bidOutcome(reason: Reason): BidOutcomeLabel {
-	if (reason === 0) return "won";
+	if (reason === Reason.Won) return "won";
 	return LOSSES.has(reason) ? "lost" : "filtered";
 }
 
@@ -50,7 +50,8 @@ export function traceBidders(
 		bids: bids
 			.filter((b) => b.bidder === o.bidder)
 			.map((b) => {
-				const reason = b.reason ?? 1;
+				// After the auction every bid has a reason; a missing one would be our bug.
+				const reason = b.reason ?? Reason.InternalError;
 				return {
 					...(b.bid.id ? { bid_id: String(b.bid.id) } : {}),
 					...(b.seat ? { seat: b.seat } : {}),

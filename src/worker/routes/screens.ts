@@ -41,9 +41,8 @@ screens.put("/:screenId", async (c) => {
 			),
 		);
 	}
-	const stub = screenStub(c.env, c.get("publisher").id, screenId);
-	const existed = (await stub.getProfile()) !== null;
-	return c.json(await stub.putProfile(screen.data), existed ? 200 : 201);
+	const stored = await screenStub(c.env, c.get("publisher").id, screenId).putProfile(screen.data);
+	return c.json(stored.screen, stored.created ? 201 : 200);
 });
 
 screens.patch("/:screenId", async (c) => {
