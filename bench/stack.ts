@@ -8,8 +8,9 @@ import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { approvalKvKey } from "../src/worker/approval-key";
-import { BENCH_DSPS, benchBidders, dspEndpoint, HOST, PORTS } from "./config";
+import { staticAssetUrl, videoAssetUrl } from "../demo/dsps";
+import { approvalKey, approvalKvKey } from "../src/px/approval";
+import { BENCH_DSPS, benchBidders, benchScreen, dspEndpoint, HOST, PORTS } from "./config";
 import { forkModule, ROOT, startWrangler, waitForHttp, wranglerSync } from "./procs";
 
 export interface Stack {
@@ -78,17 +79,24 @@ export async function startStack(
 	// Creative approvals, seeded the way scripts/dev.ts does for the demo DSPs.
 	const persist = join(work, "state");
 	const seed = join(work, "approvals.json");
+	// Approval is per asset: each bench DSP's video and its static poster at the bench slot's size.
+	const slot = benchScreen("approvals").slots[0]!;
+	const units = BENCH_DSPS.flatMap((d, i) => {
+		const base = `http://${HOST}:${PORTS.dsp + i}`;
+		return [videoAssetUrl(base, slot.h > slot.w), staticAssetUrl(base, d.crid, slot)].map(
+			(asset_url) => ({ bidder: d.name, crid: d.crid, asset_url }),
+		);
+	});
+	const record = { status: "approved", reason: "bench creative", decided_at: Date.now() };
 	writeFileSync(
 		seed,
 		JSON.stringify(
-			BENCH_DSPS.map((d) => ({
-				key: approvalKvKey(`${d.name}:${d.crid}`),
-				value: JSON.stringify({
-					status: "approved",
-					reason: "bench creative",
-					decided_at: Date.now(),
-				}),
-			})),
+			await Promise.all(
+				units.map(async (u) => ({
+					key: approvalKvKey(await approvalKey(u)),
+					value: JSON.stringify(record),
+				})),
+			),
 		),
 	);
 	wranglerSync([

@@ -1,6 +1,7 @@
 // The demo DSPs: deterministic bidders that make README's first command return a real ad.
 // Each is a pure function from an OpenRTB 2.6 request to a response, like a real bidder adapter.
 import type { Bid, BidRequest, BidResponse } from "iab-openrtb/v26";
+import type { ApprovalUnit } from "../src/px/approval";
 import { vast } from "./vast";
 
 export interface DspAnswer {
@@ -63,6 +64,12 @@ function bid(request: BidRequest, offer: Offer, adm: string, extra: Partial<Bid>
 	};
 }
 
+export const videoAssetUrl = (assetBase: string, portrait: boolean) =>
+	`${assetBase}/assets/spot-${portrait ? "portrait" : "landscape"}.mp4`;
+/** Static creatives are rendered at the slot's size (demo/server.ts), so each size is its own asset. */
+export const staticAssetUrl = (assetBase: string, crid: string, size: { w: number; h: number }) =>
+	`${assetBase}/assets/${crid}-${size.w}x${size.h}.png`;
+
 /** Length of demo/assets/spot-*.mp4. */
 const SPOT_SECONDS = 15;
 
@@ -78,7 +85,7 @@ export function videoSpot(request: BidRequest, assetBase: string, offer: Offer):
 	}
 	const adm = vast({
 		adId: offer.crid,
-		mediaUrl: `${assetBase}/assets/spot-${portrait ? "portrait" : "landscape"}.mp4`,
+		mediaUrl: videoAssetUrl(assetBase, portrait),
 		mime: "video/mp4",
 		w,
 		h,
@@ -95,7 +102,7 @@ export function staticSpot(request: BidRequest, assetBase: string, offer: Offer)
 	const durationS = offer.durationS ?? (imp?.video ? durationFor(request, 10) : 10);
 	const adm = vast({
 		adId: offer.crid,
-		mediaUrl: `${assetBase}/assets/${offer.crid}-${w}x${h}.png`,
+		mediaUrl: staticAssetUrl(assetBase, offer.crid, { w, h }),
 		mime: "image/png",
 		w,
 		h,
@@ -142,9 +149,29 @@ export const demoDsps: Record<string, DemoDsp> = {
 				}),
 };
 
-/** Creatives the demo seeds as approved in the local approvals replica. */
-export const demoCreatives = [
-	{ key: "demo-video:demo-video-brightcola", adomain: "brightcola.example" },
-	{ key: "demo-static:demo-static-urbanbank", adomain: "urbanbank.example" },
-	{ key: "demo-sometimes:demo-sometimes-metrotravel", adomain: "metrotravel.example" },
-];
+/**
+ * The assets the demo DSPs serve on these slots, as units of approval (px/approval.ts): what the
+ * dev script seeds as approved so that README's first request fills at once. Approval is per
+ * asset, so every slot size of a static creative is listed.
+ */
+export function demoAssets(
+	slots: ReadonlyArray<{ w: number; h: number }>,
+	assetBase: string,
+): ApprovalUnit[] {
+	const video = [true, false].map((portrait) => ({
+		bidder: "demo-video",
+		crid: "demo-video-brightcola",
+		asset_url: videoAssetUrl(assetBase, portrait),
+	}));
+	const statics = [
+		["demo-static", "demo-static-urbanbank"],
+		["demo-sometimes", "demo-sometimes-metrotravel"],
+	].flatMap(([bidder, crid]) =>
+		slots.map((slot) => ({
+			bidder: bidder!,
+			crid: crid!,
+			asset_url: staticAssetUrl(assetBase, crid!, slot),
+		})),
+	);
+	return [...video, ...statics];
+}

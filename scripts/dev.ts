@@ -1,13 +1,12 @@
 // `npm run dev`: everything a newcomer needs for a local edge that answers with an ad at once.
 // 1. .dev.vars with a fresh proof-of-play signing key (never committed),
 // 2. the demo DSPs and their creatives on http://127.0.0.1:8790,
-// 3. the demo creatives seeded as approved in the local approvals KV,
+// 3. the demo creatives' assets seeded as approved in the local approvals KV,
 // 4. wrangler dev on :8787 (workerd with local Durable Objects, Queues, R2, KV),
 // 5. the demo screens registered through the data collection API once the edge is up.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, writeFileSync } from "node:fs";
-import { demoCreatives } from "../demo/dsps";
 import { DEMO_PUBLISHER_KEY, demoScreens, registerDemoScreens } from "../demo/screens";
 import { seedDemoApprovals } from "../demo/seed";
 import { startDemoServer } from "../demo/server";
@@ -22,8 +21,8 @@ if (!existsSync(".dev.vars")) {
 const demo = await startDemoServer(8790);
 console.log(`demo DSPs on http://127.0.0.1:${demo.port}/dsp/{video,static,sometimes}`);
 
-seedDemoApprovals();
-console.log(`seeded ${demoCreatives.length} demo creatives as approved`);
+const seeded = await seedDemoApprovals(`http://127.0.0.1:${demo.port}`);
+console.log(`seeded the demo creatives' ${seeded} assets as approved`);
 
 const wrangler = spawn("npx", ["wrangler", "dev", "--port", "8787", ...process.argv.slice(2)], {
 	stdio: "inherit",

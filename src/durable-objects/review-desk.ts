@@ -1,9 +1,18 @@
 // The review desk: source of truth for creative approval (SQLite, one object for the exchange,
 // never on the hot path). Every decision is audited and published to the APPROVALS KV replica
-// that auctions read.
+// that auctions read, through an outbox: the decision, its version and the pending publication
+// are written in one synchronous step, then published one at a time in version order, and a
+// publication KV refused is retried from the alarm with backoff until it lands. So the replica
+// can lag the desk but never disagree with it for good, and never go back to an older verdict.
 import { DurableObject } from "cloudflare:workers";
+import { type ApprovalRecord, type ApprovalStatus, approvalKvKey } from "../px/approval";
 import type { CreativeSeenEvent } from "../px/events";
-import { type ApprovalStatus, approvalKvKey } from "../worker/approvals";
+import { log } from "../worker/log";
+
+/** A KV write that has not answered by then counts as failed and is retried. */
+const PUBLISH_TIMEOUT_MS = 5_000;
+const RETRY_BASE_MS = 1_000;
+const RETRY_MAX_MS = 5 * 60_000;
 
 export interface ReviewItem {
 	creative_key: string;
@@ -19,6 +28,11 @@ export interface ReviewItem {
 	reason: string | null;
 	first_seen: number;
 	updated_at: number;
+}
+
+/** A decision and whether the replica auctions read already has it. */
+export interface DecidedItem extends ReviewItem {
+	replica: "published" | "pending";
 }
 
 export type AuditEntry = {
@@ -54,8 +68,15 @@ export class ReviewDesk extends DurableObject<Env> {
 				reason TEXT, at INTEGER NOT NULL
 			);
 			CREATE INDEX IF NOT EXISTS audit_key ON audit (creative_key, id);
+			CREATE TABLE IF NOT EXISTS version_seq (id INTEGER PRIMARY KEY CHECK (id = 1), v INTEGER NOT NULL);
+			CREATE TABLE IF NOT EXISTS outbox (
+				creative_key TEXT PRIMARY KEY, version INTEGER NOT NULL, record TEXT NOT NULL,
+				attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL
+			);
 		`);
 	}
+
+	private draining: Promise<void> | undefined;
 
 	/** Queue intake: unknown creatives become pending; ones already known are ignored. */
 	async intake(seen: CreativeSeenEvent[]): Promise<{ added: number }> {
@@ -83,7 +104,8 @@ export class ReviewDesk extends DurableObject<Env> {
 			}
 		}
 		// "pending" in the replica stops the hot path from re-announcing the creative on every bid.
-		await Promise.all(added.map((key) => this.publish(key, "pending")));
+		for (const key of added) this.enqueue(key, "pending");
+		await this.drain();
 		return { added: added.length };
 	}
 
@@ -119,7 +141,7 @@ export class ReviewDesk extends DurableObject<Env> {
 		action: "approve" | "reject";
 		actor: string;
 		reason: string | null;
-	}): Promise<ReviewItem | null> {
+	}): Promise<DecidedItem | null> {
 		const status: ApprovalStatus = input.action === "approve" ? "approved" : "rejected";
 		const now = Date.now();
 		const row = this.sql
@@ -133,8 +155,12 @@ export class ReviewDesk extends DurableObject<Env> {
 			.toArray()[0];
 		if (!row) return null;
 		this.audit(input.key, input.action, input.actor, input.reason);
-		await this.publish(input.key, status, input.reason ?? undefined);
-		return toItem(row);
+		const version = this.enqueue(input.key, status, input.reason ?? undefined);
+		await this.drain();
+		return {
+			...toItem(row),
+			replica: this.isPublished(input.key, version) ? "published" : "pending",
+		};
 	}
 
 	counts(): Record<ApprovalStatus, number> {
@@ -158,12 +184,111 @@ export class ReviewDesk extends DurableObject<Env> {
 		);
 	}
 
-	private publish(key: string, status: ApprovalStatus, reason?: string): Promise<void> {
-		return this.env.APPROVALS.put(
-			approvalKvKey(key),
-			JSON.stringify({ status, ...(reason ? { reason } : {}), decided_at: Date.now() }),
+	/** Retries the publications KV refused so far. */
+	override async alarm(): Promise<void> {
+		await this.drain();
+	}
+
+	/** Publications not yet in the replica (for operators and tests). */
+	outboxSize(): number {
+		return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox").one().n;
+	}
+
+	/**
+	 * Records the next version of `key`'s verdict for publication, replacing any older one still
+	 * waiting (only the newest verdict matters). Synchronous, so it commits with the decision.
+	 */
+	private enqueue(key: string, status: ApprovalStatus, reason?: string): number {
+		const version = this.sql
+			.exec<{ v: number }>(
+				`INSERT INTO version_seq (id, v) VALUES (1, 1)
+				 ON CONFLICT (id) DO UPDATE SET v = v + 1 RETURNING v`,
+			)
+			.one().v;
+		const record: ApprovalRecord = {
+			status,
+			...(reason ? { reason } : {}),
+			decided_at: Date.now(),
+			version,
+		};
+		this.sql.exec(
+			`INSERT OR REPLACE INTO outbox (creative_key, version, record, attempts, next_at)
+			 VALUES (?, ?, ?, 0, ?)`,
+			key,
+			version,
+			JSON.stringify(record),
+			Date.now(),
+		);
+		return version;
+	}
+
+	private isPublished(key: string, version: number): boolean {
+		return (
+			this.sql
+				.exec("SELECT 1 FROM outbox WHERE creative_key = ? AND version <= ?", key, version)
+				.toArray().length === 0
 		);
 	}
+
+	/** One drain at a time: KV sees each key's versions in order, never two racing writes. */
+	private drain(): Promise<void> {
+		this.draining ??= this.drainDue().finally(() => {
+			this.draining = undefined;
+		});
+		return this.draining;
+	}
+
+	private async drainDue(): Promise<void> {
+		for (;;) {
+			const row = this.sql
+				.exec<{ creative_key: string; version: number; record: string; attempts: number }>(
+					`SELECT creative_key, version, record, attempts FROM outbox
+					 WHERE next_at <= ? ORDER BY version LIMIT 1`,
+					Date.now(),
+				)
+				.toArray()[0];
+			if (!row) break;
+			try {
+				await withTimeout(
+					this.env.APPROVALS.put(approvalKvKey(row.creative_key), row.record),
+					PUBLISH_TIMEOUT_MS,
+				);
+				// A newer verdict enqueued meanwhile has a higher version and stays for the next turn.
+				this.sql.exec(
+					"DELETE FROM outbox WHERE creative_key = ? AND version = ?",
+					row.creative_key,
+					row.version,
+				);
+			} catch (err) {
+				const attempts = row.attempts + 1;
+				log("warn", "approval_publish_failed", {
+					creative_key: row.creative_key,
+					version: row.version,
+					attempts,
+					error: err instanceof Error ? err.message : String(err),
+				});
+				this.sql.exec(
+					"UPDATE outbox SET attempts = ?, next_at = ? WHERE creative_key = ? AND version = ?",
+					attempts,
+					Date.now() + Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (attempts - 1)),
+					row.creative_key,
+					row.version,
+				);
+			}
+		}
+		const next = this.sql
+			.exec<{ at: number | null }>("SELECT MIN(next_at) AS at FROM outbox")
+			.one().at;
+		if (next !== null) await this.ctx.storage.setAlarm(next);
+	}
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+	let timer: ReturnType<typeof setTimeout> | undefined;
+	const timeout = new Promise<never>((_, reject) => {
+		timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+	});
+	return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 export function reviewDesk(env: Env): DurableObjectStub<ReviewDesk> {

@@ -1,14 +1,16 @@
-// ScreenDO: one per screen (idFromName(publisher:screen)). Everything here is synchronous SQLite,
-// so each RPC method is atomic: no await between reading state and writing it (input gates open
-// on I/O, and this object does none).
+// ScreenDO: one per screen (idFromName(publisher:screen)). State changes are single synchronous
+// SQLite statements (check-and-set), so each one is atomic even where a method awaits I/O before
+// it (the approval lookup in redeemPlay): of N concurrent calls exactly one moves a decision.
 import { DurableObject } from "cloudflare:workers";
 import type { PxAnswer } from "../px/answer";
-import { newEvent } from "../px/events";
 import type { MacroValues } from "../px/macros";
 import { mergePatch } from "../px/merge-patch";
 import { Screen } from "../px/model";
-import { publishEvents } from "../worker/emit";
-import { expiryLossUrl, fireNotice } from "../worker/notices";
+import { lookupApprovals } from "../worker/approvals";
+import { announceSettlements } from "../worker/settlement";
+
+/** How long a play report waits for the creative's approval before asking the player to retry. */
+const PLAY_APPROVAL_BUDGET_MS = 2_000;
 
 export interface RateLimit {
 	burst: number;
@@ -52,6 +54,8 @@ export interface DecisionMeta {
 	priceCpm: number;
 	multiplier: number;
 	venueType: number;
+	/** The asset's unit of approval (px/approval.ts): re-checked before serving or billing. */
+	approvalKey: string;
 }
 
 export type AdmitResult =
@@ -59,7 +63,7 @@ export type AdmitResult =
 	| {
 			kind: "admitted";
 			profile: Screen | null;
-			cached: { decisionId: string; answer: PxAnswer } | null;
+			cached: { decisionId: string; answer: PxAnswer; approvalKey: string | null } | null;
 			recentAdvertisers: string[];
 	  };
 
@@ -67,6 +71,10 @@ export type PlayResult =
 	| { kind: "accepted"; notices: DecisionNotices; meta: DecisionMeta }
 	| { kind: "replay" }
 	| { kind: "expired" }
+	/** The creative was rejected since the auction: expired now, never billed. */
+	| { kind: "revoked" }
+	/** Its approval could not be confirmed now: nothing recorded, the player should retry. */
+	| { kind: "approval_unknown" }
 	| { kind: "unknown" };
 
 export type ExpiryResult =
@@ -154,8 +162,8 @@ export class ScreenDO extends DurableObject<Env> {
 		if (retryAfter > 0) return { kind: "limited", retryAfterSeconds: retryAfter };
 
 		const cached = this.sql
-			.exec<{ decision_id: string; answer: string }>(
-				`SELECT decision_id, answer FROM decisions
+			.exec<{ decision_id: string; answer: string; meta: string }>(
+				`SELECT decision_id, answer, meta FROM decisions
 				 WHERE slot_id = ? AND state = 'issued' AND not_after > ? AND not_before <= ? AND ? <= not_after
 				 ORDER BY play_at LIMIT 1`,
 				input.slotId,
@@ -165,20 +173,30 @@ export class ScreenDO extends DurableObject<Env> {
 			)
 			.toArray()[0];
 
+		// The cached decision does not count for separation: when it is not served (its creative's
+		// approval is re-checked first) the fresh auction replaces it.
 		const window = input.separationSeconds * 1000;
 		const recent = new Set<string>();
 		if (window > 0) {
 			const rows = this.sql.exec<{ adomain: string }>(
-				`SELECT adomain FROM decisions WHERE state != 'expired' AND play_at > ? AND play_at < ?`,
+				`SELECT adomain FROM decisions
+				 WHERE state != 'expired' AND play_at > ? AND play_at < ? AND decision_id != ?`,
 				input.playAt - window,
 				input.playAt + window,
+				cached?.decision_id ?? "",
 			);
 			for (const row of rows) for (const d of JSON.parse(row.adomain) as string[]) recent.add(d);
 		}
 		return {
 			kind: "admitted",
 			profile: this.getProfile(),
-			cached: cached ? { decisionId: cached.decision_id, answer: JSON.parse(cached.answer) } : null,
+			cached: cached
+				? {
+						decisionId: cached.decision_id,
+						answer: JSON.parse(cached.answer),
+						approvalKey: (JSON.parse(cached.meta) as Partial<DecisionMeta>).approvalKey ?? null,
+					}
+				: null,
 			recentAdvertisers: [...recent],
 		};
 	}
@@ -235,14 +253,51 @@ export class ScreenDO extends DurableObject<Env> {
 
 	// --- proof of play ---
 
-	/** Check-and-set in one synchronous statement: of N concurrent reports exactly one wins. */
-	redeemPlay(decisionId: string): PlayResult {
+	/**
+	 * Billing follows proof and approval: the creative must still be approved when the play is
+	 * reported (a rejection since the auction revokes the decision: never billed, lurl 202). The
+	 * check-and-set is one synchronous statement: of N concurrent reports exactly one wins.
+	 */
+	async redeemPlay(decisionId: string): Promise<PlayResult> {
+		const row = this.sql
+			.exec<{ state: string; meta: string }>(
+				"SELECT state, meta FROM decisions WHERE decision_id = ?",
+				decisionId,
+			)
+			.toArray()[0];
+		if (!row) return { kind: "unknown" };
+		if (row.state === "issued") {
+			const key = (JSON.parse(row.meta) as Partial<DecisionMeta>).approvalKey;
+			const status = key
+				? (await lookupApprovals(this.env.APPROVALS, [key], PLAY_APPROVAL_BUDGET_MS))(key)
+				: undefined;
+			if (status === "rejected") {
+				await this.revoke(decisionId);
+				return { kind: "revoked" };
+			}
+			if (status !== "approved") return { kind: "approval_unknown" };
+		}
 		const won = this.settle(decisionId, "played", Date.now());
 		if (won) return { kind: "accepted", ...won };
 		const state = this.stateOf(decisionId);
-		if (!state) return { kind: "unknown" };
 		// Still "issued" here means the reporting window closed before this report.
 		return state === "played" ? { kind: "replay" } : { kind: "expired" };
+	}
+
+	/**
+	 * A decision whose creative was rejected after the auction: expired at once (never served from
+	 * cache again, never billed), the buyer told with lurl 202. False when it was already settled.
+	 */
+	async revoke(decisionId: string): Promise<boolean> {
+		const won = this.settle(decisionId, "expired", Number.NEGATIVE_INFINITY);
+		if (!won) return false;
+		await announceSettlements(this.env, [
+			{
+				settled: { decisionId, ...won },
+				how: { kind: "expiry", reason: "revoked", reportedAt: Date.now() },
+			},
+		]);
+		return true;
 	}
 
 	reportExpired(decisionId: string): ExpiryResult {
@@ -295,34 +350,17 @@ export class ScreenDO extends DurableObject<Env> {
 			.toArray();
 		this.sql.exec("DELETE FROM decisions WHERE purge_at <= ?", now);
 		await this.scheduleAlarm();
-		if (expired.length === 0) return;
-		const settled = expired.map((row) => ({
-			decisionId: row.decision_id,
-			notices: JSON.parse(row.notices) as DecisionNotices,
-			meta: JSON.parse(row.meta) as DecisionMeta,
-		}));
-		await Promise.all([
-			...settled.map(({ notices }) => {
-				const lurl = expiryLossUrl(notices);
-				return lurl ? fireNotice("lurl", lurl) : undefined;
-			}),
-			publishEvents(
-				this.env,
-				settled.map(({ decisionId, meta }) =>
-					newEvent("expiry", {
-						publisher_id: meta.publisherId,
-						screen_id: meta.screenId,
-						venue_type: meta.venueType,
-						decision_id: decisionId,
-						auction_id: meta.auctionId,
-						bidder: meta.bidder,
-						crid: meta.crid,
-						reported_at: now,
-						reason: "inferred",
-					}),
-				),
-			),
-		]);
+		await announceSettlements(
+			this.env,
+			expired.map((row) => ({
+				settled: {
+					decisionId: row.decision_id,
+					notices: JSON.parse(row.notices) as DecisionNotices,
+					meta: JSON.parse(row.meta) as DecisionMeta,
+				},
+				how: { kind: "expiry", reason: "inferred", reportedAt: now },
+			})),
+		);
 	}
 
 	private async scheduleAlarm(): Promise<void> {

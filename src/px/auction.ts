@@ -10,6 +10,8 @@
 // - Price: at = 1 (first price) pays its bid. at = 2 (second price plus one increment) pays
 //   max(second-highest eligible price in the winner's class, floor) + 0.01, never more than its
 //   own bid; the floor is the winner's deal floor for deals, max(opts.floor, imp floor) for open.
+//   A deal winner follows its deal's `at` when the deal sets one: 3 pays the deal's fixed price
+//   (its bidfloor), 1 and 2 as above; without it, the publisher's `at`.
 // - Money: CPM in the request currency, rounded to 4 decimals, half up (away from zero for the
 //   positive amounts used here), on the decimal value as written (1.00005 → 1.0001), not on its
 //   binary approximation.
@@ -60,7 +62,8 @@ export function runAuction(
 	let clearing = 0;
 	if (first) {
 		const classFloor = isDeal(first.bid) ? first.bid.floor : Math.max(floor, first.bid.floor);
-		clearing = clearingPrice({ at: opts.at, first, second, classFloor });
+		const at = (isDeal(first.bid) ? first.bid.deal?.at : undefined) ?? opts.at;
+		clearing = clearingPrice({ at, first, second, classFloor });
 		reasons.set(first.index, Reason.Won);
 		for (const e of contenders.slice(1)) reasons.set(e.index, Reason.LostToHigherBid);
 	}
@@ -96,23 +99,30 @@ function compare(a: Ranked, b: Ranked, tieBreak: AuctionOptions["tieBreak"]): nu
 }
 
 function clearingPrice(input: {
-	at: 1 | 2;
+	at: number;
 	first: Ranked;
 	second: Ranked | undefined;
 	classFloor: number;
 }): number {
 	const own = input.first.bid.price;
 	if (input.at === 1) return own;
+	// A fixed-price deal: the bid met the deal floor (filter.ts), and the agreed price is paid.
+	if (input.at === 3) return Math.min(own, roundCpm(input.classFloor));
 	const base = Math.max(input.second?.bid.price ?? 0, input.classFloor);
 	return Math.min(own, roundCpm(base + PRICE_INCREMENT));
 }
 
-/** Rounds a CPM to 4 decimals, half up, on its shortest decimal representation. */
+/**
+ * Rounds a CPM to 4 decimals, half up, on its shortest decimal representation. Finite in, finite
+ * out; non-finite input gives 0, so no price can turn into NaN further down.
+ */
 export function roundCpm(value: number): number {
 	if (!Number.isFinite(value)) return 0;
-	const text = String(Math.abs(value));
+	const abs = Math.abs(value);
+	const text = String(abs);
 	// Shifting the decimal point in the string avoids 1.00005 * 1e4 = 10000.499999999998.
-	const shifted = text.includes("e") ? Math.abs(value) * 1e4 : Number(`${text}e4`);
-	const rounded = Number(`${Math.round(shifted)}e-4`);
+	const whole = Math.round(text.includes("e") ? abs * 1e4 : Number(`${text}e4`));
+	// Past 2^53 no fourth decimal is left to round, and `${whole}` may read "1e+21" (→ NaN).
+	const rounded = Number.isSafeInteger(whole) ? Number(`${whole}e-4`) : abs;
 	return value < 0 ? -rounded : rounded;
 }

@@ -27,9 +27,11 @@ const headerValue = z.union([
 	z.string().regex(/^[^\r\n]*$/, "must not contain line breaks"),
 	z
 		.object({
+			// Only secrets made for DSPs: a bidder header naming POP_SIGNING_KEY (or any other
+			// secret of the edge) would send it to whoever runs that endpoint.
 			secret: z
 				.string()
-				.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must name an environment variable (secret)"),
+				.regex(/^DSP_[A-Z0-9_]+$/, "must name a secret whose name starts with DSP_"),
 		})
 		.strict(),
 ]);

@@ -40,7 +40,9 @@ const envelope = {
 
 export const AdRequestOutcome = z.enum(["filled", "no_fill", "rejected", "cached"]);
 export const BidOutcome = z.enum(["won", "lost", "filtered", "no_bid", "timeout", "error"]);
-export const ExpiryReason = z.enum(["reported", "inferred"]);
+/** reported by the screen, inferred when nobody reported, revoked when its creative was rejected. */
+export const ExpiryReason = z.enum(["reported", "inferred", "revoked"]);
+export type ExpiryReason = z.infer<typeof ExpiryReason>;
 export const TelemetryKind = z.enum(["requested", "played", "error"]);
 
 export const AdRequestEvent = z.looseObject({

@@ -5,7 +5,9 @@
 //
 //   1  InvalidBidResponse       bid is not an object, has no id, or its impid is not in the request
 //   2  MissingPrice             price absent, not a finite number, or <= 0
-//   3  MissingCreativeId        crid absent or empty
+//      PriceAboveCap            price over the publisher's max_bid_cpm: a price nobody means
+//                               (1e17, a misplaced decimal) must not clear or bend the auction
+//   3  MissingCreativeId        crid absent, empty or over MAX_CRID_LENGTH
 //   4  MissingMarkup            adm absent or empty
 //   5  CurrencyNotAccepted      response currency not in request.cur (default USD), or differs from
 //                               imp.bidfloorcur when that is set (no FX conversion here)
@@ -22,11 +24,16 @@
 //  14  DurationNotAllowed       outside video.minduration..maxduration or not one of rqddurs
 //  15  InvalidAdvertiserDomain  no adomain: blocks and separation could not be enforced
 //  16  AdvertiserExclusion      an adomain is in badv (subdomains included)
+//      NotAllowedInDeal         a deal bid whose adomain is outside the deal's wadomain
 //  17  CategoryExclusion        a cat is in bcat (IAB 1.0: "IAB7" also blocks "IAB7-1")
 //  18  CompetitiveSeparation    an adomain played on this screen recently
 //  19  ExpiredBeforePlay        bid.exp ends before the planned play (imp.dt + duration) ends
-//  20  CreativeDisapproved      approval says rejected
-//      CreativePendingApproval  approval says pending or has never seen the creative
+//  20  CreativeDisapproved      approval of the asset that plays says rejected
+//      CreativePendingApproval  approval says pending or has never seen that asset
+//
+// Checks 1–19 are `evaluateBids`; check 20 is `judgeApprovals`, run after the caller has looked
+// up the approval of every bid still eligible (the unit of approval, bidder + crid + asset, is
+// only known once the markup has been read: see approval.ts).
 //
 // Size rule (DOOH screens scale a creative to the slot, they never show it cropped):
 // - exact match with the slot (banner w/h, any banner.format w/h, video w/h) passes;
@@ -38,23 +45,25 @@
 //   is acceptable, a landscape spot shrunk onto a portrait screen is not;
 // - a slot object without any size accepts every size.
 import type { Banner, Bid, BidRequest, Deal, Imp, Video } from "iab-openrtb/v26";
+import { type ApprovalOf, approvalKey, MAX_CRID_LENGTH } from "./approval";
 import { roundCpm } from "./auction";
 import { type Creative, extractCreative, sameAspect } from "./creative";
+import { DEFAULT_MAX_BID_CPM } from "./model";
 import type { CandidateBid } from "./openrtb/response";
 import { Reason } from "./reasons";
 
-/** A human's verdict on a creative; undefined = never seen by the review desk. */
-export const APPROVAL_STATUSES = ["approved", "rejected", "pending"] as const;
-export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number] | undefined;
-
 export interface FilterContext {
-	/** The OpenRTB request this bidder was sent (its floors may be bidder-adjusted). */
+	/**
+	 * The OpenRTB request these bids answer, as this bidder was sent it: floors are judged against
+	 * what the bidder was asked for, bidder adjustments included.
+	 */
 	request: BidRequest;
-	approval: (creativeKey: string) => ApprovalStatus;
 	/** Advertiser domains played on this screen within the separation window (normalized). */
 	recentAdvertisers: ReadonlySet<string>;
 	/** Epoch ms: the auction time. */
 	now: number;
+	/** Prices above this CPM are filtered (PriceAboveCap). */
+	maxBidCpm?: number;
 }
 
 export interface EvaluatedBid {
@@ -66,8 +75,10 @@ export interface EvaluatedBid {
 	price: number;
 	/** The floor this bid had to meet: its deal's floor, or imp.bidfloor for open bids. */
 	floor: number;
-	/** `${bidder}:${crid}`: the unit of creative approval. */
-	creativeKey: string;
+	/** The deal this bid was made under (its floor, seats and auction type), if any. */
+	deal?: Deal;
+	/** Its unit of approval (approval.ts), once `keyApprovals` has named it. */
+	approvalKey?: string;
 	/** Undefined while the bid is eligible. */
 	reason?: Reason;
 }
@@ -96,10 +107,40 @@ interface BidInput {
 	ctx: FilterContext;
 }
 
-/** A creative's identity for approval: the bidder's own creative id, scoped by bidder. */
-export function creativeKeyOf(candidate: CandidateBid): string {
-	const bid = candidate.bid;
-	return `${candidate.bidder}:${isObject(bid) && typeof bid.crid === "string" ? bid.crid : ""}`;
+/**
+ * Names the approval unit (bidder + crid + asset, approval.ts) of every bid still eligible after
+ * checks 1–19: those are the ones whose approval decides, and the only ones worth a lookup.
+ */
+export async function keyApprovals(bids: ReadonlyArray<EvaluatedBid>): Promise<EvaluatedBid[]> {
+	return Promise.all(
+		bids.map(async (b) =>
+			b.reason === undefined && b.creative
+				? {
+						...b,
+						approvalKey: await approvalKey({
+							bidder: b.bidder,
+							crid: b.creative.id,
+							asset_url: b.creative.asset_url,
+						}),
+					}
+				: b,
+		),
+	);
+}
+
+/**
+ * Check 20: a human approved the exact asset that would play, or the bid cannot win. A bid that
+ * reached this check without a key (keyApprovals not run) fails closed, as pending.
+ */
+export function judgeApprovals(
+	bids: ReadonlyArray<EvaluatedBid>,
+	approvalOf: ApprovalOf,
+): EvaluatedBid[] {
+	return bids.map((b) => {
+		if (b.reason !== undefined) return b;
+		const reason = approvalReason(b.approvalKey ? approvalOf(b.approvalKey) : undefined);
+		return reason === undefined ? b : { ...b, reason };
+	});
 }
 
 function evaluateBid({ candidate, imps, ctx }: BidInput): EvaluatedBid {
@@ -113,7 +154,7 @@ function evaluateBid({ candidate, imps, ctx }: BidInput): EvaluatedBid {
 		bid,
 		price,
 		floor: deal ? (deal.bidfloor ?? 0) : (imp?.bidfloor ?? 0),
-		creativeKey: creativeKeyOf(candidate),
+		...(deal ? { deal } : {}),
 	};
 	if (!imp || !isObject(bid) || typeof bid.id !== "string" || bid.id === "") {
 		return { ...result, reason: Reason.InvalidBidResponse };
@@ -126,9 +167,8 @@ function evaluateBid({ candidate, imps, ctx }: BidInput): EvaluatedBid {
 	const creative = extracted.creative;
 	const reason =
 		creativeReason({ creative, bid, imp }) ??
-		policyReason({ bid, ctx }) ??
-		expiryReason({ creative, bid, imp, now: ctx.now }) ??
-		approvalReason(ctx.approval(result.creativeKey));
+		policyReason({ bid, deal, ctx }) ??
+		expiryReason({ creative, bid, imp, now: ctx.now });
 	return { ...result, creative, ...(reason !== undefined ? { reason } : {}) };
 }
 
@@ -143,7 +183,10 @@ function envelopeReason(input: {
 	const { candidate, imp, deal, price, ctx } = input;
 	const bid = candidate.bid;
 	if (price <= 0) return Reason.MissingPrice;
-	if (typeof bid.crid !== "string" || bid.crid === "") return Reason.MissingCreativeId;
+	if (price > (ctx.maxBidCpm ?? DEFAULT_MAX_BID_CPM)) return Reason.PriceAboveCap;
+	if (typeof bid.crid !== "string" || bid.crid === "" || bid.crid.length > MAX_CRID_LENGTH) {
+		return Reason.MissingCreativeId;
+	}
 	if (typeof bid.adm !== "string" || bid.adm.trim() === "") return Reason.MissingMarkup;
 	const accepted = ctx.request.cur?.length ? ctx.request.cur : ["USD"];
 	if (!accepted.some((c) => c.toUpperCase() === candidate.cur)) return Reason.CurrencyNotAccepted;
@@ -261,15 +304,23 @@ function durationFits(seconds: number, video: Video): boolean {
 }
 
 // Checks 15–18.
-function policyReason(input: { bid: Bid; ctx: FilterContext }): Reason | undefined {
-	const { bid, ctx } = input;
+function policyReason(input: {
+	bid: Bid;
+	deal: Deal | undefined;
+	ctx: FilterContext;
+}): Reason | undefined {
+	const { bid, deal, ctx } = input;
 	const domains = Array.isArray(bid.adomain)
 		? bid.adomain.filter((d): d is string => typeof d === "string").map(normalizeDomain)
 		: [];
 	if (domains.length === 0 || domains.some((d) => d === "")) return Reason.InvalidAdvertiserDomain;
 	const blocked = (ctx.request.badv ?? []).map(normalizeDomain).filter(Boolean);
-	if (domains.some((d) => blocked.some((b) => d === b || d.endsWith(`.${b}`)))) {
+	if (domains.some((d) => blocked.some((b) => coveredBy(d, b)))) {
 		return Reason.AdvertiserExclusion;
+	}
+	const allowed = (deal?.wadomain ?? []).map(normalizeDomain).filter(Boolean);
+	if (allowed.length > 0 && !domains.every((d) => allowed.some((a) => coveredBy(d, a)))) {
+		return Reason.NotAllowedInDeal;
 	}
 	if (categoryBlocked(bid.cat, ctx.request.bcat ?? [])) return Reason.CategoryExclusion;
 	if (domains.some((d) => domainSuffixes(d).some((s) => ctx.recentAdvertisers.has(s)))) {
@@ -290,6 +341,11 @@ export function normalizeDomain(value: string): string {
 		.replace(/[/?#:].*$/, "")
 		.replace(/^www\./, "")
 		.replace(/\.$/, "");
+}
+
+/** True when `domain` is `parent` or one of its subdomains. */
+function coveredBy(domain: string, parent: string): boolean {
+	return domain === parent || domain.endsWith(`.${parent}`);
 }
 
 /** "a.b.ford.com" → ["a.b.ford.com", "b.ford.com", "ford.com"] (never a bare TLD). */
@@ -327,7 +383,7 @@ function expiryReason(input: {
 }
 
 // Check 20.
-function approvalReason(status: ApprovalStatus): Reason | undefined {
+function approvalReason(status: ReturnType<ApprovalOf>): Reason | undefined {
 	if (status === "approved") return undefined;
 	return status === "rejected" ? Reason.CreativeDisapproved : Reason.CreativePendingApproval;
 }

@@ -8,6 +8,33 @@ const id = z.string().min(1).max(128);
 const mime = z.string().regex(/^[a-z]+\/[a-z0-9.+-]+$/i, "must be a MIME type such as video/mp4");
 const seconds = z.number().int().positive().max(3600);
 
+/** No floor or price cap above this CPM is accepted anywhere in configuration or the model. */
+export const MAX_CPM = 10_000;
+const cpm = z.number().nonnegative().max(MAX_CPM);
+/** Highest CPM a bid may carry unless the publisher sets its own `max_bid_cpm`. */
+export const DEFAULT_MAX_BID_CPM = 1000;
+
+/**
+ * A private marketplace deal, sent as `imp.pmp.deals[]` (OpenRTB 2.6 §3.2.12). Its floor is in
+ * the publisher's currency; `at` 3 makes `bidfloor` the agreed fixed price; `wseat` and
+ * `wadomain` restrict which buyers and advertisers may use it.
+ */
+export const DealTerms = z
+	.object({
+		id: z.string().min(1).max(128),
+		bidfloor: cpm.default(0),
+		at: z.union([z.literal(1), z.literal(2), z.literal(3)]).optional(),
+		wseat: z.array(z.string().min(1).max(128)).min(1).max(100).optional(),
+		wadomain: z.array(z.string().min(1).max(256)).min(1).max(100).optional(),
+	})
+	.strict();
+export type DealTerms = z.infer<typeof DealTerms>;
+
+const deals = z
+	.array(DealTerms)
+	.max(64)
+	.refine((list) => new Set(list.map((d) => d.id)).size === list.length, "duplicate deal id");
+
 export const Geo = z.object({
 	lat: z.number().min(-90).max(90),
 	lon: z.number().min(-180).max(180),
@@ -42,7 +69,7 @@ export const AdSlot = z
 		audio: z.boolean().default(false),
 		/** True when the creative must match the slot's aspect ratio exactly (no letterboxing). */
 		exact_aspect: z.boolean().default(false),
-		floor_cpm: z.number().nonnegative().optional(),
+		floor_cpm: cpm.optional(),
 	})
 	.superRefine((slot, ctx) => {
 		if (slot.durations && (slot.min_duration !== undefined || slot.max_duration !== undefined)) {
@@ -97,6 +124,10 @@ export const Screen = z.object({
 	timezone: z.string().min(1).max(64).default("UTC"),
 	audience: Audience.optional(),
 	keywords: z.array(z.string().min(1).max(64)).max(32).optional(),
+	/** Deals for this screen; one with a publisher deal's id replaces it here. */
+	deals: deals.optional(),
+	/** Only deal bids may win on this screen (overrides the publisher's setting). */
+	private_auction: z.boolean().optional(),
 });
 export type Screen = z.infer<typeof Screen>;
 export type ScreenInput = z.input<typeof Screen>;
@@ -131,25 +162,37 @@ export interface ResolvedAdRequest {
 	playAt: number;
 }
 
-export const Publisher = z.object({
-	id,
-	name: z.string().min(1).max(256),
-	domain: z.string().max(256).optional(),
-	key_sha256: z.string().regex(/^[0-9a-f]{64}$/, "lower-case hex SHA-256"),
-	/** OpenRTB `at`: 1 first price, 2 second price plus one increment. */
-	auction_type: z.union([z.literal(1), z.literal(2)]).default(2),
-	floor_cpm: z.number().nonnegative().default(0),
-	cur: z.string().length(3).default("USD"),
-	bcat: z.array(z.string()).default([]),
-	badv: z.array(z.string()).default([]),
-	/** Competitive separation: the same advertiser does not play twice on a screen within this. */
-	separation_seconds: z.number().int().nonnegative().default(0),
-	rate_limit: z
-		.object({
-			burst: z.number().int().positive(),
-			per_minute: z.number().positive(),
-		})
-		.default({ burst: 20, per_minute: 120 }),
-});
+export const Publisher = z
+	.object({
+		// No ':': a screen's Durable Object is named `${publisher}:${screen}` and screen ids may hold
+		// ':', so the first ':' must always be the separator.
+		id: id.regex(/^[A-Za-z0-9._-]+$/, "letters, digits, '.', '_' and '-' only"),
+		name: z.string().min(1).max(256),
+		domain: z.string().max(256).optional(),
+		key_sha256: z.string().regex(/^[0-9a-f]{64}$/, "lower-case hex SHA-256"),
+		/** OpenRTB `at`: 1 first price, 2 second price plus one increment. */
+		auction_type: z.union([z.literal(1), z.literal(2)]).default(2),
+		floor_cpm: cpm.default(0),
+		/** Bids above this CPM are filtered (PriceAboveCap): a misplaced decimal must not clear. */
+		max_bid_cpm: z.number().positive().max(MAX_CPM).default(DEFAULT_MAX_BID_CPM),
+		cur: z.string().length(3).default("USD"),
+		bcat: z.array(z.string()).default([]),
+		badv: z.array(z.string()).default([]),
+		/** Competitive separation: the same advertiser does not play twice on a screen within this. */
+		separation_seconds: z.number().int().nonnegative().default(0),
+		rate_limit: z
+			.object({
+				burst: z.number().int().positive(),
+				per_minute: z.number().positive(),
+			})
+			.default({ burst: 20, per_minute: 120 }),
+		deals: deals.default([]),
+		/** Only deal bids may win (OpenRTB pmp.private_auction = 1); screens may override it. */
+		private_auction: z.boolean().default(false),
+	})
+	.refine((p) => p.floor_cpm <= p.max_bid_cpm, {
+		path: ["floor_cpm"],
+		message: "floor_cpm is above max_bid_cpm: no bid could win",
+	});
 export type Publisher = z.infer<typeof Publisher>;
 export type PublisherInput = z.input<typeof Publisher>;

@@ -39,6 +39,7 @@ export const Reason = {
 	BidderNotCalled: 504,
 	CompetitiveSeparation: 505,
 	CurrencyNotAccepted: 506,
+	PriceAboveCap: 507,
 } as const;
 
 export type Reason = (typeof Reason)[keyof typeof Reason];

@@ -1,42 +1,64 @@
-// The hot path's view of creative approval: a read replica in KV (written by the review desk on
-// every decision), cached briefly in isolate memory. The review desk DO stays the source of
-// truth; a decision reaches auctions within KV's propagation delay plus APPROVAL_MEMORY_TTL_MS.
-import { z } from "zod";
-import { APPROVAL_STATUSES } from "../px/filter";
-import { approvalKvKey } from "./approval-key";
+// The hot path's view of creative approval: a read replica in KV (written by the review desk's
+// outbox), cached briefly in isolate memory. The review desk DO stays the source of truth.
+//
+// How long a desk decision takes to reach a screen, worst case: the desk's outbox publishes at
+// once (or retries from its alarm until KV accepts), KV propagates to every location within about
+// 60 s (a location that read the key keeps it for APPROVAL_KV_CACHE_TTL_S), and an isolate keeps
+// what it read for APPROVAL_MEMORY_TTL_MS. Versions make it monotonic: an isolate never goes back
+// to a verdict older than one it has already seen.
+import {
+	type ApprovalOf,
+	ApprovalRecord,
+	type ApprovalStatus,
+	approvalKvKey,
+} from "../px/approval";
 import { log } from "./log";
-
-export const ApprovalStatus = z.enum(APPROVAL_STATUSES);
-export type ApprovalStatus = z.infer<typeof ApprovalStatus>;
-
-export const ApprovalRecord = z.object({
-	status: ApprovalStatus,
-	reason: z.string().optional(),
-	decided_at: z.number().optional(),
-});
-export type ApprovalRecord = z.infer<typeof ApprovalRecord>;
 
 export const APPROVAL_MEMORY_TTL_MS = 10_000;
 /** KV edge cache TTL (the minimum KV allows). */
 export const APPROVAL_KV_CACHE_TTL_S = 30;
+/** Isolate memory holds at most this many verdicts (128 MB per isolate; a hostile DSP can mint keys). */
+export const APPROVAL_MEMORY_MAX_ENTRIES = 20_000;
 
-export { approvalKvKey };
+interface Remembered {
+	status: ApprovalStatus | undefined;
+	version: number;
+	until: number;
+}
 
-const memory = new Map<string, { status: ApprovalStatus | undefined; until: number }>();
+const memory = new Map<string, Remembered>();
+
+function remember(key: string, entry: Remembered): void {
+	const known = memory.get(key);
+	// Readers ignore older versions: an edge-cached or late KV value never overturns a newer one.
+	const kept =
+		known && known.status !== undefined && known.version > entry.version
+			? { ...known, until: entry.until }
+			: entry;
+	memory.delete(key);
+	memory.set(key, kept);
+	// Map iteration is insertion order, and remember() re-inserts: the first key is the stalest.
+	while (memory.size > APPROVAL_MEMORY_MAX_ENTRIES) {
+		const oldest = memory.keys().next().value;
+		if (oldest === undefined) break;
+		memory.delete(oldest);
+	}
+}
 
 /**
- * The approval of each creative, from isolate memory or KV. A lookup still pending after
- * `budgetMs` counts as unknown (filtered as pending approval) so a slow KV read can never make
+ * The approval of each key, from isolate memory or KV. A lookup still pending after `budgetMs`
+ * counts as unknown (filtered as pending approval: fail closed) so a slow KV read can never make
  * the answer late; it still lands in memory for the next auction.
  */
 export async function lookupApprovals(
 	kv: KVNamespace,
-	creativeKeys: Iterable<string>,
+	keys: Iterable<string>,
 	budgetMs = Number.POSITIVE_INFINITY,
 	now = Date.now(),
-): Promise<(creativeKey: string) => ApprovalStatus | undefined> {
-	const unique = [...new Set(creativeKeys)];
+): Promise<ApprovalOf> {
+	const unique = [...new Set(keys)];
 	const missing = unique.filter((key) => (memory.get(key)?.until ?? 0) <= now);
+	const refreshed = new Set<string>();
 	const reads = Promise.all(
 		missing.map(async (key) => {
 			try {
@@ -45,10 +67,12 @@ export async function lookupApprovals(
 					cacheTtl: APPROVAL_KV_CACHE_TTL_S,
 				});
 				const parsed = ApprovalRecord.safeParse(raw);
-				memory.set(key, {
+				remember(key, {
 					status: parsed.success ? parsed.data.status : undefined,
+					version: parsed.success ? parsed.data.version : -1,
 					until: Date.now() + APPROVAL_MEMORY_TTL_MS,
 				});
+				refreshed.add(key);
 			} catch (err) {
 				// Unknown this time (filtered as pending), asked again by the next auction.
 				log("warn", "approval_lookup_failed", {
@@ -65,7 +89,12 @@ export async function lookupApprovals(
 		await Promise.race([reads, budget]);
 		clearTimeout(timer);
 	}
-	return (key) => memory.get(key)?.status;
+	// Only verdicts fresh now count: a stale entry whose re-read failed or timed out is unknown,
+	// so an unreachable KV cannot keep an old "approved" alive.
+	return (key) => {
+		const entry = memory.get(key);
+		return entry && (entry.until > now || refreshed.has(key)) ? entry.status : undefined;
+	};
 }
 
 /** For tests: forget what this isolate has cached. */

@@ -13,7 +13,7 @@ const publishersByHash = memoByString((raw) => {
 	return new Map(list.map((p) => [p.key_sha256, p]));
 });
 
-const reviewerHashes = memoByString(
+const keyHashes = memoByString(
 	(raw) =>
 		new Set(
 			raw
@@ -47,8 +47,20 @@ export const requirePublisher = createMiddleware<AppEnv>(async (c, next) => {
 export const requireReviewer = createMiddleware<AppEnv>(async (c, next) => {
 	const key = presentedKey(c);
 	if (!key) throw new HttpProblem(problems.unauthorized("Send the reviewer key as a Bearer token"));
-	if (!reviewerHashes(c.env.REVIEWER_KEYS_SHA256).has(await sha256Hex(key))) {
+	if (!keyHashes(c.env.REVIEWER_KEYS_SHA256).has(await sha256Hex(key))) {
 		throw new HttpProblem(problems.unauthorized("Unknown reviewer key"));
 	}
 	await next();
 });
+
+/**
+ * Whether this request may see the auction's debug trace (other bidders' prices, seats and
+ * creatives): where DEBUG_TRACES is "true" (local development), or for an operator key sent as
+ * `X-Operator-Key` (its SHA-256 in OPERATOR_KEYS_SHA256).
+ */
+export async function debugAllowed(c: AppContext): Promise<boolean> {
+	if (c.env.DEBUG_TRACES === "true") return true;
+	const key = c.req.header("x-operator-key")?.trim();
+	if (!key) return false;
+	return keyHashes(c.env.OPERATOR_KEYS_SHA256 ?? "").has(await sha256Hex(key));
+}

@@ -20,3 +20,18 @@ export async function readJson<S extends z.ZodType>(
 	if (!parsed.success) throw new HttpProblem(validationProblem(parsed.error.issues));
 	return parsed.data;
 }
+
+/** Like readJson, for bodies that may be left out: no body (or only white space) reads as `{}`. */
+export async function readOptionalJson<S extends z.ZodType>(
+	c: AppContext,
+	schema: S,
+): Promise<z.output<S>> {
+	// HonoRequest caches the body, so readJson below can read it again.
+	const text = await c.req.text();
+	if (text.trim() === "") {
+		const parsed = schema.safeParse({});
+		if (!parsed.success) throw new HttpProblem(validationProblem(parsed.error.issues));
+		return parsed.data;
+	}
+	return readJson(c, schema);
+}

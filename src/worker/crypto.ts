@@ -12,10 +12,16 @@ export function base64url(bytes: Uint8Array): string {
 	return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
 }
 
+/**
+ * Decodes canonical unpadded base64url only: the one spelling base64url() produces. Decoders
+ * ignore the unused low bits of the last character, so "…Q" and "…R" can decode alike; accepting
+ * only the canonical form keeps one token, one spelling (no second URL for the same signature).
+ */
 export function fromBase64url(text: string): Uint8Array | undefined {
 	if (!/^[A-Za-z0-9_-]*$/.test(text) || text.length % 4 === 1) return undefined;
 	const binary = atob(text.replaceAll("-", "+").replaceAll("_", "/"));
-	return Uint8Array.from(binary, (c) => c.charCodeAt(0));
+	const bytes = Uint8Array.from(binary, (c) => c.charCodeAt(0));
+	return base64url(bytes) === text ? bytes : undefined;
 }
 
 const keyCache = new Map<string, Promise<CryptoKey>>();

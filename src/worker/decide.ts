@@ -5,7 +5,7 @@ import type { BidRequest } from "iab-openrtb/v26";
 import type { PxAnswer } from "../px/answer";
 import { runAuction } from "../px/auction";
 import { bidderFloor, parseBidders, selectBidders } from "../px/bidders";
-import { creativeKeyOf, evaluateBids, normalizeDomain } from "../px/filter";
+import { evaluateBids, judgeApprovals, keyApprovals, normalizeDomain } from "../px/filter";
 import type { AdRequest, Publisher } from "../px/model";
 import { toBidRequest } from "../px/openrtb/translate";
 import { resolveAdRequest } from "../px/resolve";
@@ -80,6 +80,7 @@ export async function decide(input: DecideInput): Promise<Decision> {
 		});
 	}
 	const context = resolved.value;
+	const deadline = input.startedAt + request.timeout_ms - DEADLINE_MARGIN_MS;
 	// When the answer was ready: what ad_request events report as latency.
 	let answeredAt = Date.now();
 	const facts = (): RequestFacts => ({
@@ -92,18 +93,30 @@ export async function decide(input: DecideInput): Promise<Decision> {
 		context,
 	});
 
+	// A cached decision is served only while its creative is still approved (checked within half
+	// of what is left of the deadline, fail closed). A rejected one is revoked (never served or
+	// billed again, lurl 202); an unconfirmed one is left alone. Either way a fresh auction runs.
+	let revoked: Promise<unknown> | undefined;
 	if (admitted.cached) {
-		return {
-			kind: "answered",
-			answer: admitted.cached.answer,
-			cached: true,
-			trace: [],
-			after: () => publishEvents(env, [adRequestEvent(facts(), "cached", 0)]),
-		};
+		const { approvalKey, decisionId, answer } = admitted.cached;
+		const status = approvalKey
+			? (await lookupApprovals(env.APPROVALS, [approvalKey], (deadline - Date.now()) / 2))(
+					approvalKey,
+				)
+			: undefined;
+		if (status === "approved") {
+			return {
+				kind: "answered",
+				answer,
+				cached: true,
+				trace: [],
+				after: () => publishEvents(env, [adRequestEvent(facts(), "cached", 0)]),
+			};
+		}
+		if (status === "rejected") revoked = stub.revoke(decisionId);
 	}
 
 	const auctionId = crypto.randomUUID();
-	const deadline = input.startedAt + request.timeout_ms - DEADLINE_MARGIN_MS;
 	const bidRequest = toBidRequest({
 		id: auctionId,
 		resolved: context,
@@ -121,25 +134,33 @@ export async function decide(input: DecideInput): Promise<Decision> {
 		venueType: context.screen.venue.type,
 		formats: context.slot.formats,
 	});
-	const outcomes = await fanOut(
-		selection.selected.map((bidder) => ({
-			bidder,
-			request: withFloor(bidRequest, bidderFloor(bidder, floor)),
-		})),
-		{ deadline, secrets: env as unknown as Record<string, unknown> },
+	const calls = selection.selected.map((bidder) => ({
+		bidder,
+		request: withFloor(bidRequest, bidderFloor(bidder, floor)),
+	}));
+	const outcomes = await fanOut(calls, {
+		deadline,
+		secrets: env as unknown as Record<string, unknown>,
+	});
+	const recentAdvertisers = new Set(admitted.recentAdvertisers);
+	const auctionTime = Date.now();
+	// Each bidder's bids are judged against the request that bidder was sent (its own floor).
+	const screened = await keyApprovals(
+		outcomes.flatMap((o, i) =>
+			evaluateBids(o.candidates, {
+				request: calls[i]!.request,
+				recentAdvertisers,
+				now: auctionTime,
+				maxBidCpm: publisher.max_bid_cpm,
+			}),
+		),
 	);
-	const candidates = outcomes.flatMap((o) => o.candidates);
 	const approval = await lookupApprovals(
 		env.APPROVALS,
-		candidates.map(creativeKeyOf),
+		screened.flatMap((b) => (b.approvalKey ? [b.approvalKey] : [])),
 		deadline + DEADLINE_MARGIN_MS / 2 - Date.now(),
 	);
-	const evaluated = evaluateBids(candidates, {
-		request: bidRequest,
-		approval,
-		recentAdvertisers: new Set(admitted.recentAdvertisers),
-		now: Date.now(),
-	});
+	const evaluated = judgeApprovals(screened, approval);
 	const auction = runAuction(evaluated, { at: publisher.auction_type, floor });
 	const trace = traceBidders(outcomes, auction.bids, selection.skipped);
 	const winner = auction.winner;
@@ -175,6 +196,7 @@ export async function decide(input: DecideInput): Promise<Decision> {
 			trace,
 			after: () =>
 				Promise.all([
+					revoked,
 					notices.fire(),
 					publishEvents(env, auctionEvents(facts(), { ...auctionFacts, noFillReason })),
 				]),
@@ -238,6 +260,7 @@ export async function decide(input: DecideInput): Promise<Decision> {
 			priceCpm: winner.clearingPrice,
 			multiplier,
 			venueType: context.screen.venue.type,
+			approvalKey: winner.bid.approvalKey!,
 		},
 	});
 	answeredAt = Date.now();
@@ -249,6 +272,7 @@ export async function decide(input: DecideInput): Promise<Decision> {
 		after: () =>
 			Promise.all([
 				record,
+				revoked,
 				notices.fire(),
 				publishEvents(
 					env,

@@ -1,10 +1,11 @@
 // The events one ad request produces. Built inside ctx.waitUntil, after the answer went out:
 // validating them (newEvent parses with zod) is not the screen's time to spend.
+
+import type { ApprovalOf } from "../px/approval";
 import type { AuctionResult } from "../px/auction";
 import { type AuctionBid, newEvent, type PxEvent } from "../px/events";
 import type { EvaluatedBid } from "../px/filter";
 import type { ResolvedAdRequest } from "../px/model";
-import type { ApprovalStatus } from "./approvals";
 import type { TracedBidder } from "./auction-trace";
 
 export interface RequestFacts {
@@ -26,7 +27,7 @@ export interface AuctionFacts {
 	auction: AuctionResult;
 	trace: TracedBidder[];
 	biddersCalled: number;
-	approval: (creativeKey: string) => ApprovalStatus | undefined;
+	approval: ApprovalOf;
 	noFillReason?: string;
 	win?: { decisionId: string; notAfter: number; advertiserDomains: string[] };
 }
@@ -69,7 +70,7 @@ export function auctionEvents(r: RequestFacts, a: AuctionFacts): PxEvent[] {
 			...base,
 			bidder: b.bidder,
 			crid: b.creative!.id,
-			creative_key: b.creativeKey,
+			creative_key: b.approvalKey!,
 			adomain: (b.bid.adomain ?? []).map(String),
 			asset_url: b.creative!.asset_url,
 			mime: b.creative!.mime,
@@ -113,13 +114,16 @@ export function auctionEvents(r: RequestFacts, a: AuctionFacts): PxEvent[] {
 	return events;
 }
 
-/** Playable creatives the approval replica has never heard of: they go to the review desk. */
+/**
+ * Assets the approval replica has never heard of, from bids that passed every other check: they
+ * go to the review desk, each asset its own item (a crid seen with a new file is a new item).
+ */
 function newCreatives(a: AuctionFacts): EvaluatedBid[] {
 	const seen = new Set<string>();
 	return a.auction.bids.filter((b) => {
-		if (!b.creative || a.approval(b.creativeKey) !== undefined || seen.has(b.creativeKey))
-			return false;
-		seen.add(b.creativeKey);
+		const key = b.approvalKey;
+		if (!b.creative || !key || a.approval(key) !== undefined || seen.has(key)) return false;
+		seen.add(key);
 		return true;
 	});
 }

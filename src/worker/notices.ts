@@ -81,9 +81,12 @@ export function billingUrl(notices: DecisionNotices, playedAt: number): string |
 		: undefined;
 }
 
-/** lurl for a won ad that expired unplayed: loss code 2, impression opportunity expired. */
-export function expiryLossUrl(notices: DecisionNotices): string | undefined {
+/** lurl for a won ad that never ran: by default loss code 2, impression opportunity expired. */
+export function expiryLossUrl(
+	notices: DecisionNotices,
+	loss: Reason = Reason.Expired,
+): string | undefined {
 	return notices.lurl
-		? substituteMacros(notices.lurl, { ...notices.macros, AUCTION_LOSS: Reason.Expired })
+		? substituteMacros(notices.lurl, { ...notices.macros, AUCTION_LOSS: loss })
 		: undefined;
 }

@@ -37,7 +37,7 @@ export async function startLocalEdge(): Promise<LocalEdge> {
 		priority,
 	});
 	const bidders = [dsp("video", 10), dsp("static", 20), dsp("sometimes", 30)];
-	seedDemoApprovals(persist);
+	await seedDemoApprovals(`http://127.0.0.1:${demo.port}`, persist);
 	const port = await freePort();
 	const wrangler = spawn(
 		"npx",

@@ -1,9 +1,17 @@
-import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { PxAnswer } from "../../src/px/answer";
 import { Reason } from "../../src/px/reasons";
 import { clearApprovalMemory } from "../../src/worker/approvals";
-import { adRequest, approve, biddersJson, callEdge, dspLog } from "../support/edge";
+import {
+	adRequest,
+	approve,
+	biddersJson,
+	callEdge,
+	dspAssets,
+	dspLog,
+	lobbyAssets,
+	setApproval,
+} from "../support/edge";
 import { authHeaders, billboardScreen, lobbyScreen } from "../support/fixtures";
 
 interface Traced {
@@ -20,6 +28,7 @@ interface Answer extends Partial<PxAnswer> {
 	debug?: { bidders: Traced[] };
 }
 
+const BILLBOARD = { w: 1400, h: 400 };
 let tagCount = 0;
 const newTag = () => `t${Date.now().toString(36)}${tagCount++}`;
 
@@ -35,11 +44,13 @@ async function registerLobby(id: string) {
 const bidderOf = (a: Answer, name: string) => a.debug!.bidders.find((b) => b.bidder === name)!;
 
 beforeAll(async () => {
-	await approve("good-high:crid-high", "good-low:crid-low", "late:crid-late", "static:crid-static");
-	await env.APPROVALS.put(
-		"creative:rejected:crid-rejected",
-		JSON.stringify({ status: "rejected" }),
+	await approve(
+		...lobbyAssets("good-high", "crid-high"),
+		...lobbyAssets("good-low", "crid-low"),
+		...lobbyAssets("late", "crid-late"),
+		{ bidder: "static", crid: "crid-static", asset_url: dspAssets.image("crid-static", BILLBOARD) },
 	);
+	for (const unit of lobbyAssets("rejected", "crid-rejected")) await setApproval(unit, "rejected");
 });
 
 describe("POST /v1/ad-requests", () => {

@@ -4,13 +4,19 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { Reason } from "../../src/px/reasons";
 import { signPopToken } from "../../src/worker/pop-token";
 import { screenStub } from "../../src/worker/screens";
-import { adRequest, approve, biddersJson, callEdge, dspLog } from "../support/edge";
+import { adRequest, approve, biddersJson, callEdge, dspAssets, dspLog } from "../support/edge";
 import { billboardScreen } from "../support/fixtures";
 
 let n = 0;
 const tag = () => `p${Date.now().toString(36)}${n++}`;
 
-beforeAll(() => approve("buyer:crid-play"));
+beforeAll(() =>
+	approve({
+		bidder: "buyer",
+		crid: "crid-play",
+		asset_url: dspAssets.image("crid-play", { w: 1400, h: 400 }),
+	}),
+);
 
 /** Wins one auction on a fresh inline billboard and returns the answer plus its DSP log tag. */
 async function win(opts: { windowS?: number } = {}) {

@@ -1,11 +1,12 @@
 import { createMessageBatch } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { approvalKey } from "../../src/px/approval";
 import type { PxEvent } from "../../src/px/events";
 import { Reason } from "../../src/px/reasons";
 import { handleQueue } from "../../src/queues";
 import { clearApprovalMemory } from "../../src/worker/approvals";
-import { biddersJson, callEdge } from "../support/edge";
+import { biddersJson, callEdge, dspAssets } from "../support/edge";
 import { billboardScreen, REVIEWER_KEY } from "../support/fixtures";
 
 const reviewer = { authorization: `Bearer ${REVIEWER_KEY}`, "content-type": "application/json" };
@@ -65,30 +66,42 @@ describe("review desk", () => {
 		const pending = await callEdge("/v1/review/creatives?status=pending", { headers: reviewer });
 		expect(pending.res.status).toBe(200);
 		const list = (await pending.res.json()) as {
-			items: { creative_key: string; asset_url: string; mime: string }[];
+			items: {
+				creative_key: string;
+				bidder: string;
+				crid: string;
+				asset_url: string;
+				mime: string;
+			}[];
 		};
-		const item = list.items.find((i) => i.creative_key === "newdsp:brand-new");
-		expect(item).toMatchObject({ mime: "image/png" });
+		const item = list.items.find((i) => i.bidder === "newdsp" && i.crid === "brand-new");
+		// Its own item per asset: the key names the exact file that would play.
+		const asset_url = dspAssets.image("brand-new", { w: 1400, h: 400 });
+		expect(item).toMatchObject({ mime: "image/png", asset_url });
+		const key = await approvalKey({ bidder: "newdsp", crid: "brand-new", asset_url });
+		expect(item?.creative_key).toBe(key);
 
-		const approved = await callEdge("/v1/review/creatives/newdsp:brand-new/approve", {
+		// Approving needs no body.
+		const approved = await callEdge(`/v1/review/creatives/${key}/approve`, {
 			method: "POST",
-			headers: reviewer,
-			body: "{}",
+			headers: { authorization: reviewer.authorization },
 		});
 		expect(approved.res.status).toBe(200);
-		expect(await approved.res.json()).toMatchObject({ status: "approved" });
+		expect(await approved.res.json()).toMatchObject({ status: "approved", replica: "published" });
 
 		clearApprovalMemory(); // stands in for APPROVAL_MEMORY_TTL_MS passing
 		const second = await auction("bb-review-2", bidders);
 		expect(second.filled).toBe(true);
 
-		const detail = await callEdge("/v1/review/creatives/newdsp:brand-new", { headers: reviewer });
+		const detail = await callEdge(`/v1/review/creatives/${key}`, { headers: reviewer });
 		const { audit } = (await detail.res.json()) as { audit: { action: string; actor: string }[] };
 		expect(audit.map((a) => a.action)).toEqual(["intake", "approve"]);
 		expect(audit[1]!.actor).toMatch(/^reviewer:[0-9a-f]{12}$/);
 	});
 
 	it("a rejection needs a reason and makes the creative lose as disapproved", async () => {
+		const asset_url = dspAssets.image("bad-ad", { w: 1400, h: 400 });
+		const key = await approvalKey({ bidder: "shady", crid: "bad-ad", asset_url });
 		await env.REVIEW_DESK.get(env.REVIEW_DESK.idFromName("review-desk")).intake([
 			{
 				event_id: crypto.randomUUID(),
@@ -100,22 +113,22 @@ describe("review desk", () => {
 				venue_type: 30101,
 				bidder: "shady",
 				crid: "bad-ad",
-				creative_key: "shady:bad-ad",
+				creative_key: key,
 				adomain: ["shady.example"],
-				asset_url: "https://cdn.example/bad.png",
+				asset_url,
 				mime: "image/png",
 				w: 1400,
 				h: 400,
 			},
 		]);
-		const noReason = await callEdge("/v1/review/creatives/shady:bad-ad/reject", {
+		const noReason = await callEdge(`/v1/review/creatives/${key}/reject`, {
 			method: "POST",
 			headers: reviewer,
 			body: "{}",
 		});
 		expect(noReason.res.status).toBe(400);
 		expect(await noReason.res.json()).toMatchObject({ errors: [{ pointer: "#/reason" }] });
-		const rejected = await callEdge("/v1/review/creatives/shady:bad-ad/reject", {
+		const rejected = await callEdge(`/v1/review/creatives/${key}/reject`, {
 			method: "POST",
 			headers: reviewer,
 			body: JSON.stringify({ reason: "not street-safe: flashing imagery" }),

@@ -1,6 +1,7 @@
 // Real OpenRTB DSPs on loopback for the workerd tests, well and badly behaved. One Node HTTP
 // server; the path picks the behaviour, query parameters tune the bid:
-//   /dsp/<behaviour>?tag=T&price=P&crid=C&adomain=D&delay=MS&dur=S&deal=ID
+//   /dsp/<behaviour>?tag=T&price=P&crid=C&adomain=D&delay=MS&dur=S&deal=ID&asset=URL
+// (`asset` swaps the file the markup points at, as a DSP reusing an approved crid would).
 // Notices (nurl/burl/lurl) come back to /notices/<tag>/<kind> and are listed by GET /log?tag=T.
 import { createServer, type Server, type ServerResponse } from "node:http";
 import type { BidRequest, BidResponse } from "iab-openrtb/v26";
@@ -41,6 +42,10 @@ function validResponse(req: BidRequest, q: URLSearchParams, base: string): BidRe
 	bid.burl = `${notices}/burl?price=\${AUCTION_PRICE}&mult=\${AUCTION_MULTIPLIER}&ts=\${AUCTION_IMP_TS}`;
 	bid.lurl = `${notices}/lurl?loss=\${AUCTION_LOSS}&min=\${AUCTION_MIN_TO_WIN}`;
 	if (q.get("deal")) bid.dealid = q.get("deal")!;
+	const asset = q.get("asset");
+	if (asset && bid.adm) {
+		bid.adm = bid.adm.replace(/(<MediaFile[^>]*>)<!\[CDATA\[[^\]]*\]\]>/, `$1<![CDATA[${asset}]]>`);
+	}
 	if (q.get("exp")) bid.exp = Number(q.get("exp"));
 	return body;
 }

@@ -3,8 +3,9 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { inject } from "vitest";
+import { staticAssetUrl, videoAssetUrl } from "../../demo/dsps";
+import { type ApprovalUnit, approvalKey, approvalKvKey } from "../../src/px/approval";
 import { app } from "../../src/worker/app";
-import { approvalKvKey } from "../../src/worker/approvals";
 import { authHeaders, BASE } from "./fixtures";
 import "./provided-context";
 
@@ -55,12 +56,36 @@ export function adRequest(body: unknown, bidders: string, query = "") {
 	);
 }
 
-export async function approve(...creativeKeys: string[]) {
-	await Promise.all(
-		creativeKeys.map((k) =>
-			env.APPROVALS.put(approvalKvKey(k), JSON.stringify({ status: "approved" })),
-		),
-	);
+/** Sets a verdict in the approvals replica, as the review desk publishes it. */
+export async function setApproval(
+	unit: ApprovalUnit,
+	status: "approved" | "rejected" | "pending",
+	version = 0,
+): Promise<string> {
+	const key = await approvalKey(unit);
+	await env.APPROVALS.put(approvalKvKey(key), JSON.stringify({ status, version }));
+	return key;
+}
+
+export async function approve(...units: ApprovalUnit[]): Promise<void> {
+	await Promise.all(units.map((u) => setApproval(u, "approved")));
+}
+
+/** The assets the test DSP server (test/support/dsp-server.ts) puts in its bids. */
+export const dspAssets = {
+	/** Its VAST video for a portrait (lobby) or landscape slot. */
+	video: (portrait = true) => videoAssetUrl(dspBase(), portrait),
+	/** Its static image, rendered at the slot's size. */
+	image: (crid: string, size: { w: number; h: number }) => staticAssetUrl(dspBase(), crid, size),
+};
+
+/** Both assets a test DSP may serve for `crid` on the lobby slot (1080×1920), as approval units. */
+export function lobbyAssets(bidder: string, crid: string): ApprovalUnit[] {
+	return [dspAssets.video(), dspAssets.image(crid, { w: 1080, h: 1920 })].map((asset_url) => ({
+		bidder,
+		crid,
+		asset_url,
+	}));
 }
 
 export async function dspLog(tag: string): Promise<string[]> {

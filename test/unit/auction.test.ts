@@ -1,8 +1,9 @@
 import { readFileSync } from "node:fs";
 import type { Bid, BidRequest } from "iab-openrtb/v26";
 import { describe, expect, it } from "vitest";
+import type { ApprovalStatus } from "../../src/px/approval";
 import { type AuctionOptions, roundCpm, runAuction } from "../../src/px/auction";
-import { type ApprovalStatus, type EvaluatedBid, evaluateBids } from "../../src/px/filter";
+import { type EvaluatedBid, evaluateBids, judgeApprovals, keyApprovals } from "../../src/px/filter";
 import { type CandidateBid, parseBidResponse } from "../../src/px/openrtb/response";
 import { Reason, type ReasonName } from "../../src/px/reasons";
 
@@ -12,6 +13,8 @@ function ev(fields: {
 	bidder?: string;
 	id?: string;
 	dealid?: string;
+	/** The deal's auction type (3 = fixed price at the deal floor). */
+	dealAt?: 1 | 2 | 3;
 	floor?: number;
 	reason?: Reason;
 }): EvaluatedBid {
@@ -24,7 +27,15 @@ function ev(fields: {
 		bid,
 		price: fields.price,
 		floor: fields.floor ?? 0,
-		creativeKey: `${fields.bidder ?? "b"}:cr-${id}`,
+		...(fields.dealid
+			? {
+					deal: {
+						id: fields.dealid,
+						bidfloor: fields.floor ?? 0,
+						...(fields.dealAt ? { at: fields.dealAt } : {}),
+					},
+				}
+			: {}),
 		...(fields.reason !== undefined ? { reason: fields.reason } : {}),
 	};
 }
@@ -128,6 +139,26 @@ describe("runAuction: deals", () => {
 		expect(result.winner?.clearingPrice).toBe(7);
 	});
 
+	it("a fixed-price deal (at 3) pays the deal price, whatever the bid", () => {
+		const result = runAuction(
+			[
+				ev({ price: 9, dealid: "fixed", dealAt: 3, floor: 6 }),
+				ev({ price: 7, dealid: "fixed", dealAt: 3, floor: 6 }),
+			],
+			{ at: 2, floor: 0 },
+		);
+		expect(result.winner?.bid.bid.price).toBe(9);
+		expect(result.winner?.clearingPrice).toBe(6);
+	});
+
+	it("a deal's own at overrides the publisher's", () => {
+		const result = runAuction(
+			[ev({ price: 9, dealid: "d", dealAt: 1 }), ev({ price: 7, dealid: "d", dealAt: 1 })],
+			{ at: 2, floor: 0 },
+		);
+		expect(result.winner?.clearingPrice).toBe(9);
+	});
+
 	it("ineligible deal bids do not push the open auction aside", () => {
 		const bids = [ev({ price: 7, dealid: "d", reason: Reason.BelowDealFloor }), ev({ price: 3 })];
 		const result = runAuction(bids, { at: 1, floor: 0 });
@@ -204,8 +235,18 @@ describe("roundCpm", () => {
 		[123456.78905, 123456.7891],
 		[-1.00005, -1.0001],
 		[Number.NaN, 0],
+		// Past 2^53 / 1e4 the string shift used to read "1e+21e-4": NaN, which passed every check.
+		[1e17, 1e17],
+		[1.5e17, 1.5e17],
+		[1e21, 1e21],
+		[Number.MAX_VALUE, Number.MAX_VALUE],
+		[Number.POSITIVE_INFINITY, 0],
 	])("%s → %s", (input, output) => {
 		expect(roundCpm(input)).toBe(output);
+	});
+
+	it("is finite for every finite input", () => {
+		for (let e = -10; e <= 308; e++) expect(Number.isFinite(roundCpm(1.2345 * 10 ** e))).toBe(true);
 	});
 });
 
@@ -215,7 +256,7 @@ interface Scenario {
 	request: string;
 	now: number;
 	auction: { at: 1 | 2; floor: number };
-	approvals: Record<string, Exclude<ApprovalStatus, undefined>>;
+	approvals: Record<string, ApprovalStatus>;
 	recentAdvertisers: string[];
 	responses: { bidder: string; body: unknown }[];
 	expected: {
@@ -241,7 +282,7 @@ function inlineAdmFiles(body: unknown): unknown {
 
 describe("parse → filter → auction scenarios", () => {
 	for (const s of scenarios) {
-		it(s.name, () => {
+		it(s.name, async () => {
 			const request = JSON.parse(readText(s.request)) as BidRequest;
 			const candidates: CandidateBid[] = [];
 			const outcomes: Record<string, string> = {};
@@ -255,12 +296,15 @@ describe("parse → filter → auction scenarios", () => {
 			}
 			expect(outcomes).toEqual(s.expected.responses);
 
-			const evaluated = evaluateBids(candidates, {
-				request,
-				approval: (key) => s.approvals[key],
-				recentAdvertisers: new Set(s.recentAdvertisers),
-				now: s.now,
-			});
+			const screened = await keyApprovals(
+				evaluateBids(candidates, {
+					request,
+					recentAdvertisers: new Set(s.recentAdvertisers),
+					now: s.now,
+				}),
+			);
+			// Fixtures name approvals by bidder:crid; the key adds the asset's digest.
+			const evaluated = judgeApprovals(screened, (key) => s.approvals[key.slice(0, -65)]);
 			const result = runAuction(evaluated, s.auction);
 			expect({
 				bidder: result.winner?.bid.bidder,

@@ -55,7 +55,7 @@ describe("parseBidders", () => {
 		});
 		expect(bidders[0]?.headers).toEqual({
 			"x-acme-seat": "px-edge",
-			authorization: { secret: "ACME_TOKEN" },
+			authorization: { secret: "DSP_ACME_TOKEN" },
 		});
 		expect(bidders[0]?.timeout_ms).toBe(250);
 		expect(bidders[2]?.priority).toBe(100);
@@ -135,6 +135,24 @@ describe("parseBidders", () => {
 		expect(pointers).toContain("#/0/headers/Host");
 		expect(pointers).toContain("#/0/headers/x-secret/secret");
 		expect(pointers).toContain("#/0/headers/x-object");
+	});
+
+	it("a header may only name a DSP_ secret, never one of the edge's own", () => {
+		const issues = issuesOf([
+			{
+				name: "h",
+				endpoint: "https://h.example",
+				headers: {
+					"x-steal": { secret: "POP_SIGNING_KEY" },
+					"x-also": { secret: "PUBLISHERS" },
+					authorization: { secret: "DSP_H_TOKEN" },
+				},
+			},
+		]);
+		expect(issues.map((i) => i.pointer).sort()).toEqual([
+			"#/0/headers/x-also/secret",
+			"#/0/headers/x-steal/secret",
+		]);
 	});
 
 	it("accepts http on localhost and rejects non-URLs", () => {

@@ -1,10 +1,13 @@
 import { readFileSync } from "node:fs";
 import type { Bid, BidRequest } from "iab-openrtb/v26";
 import { describe, expect, it } from "vitest";
+import { type ApprovalOf, type ApprovalStatus, approvalKey } from "../../src/px/approval";
 import {
-	type ApprovalStatus,
+	type EvaluatedBid,
 	evaluateBids,
 	type FilterContext,
+	judgeApprovals,
+	keyApprovals,
 	normalizeDomain,
 } from "../../src/px/filter";
 import type { CandidateBid } from "../../src/px/openrtb/response";
@@ -43,7 +46,7 @@ interface FilterCase {
 	candidate?: { cur?: string; seat?: string | null; bidder?: string };
 	adm_file?: string;
 	adm_replace?: [string, string];
-	approval?: Exclude<ApprovalStatus, undefined> | null;
+	approval?: ApprovalStatus | null;
 	recentAdvertisers?: string[];
 	asset?: string;
 }
@@ -55,7 +58,7 @@ interface FilterCases {
 		bidder: string;
 		seat: string;
 		cur: string;
-		approval: Exclude<ApprovalStatus, undefined>;
+		approval: ApprovalStatus;
 		recentAdvertisers: string[];
 	};
 	baseBid: Bid;
@@ -64,7 +67,20 @@ interface FilterCases {
 
 const table = readJson<FilterCases>("filter-cases.json");
 
-function buildCase(c: FilterCase): { candidate: CandidateBid; ctx: FilterContext } {
+/** Checks 1–19, then the approval of the asset that would play (check 20), as the edge runs them. */
+async function judge(
+	candidates: CandidateBid[],
+	ctx: FilterContext,
+	approvalOf: ApprovalOf,
+): Promise<EvaluatedBid[]> {
+	return judgeApprovals(await keyApprovals(evaluateBids(candidates, ctx)), approvalOf);
+}
+
+function buildCase(c: FilterCase): {
+	candidate: CandidateBid;
+	ctx: FilterContext;
+	approvalOf: ApprovalOf;
+} {
 	let request = patch(readJson<BidRequest>(c.request ?? table.request), c.request_patch ?? {});
 	const [imp, ...rest] = request.imp;
 	request = { ...request, imp: [patch(imp!, c.imp ?? {}), ...rest] };
@@ -76,16 +92,16 @@ function buildCase(c: FilterCase): { candidate: CandidateBid; ctx: FilterContext
 	const { approval: defaultApproval, recentAdvertisers, ...candidateDefaults } = table.defaults;
 	const candidate = patch({ ...candidateDefaults, bid }, c.candidate ?? {}) as CandidateBid;
 	const status = "approval" in c ? (c.approval ?? undefined) : defaultApproval;
-	const expectedKey = `${candidate.bidder}:${bid.crid}`;
+	// Answers only for the documented key shape, so a wrong key shows up as "pending".
+	const keyPrefix = `${candidate.bidder}:${bid.crid}:`;
 	return {
 		candidate,
 		ctx: {
 			request,
-			// Answers only for the documented key shape, so a wrong key shows up as "pending".
-			approval: (key) => (key === expectedKey ? status : undefined),
 			recentAdvertisers: new Set(c.recentAdvertisers ?? recentAdvertisers),
 			now: table.now,
 		},
+		approvalOf: (key) => (key.startsWith(keyPrefix) ? status : undefined),
 	};
 }
 
@@ -95,6 +111,7 @@ describe("evaluateBids: fixture cases (one reason per bid, first failing check)"
 		const expected: ReasonName[] = [
 			"InvalidBidResponse",
 			"MissingPrice",
+			"PriceAboveCap",
 			"MissingCreativeId",
 			"MissingMarkup",
 			"CurrencyNotAccepted",
@@ -108,6 +125,7 @@ describe("evaluateBids: fixture cases (one reason per bid, first failing check)"
 			"DurationNotAllowed",
 			"InvalidAdvertiserDomain",
 			"AdvertiserExclusion",
+			"NotAllowedInDeal",
 			"CategoryExclusion",
 			"CompetitiveSeparation",
 			"ExpiredBeforePlay",
@@ -119,9 +137,9 @@ describe("evaluateBids: fixture cases (one reason per bid, first failing check)"
 	});
 
 	for (const c of table.cases) {
-		it(`${c.name} → ${c.reason ?? "eligible"}`, () => {
-			const { candidate, ctx } = buildCase(c);
-			const [result] = evaluateBids([candidate], ctx);
+		it(`${c.name} → ${c.reason ?? "eligible"}`, async () => {
+			const { candidate, ctx, approvalOf } = buildCase(c);
+			const [result] = await judge([candidate], ctx, approvalOf);
 			expect(result?.reason).toBe(c.reason === null ? undefined : Reason[c.reason]);
 			if (c.reason === null) expect(result?.creative).toBeDefined();
 			if (c.asset) expect(result?.creative?.asset_url).toBe(c.asset);
@@ -137,14 +155,13 @@ describe("evaluateBids: the evaluated record", () => {
 		return evaluateBids([c], base.ctx)[0]!;
 	}
 
-	it("keeps bidder, seat and bid; rounds the price; keys the creative by bidder and crid", () => {
+	it("keeps bidder, seat and bid; rounds the price", () => {
 		const r = evaluate({ price: 4.123456 });
 		expect(r).toMatchObject({
 			bidder: "alpha",
 			seat: "seat-a",
 			price: 4.1235,
 			floor: 2,
-			creativeKey: "alpha:coffee-1080",
 		});
 		expect(r.reason).toBeUndefined();
 		expect(r.bid.price).toBe(4.123456);
@@ -161,7 +178,6 @@ describe("evaluateBids: the evaluated record", () => {
 		expect(r.reason).toBe(Reason.MissingPrice);
 		expect(r.price).toBe(0);
 		expect(r.creative).toBeUndefined();
-		expect(evaluate({ crid: undefined }).creativeKey).toBe("alpha:");
 	});
 
 	it("omits seat when the response had none", () => {
@@ -203,6 +219,116 @@ describe("evaluateBids: the evaluated record", () => {
 		);
 		expect(results.map((r) => r.reason)).toEqual([undefined, Reason.BelowAuctionFloor]);
 		expect(results[1]?.floor).toBe(10);
+	});
+});
+
+describe("approval: the unit is the asset that plays (bidder + crid + asset URL)", () => {
+	const base = buildCase({ name: "base", reason: null });
+	const approvedAsset = "https://cdn.coffee.example/spring_1920x1080.jpg";
+	const bidWith = (asset: string) => ({
+		...base.candidate,
+		bid: { ...base.candidate.bid, adm: `<img src="${asset}">` },
+	});
+
+	async function approvedOnly(...assets: string[]): Promise<ApprovalOf> {
+		const keys = new Set(
+			await Promise.all(
+				assets.map((asset_url) => approvalKey({ bidder: "alpha", crid: "coffee-1080", asset_url })),
+			),
+		);
+		return (key) => (keys.has(key) ? "approved" : undefined);
+	}
+
+	it("an approved crid carrying another asset is pending, as its own unit", async () => {
+		const approvalOf = await approvedOnly(approvedAsset);
+		const [same, swapped] = await judge(
+			[bidWith(approvedAsset), bidWith("https://cdn.evil.example/unreviewed.jpg")],
+			base.ctx,
+			approvalOf,
+		);
+		expect(same?.reason).toBeUndefined();
+		expect(swapped?.reason).toBe(Reason.CreativePendingApproval);
+		expect(swapped?.approvalKey).not.toBe(same?.approvalKey);
+		expect(swapped?.approvalKey).toMatch(/^alpha:coffee-1080:[0-9a-f]{64}$/);
+	});
+
+	it("a VAST ad plays the MediaFile chosen for the slot: approving another one does not count", async () => {
+		const vast = readText("vast/vast2-inline.xml");
+		const files = [...vast.matchAll(/<MediaFile[^>]*>\s*(?:<!\[CDATA\[)?\s*([^<\]\s]+)/g)].map(
+			(m) => m[1]!,
+		);
+		expect(files.length).toBeGreaterThan(1);
+		const { candidate, ctx } = buildCase({
+			name: "vast",
+			reason: null,
+			bid: { mtype: 2 },
+			adm_file: "vast2-inline.xml",
+		});
+		const [screened] = evaluateBids([candidate], ctx);
+		const chosen = screened!.creative!.asset_url;
+		const others = files.filter((f) => f !== chosen);
+		expect(others.length).toBeGreaterThan(0);
+		const [onlyOthers] = await judge([candidate], ctx, await approvedOnly(...others));
+		expect(onlyOthers?.reason).toBe(Reason.CreativePendingApproval);
+		const [chosenApproved] = await judge([candidate], ctx, await approvedOnly(chosen));
+		expect(chosenApproved?.reason).toBeUndefined();
+	});
+
+	it("only bids that passed every other check are keyed (and looked up)", async () => {
+		const keyed = await keyApprovals(
+			evaluateBids(
+				[base.candidate, { ...base.candidate, bid: { ...base.candidate.bid, price: 0.5 } }],
+				base.ctx,
+			),
+		);
+		expect(keyed[0]?.approvalKey).toBeDefined();
+		expect(keyed[1]?.reason).toBe(Reason.BelowAuctionFloor);
+		expect(keyed[1]?.approvalKey).toBeUndefined();
+	});
+
+	it("fails closed: an eligible bid never keyed is pending, whatever the lookup says", () => {
+		const [r] = judgeApprovals(evaluateBids([base.candidate], base.ctx), () => "approved");
+		expect(r?.reason).toBe(Reason.CreativePendingApproval);
+	});
+
+	it("a rejected asset is disapproved", async () => {
+		const [r] = await judge([base.candidate], base.ctx, () => "rejected");
+		expect(r?.reason).toBe(Reason.CreativeDisapproved);
+	});
+});
+
+describe("evaluateBids: price cap and per-bidder floors", () => {
+	const base = buildCase({ name: "base", reason: null });
+	const withPrice = (price: number) => ({
+		...base.candidate,
+		bid: { ...base.candidate.bid, price },
+	});
+
+	it("the publisher's max_bid_cpm replaces the default cap", () => {
+		const ctx = { ...base.ctx, maxBidCpm: 50 };
+		const [ok, over] = evaluateBids([withPrice(50), withPrice(50.0001)], ctx);
+		expect(ok?.reason).toBeUndefined();
+		expect(over?.reason).toBe(Reason.PriceAboveCap);
+	});
+
+	it("non-finite prices never pass", () => {
+		const results = evaluateBids(
+			[withPrice(Number.POSITIVE_INFINITY), withPrice(Number.NaN), withPrice(1e308)],
+			base.ctx,
+		);
+		expect(results.map((r) => r.reason)).toEqual([
+			Reason.MissingPrice,
+			Reason.MissingPrice,
+			Reason.PriceAboveCap,
+		]);
+	});
+
+	it("judges a bid against the floor its bidder was sent", () => {
+		const [imp] = base.ctx.request.imp;
+		const adjusted = { ...base.ctx.request, imp: [{ ...imp!, bidfloor: 5 }] };
+		const [r] = evaluateBids([withPrice(4)], { ...base.ctx, request: adjusted });
+		expect(r?.reason).toBe(Reason.BelowAuctionFloor);
+		expect(r?.floor).toBe(5);
 	});
 });
 

@@ -1,8 +1,8 @@
 // PX → OpenRTB 2.6 bid request for one DOOH slot (OpenRTB 2.6 §3.2, DOOH notes §7.9).
 // Only fields we actually know are sent: a field that is absent means "unknown" to a bidder,
 // while a made-up default would be read as a fact.
-import type { Banner, BidRequest, Device, DOOH, Imp, Qty, Video } from "iab-openrtb/v26";
-import type { AdSlot, Publisher, ResolvedAdRequest, Screen } from "../model";
+import type { Banner, BidRequest, Device, DOOH, Imp, Pmp, Qty, Video } from "iab-openrtb/v26";
+import type { AdSlot, DealTerms, Publisher, ResolvedAdRequest, Screen } from "../model";
 import { OPENOOH_VENUETYPETAX } from "../venues";
 
 // AdCOM 1.0 list values (iab-adcom is only a transitive dependency, so they are spelled here).
@@ -107,11 +107,31 @@ function imp(input: TranslateInput): Imp {
 		...opt("banner", banner(slot, screen)),
 		...opt("video", video(slot, screen)),
 		...(floor > 0 ? { bidfloor: floor, bidfloorcur: input.publisher.cur } : {}),
+		...opt("pmp", pmp(screen, input.publisher)),
 		// Screens fetch assets over HTTPS only (local development excepted).
 		secure: input.exchange.secure === false ? 0 : 1,
 		...opt("qty", qty(screen)),
 		dt: playAt,
 		exp: request.play_window_s + lead,
+	};
+}
+
+/** The publisher's deals with the screen's own on top (same id: the screen's terms win). */
+function pmp(screen: Screen, publisher: Publisher): Pmp | undefined {
+	const byId = new Map<string, DealTerms>();
+	for (const deal of [...publisher.deals, ...(screen.deals ?? [])]) byId.set(deal.id, deal);
+	if (byId.size === 0) return undefined;
+	const privateAuction = screen.private_auction ?? publisher.private_auction;
+	return {
+		private_auction: privateAuction ? 1 : 0,
+		deals: [...byId.values()].map((d) => ({
+			id: d.id,
+			bidfloor: d.bidfloor,
+			bidfloorcur: publisher.cur,
+			...opt("at", d.at),
+			...opt("wseat", d.wseat),
+			...opt("wadomain", d.wadomain),
+		})),
 	};
 }
 

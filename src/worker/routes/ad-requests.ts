@@ -1,9 +1,11 @@
 // POST /v1/ad-requests[?dialect=px|vistar][&debug=1]: the screen asks, the edge answers with
 // what to play or why not. No fill is a 200 with `filled: false` and a reason (in the px
-// dialect), so a player always gets a body it can log.
+// dialect), so a player always gets a body it can log. The debug trace shows every bidder's
+// prices and creatives, which publishers must not see: it is only added where DEBUG_TRACES is
+// "true" or for an operator key; otherwise debug=1 is ignored, so a player never breaks on it.
 import { Hono } from "hono";
 import { dialectByName, parseDialectRequest } from "../../px/dialects";
-import { requirePublisher } from "../auth";
+import { debugAllowed, requirePublisher } from "../auth";
 import { readJsonBody } from "../body";
 import type { AppEnv } from "../context";
 import { decide } from "../decide";
@@ -58,7 +60,10 @@ adRequests.post("/", async (c) => {
 	}
 	c.executionCtx.waitUntil(decision.after());
 
-	const debug = c.req.query("debug") === "1" ? { debug: { bidders: decision.trace } } : {};
+	const debug =
+		c.req.query("debug") === "1" && (await debugAllowed(c))
+			? { debug: { bidders: decision.trace } }
+			: {};
 	if (dialect.toDialectAnswer) {
 		const shaped = dialect.toDialectAnswer(decision.answer, parsed.request) as Record<
 			string,

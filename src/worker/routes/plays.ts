@@ -1,14 +1,11 @@
 // Proof of play: the screen reports that the ad ran (billing happens here, via burl) or that it
 // could not run it (never billed; the buyer gets lurl with loss code 2).
 import { Hono } from "hono";
-import type { DecisionMeta } from "../../durable-objects/screen-do";
-import { newEvent } from "../../px/events";
 import type { AppContext, AppEnv } from "../context";
-import { publishEvents } from "../emit";
-import { billingUrl, expiryLossUrl, fireNotice } from "../notices";
 import { type PopClaims, verifyPopToken } from "../pop-token";
 import { HttpProblem, problems } from "../problem";
 import { screenStub } from "../screens";
+import { announceSettlements, type Settled, type Settlement } from "../settlement";
 
 export const plays = new Hono<AppEnv>();
 
@@ -17,6 +14,9 @@ const PIXEL = Uint8Array.from(
 	atob("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"),
 	(ch) => ch.charCodeAt(0),
 );
+const PIXEL_HEADERS = { "content-type": "image/gif", "cache-control": "no-store" };
+/** A play report whose approval cannot be confirmed now is retried by the player after this. */
+const APPROVAL_RETRY_AFTER_S = 30;
 
 const alreadyReported = (detail: string) =>
 	new HttpProblem({ status: 409, type: "already-reported", title: "Already reported", detail });
@@ -28,45 +28,25 @@ async function claimsOf(c: AppContext): Promise<PopClaims> {
 }
 
 /** The buyer's notice and the play/expiry event, after the ledger recorded the outcome. */
-function settle(
-	c: AppContext,
-	claims: PopClaims,
-	meta: DecisionMeta,
-	notice: { kind: "burl" | "lurl"; url: string | undefined },
-	event:
-		| { type: "play"; played_at: number }
-		| { type: "expiry"; reported_at: number; reason: "reported" },
-) {
-	const common = {
-		publisher_id: claims.p,
-		screen_id: claims.s,
-		venue_type: meta.venueType,
-		request_id: c.get("requestId"),
-		decision_id: claims.d,
-		auction_id: meta.auctionId,
-		bidder: meta.bidder,
-		crid: meta.crid,
-	};
-	const record =
-		event.type === "play"
-			? newEvent("play", {
-					...common,
-					price_cpm: meta.priceCpm,
-					multiplier: meta.multiplier,
-					played_at: event.played_at,
-				})
-			: newEvent("expiry", { ...common, reported_at: event.reported_at, reason: event.reason });
+function settle(c: AppContext, settled: Omit<Settled, "requestId">, how: Settlement): void {
 	c.executionCtx.waitUntil(
-		Promise.all([
-			notice.url ? fireNotice(notice.kind, notice.url) : undefined,
-			publishEvents(c.env, [record]),
-		]),
+		announceSettlements(c.env, [{ settled: { ...settled, requestId: c.get("requestId") }, how }]),
 	);
 }
 
 async function recordPlay(c: AppContext): Promise<{ decision_id: string; played_at: number }> {
 	const claims = await claimsOf(c);
 	const now = Date.now();
+	// not_before already allows the player's early start; a report before it claims a play that
+	// was not allowed to happen yet. Refused without touching the ledger, so it is never billed.
+	if (now < claims.nb) {
+		throw new HttpProblem({
+			status: 425,
+			type: "play-too-early",
+			title: "Reported before the play window opened",
+			detail: `This ad may not play before ${new Date(claims.nb).toISOString()}; nothing was recorded`,
+		});
+	}
 	if (now > claims.ru) {
 		throw new HttpProblem({
 			status: 410,
@@ -86,15 +66,28 @@ async function recordPlay(c: AppContext): Promise<{ decision_id: string; played_
 				title: "This decision expired",
 				detail: "The ad was reported expired or its window closed; the play is not billed",
 			});
+		case "revoked":
+			throw new HttpProblem({
+				status: 410,
+				type: "creative-revoked",
+				title: "This creative was rejected",
+				detail: "A reviewer rejected the creative after the auction; the play is not billed",
+			});
+		case "approval_unknown":
+			throw new HttpProblem({
+				status: 503,
+				type: "approval-unavailable",
+				title: "Cannot confirm the creative's approval now",
+				detail: `Nothing was recorded; report again after ${APPROVAL_RETRY_AFTER_S} s`,
+				headers: { "retry-after": String(APPROVAL_RETRY_AFTER_S) },
+			});
 		case "unknown":
 			throw new HttpProblem(problems.notFound("No such decision for this screen"));
 		case "accepted":
 			settle(
 				c,
-				claims,
-				result.meta,
-				{ kind: "burl", url: billingUrl(result.notices, now) },
-				{ type: "play", played_at: now },
+				{ decisionId: claims.d, notices: result.notices, meta: result.meta },
+				{ kind: "play", playedAt: now },
 			);
 			return { decision_id: claims.d, played_at: now };
 	}
@@ -103,8 +96,14 @@ async function recordPlay(c: AppContext): Promise<{ decision_id: string; played_
 plays.post("/:token", async (c) => c.json({ status: "accepted", ...(await recordPlay(c)) }));
 
 plays.get("/:token", async (c) => {
+	// Hono answers HEAD with the GET route. A HEAD (link checkers, proxies, players probing the
+	// URL) must have no side effects: it only says whether the token is genuine.
+	if (c.req.method === "HEAD") {
+		await claimsOf(c);
+		return c.body(null, 200, PIXEL_HEADERS);
+	}
 	await recordPlay(c);
-	return c.body(PIXEL, 200, { "content-type": "image/gif", "cache-control": "no-store" });
+	return c.body(PIXEL, 200, PIXEL_HEADERS);
 });
 
 plays.post("/:token/expired", async (c) => {
@@ -118,10 +117,8 @@ plays.post("/:token/expired", async (c) => {
 		case "recorded":
 			settle(
 				c,
-				claims,
-				result.meta,
-				{ kind: "lurl", url: expiryLossUrl(result.notices) },
-				{ type: "expiry", reported_at: Date.now(), reason: "reported" },
+				{ decisionId: claims.d, notices: result.notices, meta: result.meta },
+				{ kind: "expiry", reason: "reported", reportedAt: Date.now() },
 			);
 			return c.json({ status: "expired", decision_id: claims.d });
 		case "already_expired":

@@ -3,9 +3,9 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { reviewDesk } from "../../durable-objects/review-desk";
-import { ApprovalStatus } from "../approvals";
+import { ApprovalStatus } from "../../px/approval";
 import { presentedKey, requireReviewer } from "../auth";
-import { readJson } from "../body";
+import { readJson, readOptionalJson } from "../body";
 import type { AppContext, AppEnv } from "../context";
 import { sha256Hex } from "../crypto";
 import { fieldsProblem, HttpProblem, problems } from "../problem";
@@ -46,7 +46,9 @@ review.get("/creatives/:key", async (c) => {
 
 review.post("/creatives/:key/:action{approve|reject}", async (c) => {
 	const action = c.req.param("action") as "approve" | "reject";
-	const body = await readJson(c, action === "reject" ? RejectBody : ApproveBody);
+	// A reason is required to reject and optional to approve, so an approval may have no body.
+	const body =
+		action === "reject" ? await readJson(c, RejectBody) : await readOptionalJson(c, ApproveBody);
 	const item = await reviewDesk(c.env).decide({
 		key: c.req.param("key"),
 		action,

@@ -1,0 +1,59 @@
+// Creative approval: the one contract shared by the filter, the hot path's replica lookup, the
+// review desk and its publisher.
+//
+// The unit of approval is the asset that plays: bidder + crid + the exact asset URL the screen
+// will download. A DSP that reuses an approved crid with another file, or a VAST whose MediaFile
+// choice changes with the slot, produces a different unit, which is pending until a human has
+// seen that very file. The URL enters the key as a SHA-256 digest so keys stay short and fixed
+// in shape whatever the DSP sends (KV keys are limited to 512 bytes).
+import { z } from "zod";
+
+export const APPROVAL_STATUSES = ["approved", "rejected", "pending"] as const;
+export const ApprovalStatus = z.enum(APPROVAL_STATUSES);
+/** A human's verdict on an asset; pending = queued on the desk, not decided yet. */
+export type ApprovalStatus = z.infer<typeof ApprovalStatus>;
+
+/**
+ * What the desk publishes to the replica. `version` grows with every decision the desk makes
+ * (one sequence for the whole desk), so a reader that has seen version n ignores anything older:
+ * a retried or edge-cached write can never bring back a verdict that was overturned.
+ */
+export const ApprovalRecord = z.object({
+	status: ApprovalStatus,
+	reason: z.string().optional(),
+	decided_at: z.number().optional(),
+	version: z.number().int().nonnegative().default(0),
+});
+export type ApprovalRecord = z.infer<typeof ApprovalRecord>;
+
+/** What identifies one reviewable creative. */
+export interface ApprovalUnit {
+	bidder: string;
+	crid: string;
+	asset_url: string;
+}
+
+/** The longest crid accepted: longer ones are filtered (MissingCreativeId), never keyed. */
+export const MAX_CRID_LENGTH = 128;
+
+const encoder = new TextEncoder();
+
+/** SHA-256 of the exact asset URL, lower-case hex (WebCrypto: Workers and Node alike). */
+export async function assetDigest(assetUrl: string): Promise<string> {
+	const digest = await crypto.subtle.digest("SHA-256", encoder.encode(assetUrl));
+	return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * `bidder:crid:digest`. Unambiguous although crids may contain ':': bidder names are slugs
+ * without ':' and the digest is always the last 64 hex characters.
+ */
+export async function approvalKey(unit: ApprovalUnit): Promise<string> {
+	return `${unit.bidder}:${unit.crid}:${await assetDigest(unit.asset_url)}`;
+}
+
+/** Where a unit's approval lives in the APPROVALS replica. */
+export const approvalKvKey = (key: string) => `creative:${key}`;
+
+/** The status of an approval key; undefined = never seen by the desk (or unknown right now). */
+export type ApprovalOf = (key: string) => ApprovalStatus | undefined;

@@ -1,0 +1,69 @@
+// How a decision ends, after the screen's ledger settled it: the buyer's notice (burl bills a
+// play; lurl tells a won ad never ran) and the play or expiry event. One builder for the play
+// route, the expiry route, revocations and the alarm's inferred expiries.
+import type { DecisionMeta, DecisionNotices } from "../durable-objects/screen-do";
+import { type ExpiryReason, newEvent, type PxEvent } from "../px/events";
+import { Reason } from "../px/reasons";
+import { publishEvents } from "./emit";
+import { billingUrl, expiryLossUrl, fireNotice } from "./notices";
+
+export type Settlement =
+	| { kind: "play"; playedAt: number }
+	| { kind: "expiry"; reason: ExpiryReason; reportedAt: number };
+
+export interface Settled {
+	decisionId: string;
+	notices: DecisionNotices;
+	meta: DecisionMeta;
+	requestId?: string;
+}
+
+export function settlementEvent(settled: Settled, how: Settlement): PxEvent {
+	const { decisionId, meta, requestId } = settled;
+	const common = {
+		publisher_id: meta.publisherId,
+		screen_id: meta.screenId,
+		venue_type: meta.venueType,
+		...(requestId ? { request_id: requestId } : {}),
+		decision_id: decisionId,
+		auction_id: meta.auctionId,
+		bidder: meta.bidder,
+		crid: meta.crid,
+	};
+	return how.kind === "play"
+		? newEvent("play", {
+				...common,
+				price_cpm: meta.priceCpm,
+				multiplier: meta.multiplier,
+				played_at: how.playedAt,
+			})
+		: newEvent("expiry", { ...common, reported_at: how.reportedAt, reason: how.reason });
+}
+
+/** burl for a play; lurl with 2 (expired) or, for a revoked creative, 202 (disapproved). */
+export function settlementNotice(
+	notices: DecisionNotices,
+	how: Settlement,
+): { kind: "burl" | "lurl"; url: string | undefined } {
+	if (how.kind === "play") return { kind: "burl", url: billingUrl(notices, how.playedAt) };
+	const loss = how.reason === "revoked" ? Reason.CreativeDisapproved : Reason.Expired;
+	return { kind: "lurl", url: expiryLossUrl(notices, loss) };
+}
+
+/** Fires the notices and publishes the events of settled decisions (for ctx.waitUntil). */
+export function announceSettlements(
+	env: Env,
+	items: ReadonlyArray<{ settled: Settled; how: Settlement }>,
+): Promise<unknown> {
+	if (items.length === 0) return Promise.resolve();
+	return Promise.all([
+		...items.map(({ settled, how }) => {
+			const notice = settlementNotice(settled.notices, how);
+			return notice.url ? fireNotice(notice.kind, notice.url) : undefined;
+		}),
+		publishEvents(
+			env,
+			items.map(({ settled, how }) => settlementEvent(settled, how)),
+		),
+	]);
+}
