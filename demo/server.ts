@@ -68,7 +68,11 @@ export function startDemoServer(port = 8790, host = "127.0.0.1"): Promise<DemoSe
 				res.writeHead(400).end();
 				return;
 			}
-			const answer = demoDsps[dsp[1]!]!(request, `http://${host}:${port}`);
+			// The bound port, not the requested one: with port 0 the asset URLs (which approval
+			// covers) must name the port the assets are really served on.
+			const address = server.address();
+			const bound = typeof address === "object" && address ? address.port : port;
+			const answer = demoDsps[dsp[1]!]!(request, `http://${host}:${bound}`);
 			res.writeHead(answer.status, answer.body ? { "content-type": "application/json" } : {});
 			res.end(answer.body ? JSON.stringify(answer.body) : undefined);
 			return;

@@ -23,7 +23,9 @@ describe("local edge end to end", () => {
 		const N = 12;
 		const traces: Trace[] = [];
 		for (let i = 0; i < N; i++) {
-			// Distinct play times an hour apart: every request is a fresh auction, none is cached.
+			// Distinct play times in the past, more than the demo's 600 s separation apart, with a
+			// day-long window: every request is a fresh auction (none cached, none separated), and
+			// every ad may be reported played right away (a play before not_before is refused).
 			const [screen_id, slot_id] =
 				i % 2 ? ["demo-lobby-1", "main"] : ["demo-billboard-1", "face-a"];
 			const res = await fetch(`${edge.url}/v1/ad-requests?debug=1`, {
@@ -35,8 +37,8 @@ describe("local edge end to end", () => {
 				body: JSON.stringify({
 					screen_id,
 					slot_id,
-					play_at: Date.now() + (i + 1) * 3_700_000,
-					play_window_s: 600,
+					play_at: Date.now() - (i + 1) * 601_000,
+					play_window_s: 86_400,
 				}),
 			});
 			expect(res.status).toBe(200);

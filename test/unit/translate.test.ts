@@ -242,3 +242,65 @@ describe("checkBidRequest", () => {
 		});
 	}
 });
+
+describe("deals: imp.pmp from the publisher and the screen", () => {
+	const base = golden("static-billboard").input;
+
+	it("sends no pmp without deals", () => {
+		expect(translate(base).imp[0]).not.toHaveProperty("pmp");
+	});
+
+	it("sends the publisher's deals with the screen's on top, floors in the publisher's currency", () => {
+		const publisher = {
+			...base.publisher,
+			deals: [
+				{ id: "pub-a", bidfloor: 5 },
+				{ id: "shared", bidfloor: 6, wseat: ["seat-1"] },
+			],
+		};
+		const profile = {
+			...(base.profile ?? base.request.screen!),
+			deals: [{ id: "shared", bidfloor: 9, at: 3 as const, wadomain: ["brand.example"] }],
+			private_auction: true,
+		};
+		const request = translate({ ...base, publisher, profile });
+		expect(request.imp[0]?.pmp).toEqual({
+			private_auction: 1,
+			deals: [
+				{ id: "pub-a", bidfloor: 5, bidfloorcur: "USD" },
+				{ id: "shared", bidfloor: 9, bidfloorcur: "USD", at: 3, wadomain: ["brand.example"] },
+			],
+		});
+		expect(checkBidRequest(request)).toEqual([]);
+	});
+});
+
+describe("Publisher configuration bounds", () => {
+	const valid = golden("static-billboard").input.publisher;
+	const issues = (over: Record<string, unknown>) =>
+		Publisher.safeParse({ ...valid, ...over }).error?.issues.map((i) => i.path.join("/")) ?? [];
+
+	it("ids cannot hold ':' (the screen DO name is publisher:screen)", () => {
+		expect(issues({ id: "pub:a" })).toEqual(["id"]);
+		expect(issues({ id: "pub.a_b-c" })).toEqual([]);
+	});
+
+	it("floors and the bid cap are finite and bounded; the floor cannot exceed the cap", () => {
+		expect(issues({ floor_cpm: 1e17 })).toContain("floor_cpm");
+		expect(issues({ floor_cpm: Number.POSITIVE_INFINITY })).toContain("floor_cpm");
+		expect(issues({ max_bid_cpm: 0 })).toContain("max_bid_cpm");
+		expect(issues({ floor_cpm: 50, max_bid_cpm: 40 })).toEqual(["floor_cpm"]);
+		expect(Publisher.parse(valid).max_bid_cpm).toBe(1000);
+	});
+
+	it("deal ids are unique", () => {
+		expect(
+			issues({
+				deals: [
+					{ id: "d", bidfloor: 1 },
+					{ id: "d", bidfloor: 2 },
+				],
+			}),
+		).toEqual(["deals"]);
+	});
+});
