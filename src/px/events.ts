@@ -16,9 +16,11 @@
 //
 // Changelog:
 // 1: first version.
+// 2: expiry reason "revoked" (a creative rejected after its auction); auction bids[] may carry
+//    dropped_bids (bids of that response past the per-response cap, never evaluated).
 import { z } from "zod";
 
-export const EVENT_SCHEMA_VERSION = 1;
+export const EVENT_SCHEMA_VERSION = 2;
 
 const text = z.string().min(1).max(256);
 const epochMs = z.number().int().nonnegative();
@@ -68,6 +70,7 @@ export const AuctionBid = z.looseObject({
 	/** A `Reason` code (src/px/reasons.ts). Any integer, so codes added later still parse. */
 	reason: count,
 	latency_ms: nonNegative,
+	dropped_bids: count.optional(),
 });
 
 export const AuctionEvent = z.looseObject({

@@ -16,6 +16,8 @@
 //   8  BelowDealFloor           deal bid below that deal's bidfloor (OpenRTB default 0)
 //   9  BelowAuctionFloor        open bid below imp.bidfloor
 //  10  CreativeFormat           markup yields no playable creative (see creative.ts)
+//      CreativeFormat           asset URL over MAX_ASSET_URL_LENGTH (players, the desk and the
+//                               archive all keep it) or a mime type over 100 characters
 //  11  NotSecure                imp.secure = 1 and the asset is not https
 //  12  CreativeFormat           mime/format not accepted: a video needs imp.video with its mime;
 //                               an image needs imp.banner (banner.mimes, default common images) or
@@ -51,6 +53,10 @@ import { type Creative, extractCreative, sameAspect } from "./creative";
 import { DEFAULT_MAX_BID_CPM } from "./model";
 import type { CandidateBid } from "./openrtb/response";
 import { Reason } from "./reasons";
+
+/** Longest asset URL a creative may have: it is recorded, reviewed and fetched by players. */
+export const MAX_ASSET_URL_LENGTH = 2048;
+const MAX_MIME_LENGTH = 100;
 
 export interface FilterContext {
 	/**
@@ -230,6 +236,9 @@ function bannerMimes(banner: Banner): ReadonlyArray<string> {
 // Checks 11–14.
 function creativeReason(input: { creative: Creative; bid: Bid; imp: Imp }): Reason | undefined {
 	const { creative, bid, imp } = input;
+	if (creative.asset_url.length > MAX_ASSET_URL_LENGTH || creative.mime.length > MAX_MIME_LENGTH) {
+		return Reason.CreativeFormat;
+	}
 	if (imp.secure === 1 && !creative.asset_url.startsWith("https:")) return Reason.NotSecure;
 	const objects = acceptingObjects(creative, imp);
 	if (objects.length === 0) return Reason.CreativeFormat;

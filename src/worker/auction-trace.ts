@@ -1,4 +1,6 @@
 // The per-request auction trace: what `?debug=1` returns and what the auction event records.
+// Everything in it that a bidder chose (ids, seats, domains, prices) is clipped to what the event
+// schema and the archive accept, so no bid, however malformed, can make recording the auction fail.
 import type { EvaluatedBid } from "../px/filter";
 import { Reason, reasonLabel } from "../px/reasons";
 import type { BidderOutcome } from "./fanout";
@@ -25,6 +27,39 @@ export interface TracedBidder {
 	reason_label?: string;
 	detail?: string;
 	bids: TracedBid[];
+	/** Bids of this response past the per-response cap: counted, never evaluated. */
+	dropped_bids?: number;
+}
+
+/** Longest id, seat or domain kept from a bid; the most advertiser domains kept per bid. */
+export const TRACE_MAX_TEXT = 128;
+export const TRACE_MAX_DOMAINS = 8;
+
+/** A non-empty string (numbers too: some DSPs send numeric ids) clipped to TRACE_MAX_TEXT. */
+function clip(value: unknown): string | undefined {
+	if (typeof value !== "string" && !(typeof value === "number" && Number.isFinite(value))) {
+		return undefined;
+	}
+	const text = String(value).trim().slice(0, TRACE_MAX_TEXT);
+	return text === "" ? undefined : text;
+}
+
+/** The string entries of a bid's adomain, clipped; undefined when none is usable. */
+export function clippedDomains(value: unknown): string[] | undefined {
+	if (!Array.isArray(value)) return undefined;
+	const domains = value.flatMap((d) => {
+		const text = typeof d === "string" ? clip(d) : undefined;
+		return text ? [text] : [];
+	});
+	return domains.length > 0 ? domains.slice(0, TRACE_MAX_DOMAINS) : undefined;
+}
+
+function usablePrice(value: unknown): number | undefined {
+	return typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : undefined;
+}
+
+function opt<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+	return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
 
 /** The loss codes that mean "valid, but someone else won" rather than "filtered out". */
@@ -46,18 +81,22 @@ export function traceBidders(
 		latency_ms: o.latencyMs,
 		...(o.httpStatus !== undefined ? { http_status: o.httpStatus } : {}),
 		...(o.reason !== undefined ? { reason: o.reason, reason_label: reasonLabel(o.reason) } : {}),
-		...(o.detail ? { detail: o.detail } : {}),
+		...(o.detail ? { detail: o.detail.slice(0, 256) } : {}),
+		...(o.droppedBids ? { dropped_bids: o.droppedBids } : {}),
 		bids: bids
 			.filter((b) => b.bidder === o.bidder)
 			.map((b) => {
 				// After the auction every bid has a reason; a missing one would be our bug.
 				const reason = b.reason ?? Reason.InternalError;
+				const bid = (typeof b.bid === "object" && b.bid !== null ? b.bid : {}) as Partial<
+					EvaluatedBid["bid"]
+				>;
 				return {
-					...(b.bid.id ? { bid_id: String(b.bid.id) } : {}),
-					...(b.seat ? { seat: b.seat } : {}),
-					...(b.bid.crid ? { crid: String(b.bid.crid) } : {}),
-					...(Array.isArray(b.bid.adomain) ? { adomain: b.bid.adomain.map(String) } : {}),
-					...(typeof b.bid.price === "number" ? { price: b.bid.price } : {}),
+					...opt("bid_id", clip(bid.id)),
+					...opt("seat", clip(b.seat)),
+					...opt("crid", clip(bid.crid)),
+					...opt("adomain", clippedDomains(bid.adomain)),
+					...opt("price", usablePrice(bid.price)),
 					outcome: bidOutcome(reason),
 					reason,
 					reason_label: reasonLabel(reason),

@@ -2,15 +2,18 @@
 // filter, auction, answer. Everything that can wait (DO write, notices, events, metrics) is
 // returned as `after` for ctx.waitUntil.
 import type { BidRequest } from "iab-openrtb/v26";
+import type { AdmitResult } from "../durable-objects/screen-do";
 import type { PxAnswer } from "../px/answer";
 import { runAuction } from "../px/auction";
 import { bidderFloor, parseBidders, selectBidders } from "../px/bidders";
 import { evaluateBids, judgeApprovals, keyApprovals, normalizeDomain } from "../px/filter";
 import type { AdRequest, Publisher } from "../px/model";
 import { toBidRequest } from "../px/openrtb/translate";
+import { Reason } from "../px/reasons";
 import { resolveAdRequest } from "../px/resolve";
 import { lookupApprovals } from "./approvals";
-import { type TracedBidder, traceBidders } from "./auction-trace";
+import { clippedDomains, type TracedBidder, traceBidders } from "./auction-trace";
+import { inBackground, withinBudget } from "./budget";
 import {
 	type AuctionFacts,
 	adRequestEvent,
@@ -19,6 +22,7 @@ import {
 } from "./decision-events";
 import { publishEvents } from "./emit";
 import { type BidderOutcome, fanOut } from "./fanout";
+import { log } from "./log";
 import { memoByString } from "./memo";
 import { auctionNotices, type NoticeValues } from "./notices";
 import { signPopToken } from "./pop-token";
@@ -31,6 +35,13 @@ export const DEADLINE_MARGIN_MS = 30;
 export const PLAY_EARLY_TOLERANCE_MS = 60_000;
 /** Proof of play is accepted this long after the play window closes (Vistar allows 15 min). */
 export const REPORT_GRACE_MS = 15 * 60_000;
+/** The screen's Durable Object must admit a request within this share of its timeout. */
+const ADMIT_SHARE = 0.4;
+const ADMIT_MAX_MS = 250;
+/** A screen that gets 503 because its state was unreachable may ask again after this. */
+const ADMIT_RETRY_AFTER_S = 5;
+/** The ledger write that makes a decision billable gets at least this long. */
+const LEDGER_MIN_MS = 50;
 
 const biddersFrom = memoByString((raw) => {
 	const parsed = parseBidders(raw || "[]");
@@ -63,12 +74,33 @@ export async function decide(input: DecideInput): Promise<Decision> {
 	const { env, publisher, request } = input;
 	const playAt = request.play_at ?? input.startedAt;
 	const stub = screenStub(env, publisher.id, request.screen_id);
-	const admitted = await stub.admit({
-		slotId: request.slot_id,
-		playAt,
-		rateLimit: publisher.rate_limit,
-		separationSeconds: publisher.separation_seconds,
-	});
+	// Fail closed, fast: without the screen's state there is no rate limit, no registered profile,
+	// no separation memory, so no auction; the screen learns at once that it may retry (503), and
+	// the answer still comes well inside its timeout.
+	const admission = await withinBudget<AdmitResult>(
+		(async () =>
+			stub.admit({
+				slotId: request.slot_id,
+				playAt,
+				rateLimit: publisher.rate_limit,
+				separationSeconds: publisher.separation_seconds,
+			}))(),
+		Math.min(ADMIT_MAX_MS, request.timeout_ms * ADMIT_SHARE),
+	);
+	if (!admission.ok) {
+		log("error", "admit_failed", {
+			why: admission.why,
+			...(admission.why === "error" ? { error: errorText(admission.error) } : {}),
+		});
+		throw new HttpProblem({
+			status: 503,
+			type: "screen-state-unavailable",
+			title: "The screen's state cannot be reached right now",
+			detail: `No auction was run; ask again after ${ADMIT_RETRY_AFTER_S} s`,
+			headers: { "retry-after": String(ADMIT_RETRY_AFTER_S) },
+		});
+	}
+	const admitted = admission.value;
 	if (admitted.kind === "limited") return admitted;
 
 	const resolved = resolveAdRequest(request, admitted.profile ?? undefined, input.startedAt);
@@ -110,7 +142,8 @@ export async function decide(input: DecideInput): Promise<Decision> {
 				answer,
 				cached: true,
 				trace: [],
-				after: () => publishEvents(env, [adRequestEvent(facts(), "cached", 0)]),
+				after: () =>
+					background([() => publishEvents(env, present(adRequestEvent(facts(), "cached", 0)))]),
 			};
 		}
 		if (status === "rejected") revoked = stub.revoke(decisionId);
@@ -185,22 +218,24 @@ export async function decide(input: DecideInput): Promise<Decision> {
 		approval,
 	};
 
-	if (!winner) {
-		const noFillReason = noFillReasonOf(outcomes, auction.bids.length);
+	const noFill = (noFillReason: string, facts_: AuctionFacts, fire: () => Promise<unknown>) => {
 		answeredAt = Date.now();
 		return {
-			kind: "answered",
+			kind: "answered" as const,
 			answer: undefined,
 			noFillReason,
 			cached: false,
 			trace,
 			after: () =>
-				Promise.all([
-					revoked,
-					notices.fire(),
-					publishEvents(env, auctionEvents(facts(), { ...auctionFacts, noFillReason })),
+				background([
+					() => revoked,
+					fire,
+					() => publishEvents(env, auctionEvents(facts(), { ...facts_, noFillReason })),
 				]),
 		};
+	};
+	if (!winner) {
+		return noFill(noFillReasonOf(outcomes, auction.bids.length), auctionFacts, notices.fire);
 	}
 
 	const creative = winner.bid.creative!;
@@ -222,7 +257,7 @@ export async function decide(input: DecideInput): Promise<Decision> {
 		},
 		env.POP_SIGNING_KEY,
 	);
-	const advertiserDomains = (winner.bid.bid.adomain ?? []).map(String);
+	const advertiserDomains = clippedDomains(winner.bid.bid.adomain) ?? [];
 	const answer: PxAnswer = {
 		decision_id: decisionId,
 		creative: {
@@ -239,7 +274,8 @@ export async function decide(input: DecideInput): Promise<Decision> {
 		proof_of_play_url: `${input.origin}/v1/plays/${token}`,
 		expiry_url: `${input.origin}/v1/plays/${token}/expired`,
 	};
-	// Started now, not in `after`: the ledger entry must exist before the screen can report a play.
+	// Awaited before answering: a token whose ledger entry was never written could never be
+	// billed. If the write fails or is late, the winner is told it lost (1, internal error).
 	const record = stub.recordDecision({
 		decisionId,
 		slotId: request.slot_id,
@@ -263,6 +299,29 @@ export async function decide(input: DecideInput): Promise<Decision> {
 			approvalKey: winner.bid.approvalKey!,
 		},
 	});
+	const recorded = await withinBudget(
+		record,
+		Math.max(LEDGER_MIN_MS, deadline + DEADLINE_MARGIN_MS - Date.now()),
+	);
+	if (!recorded.ok) {
+		log("error", "ledger_write_failed", {
+			why: recorded.why,
+			...(recorded.why === "error" ? { error: errorText(recorded.error) } : {}),
+		});
+		const bids = auction.bids.map((b) =>
+			b.reason === Reason.Won ? { ...b, reason: Reason.InternalError } : b,
+		);
+		const failed = auctionNotices(bids, { ...noticeValues, clearingPrice: undefined });
+		return noFill(
+			"internal_error",
+			{
+				...auctionFacts,
+				auction: { bids },
+				trace: traceBidders(outcomes, bids, selection.skipped),
+			},
+			failed.fire,
+		);
+	}
 	answeredAt = Date.now();
 	return {
 		kind: "answered",
@@ -270,19 +329,32 @@ export async function decide(input: DecideInput): Promise<Decision> {
 		cached: false,
 		trace,
 		after: () =>
-			Promise.all([
-				record,
-				revoked,
-				notices.fire(),
-				publishEvents(
-					env,
-					auctionEvents(facts(), {
-						...auctionFacts,
-						win: { decisionId, notAfter, advertiserDomains },
-					}),
-				),
+			background([
+				() => revoked,
+				notices.fire,
+				() =>
+					publishEvents(
+						env,
+						auctionEvents(facts(), {
+							...auctionFacts,
+							win: { decisionId, notAfter, advertiserDomains },
+						}),
+					),
 			]),
 	};
+}
+
+/** After the answer: nothing that fails here may reach the screen (it has its answer). */
+function background(parts: ReadonlyArray<() => unknown>): Promise<void> {
+	return inBackground(parts, (error) =>
+		log("error", "after_answer_failed", { error: errorText(error) }),
+	);
+}
+
+const present = <T>(item: T | undefined): T[] => (item === undefined ? [] : [item]);
+
+function errorText(error: unknown): string {
+	return error instanceof Error ? error.message.slice(0, 512) : String(error).slice(0, 512);
 }
 
 function withFloor(request: BidRequest, floor: number): BidRequest {

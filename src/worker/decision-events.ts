@@ -1,12 +1,23 @@
 // The events one ad request produces. Built inside ctx.waitUntil, after the answer went out:
-// validating them (newEvent parses with zod) is not the screen's time to spend.
+// validating them (newEvent parses with zod) is not the screen's time to spend. Each record is
+// built on its own: one that cannot be built (a producer bug; bidder input is clipped before it
+// gets here) is logged and counted, and the request's other records still go out.
 
 import type { ApprovalOf } from "../px/approval";
 import type { AuctionResult } from "../px/auction";
-import { type AuctionBid, newEvent, type PxEvent } from "../px/events";
+import {
+	type AuctionBid,
+	type EventFields,
+	type EventOf,
+	type EventOptions,
+	newEvent,
+	type PxEvent,
+	type PxEventType,
+} from "../px/events";
 import type { EvaluatedBid } from "../px/filter";
 import type { ResolvedAdRequest } from "../px/model";
 import type { TracedBidder } from "./auction-trace";
+import { log } from "./log";
 
 export interface RequestFacts {
 	publisherId: string;
@@ -46,8 +57,8 @@ export function adRequestEvent(
 	outcome: "filled" | "no_fill" | "cached",
 	biddersCalled: number,
 	noFillReason?: string,
-): PxEvent {
-	return newEvent(
+): PxEvent | undefined {
+	return buildEvent(
 		"ad_request",
 		{
 			...envelope(r),
@@ -65,8 +76,8 @@ export function adRequestEvent(
 export function auctionEvents(r: RequestFacts, a: AuctionFacts): PxEvent[] {
 	const base = envelope(r);
 	const winner = a.auction.winner;
-	const events: PxEvent[] = newCreatives(a).map((b) =>
-		newEvent("creative_seen", {
+	const events: (PxEvent | undefined)[] = newCreatives(a).map((b) =>
+		buildEvent("creative_seen", {
 			...base,
 			bidder: b.bidder,
 			crid: b.creative!.id,
@@ -80,7 +91,7 @@ export function auctionEvents(r: RequestFacts, a: AuctionFacts): PxEvent[] {
 		}),
 	);
 	events.push(
-		newEvent(
+		buildEvent(
 			"auction",
 			{
 				...base,
@@ -96,7 +107,7 @@ export function auctionEvents(r: RequestFacts, a: AuctionFacts): PxEvent[] {
 	);
 	if (winner && a.win) {
 		events.push(
-			newEvent("win", {
+			buildEvent("win", {
 				...base,
 				auction_id: a.auctionId,
 				decision_id: a.win.decisionId,
@@ -111,7 +122,24 @@ export function auctionEvents(r: RequestFacts, a: AuctionFacts): PxEvent[] {
 		);
 	}
 	events.push(adRequestEvent(r, winner ? "filled" : "no_fill", a.biddersCalled, a.noFillReason));
-	return events;
+	return events.filter((e): e is PxEvent => e !== undefined);
+}
+
+/** newEvent, but a record that fails validation is logged (with why) instead of thrown. */
+function buildEvent<T extends PxEventType>(
+	type: T,
+	fields: EventFields<T>,
+	options?: EventOptions,
+): EventOf<T> | undefined {
+	try {
+		return newEvent(type, fields, options);
+	} catch (err) {
+		log("error", "event_build_failed", {
+			type,
+			error: err instanceof Error ? err.message.slice(0, 512) : String(err),
+		});
+		return undefined;
+	}
 }
 
 /**
@@ -134,7 +162,9 @@ function auctionBids(trace: TracedBidder[]): AuctionBid[] {
 			const outcome = t.status === "bids" || t.status === "not_called" ? "no_bid" : t.status;
 			return [{ bidder: t.bidder, outcome, reason: t.reason ?? 0, latency_ms: t.latency_ms }];
 		}
-		return t.bids.map((b) => ({
+		return t.bids.map((b, i) => ({
+			// The response's dropped bids are counted once, on its first bid.
+			...(i === 0 && t.dropped_bids ? { dropped_bids: t.dropped_bids } : {}),
 			bidder: t.bidder,
 			...(b.bid_id ? { bid_id: b.bid_id } : {}),
 			...(b.seat ? { seat: b.seat } : {}),

@@ -17,6 +17,8 @@ export interface BidderOutcome {
 	httpStatus?: number;
 	latencyMs: number;
 	candidates: CandidateBid[];
+	/** Bids past the per-response cap: counted, never evaluated. */
+	droppedBids?: number;
 }
 
 export interface BidderCall {
@@ -93,7 +95,12 @@ async function callBidder(call: BidderCall, options: FanOutOptions): Promise<Bid
 				detail: parsed.detail,
 			});
 		}
-		return outcome({ status: "bids", httpStatus: response.status, candidates: parsed.bids });
+		return outcome({
+			status: "bids",
+			httpStatus: response.status,
+			candidates: parsed.bids,
+			...(parsed.dropped > 0 ? { droppedBids: parsed.dropped } : {}),
+		});
 	} catch (err) {
 		if (controller.signal.aborted) {
 			return outcome({

@@ -78,6 +78,36 @@ const behaviours: Record<string, Behaviour> = {
 		}, 50);
 		res.on("close", () => clearInterval(timer));
 	},
+	/** One valid bid followed by every malformed shape seen from real DSPs, and 300 more bids. */
+	hostile: (req, q, res, base) => {
+		const body = validResponse(req, q, base)!;
+		const valid = body.seatbid![0]!.bid[0]!;
+		const junk = [
+			{ ...valid, id: "neg", price: -1 },
+			{ ...valid, id: "empty-domain", adomain: [""] },
+			{ ...valid, id: "long-crid", crid: "c".repeat(300) },
+			{ ...valid, id: "absurd", price: 1e17 },
+			{ ...valid, id: "x".repeat(5000), adomain: ["d".repeat(5000)] },
+			{
+				...valid,
+				id: "many-domains",
+				adomain: Array.from({ length: 500 }, (_, i) => `a${i}.example`),
+			},
+			{ ...valid, id: "not-a-string-id", crid: { nested: true } },
+			...Array.from({ length: 300 }, (_, i) => ({ ...valid, id: `flood-${i}`, price: 1 })),
+		];
+		body.seatbid![0]!.bid.push(...(junk as (typeof valid)[]));
+		send(res, 200, body);
+	},
+	/** A valid winner whose adomain list is long and whose domains are absurdly long. */
+	"long-adomain": (req, q, res, base) => {
+		const body = validResponse(req, q, base)!;
+		body.seatbid![0]!.bid[0]!.adomain = [
+			`${"a".repeat(600)}.example`,
+			...Array.from({ length: 100 }, (_, i) => `brand${i}.example`),
+		];
+		send(res, 200, body);
+	},
 	huge: (req, _q, res) =>
 		send(res, 200, { id: req.id, seatbid: [], ext: { padding: "x".repeat(1_000_000) } }),
 };

@@ -20,6 +20,7 @@ export interface TestBidder {
 	media?: ("banner" | "video")[];
 	venue_types?: number[];
 	enabled?: boolean;
+	max_response_bytes?: number;
 }
 
 export function biddersJson(tag: string, bidders: TestBidder[]): string {

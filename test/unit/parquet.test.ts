@@ -1,7 +1,13 @@
 import { brotliCompressSync, brotliDecompressSync } from "node:zlib";
 import { parquetMetadata, parquetReadObjects } from "hyparquet";
 import { afterEach, describe, expect, it } from "vitest";
-import { type AuctionEvent, newEvent, type PlayEvent, type PxEvent } from "../../src/px/events";
+import {
+	type AuctionEvent,
+	EVENT_SCHEMA_VERSION,
+	newEvent,
+	type PlayEvent,
+	type PxEvent,
+} from "../../src/px/events";
 import { gunzip } from "../../src/queues/gzip";
 import {
 	ARCHIVE_COLUMNS,
@@ -148,7 +154,7 @@ describe("encodeEvents", () => {
 		const n = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`;
 		const common = (i: number, type: string) => ({
 			event_id: n(i),
-			schema_version: 1,
+			schema_version: EVENT_SCHEMA_VERSION,
 			type,
 			ts: new Date(T + i - 1),
 			publisher_id: "pub",
@@ -233,14 +239,18 @@ describe("encodeEvents", () => {
 		const [, auction, win] = events();
 		const newer = {
 			...auction!,
-			schema_version: 2,
+			schema_version: EVENT_SCHEMA_VERSION + 1,
 			bidder: { not: "a string" },
 			multiplier: "4",
 			campaign: "c",
 		};
 		// The win gives the file bidder and multiplier columns; the newer record's values do not fit.
 		const [row, winRow] = await read(encodeEvents([newer as unknown as PxEvent, win!]));
-		expect(row).toMatchObject({ schema_version: 2, bidder: null, multiplier: null });
+		expect(row).toMatchObject({
+			schema_version: EVENT_SCHEMA_VERSION + 1,
+			bidder: null,
+			multiplier: null,
+		});
 		expect(winRow).toMatchObject({ bidder: "a", multiplier: 4 });
 		expect(JSON.parse(row?.extra as string)).toMatchObject({
 			bidder: { not: "a string" },
@@ -300,7 +310,7 @@ describe("encodeEvents", () => {
 		expect(schema.price_cpm?.type).toBe("DOUBLE");
 		expect(schema.extra).toMatchObject({ type: "BYTE_ARRAY", converted_type: "UTF8" });
 		expect(meta.key_value_metadata).toEqual([
-			{ key: "px.schema_version", value: "1" },
+			{ key: "px.schema_version", value: String(EVENT_SCHEMA_VERSION) },
 			{ key: "px.archive_layout", value: String(ARCHIVE_LAYOUT) },
 		]);
 		expect(meta.num_rows).toBe(350n);
@@ -366,7 +376,7 @@ describe("archivedRecord", () => {
 		};
 		Object.assign(row, {
 			event_id: win!.event_id,
-			schema_version: 1,
+			schema_version: EVENT_SCHEMA_VERSION,
 			type: "win",
 			ts: new Date(win!.ts),
 			publisher_id: "pub",

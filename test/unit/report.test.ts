@@ -16,7 +16,11 @@ let seq = 0;
 function ev<T extends PxEventType>(type: T, fields: Omit<EventFields<T>, keyof typeof screen>) {
 	seq += 1;
 	const id = `00000000-0000-4000-8000-${String(seq).padStart(12, "0")}`;
-	return newEvent(type, { ...screen, ...fields } as EventFields<T>, { now: T + seq * 1000, id });
+	// Version-1 records, as an archive written before version 2 holds them (they still parse).
+	return {
+		...newEvent(type, { ...screen, ...fields } as EventFields<T>, { now: T + seq * 1000, id }),
+		schema_version: 1,
+	};
 }
 const adRequest = (outcome: "filled" | "no_fill" | "cached") =>
 	ev("ad_request", {

@@ -18,7 +18,15 @@ export interface CandidateBid {
 export type ParsedBidResponse =
 	| { kind: "no_bid"; nbr?: number }
 	| { kind: "invalid"; reason: Reason; detail: string }
-	| { kind: "bids"; cur: string; bids: CandidateBid[] };
+	/** `dropped`: bids past MAX_BIDS_PER_RESPONSE, counted but never evaluated. */
+	| { kind: "bids"; cur: string; bids: CandidateBid[]; dropped: number };
+
+/**
+ * The most bids of one response that are evaluated. One DOOH impression needs one bid per seat
+ * or so; a DSP answering with hundreds would only cost CPU and bloat the auction record (which
+ * must stay under the queue's 128 KB message limit with every bidder at this cap).
+ */
+export const MAX_BIDS_PER_RESPONSE = 10;
 
 const SeatBidSchema = z.looseObject({
 	seat: z.string().optional(),
@@ -67,8 +75,13 @@ export function parseBidResponse(
 	}
 	const cur = (response.cur ?? "USD").toUpperCase();
 	const bids: CandidateBid[] = [];
+	let dropped = 0;
 	for (const seatbid of response.seatbid) {
 		for (const bid of seatbid.bid) {
+			if (bids.length >= MAX_BIDS_PER_RESPONSE) {
+				dropped++;
+				continue;
+			}
 			bids.push({
 				bidder,
 				...(seatbid.seat !== undefined ? { seat: seatbid.seat } : {}),
@@ -78,7 +91,7 @@ export function parseBidResponse(
 		}
 	}
 	if (bids.length === 0) return noBid(value.nbr);
-	return { kind: "bids", cur, bids };
+	return { kind: "bids", cur, bids, dropped };
 }
 
 function decode(text: string): { value: unknown } | { invalid: ParsedBidResponse } {

@@ -1,0 +1,136 @@
+// Hostile DSPs: nothing a bidder sends may turn into a 5xx or a lost event.
+import { describe, expect, it } from "vitest";
+import {
+	type AuctionEvent,
+	eventBytes,
+	type PxEvent,
+	QUEUE_MAX_MESSAGE_BYTES,
+	safeParseEvent,
+} from "../../src/px/events";
+import { MAX_BIDS_PER_RESPONSE } from "../../src/px/openrtb/response";
+import { Reason } from "../../src/px/reasons";
+import { approve, biddersJson, callEdge, dspAssets } from "../support/edge";
+import { authHeaders, billboardScreen } from "../support/fixtures";
+
+let n = 0;
+const tag = () => `h${Date.now().toString(36)}${n++}`;
+const BILLBOARD = { w: 1400, h: 400 };
+
+function capturingQueue() {
+	const sent: PxEvent[] = [];
+	const queue = {
+		send: async (body: PxEvent) => void sent.push(body),
+		sendBatch: async (batch: { body: PxEvent }[]) => void sent.push(...batch.map((m) => m.body)),
+	} as unknown as Queue;
+	return { sent, queue };
+}
+
+async function auction(bidders: string, screenId: string, events: Queue) {
+	const { res, settled } = await callEdge(
+		"/v1/ad-requests?debug=1",
+		{
+			method: "POST",
+			headers: authHeaders(),
+			body: JSON.stringify({
+				screen_id: screenId,
+				slot_id: "face-a",
+				screen: billboardScreen(screenId),
+			}),
+		},
+		{ BIDDERS: bidders, EVENTS: events },
+	);
+	await settled;
+	return res;
+}
+
+describe("hostile bids", () => {
+	it("malformed bids beside a valid winner: 200, the winner fills, every event is recorded", async () => {
+		const t = tag();
+		await approve({
+			bidder: "hostile",
+			crid: "crid-ok",
+			asset_url: dspAssets.image("crid-ok", BILLBOARD),
+		});
+		const { sent, queue } = capturingQueue();
+		const res = await auction(
+			biddersJson(t, [
+				{
+					name: "hostile",
+					behaviour: "hostile",
+					query: { crid: "crid-ok", price: 7 },
+					max_response_bytes: 1024 * 1024,
+				},
+			]),
+			`bb-${t}`,
+			queue,
+		);
+		expect(res.status).toBe(200);
+		const answer = (await res.json()) as {
+			filled: boolean;
+			creative: { id: string };
+			debug: { bidders: { bids: { bid_id?: string; reason: number }[]; dropped_bids?: number }[] };
+		};
+		expect(answer.filled).toBe(true);
+		expect(answer.creative.id).toBe("crid-ok");
+		const traced = answer.debug.bidders[0]!;
+		expect(traced.bids).toHaveLength(MAX_BIDS_PER_RESPONSE);
+		expect(traced.dropped_bids).toBe(307 - MAX_BIDS_PER_RESPONSE + 1);
+		const reasons = new Map(traced.bids.map((b) => [b.bid_id?.slice(0, 20), b.reason]));
+		expect(reasons.get("neg")).toBe(Reason.MissingPrice);
+		expect(reasons.get("empty-domain")).toBe(Reason.InvalidAdvertiserDomain);
+		expect(reasons.get("long-crid")).toBe(Reason.MissingCreativeId);
+		expect(reasons.get("absurd")).toBe(Reason.PriceAboveCap);
+
+		expect(sent.map((e) => e.type).sort()).toEqual(["ad_request", "auction", "win"]);
+		for (const e of sent) {
+			expect(safeParseEvent(e).success).toBe(true);
+			expect(eventBytes(e)).toBeLessThan(QUEUE_MAX_MESSAGE_BYTES);
+		}
+		const record = sent.find((e) => e.type === "auction") as AuctionEvent;
+		expect(record.bids).toHaveLength(MAX_BIDS_PER_RESPONSE);
+		expect(record.bids[0]?.dropped_bids).toBe(307 - MAX_BIDS_PER_RESPONSE + 1);
+	});
+
+	it("a winner with absurd advertiser domains still gets its win event", async () => {
+		const t = tag();
+		await approve({
+			bidder: "domains",
+			crid: "crid-dom",
+			asset_url: dspAssets.image("crid-dom", BILLBOARD),
+		});
+		const { sent, queue } = capturingQueue();
+		const res = await auction(
+			biddersJson(t, [
+				{ name: "domains", behaviour: "long-adomain", query: { crid: "crid-dom", price: 7 } },
+			]),
+			`bb-${t}`,
+			queue,
+		);
+		expect(res.status).toBe(200);
+		expect(((await res.json()) as { filled: boolean }).filled).toBe(true);
+		const win = sent.find((e) => e.type === "win");
+		expect(win).toBeDefined();
+		expect(safeParseEvent(win).success).toBe(true);
+	});
+
+	it("the largest auction record the caps allow fits in one queue message", async () => {
+		// Six bidders (the connection cap), each answering with the worst-case capped response.
+		const t = tag();
+		const { sent, queue } = capturingQueue();
+		const bidders = biddersJson(
+			t,
+			Array.from({ length: 6 }, (_, i) => ({
+				name: `worst-${i}`,
+				behaviour: "hostile",
+				query: { crid: "c".repeat(128), price: 7, adomain: "d".repeat(120) },
+				priority: i,
+				max_response_bytes: 1024 * 1024,
+			})),
+		);
+		const res = await auction(bidders, `bb-${t}`, queue);
+		expect(res.status).toBe(200);
+		const record = sent.find((e) => e.type === "auction");
+		expect(record).toBeDefined();
+		expect(eventBytes(record!)).toBeLessThan(QUEUE_MAX_MESSAGE_BYTES);
+	});
+});
