@@ -1,4 +1,5 @@
 // Hostile DSPs: nothing a bidder sends may turn into a 5xx or a lost event.
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import {
 	type AuctionEvent,
@@ -9,7 +10,7 @@ import {
 } from "../../src/px/events";
 import { MAX_BIDS_PER_RESPONSE } from "../../src/px/openrtb/response";
 import { Reason } from "../../src/px/reasons";
-import { approve, biddersJson, callEdge, dspAssets } from "../support/edge";
+import { approve, biddersJson, callEdge, dspAssets, dspLog } from "../support/edge";
 import { authHeaders, billboardScreen } from "../support/fixtures";
 
 let n = 0;
@@ -132,5 +133,89 @@ describe("hostile bids", () => {
 		const record = sent.find((e) => e.type === "auction");
 		expect(record).toBeDefined();
 		expect(eventBytes(record!)).toBeLessThan(QUEUE_MAX_MESSAGE_BYTES);
+	});
+});
+
+describe("the screen's Durable Object failing", () => {
+	/** SCREENS whose stubs behave like the real ones except for `method`. */
+	function screensWith(
+		method: string,
+		replacement: () => Promise<unknown>,
+	): Env["SCREENS"] {
+		const real = env.SCREENS;
+		return {
+			idFromName: (name: string) => real.idFromName(name),
+			get: (id: DurableObjectId) => {
+				const stub = real.get(id);
+				return new Proxy(stub, {
+					get: (target, prop) =>
+						prop === method ? replacement : Reflect.get(target, prop as string),
+				});
+			},
+		} as unknown as Env["SCREENS"];
+	}
+
+	it("admit hanging: 503 with Retry-After, well inside the screen's timeout", async () => {
+		const t = tag();
+		const started = Date.now();
+		const { res } = await callEdge(
+			"/v1/ad-requests",
+			{
+				method: "POST",
+				headers: authHeaders(),
+				body: JSON.stringify({
+					screen_id: `bb-${t}`,
+					slot_id: "face-a",
+					screen: billboardScreen(`bb-${t}`),
+					timeout_ms: 400,
+				}),
+			},
+			{ SCREENS: screensWith("admit", () => new Promise(() => {})) },
+		);
+		const elapsed = Date.now() - started;
+		expect(res.status).toBe(503);
+		expect(res.headers.get("retry-after")).toBe("5");
+		expect(await res.json()).toMatchObject({ type: "/problems/screen-state-unavailable" });
+		expect(elapsed).toBeLessThan(400);
+	});
+
+	it("the ledger write failing: no token is issued, the winner is told it lost (1), never won", async () => {
+		const t = tag();
+		await approve({
+			bidder: "ledger",
+			crid: "crid-ledger",
+			asset_url: dspAssets.image("crid-ledger", BILLBOARD),
+		});
+		const { sent, queue } = capturingQueue();
+		const { res, settled } = await callEdge(
+			"/v1/ad-requests",
+			{
+				method: "POST",
+				headers: authHeaders(),
+				body: JSON.stringify({
+					screen_id: `bb-${t}`,
+					slot_id: "face-a",
+					screen: billboardScreen(`bb-${t}`),
+				}),
+			},
+			{
+				BIDDERS: biddersJson(t, [
+					{ name: "ledger", behaviour: "bid", query: { crid: "crid-ledger", price: 7 } },
+				]),
+				EVENTS: queue,
+				SCREENS: screensWith("recordDecision", () => Promise.reject(new Error("storage down"))),
+			},
+		);
+		expect(res.status).toBe(200);
+		expect(await res.json()).toEqual({ filled: false, no_fill_reason: "internal_error" });
+		await settled;
+		const log = await dspLog(t);
+		expect(log.filter((l) => l.startsWith("nurl"))).toHaveLength(0);
+		expect(log.filter((l) => l.startsWith("lurl ?loss=1&"))).toHaveLength(1);
+		expect(sent.filter((e) => e.type === "win")).toHaveLength(0);
+		expect(sent.find((e) => e.type === "ad_request")).toMatchObject({
+			outcome: "no_fill",
+			no_fill_reason: "internal_error",
+		});
 	});
 });
