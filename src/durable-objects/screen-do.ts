@@ -7,7 +7,8 @@ import type { MacroValues } from "../px/macros";
 import { mergePatch } from "../px/merge-patch";
 import { Screen } from "../px/model";
 import { lookupApprovals } from "../worker/approvals";
-import { announceSettlements } from "../worker/settlement";
+import type { Settlement } from "../worker/settlement";
+import { SettlementOutbox } from "./settlement-outbox";
 
 /** How long a play report waits for the creative's approval before asking the player to retry. */
 const PLAY_APPROVAL_BUDGET_MS = 2_000;
@@ -89,6 +90,7 @@ export type ProfileUpdate =
 
 export class ScreenDO extends DurableObject<Env> {
 	private readonly sql: SqlStorage;
+	private readonly outbox: SettlementOutbox;
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
@@ -113,6 +115,7 @@ export class ScreenDO extends DurableObject<Env> {
 			CREATE INDEX IF NOT EXISTS decisions_slot ON decisions (slot_id, state);
 			CREATE INDEX IF NOT EXISTS decisions_purge ON decisions (purge_at);
 		`);
+		this.outbox = new SettlementOutbox(this.sql, env);
 	}
 
 	// --- profile (data collection API) ---
@@ -258,7 +261,7 @@ export class ScreenDO extends DurableObject<Env> {
 	 * reported (a rejection since the auction revokes the decision: never billed, lurl 202). The
 	 * check-and-set is one synchronous statement: of N concurrent reports exactly one wins.
 	 */
-	async redeemPlay(decisionId: string): Promise<PlayResult> {
+	async redeemPlay(decisionId: string, requestId?: string): Promise<PlayResult> {
 		const row = this.sql
 			.exec<{ state: string; meta: string }>(
 				"SELECT state, meta FROM decisions WHERE decision_id = ?",
@@ -277,8 +280,15 @@ export class ScreenDO extends DurableObject<Env> {
 			}
 			if (status !== "approved") return { kind: "approval_unknown" };
 		}
-		const won = this.settle(decisionId, "played", Date.now());
-		if (won) return { kind: "accepted", ...won };
+		const now = Date.now();
+		const won = this.settle(decisionId, "played", now, {
+			how: { kind: "play", playedAt: now },
+			requestId,
+		});
+		if (won) {
+			await this.scheduleAlarm();
+			return { kind: "accepted", ...won };
+		}
 		const state = this.stateOf(decisionId);
 		// Still "issued" here means the reporting window closed before this report.
 		return state === "played" ? { kind: "replay" } : { kind: "expired" };
@@ -289,30 +299,43 @@ export class ScreenDO extends DurableObject<Env> {
 	 * cache again, never billed), the buyer told with lurl 202. False when it was already settled.
 	 */
 	async revoke(decisionId: string): Promise<boolean> {
-		const won = this.settle(decisionId, "expired", Number.NEGATIVE_INFINITY);
+		const won = this.settle(decisionId, "expired", Number.NEGATIVE_INFINITY, {
+			how: { kind: "expiry", reason: "revoked", reportedAt: Date.now() },
+		});
 		if (!won) return false;
-		await announceSettlements(this.env, [
-			{
-				settled: { decisionId, ...won },
-				how: { kind: "expiry", reason: "revoked", reportedAt: Date.now() },
-			},
-		]);
+		await this.deliver();
 		return true;
 	}
 
-	reportExpired(decisionId: string): ExpiryResult {
-		const won = this.settle(decisionId, "expired", Number.NEGATIVE_INFINITY);
-		if (won) return { kind: "recorded", ...won };
+	async reportExpired(decisionId: string, requestId?: string): Promise<ExpiryResult> {
+		const won = this.settle(decisionId, "expired", Number.NEGATIVE_INFINITY, {
+			how: { kind: "expiry", reason: "reported", reportedAt: Date.now() },
+			requestId,
+		});
+		if (won) {
+			await this.scheduleAlarm();
+			return { kind: "recorded", ...won };
+		}
 		const state = this.stateOf(decisionId);
 		if (!state) return { kind: "unknown" };
 		return state === "played" ? { kind: "already_played" } : { kind: "already_expired" };
 	}
 
-	/** Moves an issued decision still reportable at `reportableAt` to its final state. */
+	/** Sends what settled decisions owe (events, burl/lurl), retrying from the alarm. */
+	async deliver(): Promise<void> {
+		await this.outbox.deliver();
+		await this.scheduleAlarm();
+	}
+
+	/**
+	 * Moves an issued decision still reportable at `reportableAt` to its final state and, in the
+	 * same synchronous step, puts its event and notice in the outbox.
+	 */
 	private settle(
 		decisionId: string,
 		state: "played" | "expired",
 		reportableAt: number,
+		settlement: { how: Settlement; requestId?: string | undefined },
 	): { notices: DecisionNotices; meta: DecisionMeta } | undefined {
 		const row = this.sql
 			.exec<{ notices: string; meta: string }>(
@@ -323,7 +346,17 @@ export class ScreenDO extends DurableObject<Env> {
 				reportableAt,
 			)
 			.toArray()[0];
-		return row ? { notices: JSON.parse(row.notices), meta: JSON.parse(row.meta) } : undefined;
+		if (!row) return undefined;
+		const settled = { notices: JSON.parse(row.notices), meta: JSON.parse(row.meta) };
+		this.outbox.add(
+			{
+				decisionId,
+				...settled,
+				...(settlement.requestId ? { requestId: settlement.requestId } : {}),
+			},
+			settlement.how,
+		);
+		return settled;
 	}
 
 	private stateOf(decisionId: string): string | undefined {
@@ -348,19 +381,18 @@ export class ScreenDO extends DurableObject<Env> {
 				now,
 			)
 			.toArray();
-		this.sql.exec("DELETE FROM decisions WHERE purge_at <= ?", now);
-		await this.scheduleAlarm();
-		await announceSettlements(
-			this.env,
-			expired.map((row) => ({
-				settled: {
+		for (const row of expired) {
+			this.outbox.add(
+				{
 					decisionId: row.decision_id,
 					notices: JSON.parse(row.notices) as DecisionNotices,
 					meta: JSON.parse(row.meta) as DecisionMeta,
 				},
-				how: { kind: "expiry", reason: "inferred", reportedAt: now },
-			})),
-		);
+				{ kind: "expiry", reason: "inferred", reportedAt: now },
+			);
+		}
+		this.sql.exec("DELETE FROM decisions WHERE purge_at <= ?", now);
+		await this.deliver();
 	}
 
 	private async scheduleAlarm(): Promise<void> {
@@ -368,7 +400,8 @@ export class ScreenDO extends DurableObject<Env> {
 			.exec<{ at: number | null }>(
 				`SELECT MIN(at) AS at FROM (
 				   SELECT MIN(purge_at) AS at FROM decisions
-				   UNION ALL SELECT MIN(report_until) + 1 FROM decisions WHERE state = 'issued')`,
+				   UNION ALL SELECT MIN(report_until) + 1 FROM decisions WHERE state = 'issued'
+				   UNION ALL SELECT MIN(next_at) FROM outbox)`,
 			)
 			.toArray()[0]?.at;
 		if (next == null) {
@@ -379,14 +412,14 @@ export class ScreenDO extends DurableObject<Env> {
 		if (current === null || current > next) await this.ctx.storage.setAlarm(next);
 	}
 
-	/** For tests and operators: counts by state. */
-	stats(): { decisions: Record<string, number> } {
+	/** For tests and operators: decisions by state, and undelivered outbox rows. */
+	stats(): { decisions: Record<string, number>; outbox: number } {
 		const decisions: Record<string, number> = {};
 		for (const row of this.sql.exec<{ state: string; n: number }>(
 			"SELECT state, COUNT(*) AS n FROM decisions GROUP BY state",
 		)) {
 			decisions[row.state] = row.n;
 		}
-		return { decisions };
+		return { decisions, outbox: this.outbox.size() };
 	}
 }

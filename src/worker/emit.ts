@@ -1,31 +1,55 @@
-// Everything after the answer: events to the queue and their metrics to Analytics Engine. Runs in
-// ctx.waitUntil, so it never delays a screen; a failure is logged with the ids it lost, never
-// thrown at the caller.
+// Events to the queue and their metrics to Analytics Engine. A sendBatch that fails is retried
+// with backoff; what still fails is returned (and logged with its ids), never thrown, so the
+// caller decides: the hot path logs and moves on, a Durable Object outbox keeps it for later.
 import { batchForQueue, type PxEvent } from "../px/events";
 import { log } from "./log";
 import { metricsFor, writeMetrics } from "./metrics";
 
+/** Waits between tries of one sendBatch (the hot path's waitUntil has 30 s in all). */
+export const SEND_RETRY_DELAYS_MS = [50, 250, 1_000];
+
 export async function publishEvents(
 	env: Pick<Env, "EVENTS" | "METRICS">,
 	events: PxEvent[],
-): Promise<void> {
-	if (events.length === 0) return;
-	writeMetrics(env.METRICS, events.flatMap(metricsFor));
-	const queue = env.EVENTS;
+): Promise<{ failed: PxEvent[] }> {
+	if (events.length === 0) return { failed: [] };
+	const failed: PxEvent[] = [];
 	const batches = batchForQueue(events, {
-		onTooLarge: (err) =>
-			log("error", "event_too_large", { event_id: err.event.event_id, bytes: err.bytes }),
+		onTooLarge: (err) => {
+			log("error", "event_too_large", { event_id: err.event.event_id, bytes: err.bytes });
+			failed.push(err.event);
+		},
 	});
 	await Promise.all(
 		batches.map(async (batch) => {
-			try {
-				await queue.sendBatch(batch.map((body) => ({ body, contentType: "json" as const })));
-			} catch (err) {
-				log("error", "event_send_failed", {
-					event_ids: batch.map((e) => e.event_id),
-					error: err instanceof Error ? err.message : String(err),
-				});
+			const error = await sendWithRetry(env.EVENTS, batch);
+			if (error === undefined) {
+				// Counted once it is on the queue: a retried batch is not counted twice.
+				writeMetrics(env.METRICS, batch.flatMap(metricsFor));
+				return;
 			}
+			failed.push(...batch);
+			log("error", "event_send_failed", {
+				event_ids: batch.map((e) => e.event_id),
+				error: error instanceof Error ? error.message : String(error),
+			});
 		}),
 	);
+	return { failed };
 }
+
+async function sendWithRetry(queue: Queue, batch: PxEvent[]): Promise<unknown> {
+	let lastError: unknown;
+	for (let attempt = 0; attempt <= SEND_RETRY_DELAYS_MS.length; attempt++) {
+		if (attempt > 0) await sleep(SEND_RETRY_DELAYS_MS[attempt - 1]!);
+		try {
+			await queue.sendBatch(batch.map((body) => ({ body, contentType: "json" as const })));
+			return undefined;
+		} catch (err) {
+			lastError = err;
+		}
+	}
+	return lastError;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -34,32 +34,42 @@ function macrosFor(bid: EvaluatedBid, values: NoticeValues): MacroValues {
 	};
 }
 
-export async function fireNotice(kind: "nurl" | "lurl" | "burl", url: string): Promise<void> {
-	if (!/^https?:\/\//i.test(url)) return;
+/** True when the buyer's server took the notice (2xx), or when there is nothing to send. */
+export async function fireNotice(kind: "nurl" | "lurl" | "burl", url: string): Promise<boolean> {
+	if (!/^https?:\/\//i.test(url)) return true;
 	try {
 		const res = await fetch(url, { signal: AbortSignal.timeout(NOTICE_TIMEOUT_MS) });
 		await res.body?.cancel();
 		if (!res.ok) log("warn", "notice_rejected", { kind, status: res.status });
+		return res.ok;
 	} catch (err) {
 		log("warn", "notice_failed", { kind, error: err instanceof Error ? err.message : String(err) });
+		return false;
 	}
 }
 
 export function auctionNotices(bids: EvaluatedBid[], values: NoticeValues) {
 	const winner = bids.find((b) => b.reason === Reason.Won);
 	return {
-		/** nurl to the winner, lurl with ${AUCTION_LOSS} to every other bid that gave one. */
+		/**
+		 * nurl to the winner; lurl with ${AUCTION_LOSS} to each other bidder, once per bidder (for
+		 * its first bid that gave one): the URLs are the bidders' choice, and one auction must not
+		 * turn into dozens of subrequests to them.
+		 */
 		fire(): Promise<unknown> {
-			const sends: Promise<void>[] = [];
+			const sends: Promise<boolean>[] = [];
+			const told = new Set<string>();
 			for (const bid of bids) {
-				const url = bid.reason === Reason.Won ? bid.bid.nurl : bid.bid.lurl;
-				if (url)
-					sends.push(
-						fireNotice(
-							bid.reason === Reason.Won ? "nurl" : "lurl",
-							substituteMacros(url, macrosFor(bid, values)),
-						),
-					);
+				const won = bid.reason === Reason.Won;
+				const url = won ? bid.bid.nurl : bid.bid.lurl;
+				if (typeof url !== "string" || url === "") continue;
+				if (!won) {
+					if (told.has(bid.bidder)) continue;
+					told.add(bid.bidder);
+				}
+				sends.push(
+					fireNotice(won ? "nurl" : "lurl", substituteMacros(url, macrosFor(bid, values))),
+				);
 			}
 			return Promise.all(sends);
 		},

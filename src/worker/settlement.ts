@@ -1,11 +1,10 @@
 // How a decision ends, after the screen's ledger settled it: the buyer's notice (burl bills a
-// play; lurl tells a won ad never ran) and the play or expiry event. One builder for the play
-// route, the expiry route, revocations and the alarm's inferred expiries.
+// play; lurl tells a won ad never ran) and the play or expiry event. One builder for plays,
+// reported and inferred expiries and revocations; the screen's outbox delivers them.
 import type { DecisionMeta, DecisionNotices } from "../durable-objects/screen-do";
 import { type ExpiryReason, newEvent, type PxEvent } from "../px/events";
 import { Reason } from "../px/reasons";
-import { publishEvents } from "./emit";
-import { billingUrl, expiryLossUrl, fireNotice } from "./notices";
+import { billingUrl, expiryLossUrl } from "./notices";
 
 export type Settlement =
 	| { kind: "play"; playedAt: number }
@@ -48,22 +47,4 @@ export function settlementNotice(
 	if (how.kind === "play") return { kind: "burl", url: billingUrl(notices, how.playedAt) };
 	const loss = how.reason === "revoked" ? Reason.CreativeDisapproved : Reason.Expired;
 	return { kind: "lurl", url: expiryLossUrl(notices, loss) };
-}
-
-/** Fires the notices and publishes the events of settled decisions (for ctx.waitUntil). */
-export function announceSettlements(
-	env: Env,
-	items: ReadonlyArray<{ settled: Settled; how: Settlement }>,
-): Promise<unknown> {
-	if (items.length === 0) return Promise.resolve();
-	return Promise.all([
-		...items.map(({ settled, how }) => {
-			const notice = settlementNotice(settled.notices, how);
-			return notice.url ? fireNotice(notice.kind, notice.url) : undefined;
-		}),
-		publishEvents(
-			env,
-			items.map(({ settled, how }) => settlementEvent(settled, how)),
-		),
-	]);
 }

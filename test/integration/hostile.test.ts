@@ -138,10 +138,7 @@ describe("hostile bids", () => {
 
 describe("the screen's Durable Object failing", () => {
 	/** SCREENS whose stubs behave like the real ones except for `method`. */
-	function screensWith(
-		method: string,
-		replacement: () => Promise<unknown>,
-	): Env["SCREENS"] {
+	function screensWith(method: string, replacement: () => Promise<unknown>): Env["SCREENS"] {
 		const real = env.SCREENS;
 		return {
 			idFromName: (name: string) => real.idFromName(name),

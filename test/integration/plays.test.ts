@@ -137,7 +137,7 @@ describe("ScreenDO state", () => {
 			);
 		});
 		expect(await runDurableObjectAlarm(stub)).toBe(true);
-		expect(await stub.stats()).toEqual({ decisions: {} });
+		expect(await stub.stats()).toEqual({ decisions: {}, outbox: 0 });
 		expect(await runDurableObjectAlarm(stub)).toBe(false); // nothing left: no alarm re-armed
 	});
 

@@ -149,6 +149,7 @@ describe("revocation: a rejection reaches decisions already made", () => {
 		expect(log.filter((l) => l.startsWith("lurl ?loss=202"))).toHaveLength(2);
 		expect(await screenStub(env, "demo-pub", screenId).stats()).toEqual({
 			decisions: { expired: 1 },
+			outbox: 0,
 		});
 		const play = await callEdge(new URL(first.proof_of_play_url!).pathname, { method: "POST" });
 		expect(play.res.status).toBe(410);
@@ -361,8 +362,37 @@ describe("money", () => {
 		await early.settled;
 		expect(await screenStub(env, "demo-pub", screenId).stats()).toEqual({
 			decisions: { issued: 1 },
+			outbox: 0,
 		});
 		expect((await dspLog(t)).filter((l) => l.startsWith("burl"))).toHaveLength(0);
+	});
+
+	it("a billing notice the buyer's server refuses is kept and retried by the alarm, billed once", async () => {
+		const t = tag();
+		await approve(unit("flaky-billing", "crid-flaky"));
+		const screenId = `bb-${t}`;
+		const answer = await ask(
+			screenId,
+			biddersJson(t, [
+				{
+					name: "flaky-billing",
+					behaviour: "bid",
+					query: { crid: "crid-flaky", price: 6, burlfail: 1 },
+				},
+			]),
+		);
+		const play = await callEdge(new URL(answer.proof_of_play_url!).pathname, { method: "POST" });
+		expect(play.res.status).toBe(200);
+		await play.settled;
+		const stub = screenStub(env, "demo-pub", screenId);
+		expect((await dspLog(t)).filter((l) => l.startsWith("burl"))).toHaveLength(0);
+		expect(await stub.stats()).toEqual({ decisions: { played: 1 }, outbox: 1 });
+		await runInDurableObject(stub, (_i, state: DurableObjectState) =>
+			state.storage.sql.exec("UPDATE outbox SET next_at = 0"),
+		);
+		expect(await runDurableObjectAlarm(stub)).toBe(true);
+		expect((await dspLog(t)).filter((l) => l.startsWith("burl"))).toHaveLength(1);
+		expect(await stub.stats()).toEqual({ decisions: { played: 1 }, outbox: 0 });
 	});
 
 	it("HEAD on the proof-of-play URL has no side effects", async () => {
@@ -381,6 +411,7 @@ describe("money", () => {
 		await head.settled;
 		expect(await screenStub(env, "demo-pub", screenId).stats()).toEqual({
 			decisions: { issued: 1 },
+			outbox: 0,
 		});
 		expect((await dspLog(t)).filter((l) => l.startsWith("burl"))).toHaveLength(0);
 		expect((await callEdge(path.replace(/.$/, "x"), { method: "HEAD" })).res.status).toBe(403);

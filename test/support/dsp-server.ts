@@ -39,7 +39,8 @@ function validResponse(req: BidRequest, q: URLSearchParams, base: string): BidRe
 	bid.price = offer.price;
 	const notices = `${base}/notices/${tag}`;
 	bid.nurl = `${notices}/nurl?price=\${AUCTION_PRICE}&auction=\${AUCTION_ID}&bid=\${AUCTION_BID_ID}`;
-	bid.burl = `${notices}/burl?price=\${AUCTION_PRICE}&mult=\${AUCTION_MULTIPLIER}&ts=\${AUCTION_IMP_TS}`;
+	const failFirst = q.get("burlfail") ? `&failfirst=${q.get("burlfail")}` : "";
+	bid.burl = `${notices}/burl?price=\${AUCTION_PRICE}&mult=\${AUCTION_MULTIPLIER}&ts=\${AUCTION_IMP_TS}${failFirst}`;
 	bid.lurl = `${notices}/lurl?loss=\${AUCTION_LOSS}&min=\${AUCTION_MIN_TO_WIN}`;
 	if (q.get("deal")) bid.dealid = q.get("deal")!;
 	const asset = q.get("asset");
@@ -120,6 +121,7 @@ export interface DspServer {
 
 export function startDspServer(): Promise<DspServer> {
 	const log = new Map<string, string[]>();
+	const failures = new Map<string, number>();
 	let base = "";
 	const server = createServer(async (req, res) => {
 		const url = new URL(req.url ?? "/", base);
@@ -141,6 +143,13 @@ export function startDspServer(): Promise<DspServer> {
 		}
 		const notice = /^\/notices\/([^/]+)\/([a-z]+)$/.exec(url.pathname);
 		if (notice) {
+			// failfirst=N: the buyer's server refuses the first N notices of this kind (503).
+			const refusals = `${notice[1]}/${notice[2]}`;
+			const refused = failures.get(refusals) ?? 0;
+			if (refused < Number(url.searchParams.get("failfirst") ?? 0)) {
+				failures.set(refusals, refused + 1);
+				return send(res, 503);
+			}
 			const entry = `${notice[2]} ${url.search}`;
 			log.set(notice[1]!, [...(log.get(notice[1]!) ?? []), entry]);
 			return send(res, 200);

@@ -5,7 +5,6 @@ import type { AppContext, AppEnv } from "../context";
 import { type PopClaims, verifyPopToken } from "../pop-token";
 import { HttpProblem, problems } from "../problem";
 import { screenStub } from "../screens";
-import { announceSettlements, type Settled, type Settlement } from "../settlement";
 
 export const plays = new Hono<AppEnv>();
 
@@ -27,11 +26,12 @@ async function claimsOf(c: AppContext): Promise<PopClaims> {
 	return claims;
 }
 
-/** The buyer's notice and the play/expiry event, after the ledger recorded the outcome. */
-function settle(c: AppContext, settled: Omit<Settled, "requestId">, how: Settlement): void {
-	c.executionCtx.waitUntil(
-		announceSettlements(c.env, [{ settled: { ...settled, requestId: c.get("requestId") }, how }]),
-	);
+/**
+ * The ledger put the play/expiry event and the buyer's notice in the screen's outbox together
+ * with the outcome; deliver them now (the screen's alarm retries whatever fails).
+ */
+function deliver(c: AppContext, claims: PopClaims): void {
+	c.executionCtx.waitUntil(screenStub(c.env, claims.p, claims.s).deliver());
 }
 
 async function recordPlay(c: AppContext): Promise<{ decision_id: string; played_at: number }> {
@@ -55,7 +55,10 @@ async function recordPlay(c: AppContext): Promise<{ decision_id: string; played_
 			detail: "The play window and its reporting grace have passed; the play is not billed",
 		});
 	}
-	const result = await screenStub(c.env, claims.p, claims.s).redeemPlay(claims.d);
+	const result = await screenStub(c.env, claims.p, claims.s).redeemPlay(
+		claims.d,
+		c.get("requestId"),
+	);
 	switch (result.kind) {
 		case "replay":
 			throw alreadyReported("A proof of play counts once");
@@ -84,11 +87,7 @@ async function recordPlay(c: AppContext): Promise<{ decision_id: string; played_
 		case "unknown":
 			throw new HttpProblem(problems.notFound("No such decision for this screen"));
 		case "accepted":
-			settle(
-				c,
-				{ decisionId: claims.d, notices: result.notices, meta: result.meta },
-				{ kind: "play", playedAt: now },
-			);
+			deliver(c, claims);
 			return { decision_id: claims.d, played_at: now };
 	}
 }
@@ -108,18 +107,17 @@ plays.get("/:token", async (c) => {
 
 plays.post("/:token/expired", async (c) => {
 	const claims = await claimsOf(c);
-	const result = await screenStub(c.env, claims.p, claims.s).reportExpired(claims.d);
+	const result = await screenStub(c.env, claims.p, claims.s).reportExpired(
+		claims.d,
+		c.get("requestId"),
+	);
 	switch (result.kind) {
 		case "already_played":
 			throw alreadyReported("A played ad cannot expire");
 		case "unknown":
 			throw new HttpProblem(problems.notFound("No such decision for this screen"));
 		case "recorded":
-			settle(
-				c,
-				{ decisionId: claims.d, notices: result.notices, meta: result.meta },
-				{ kind: "expiry", reason: "reported", reportedAt: Date.now() },
-			);
+			deliver(c, claims);
 			return c.json({ status: "expired", decision_id: claims.d });
 		case "already_expired":
 			return c.json({ status: "expired", decision_id: claims.d });
