@@ -61,6 +61,10 @@ export interface DecisionMeta {
 
 export type AdmitResult =
 	| { kind: "limited"; retryAfterSeconds: number }
+	/** Nothing is stored for this screen and the request does not describe it: 404, nothing written. */
+	| { kind: "unknown" }
+	/** An unregistered screen seen for the first time: admit again with `acceptNew` to create it. */
+	| { kind: "new" }
 	| {
 			kind: "admitted";
 			profile: Screen | null;
@@ -95,6 +99,19 @@ export class ScreenDO extends DurableObject<Env> {
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
 		this.sql = ctx.storage.sql;
+		this.outbox = new SettlementOutbox(this.sql, env);
+		// Tables are created on the first write, so ids nobody registered (a typo, a scan of
+		// made-up screen ids) never leave storage behind.
+		this.ready =
+			this.sql
+				.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'decisions'")
+				.toArray().length > 0;
+	}
+
+	private ready: boolean;
+
+	private ensureSchema(): void {
+		if (this.ready) return;
 		this.sql.exec(`
 			CREATE TABLE IF NOT EXISTS profile (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL, updated_at INTEGER NOT NULL);
 			CREATE TABLE IF NOT EXISTS bucket (id INTEGER PRIMARY KEY CHECK (id = 1), tokens REAL NOT NULL, updated_at INTEGER NOT NULL);
@@ -114,13 +131,15 @@ export class ScreenDO extends DurableObject<Env> {
 			);
 			CREATE INDEX IF NOT EXISTS decisions_slot ON decisions (slot_id, state);
 			CREATE INDEX IF NOT EXISTS decisions_purge ON decisions (purge_at);
+			${SettlementOutbox.SCHEMA}
 		`);
-		this.outbox = new SettlementOutbox(this.sql, env);
+		this.ready = true;
 	}
 
 	// --- profile (data collection API) ---
 
 	getProfile(): Screen | null {
+		if (!this.ready) return null;
 		const row = this.sql
 			.exec<{ json: string }>("SELECT json FROM profile WHERE id = 1")
 			.toArray()[0];
@@ -130,6 +149,7 @@ export class ScreenDO extends DurableObject<Env> {
 	/** Stores the profile; `created` tells a first registration from a replacement. */
 	putProfile(screen: Screen): { screen: Screen; created: boolean } {
 		const created = this.getProfile() === null;
+		this.ensureSchema();
 		this.sql.exec(
 			"INSERT OR REPLACE INTO profile (id, json, updated_at) VALUES (1, ?, ?)",
 			JSON.stringify(screen),
@@ -159,7 +179,16 @@ export class ScreenDO extends DurableObject<Env> {
 		playAt: number;
 		rateLimit: RateLimit;
 		separationSeconds: number;
+		/** The request describes the screen inline (an unregistered screen). */
+		inline?: boolean;
+		/** Create state for an unregistered screen seen for the first time. */
+		acceptNew?: boolean;
 	}): AdmitResult {
+		if (!this.ready) {
+			if (!input.inline) return { kind: "unknown" };
+			if (!input.acceptNew) return { kind: "new" };
+			this.ensureSchema();
+		}
 		const now = Date.now();
 		const retryAfter = this.takeToken(input.rateLimit, now);
 		if (retryAfter > 0) return { kind: "limited", retryAfterSeconds: retryAfter };
@@ -235,6 +264,7 @@ export class ScreenDO extends DurableObject<Env> {
 	/** Called after the answer went out (ctx.waitUntil): cache + PoP ledger + separation memory. */
 	async recordDecision(d: DecisionRecord): Promise<void> {
 		const purgeAt = Math.max(d.reportUntil, d.playAt + d.separationSeconds * 1000);
+		this.ensureSchema();
 		this.sql.exec(
 			`INSERT OR IGNORE INTO decisions
 			 (decision_id, slot_id, play_at, not_before, not_after, report_until, purge_at, state, answer, adomain, notices, meta)
@@ -262,6 +292,7 @@ export class ScreenDO extends DurableObject<Env> {
 	 * check-and-set is one synchronous statement: of N concurrent reports exactly one wins.
 	 */
 	async redeemPlay(decisionId: string, requestId?: string): Promise<PlayResult> {
+		if (!this.ready) return { kind: "unknown" };
 		const row = this.sql
 			.exec<{ state: string; meta: string }>(
 				"SELECT state, meta FROM decisions WHERE decision_id = ?",
@@ -299,6 +330,7 @@ export class ScreenDO extends DurableObject<Env> {
 	 * cache again, never billed), the buyer told with lurl 202. False when it was already settled.
 	 */
 	async revoke(decisionId: string): Promise<boolean> {
+		if (!this.ready) return false;
 		const won = this.settle(decisionId, "expired", Number.NEGATIVE_INFINITY, {
 			how: { kind: "expiry", reason: "revoked", reportedAt: Date.now() },
 		});
@@ -308,6 +340,7 @@ export class ScreenDO extends DurableObject<Env> {
 	}
 
 	async reportExpired(decisionId: string, requestId?: string): Promise<ExpiryResult> {
+		if (!this.ready) return { kind: "unknown" };
 		const won = this.settle(decisionId, "expired", Number.NEGATIVE_INFINITY, {
 			how: { kind: "expiry", reason: "reported", reportedAt: Date.now() },
 			requestId,
@@ -323,6 +356,7 @@ export class ScreenDO extends DurableObject<Env> {
 
 	/** Sends what settled decisions owe (events, burl/lurl), retrying from the alarm. */
 	async deliver(): Promise<void> {
+		if (!this.ready) return;
 		await this.outbox.deliver();
 		await this.scheduleAlarm();
 	}
@@ -373,6 +407,7 @@ export class ScreenDO extends DurableObject<Env> {
 	 * inferred expiries; rows past their purge time are deleted; the next alarm is re-armed.
 	 */
 	override async alarm(): Promise<void> {
+		if (!this.ready) return;
 		const now = Date.now();
 		const expired = this.sql
 			.exec<{ decision_id: string; notices: string; meta: string }>(
@@ -415,6 +450,7 @@ export class ScreenDO extends DurableObject<Env> {
 	/** For tests and operators: decisions by state, and undelivered outbox rows. */
 	stats(): { decisions: Record<string, number>; outbox: number } {
 		const decisions: Record<string, number> = {};
+		if (!this.ready) return { decisions, outbox: 0 };
 		for (const row of this.sql.exec<{ state: string; n: number }>(
 			"SELECT state, COUNT(*) AS n FROM decisions GROUP BY state",
 		)) {

@@ -24,22 +24,22 @@ type Row =
 	| { kind: "notice"; body: { kind: "burl" | "lurl"; url: string } };
 
 export class SettlementOutbox {
+	/** Created with the screen's other tables (ScreenDO creates them on its first write). */
+	static readonly SCHEMA = `
+		CREATE TABLE IF NOT EXISTS outbox (
+			id INTEGER PRIMARY KEY AUTOINCREMENT,
+			kind TEXT NOT NULL CHECK (kind IN ('event', 'notice')),
+			body TEXT NOT NULL,
+			attempts INTEGER NOT NULL DEFAULT 0,
+			next_at INTEGER NOT NULL
+		);`;
+
 	private draining: Promise<void> | undefined;
 
 	constructor(
 		private readonly sql: SqlStorage,
 		private readonly env: Env,
-	) {
-		sql.exec(`
-			CREATE TABLE IF NOT EXISTS outbox (
-				id INTEGER PRIMARY KEY AUTOINCREMENT,
-				kind TEXT NOT NULL CHECK (kind IN ('event', 'notice')),
-				body TEXT NOT NULL,
-				attempts INTEGER NOT NULL DEFAULT 0,
-				next_at INTEGER NOT NULL
-			);
-		`);
-	}
+	) {}
 
 	/** Synchronous: call it in the same step as the state change it belongs to. */
 	add(settled: Settled, how: Settlement): void {

@@ -27,6 +27,7 @@ import { memoByString } from "./memo";
 import { auctionNotices, type NoticeValues } from "./notices";
 import { signPopToken } from "./pop-token";
 import { fieldsProblem, HttpProblem } from "./problem";
+import { mayStartNewScreen } from "./publisher-limit";
 import { screenStub } from "./screens";
 
 /** Our own work after the bidders' deadline (approval lookup, auction, signing) fits in this. */
@@ -77,16 +78,35 @@ export async function decide(input: DecideInput): Promise<Decision> {
 	// Fail closed, fast: without the screen's state there is no rate limit, no registered profile,
 	// no separation memory, so no auction; the screen learns at once that it may retry (503), and
 	// the answer still comes well inside its timeout.
-	const admission = await withinBudget<AdmitResult>(
-		(async () =>
-			stub.admit({
-				slotId: request.slot_id,
-				playAt,
-				rateLimit: publisher.rate_limit,
-				separationSeconds: publisher.separation_seconds,
-			}))(),
-		Math.min(ADMIT_MAX_MS, request.timeout_ms * ADMIT_SHARE),
-	);
+	const admitBy = input.startedAt + Math.min(ADMIT_MAX_MS, request.timeout_ms * ADMIT_SHARE);
+	const admit = (acceptNew: boolean) =>
+		withinBudget<AdmitResult>(
+			(async () =>
+				stub.admit({
+					slotId: request.slot_id,
+					playAt,
+					rateLimit: publisher.rate_limit,
+					separationSeconds: publisher.separation_seconds,
+					inline: request.screen !== undefined,
+					acceptNew,
+				}))(),
+			admitBy - Date.now(),
+		);
+	let admission = await admit(false);
+	// An unregistered screen seen for the first time gets state of its own: publishers may start
+	// only so many of those per minute (register screens through the data collection API instead).
+	if (admission.ok && admission.value.kind === "new") {
+		if (!(await mayStartNewScreen(env, publisher.id))) {
+			throw new HttpProblem({
+				status: 429,
+				type: "new-screens-rate-limited",
+				title: "Too many new unregistered screens",
+				detail: "Register screens with PUT /v1/screens/{id} instead of describing them inline",
+				headers: { "retry-after": "60" },
+			});
+		}
+		admission = await admit(true);
+	}
 	if (!admission.ok) {
 		log("error", "admit_failed", {
 			why: admission.why,
@@ -102,15 +122,13 @@ export async function decide(input: DecideInput): Promise<Decision> {
 	}
 	const admitted = admission.value;
 	if (admitted.kind === "limited") return admitted;
+	if (admitted.kind !== "admitted") {
+		// Unknown (nothing stored, nothing described): the same 404 the resolver gives.
+		throw resolveProblem(resolveAdRequest(request, undefined, input.startedAt));
+	}
 
 	const resolved = resolveAdRequest(request, admitted.profile ?? undefined, input.startedAt);
-	if (!resolved.ok) {
-		const { status, pointer, detail } = resolved.error;
-		throw new HttpProblem({
-			...fieldsProblem([{ pointer, detail }], "Cannot serve this ad request"),
-			status,
-		});
-	}
+	if (!resolved.ok) throw resolveProblem(resolved);
 	const context = resolved.value;
 	const deadline = input.startedAt + request.timeout_ms - DEADLINE_MARGIN_MS;
 	// When the answer was ready: what ad_request events report as latency.
@@ -342,6 +360,21 @@ export async function decide(input: DecideInput): Promise<Decision> {
 					),
 			]),
 	};
+}
+
+function resolveProblem(resolved: ReturnType<typeof resolveAdRequest>): HttpProblem {
+	if (resolved.ok) {
+		return new HttpProblem({
+			status: 500,
+			type: "internal",
+			title: "Screen state is inconsistent",
+		});
+	}
+	const { status, pointer, detail } = resolved.error;
+	return new HttpProblem({
+		...fieldsProblem([{ pointer, detail }], "Cannot serve this ad request"),
+		status,
+	});
 }
 
 /** After the answer: nothing that fails here may reach the screen (it has its answer). */

@@ -1,4 +1,5 @@
 // Hostile DSPs: nothing a bidder sends may turn into a 5xx or a lost event.
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import {
@@ -214,5 +215,79 @@ describe("the screen's Durable Object failing", () => {
 			outcome: "no_fill",
 			no_fill_reason: "internal_error",
 		});
+	});
+});
+
+describe("rate limits and unknown screens", () => {
+	const refuse = { limit: async () => ({ success: false }) } as unknown as RateLimit;
+
+	it("an unknown screen id gets 404 and leaves no storage behind", async () => {
+		const id = `ghost-${tag()}`;
+		const { res } = await callEdge("/v1/ad-requests", {
+			method: "POST",
+			headers: authHeaders(),
+			body: JSON.stringify({ screen_id: id, slot_id: "main" }),
+		});
+		expect(res.status).toBe(404);
+		expect(await res.json()).toMatchObject({ errors: [{ pointer: "#/screen_id" }] });
+		expect((await callEdge(`/v1/screens/${id}`, { headers: authHeaders() })).res.status).toBe(404);
+		const stub = env.SCREENS.get(env.SCREENS.idFromName(`demo-pub:${id}`));
+		const tables = await runInDurableObject(stub, (_i, state: DurableObjectState) =>
+			state.storage.sql.exec("SELECT name FROM sqlite_master").toArray(),
+		);
+		expect(tables).toEqual([]);
+	});
+
+	it("a publisher over its limit gets 429 with Retry-After, on ad requests and telemetry", async () => {
+		const ad = await callEdge(
+			"/v1/ad-requests",
+			{
+				method: "POST",
+				headers: authHeaders(),
+				body: JSON.stringify({ screen_id: "any", slot_id: "main" }),
+			},
+			{ PUBLISHER_LIMITER: refuse },
+		);
+		expect(ad.res.status).toBe(429);
+		expect(ad.res.headers.get("retry-after")).toBe("10");
+		expect(await ad.res.json()).toMatchObject({ type: "/problems/publisher-rate-limited" });
+		const telemetry = await callEdge(
+			"/v1/telemetry",
+			{
+				method: "POST",
+				headers: authHeaders(),
+				body: JSON.stringify({ events: [{ screen_id: "any", kind: "played", ts: Date.now() }] }),
+			},
+			{ PUBLISHER_LIMITER: refuse },
+		);
+		expect(telemetry.res.status).toBe(429);
+	});
+
+	it("new unregistered screens are limited per publisher; screens already seen are not", async () => {
+		const t = tag();
+		const inline = (id: string) => ({
+			method: "POST",
+			headers: authHeaders(),
+			body: JSON.stringify({ screen_id: id, slot_id: "face-a", screen: billboardScreen(id) }),
+		});
+		const seen = await callEdge("/v1/ad-requests", inline(`known-${t}`), { BIDDERS: "[]" });
+		expect(seen.res.status).toBe(200);
+		const again = await callEdge("/v1/ad-requests", inline(`known-${t}`), {
+			BIDDERS: "[]",
+			NEW_SCREEN_LIMITER: refuse,
+		});
+		expect(again.res.status).toBe(200);
+		const fresh = await callEdge("/v1/ad-requests", inline(`fresh-${t}`), {
+			BIDDERS: "[]",
+			NEW_SCREEN_LIMITER: refuse,
+		});
+		expect(fresh.res.status).toBe(429);
+		expect(await fresh.res.json()).toMatchObject({ type: "/problems/new-screens-rate-limited" });
+		const stub = env.SCREENS.get(env.SCREENS.idFromName(`demo-pub:fresh-${t}`));
+		expect(
+			await runInDurableObject(stub, (_i, state: DurableObjectState) =>
+				state.storage.sql.exec("SELECT name FROM sqlite_master").toArray(),
+			),
+		).toEqual([]);
 	});
 });

@@ -188,7 +188,14 @@ describe("ScreenDO state", () => {
 		const stub = screenStub(env, "demo-pub", "bucket-test");
 		const limit = { burst: 2, per_minute: 60 };
 		const admit = () =>
-			stub.admit({ slotId: "s", playAt: Date.now(), rateLimit: limit, separationSeconds: 0 });
+			stub.admit({
+				slotId: "s",
+				playAt: Date.now(),
+				rateLimit: limit,
+				separationSeconds: 0,
+				inline: true,
+				acceptNew: true,
+			});
 		expect((await admit()).kind).toBe("admitted");
 		expect((await admit()).kind).toBe("admitted");
 		expect(await admit()).toEqual({ kind: "limited", retryAfterSeconds: 1 });

@@ -10,9 +10,10 @@ import { readJsonBody } from "../body";
 import type { AppEnv } from "../context";
 import { decide } from "../decide";
 import { fieldsProblem, HttpProblem } from "../problem";
+import { limitPublisher } from "../publisher-limit";
 
 export const adRequests = new Hono<AppEnv>();
-adRequests.use(requirePublisher);
+adRequests.use(requirePublisher, limitPublisher("ad"));
 
 adRequests.post("/", async (c) => {
 	const startedAt = Date.now();

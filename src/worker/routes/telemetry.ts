@@ -7,6 +7,7 @@ import { requirePublisher } from "../auth";
 import { readJson } from "../body";
 import type { AppEnv } from "../context";
 import { publishEvents } from "../emit";
+import { limitPublisher } from "../publisher-limit";
 
 const TelemetryBatch = z.object({
 	events: z
@@ -27,7 +28,7 @@ const TelemetryBatch = z.object({
 });
 
 export const telemetry = new Hono<AppEnv>();
-telemetry.use(requirePublisher);
+telemetry.use(requirePublisher, limitPublisher("telemetry"));
 
 telemetry.post("/", async (c) => {
 	const { events } = await readJson(c, TelemetryBatch);

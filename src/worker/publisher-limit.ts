@@ -1,0 +1,48 @@
+// Per-publisher rate limits in front of the per-screen token buckets. Screen ids are the
+// publisher's to choose, so a bucket per screen alone lets rotating ids multiply the allowance.
+// Uses the Workers Rate Limiting binding: counted per Cloudflare location, no round trip to a
+// central object on the hot path.
+import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "./context";
+import { log } from "./log";
+import { HttpProblem } from "./problem";
+
+/** PUBLISHER_LIMITER counts over 10 s (wrangler.toml): a limited publisher may retry after that. */
+const RETRY_AFTER_S = 10;
+
+/**
+ * `scope` separates what is counted (ad requests, telemetry) under one binding. A limiter that
+ * fails open: rate limiting protects the edge, and an outage of it must not stop every ad.
+ */
+export const limitPublisher = (scope: string) =>
+	createMiddleware<AppEnv>(async (c, next) => {
+		const publisher = c.get("publisher");
+		let allowed = true;
+		try {
+			allowed = (await c.env.PUBLISHER_LIMITER.limit({ key: `${scope}:${publisher.id}` })).success;
+		} catch (err) {
+			log("warn", "rate_limiter_failed", {
+				error: err instanceof Error ? err.message : String(err),
+			});
+		}
+		if (!allowed) {
+			throw new HttpProblem({
+				status: 429,
+				type: "publisher-rate-limited",
+				title: "Too many requests for this publisher",
+				detail: `Retry after ${RETRY_AFTER_S} s`,
+				headers: { "retry-after": String(RETRY_AFTER_S) },
+			});
+		}
+		await next();
+	});
+
+/** Whether the publisher may start another unregistered (inline) screen now. */
+export async function mayStartNewScreen(env: Env, publisherId: string): Promise<boolean> {
+	try {
+		return (await env.NEW_SCREEN_LIMITER.limit({ key: publisherId })).success;
+	} catch (err) {
+		log("warn", "rate_limiter_failed", { error: err instanceof Error ? err.message : String(err) });
+		return true;
+	}
+}
