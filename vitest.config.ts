@@ -65,7 +65,8 @@ export default defineConfig({
 				],
 				test: {
 					name: "workers",
-					include: ["test/integration/**/*.test.ts"],
+					// test/fuzz: a seeded slice here; `npm run fuzz` runs it at full size (FUZZ_RUNS).
+					include: ["test/integration/**/*.test.ts", "test/fuzz/**/*.test.ts"],
 					globalSetup: ["test/support/global-setup.ts"],
 				},
 			},

@@ -259,8 +259,12 @@ export async function decide(input: DecideInput): Promise<Decision> {
 	const creative = winner.bid.creative!;
 	const decisionId = crypto.randomUUID();
 	const notBefore = Math.max(input.startedAt, playAt - PLAY_EARLY_TOLERANCE_MS);
+	// Whole milliseconds: a DSP may send a fractional exp (1.5 s), and the ledger, the token and
+	// the win event all keep epoch ms as integers.
 	const bidExp =
-		typeof winner.bid.bid.exp === "number" ? input.startedAt + winner.bid.bid.exp * 1000 : Infinity;
+		typeof winner.bid.bid.exp === "number"
+			? Math.floor(input.startedAt + winner.bid.bid.exp * 1000)
+			: Infinity;
 	const notAfter = Math.min(playAt + request.play_window_s * 1000, bidExp);
 	const reportUntil = notAfter + REPORT_GRACE_MS;
 	const token = await signPopToken(

@@ -7,6 +7,7 @@ import { createServer, type Server, type ServerResponse } from "node:http";
 import type { BidRequest, BidResponse } from "iab-openrtb/v26";
 import { staticSpot, videoSpot } from "../../demo/dsps";
 import { readBody } from "../../demo/server";
+import { fuzzAnswer } from "./fuzz-dsp";
 
 type Behaviour = (req: BidRequest, q: URLSearchParams, res: ServerResponse, base: string) => void;
 
@@ -108,6 +109,11 @@ const behaviours: Record<string, Behaviour> = {
 			...Array.from({ length: 100 }, (_, i) => `brand${i}.example`),
 		];
 		send(res, 200, body);
+	},
+	/** A generated answer (test/support/fuzz-dsp.ts), deterministic per `seed`. */
+	fuzz: (req, q, res, base) => {
+		const answer = fuzzAnswer(Number(q.get("seed") ?? 0), req, base);
+		send(res, answer.status, answer.body);
 	},
 	huge: (req, _q, res) =>
 		send(res, 200, { id: req.id, seatbid: [], ext: { padding: "x".repeat(1_000_000) } }),

@@ -7,5 +7,6 @@ import "./provided-context";
 export default async function setup(project: TestProject) {
 	const dsp = await startDspServer();
 	project.provide("dspBase", dsp.base);
+	project.provide("fuzzRuns", Number(process.env.FUZZ_RUNS ?? 150));
 	return () => dsp.close();
 }

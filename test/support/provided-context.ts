@@ -2,6 +2,8 @@
 declare module "vitest" {
 	export interface ProvidedContext {
 		dspBase: string;
+		/** Generated cases per fuzz property (FUZZ_RUNS; a small slice under npm test). */
+		fuzzRuns: number;
 	}
 }
 
