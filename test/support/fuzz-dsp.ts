@@ -48,7 +48,7 @@ function approvedMarkup(req: BidRequest, base: string): { adm: string; w: number
 
 const hostileString = fc.oneof(
 	fc.string({ maxLength: 40 }),
-	fc.constantFrom("", " ", "\u0000", "<", "]]>", "${AUCTION_PRICE}", "x".repeat(3000)),
+	fc.constantFrom("", " ", "\u0000", "<", "]]>", "$" + "{AUCTION_PRICE}", "x".repeat(3000)),
 	fc.string({ unit: "grapheme", maxLength: 20 }),
 );
 const hostileNumber = fc.oneof(
