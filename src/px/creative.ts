@@ -9,10 +9,22 @@
 //   hot path cannot afford, and the reviewed asset must be the one that plays.
 // - An HTML snippet holding one `<img src>` (banner): mime from the file extension, size from
 //   bid.w/h, duration from bid.dur.
-// Workers have no DOM, so a small tokenizer reads the markup. It skips comments, processing
-// instructions and doctypes, reads CDATA as text, is indifferent to attribute order and quoting,
-// respects quotes when finding the end of a tag, and (for HTML) skips script/style bodies.
+// Workers have no DOM, so a small linear-time tokenizer (markup.ts) reads the markup. It skips
+// comments, processing instructions and doctypes, reads CDATA as text, is indifferent to
+// attribute order and quoting, respects quotes when finding the end of a tag, and (for HTML)
+// skips script/style bodies.
 import type { Bid } from "iab-openrtb/v26";
+import {
+	child,
+	children,
+	HTML_RAW_TEXT,
+	MAX_MARKUP_LENGTH,
+	type OpenToken,
+	parseXml,
+	type Token,
+	tokenize,
+	type XmlElement,
+} from "./markup";
 import { Reason } from "./reasons";
 
 export interface Creative {
@@ -46,6 +58,9 @@ export function extractCreative(bid: Bid, prefer: MediaPreference = {}): Extract
 	const adm = bid.adm;
 	if (typeof adm !== "string" || adm.trim() === "") {
 		return fail(Reason.MissingMarkup, "bid has no adm");
+	}
+	if (adm.length > MAX_MARKUP_LENGTH) {
+		return fail(Reason.CreativeFormat, `markup is over ${MAX_MARKUP_LENGTH} characters`);
 	}
 	const tokens = tokenize(adm, HTML_RAW_TEXT);
 	if (!tokens) return fail(Reason.CreativeFormat, "markup is not well-formed");
@@ -266,177 +281,4 @@ function httpUrl(text: string): string | undefined {
 	} catch {
 		return undefined;
 	}
-}
-
-// ---------------------------------------------------------------------------------------------
-// Markup tokenizer and a minimal XML tree (names lower-cased, namespace prefixes dropped)
-
-interface OpenToken {
-	type: "open";
-	name: string;
-	attrs: Record<string, string>;
-	selfClosing: boolean;
-}
-type Token = OpenToken | { type: "close"; name: string } | { type: "text"; text: string };
-
-interface XmlElement {
-	name: string;
-	attrs: Record<string, string>;
-	children: XmlElement[];
-	/** Direct text content, CDATA included, entities decoded. */
-	text: string;
-}
-
-const HTML_RAW_TEXT = new Set(["script", "style"]);
-const NO_RAW_TEXT = new Set<string>();
-const MAX_TOKENS = 20_000;
-
-/** Undefined when the markup cannot be tokenized (unterminated comment, CDATA or tag). */
-function tokenize(src: string, rawText: ReadonlySet<string>): Token[] | undefined {
-	const tokens: Token[] = [];
-	let lower: string | undefined;
-	let i = 0;
-	while (i < src.length) {
-		if (tokens.length > MAX_TOKENS) return undefined;
-		const lt = src.indexOf("<", i);
-		if (lt < 0) {
-			tokens.push({ type: "text", text: decodeEntities(src.slice(i)) });
-			break;
-		}
-		if (lt > i) tokens.push({ type: "text", text: decodeEntities(src.slice(i, lt)) });
-		const skip = skipSpecial(src, lt);
-		if (skip === -1) return undefined;
-		if (skip !== undefined) {
-			if (src.startsWith("<![CDATA[", lt)) {
-				tokens.push({ type: "text", text: src.slice(lt + 9, skip - 3) });
-			}
-			i = skip;
-			continue;
-		}
-		if (!/[A-Za-z_/]/.test(src[lt + 1] ?? "")) {
-			// A lone "<" in text ("a < b"): HTML tolerates it.
-			tokens.push({ type: "text", text: "<" });
-			i = lt + 1;
-			continue;
-		}
-		const end = tagEnd(src, lt + 1);
-		if (end < 0) return undefined;
-		const tag = parseTag(src.slice(lt + 1, end));
-		if (!tag) return undefined;
-		tokens.push(tag);
-		i = end + 1;
-		if (tag.type === "open" && !tag.selfClosing && rawText.has(tag.name)) {
-			// Script/style bodies are code, not markup: an <img> inside a string must not count.
-			lower ??= src.toLowerCase();
-			const close = lower.indexOf(`</${tag.name}`, i);
-			i = close < 0 ? src.length : close;
-		}
-	}
-	return tokens;
-}
-
-/** For comments, CDATA, <?...?> and <!...>: index just past it, -1 if unterminated. */
-function skipSpecial(src: string, lt: number): number | undefined {
-	const terminators: [string, string][] = [
-		["<!--", "-->"],
-		["<![CDATA[", "]]>"],
-		["<?", "?>"],
-		["<!", ">"],
-	];
-	for (const [open, close] of terminators) {
-		if (!src.startsWith(open, lt)) continue;
-		const end = src.indexOf(close, lt + open.length);
-		return end < 0 ? -1 : end + close.length;
-	}
-	return undefined;
-}
-
-/** Index of the ">" closing the tag that starts at `from`, ignoring ">" inside quotes. */
-function tagEnd(src: string, from: number): number {
-	let quote: string | undefined;
-	for (let j = from; j < src.length; j++) {
-		const c = src[j];
-		if (quote) {
-			if (c === quote) quote = undefined;
-		} else if (c === '"' || c === "'") {
-			quote = c;
-		} else if (c === ">") {
-			return j;
-		}
-	}
-	return -1;
-}
-
-function parseTag(body: string): Token | undefined {
-	const close = /^\/\s*([A-Za-z_][\w:.-]*)\s*$/.exec(body);
-	if (close) return { type: "close", name: localName(close[1] as string) };
-	const open = /^([A-Za-z_][\w:.-]*)/.exec(body);
-	if (!open) return undefined;
-	const rest = body.slice(open[0].length);
-	const attrs: Record<string, string> = {};
-	for (const m of rest.matchAll(/([^\s=/"']+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))/g)) {
-		const name = localName(m[1] as string);
-		if (!(name in attrs)) attrs[name] = decodeEntities(m[2] ?? m[3] ?? m[4] ?? "");
-	}
-	return {
-		type: "open",
-		name: localName(open[1] as string),
-		attrs,
-		selfClosing: /\/\s*$/.test(rest),
-	};
-}
-
-function localName(qualified: string): string {
-	const colon = qualified.lastIndexOf(":");
-	return (colon < 0 ? qualified : qualified.slice(colon + 1)).toLowerCase();
-}
-
-const NAMED_ENTITIES: Record<string, string> = {
-	amp: "&",
-	lt: "<",
-	gt: ">",
-	quot: '"',
-	apos: "'",
-};
-
-function decodeEntities(text: string): string {
-	return text.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, ent: string) => {
-		if (ent[0] === "#") {
-			const code =
-				ent[1] === "x" || ent[1] === "X" ? Number.parseInt(ent.slice(2), 16) : Number(ent.slice(1));
-			return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
-		}
-		return NAMED_ENTITIES[ent.toLowerCase()] ?? whole;
-	});
-}
-
-/** A strict tree: mismatched or unclosed elements make the document unreadable. */
-function parseXml(src: string): XmlElement | undefined {
-	const tokens = tokenize(src, NO_RAW_TEXT);
-	if (!tokens) return undefined;
-	const doc: XmlElement = { name: "#document", attrs: {}, children: [], text: "" };
-	const stack: XmlElement[] = [doc];
-	for (const token of tokens) {
-		const top = stack[stack.length - 1] as XmlElement;
-		if (token.type === "text") {
-			top.text += token.text;
-		} else if (token.type === "open") {
-			const el: XmlElement = { name: token.name, attrs: token.attrs, children: [], text: "" };
-			top.children.push(el);
-			if (!token.selfClosing) stack.push(el);
-		} else {
-			if (top.name !== token.name || stack.length === 1) return undefined;
-			stack.pop();
-		}
-	}
-	if (stack.length !== 1 || doc.children.length !== 1) return undefined;
-	return doc.children[0];
-}
-
-function children(el: XmlElement | undefined, name: string): XmlElement[] {
-	return el ? el.children.filter((c) => c.name === name) : [];
-}
-
-function child(el: XmlElement | undefined, name: string): XmlElement | undefined {
-	return el?.children.find((c) => c.name === name);
 }
