@@ -23,7 +23,9 @@ import { z } from "zod";
 export const EVENT_SCHEMA_VERSION = 2;
 
 const text = z.string().min(1).max(256);
-const epochMs = z.number().int().nonnegative();
+/** Dates a record can carry: Date, ISO strings and the archive's hour partitions end at year 9999. */
+export const MAX_EPOCH_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+const epochMs = z.number().int().nonnegative().max(MAX_EPOCH_MS);
 const nonNegative = z.number().nonnegative();
 const count = z.number().int().nonnegative();
 const domains = z.array(z.string().min(1).max(256)).max(64);

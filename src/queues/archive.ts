@@ -1,6 +1,8 @@
 // Archive consumer: events → Parquet files in R2, one file per (event type, UTC hour) group of a
 // batch. A group whose write fails is retried as a group; readers deduplicate on event_id, so a
-// retried group that was in fact written costs space, never a double count.
+// retried group that was in fact written costs space, never a double count. A record that cannot
+// be encoded fails alone: the rest of its group is still written, and only it is retried (and so
+// reaches the dead-letter queue alone).
 import type { PxEvent } from "../px/events";
 import { archiveKey, encodeEvents } from "./parquet";
 
@@ -22,21 +24,58 @@ export async function archiveEvents<T extends { event: PxEvent }>(
 	const result: Archived<T> = { ok: [], failed: [] };
 	await Promise.all(
 		[...groups.values()].map(async (group) => {
-			const first = group[0]!.event;
-			const key = archiveKey({ type: first.type, ts: first.ts, batchId: crypto.randomUUID() });
+			const encoded = encodeGroup(group);
+			result.failed.push(...encoded.poisoned);
+			if (!encoded.file) return;
 			try {
-				await bucket.put(key, encodeEvents(group.map((g) => g.event)), {
+				await bucket.put(encoded.file.key, encoded.file.bytes, {
 					httpMetadata: { contentType: "application/vnd.apache.parquet" },
 					customMetadata: {
-						records: String(group.length),
-						schema_version: String(first.schema_version),
+						records: String(encoded.items.length),
+						schema_version: String(encoded.items[0]!.event.schema_version),
 					},
 				});
-				result.ok.push(...group);
+				result.ok.push(...encoded.items);
 			} catch {
-				result.failed.push(...group);
+				result.failed.push(...encoded.items);
 			}
 		}),
 	);
 	return result;
+}
+
+interface EncodedGroup<T> {
+	file?: { key: string; bytes: Uint8Array };
+	items: T[];
+	poisoned: T[];
+}
+
+/** The group as one file; if that fails, without the records that cannot be encoded alone. */
+function encodeGroup<T extends { event: PxEvent }>(group: T[]): EncodedGroup<T> {
+	const attempt = (items: T[]) => {
+		const first = items[0]!.event;
+		return {
+			key: archiveKey({ type: first.type, ts: first.ts, batchId: crypto.randomUUID() }),
+			bytes: encodeEvents(items.map((i) => i.event)),
+		};
+	};
+	try {
+		return { file: attempt(group), items: group, poisoned: [] };
+	} catch {
+		const poisoned = group.filter((item) => {
+			try {
+				attempt([item]);
+				return false;
+			} catch {
+				return true;
+			}
+		});
+		const items = group.filter((item) => !poisoned.includes(item));
+		if (items.length === 0) return { items, poisoned };
+		try {
+			return { file: attempt(items), items, poisoned };
+		} catch {
+			return { items: [], poisoned: group };
+		}
+	}
 }

@@ -72,7 +72,7 @@ describe("client telemetry", () => {
 		const { res } = await callEdge("/v1/telemetry", {
 			method: "POST",
 			headers: { authorization: "Bearer demo-publisher-key" },
-			body: JSON.stringify({ events: [{ screen_id: "s", kind: "exploded", ts: 1 }] }),
+			body: JSON.stringify({ events: [{ screen_id: "s", kind: "exploded", ts: Date.now() }] }),
 		});
 		expect(res.status).toBe(400);
 		expect(await res.json()).toMatchObject({ errors: [{ pointer: "#/events/0/kind" }] });

@@ -1,0 +1,52 @@
+import { describe, expect, it } from "vitest";
+import { newEvent, type PxEvent } from "../../src/px/events";
+import { archiveEvents } from "../../src/queues/archive";
+
+const play = (i: number): PxEvent =>
+	newEvent(
+		"play",
+		{
+			publisher_id: "p",
+			screen_id: "s",
+			venue_type: 30101,
+			decision_id: `d${i}`,
+			auction_id: `a${i}`,
+			bidder: "b",
+			crid: "c",
+			price_cpm: 5,
+			multiplier: 1,
+			played_at: 1_763_900_000_000,
+		},
+		{ now: 1_763_900_000_000 + i },
+	);
+
+function bucket(puts: { key: string; records: string }[], fail = false): R2Bucket {
+	return {
+		put: async (key: string, _body: unknown, opts: { customMetadata: { records: string } }) => {
+			if (fail) throw new Error("R2 down");
+			puts.push({ key, records: opts.customMetadata.records });
+		},
+	} as unknown as R2Bucket;
+}
+
+describe("archiveEvents isolation", () => {
+	it("a record that cannot be encoded fails alone; the rest of its group is written", async () => {
+		const items = [play(1), { ...play(2), ts: Number.NaN }, play(3)].map((event, i) => ({
+			event,
+			i,
+		}));
+		const puts: { key: string; records: string }[] = [];
+		const result = await archiveEvents(bucket(puts), items);
+		expect(result.failed.map((f) => f.i)).toEqual([1]);
+		expect(result.ok.map((o) => o.i).sort()).toEqual([0, 2]);
+		expect(puts).toHaveLength(1);
+		expect(puts[0]?.records).toBe("2");
+	});
+
+	it("a failed write fails its group, for the group to be retried", async () => {
+		const items = [play(1), play(2)].map((event, i) => ({ event, i }));
+		const result = await archiveEvents(bucket([], true), items);
+		expect(result.failed).toHaveLength(2);
+		expect(result.ok).toHaveLength(0);
+	});
+});
