@@ -12,12 +12,14 @@ import { isReason, Reason } from "../../src/px/reasons";
 import { approve, callEdge, dspAssets, dspBase } from "../support/edge";
 import { authHeaders, billboardScreen, lobbyScreen } from "../support/fixtures";
 import { FUZZ_CRID } from "../support/fuzz-pool";
+import { capturingQueue } from "../support/records";
 
 const RUNS = inject("fuzzRuns");
 const SEED = 20261124;
 /** Generous for a loaded 2-core machine; `npm run bench` measures the overshoot precisely. */
 const LATE_MARGIN_MS = 250;
 const FUZZ_BIDDERS = ["fuzz-a", "fuzz-b", "fuzz-c"];
+/** Rate limits are tested elsewhere; here they would answer most generated cases with 429. */
 const allow = { limit: async () => ({ success: true }) } as unknown as RateLimit;
 /** Each case is one ad request; give every property room for all of them. */
 const PROPERTY_TIMEOUT_MS = 30_000 + RUNS * 100;
@@ -36,14 +38,6 @@ interface Answer {
 /** Usually a valid value, sometimes anything of the type. */
 const mostly = <T, U>(valid: fc.Arbitrary<T>, other: fc.Arbitrary<U>) =>
 	fc.oneof({ weight: 4, arbitrary: valid }, { weight: 1, arbitrary: other });
-
-/** A queue that keeps what the edge sends, to check no record is lost. */
-function capturing(sent: PxEvent[]): Queue {
-	return {
-		send: async (body: PxEvent) => void sent.push(body),
-		sendBatch: async (batch: { body: PxEvent }[]) => void sent.push(...batch.map((m) => m.body)),
-	} as unknown as Queue;
-}
 
 const newStats = () => ({
 	requests: 0,
@@ -153,7 +147,8 @@ describe(`fuzz (${RUNS} cases per property)`, () => {
 					{
 						BIDDERS: JSON.stringify(bidders),
 						NEW_SCREEN_LIMITER: allow,
-						EVENTS: capturing(events),
+						PUBLISHER_LIMITER: allow,
+						EVENTS: capturingQueue(events).queue,
 					},
 				);
 				const elapsed = Date.now() - started;
@@ -256,7 +251,7 @@ describe(`fuzz (${RUNS} cases per property)`, () => {
 				const { res } = await callEdge(
 					`/v1/ad-requests?dialect=${dialect}&debug=1`,
 					{ method: "POST", headers: authHeaders(), body: JSON.stringify(body) },
-					{ BIDDERS: bidders, NEW_SCREEN_LIMITER: allow },
+					{ BIDDERS: bidders, NEW_SCREEN_LIMITER: allow, PUBLISHER_LIMITER: allow },
 				);
 				await checkAnswer(res, Date.now() - started, timeout);
 			}

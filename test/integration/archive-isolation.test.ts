@@ -1,24 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { newEvent, type PxEvent } from "../../src/px/events";
 import { archiveEvents } from "../../src/queues/archive";
+import { playEvent } from "../support/records";
 
-const play = (i: number): PxEvent =>
-	newEvent(
-		"play",
-		{
-			publisher_id: "p",
-			screen_id: "s",
-			venue_type: 30101,
-			decision_id: `d${i}`,
-			auction_id: `a${i}`,
-			bidder: "b",
-			crid: "c",
-			price_cpm: 5,
-			multiplier: 1,
-			played_at: 1_763_900_000_000,
-		},
-		{ now: 1_763_900_000_000 + i },
-	);
+const play = (i: number) => playEvent(i, 1_763_900_000_000);
 
 function bucket(puts: { key: string; records: string }[], fail = false): R2Bucket {
 	return {

@@ -4,10 +4,10 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from "clou
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker from "../../src/index";
-import { newEvent, type PxEvent } from "../../src/px/events";
 import { DEAD_LETTER_MAX_ATTEMPTS } from "../../src/queues/dead-letter";
 import { callEdge } from "../support/edge";
 import { authHeaders, lobbyScreen } from "../support/fixtures";
+import { playEvent } from "../support/records";
 
 const deep = (levels: number) => `${'{"a":'.repeat(levels)}1${"}".repeat(levels)}`;
 
@@ -72,23 +72,9 @@ describe("telemetry timestamps", () => {
 });
 
 describe("poisoned records in the consumer", () => {
-	const play = (i: number): PxEvent =>
-		newEvent("play", {
-			publisher_id: "demo-pub",
-			screen_id: "s",
-			venue_type: 30101,
-			decision_id: `d${i}`,
-			auction_id: `a${i}`,
-			bidder: "b",
-			crid: "c",
-			price_cpm: 5,
-			multiplier: 1,
-			played_at: Date.now(),
-		});
-
 	it("one record with ts 9e15 is retried alone; the batch's plays are archived and acked", async () => {
-		const good = [play(1), play(2), play(3)];
-		const poisoned = { ...play(4), ts: 9e15 };
+		const good = [playEvent(1), playEvent(2), playEvent(3)];
+		const poisoned = { ...playEvent(4), ts: 9e15 };
 		const result = await consume("px-events", [good[0], poisoned, good[1], good[2]]);
 		expect(result.retryMessages.map((m) => m.msgId)).toEqual(["m1"]);
 		expect(result.explicitAcks.sort()).toEqual(["m0", "m2", "m3"]);

@@ -5,7 +5,6 @@ import { describe, expect, it } from "vitest";
 import {
 	type AuctionEvent,
 	eventBytes,
-	type PxEvent,
 	QUEUE_MAX_MESSAGE_BYTES,
 	safeParseEvent,
 } from "../../src/px/events";
@@ -13,19 +12,11 @@ import { MAX_BIDS_PER_RESPONSE } from "../../src/px/openrtb/response";
 import { Reason } from "../../src/px/reasons";
 import { approve, biddersJson, callEdge, dspAssets, dspLog } from "../support/edge";
 import { authHeaders, billboardScreen } from "../support/fixtures";
+import { capturingQueue } from "../support/records";
 
 let n = 0;
 const tag = () => `h${Date.now().toString(36)}${n++}`;
 const BILLBOARD = { w: 1400, h: 400 };
-
-function capturingQueue() {
-	const sent: PxEvent[] = [];
-	const queue = {
-		send: async (body: PxEvent) => void sent.push(body),
-		sendBatch: async (batch: { body: PxEvent }[]) => void sent.push(...batch.map((m) => m.body)),
-	} as unknown as Queue;
-	return { sent, queue };
-}
 
 async function auction(bidders: string, screenId: string, events: Queue) {
 	const { res, settled } = await callEdge(

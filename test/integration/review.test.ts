@@ -2,24 +2,14 @@ import { createMessageBatch } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { approvalKey } from "../../src/px/approval";
-import type { PxEvent } from "../../src/px/events";
 import { Reason } from "../../src/px/reasons";
 import { handleQueue } from "../../src/queues";
 import { clearApprovalMemory } from "../../src/worker/approvals";
 import { biddersJson, callEdge, dspAssets } from "../support/edge";
 import { billboardScreen, REVIEWER_KEY } from "../support/fixtures";
+import { capturingQueue, putOnDesk } from "../support/records";
 
 const reviewer = { authorization: `Bearer ${REVIEWER_KEY}`, "content-type": "application/json" };
-
-/** What the hot path queued during one request, captured by a stand-in queue. */
-function capturingQueue() {
-	const sent: PxEvent[] = [];
-	const queue = {
-		send: async (body: PxEvent) => void sent.push(body),
-		sendBatch: async (batch: { body: PxEvent }[]) => void sent.push(...batch.map((m) => m.body)),
-	} as unknown as Queue;
-	return { sent, queue };
-}
 
 async function auction(screenId: string, bidders: string, events?: Queue) {
 	const { res, settled } = await callEdge(
@@ -101,26 +91,10 @@ describe("review desk", () => {
 
 	it("a rejection needs a reason and makes the creative lose as disapproved", async () => {
 		const asset_url = dspAssets.image("bad-ad", { w: 1400, h: 400 });
-		const key = await approvalKey({ bidder: "shady", crid: "bad-ad", asset_url });
-		await env.REVIEW_DESK.get(env.REVIEW_DESK.idFromName("review-desk")).intake([
-			{
-				event_id: crypto.randomUUID(),
-				schema_version: 1,
-				type: "creative_seen",
-				ts: Date.now(),
-				publisher_id: "demo-pub",
-				screen_id: "s",
-				venue_type: 30101,
-				bidder: "shady",
-				crid: "bad-ad",
-				creative_key: key,
-				adomain: ["shady.example"],
-				asset_url,
-				mime: "image/png",
-				w: 1400,
-				h: 400,
-			},
-		]);
+		const key = await putOnDesk(
+			{ bidder: "shady", crid: "bad-ad", asset_url },
+			{ adomain: ["shady.example"] },
+		);
 		const noReason = await callEdge(`/v1/review/creatives/${key}/reject`, {
 			method: "POST",
 			headers: reviewer,

@@ -19,6 +19,7 @@ import {
 	setApproval,
 } from "../support/edge";
 import { authHeaders, billboardScreen, REVIEWER_KEY } from "../support/fixtures";
+import { putOnDesk } from "../support/records";
 
 const BILLBOARD = { w: 1400, h: 400 };
 const reviewer = { authorization: `Bearer ${REVIEWER_KEY}` };
@@ -55,32 +56,8 @@ const unit = (bidder: string, crid: string, asset_url = dspAssets.image(crid, BI
 	asset_url,
 });
 
-/** The desk Durable Object, to intake an item as the queue consumer does. */
+/** The desk Durable Object. */
 const desk = () => env.REVIEW_DESK.get(env.REVIEW_DESK.idFromName("review-desk"));
-
-async function putOnDesk(u: ReturnType<typeof unit>): Promise<string> {
-	const key = await approvalKey(u);
-	await desk().intake([
-		{
-			event_id: crypto.randomUUID(),
-			schema_version: 1,
-			type: "creative_seen",
-			ts: Date.now(),
-			publisher_id: "demo-pub",
-			screen_id: "s",
-			venue_type: 30101,
-			bidder: u.bidder,
-			crid: u.crid,
-			creative_key: key,
-			adomain: ["advertiser.example"],
-			asset_url: u.asset_url,
-			mime: "image/png",
-			w: BILLBOARD.w,
-			h: BILLBOARD.h,
-		},
-	]);
-	return key;
-}
 
 async function review(key: string, action: "approve" | "reject") {
 	const { res } = await callEdge(`/v1/review/creatives/${key}/${action}`, {

@@ -1,0 +1,56 @@
+// Records and stand-ins shared by the workerd tests: a queue that keeps what the edge sends, a
+// play event, and putting a creative on the review desk as the queue consumer's intake does.
+import { env } from "cloudflare:workers";
+import { type ApprovalUnit, approvalKey } from "../../src/px/approval";
+import { newEvent, type PxEvent } from "../../src/px/events";
+
+/** EVENTS that keeps every record the edge sends, in `sent`. */
+export function capturingQueue(sent: PxEvent[] = []): { sent: PxEvent[]; queue: Queue } {
+	const queue = {
+		send: async (body: PxEvent) => void sent.push(body),
+		sendBatch: async (batch: { body: PxEvent }[]) => void sent.push(...batch.map((m) => m.body)),
+	} as unknown as Queue;
+	return { sent, queue };
+}
+
+export const playEvent = (i: number, playedAt = Date.now()): PxEvent =>
+	newEvent(
+		"play",
+		{
+			publisher_id: "demo-pub",
+			screen_id: "s",
+			venue_type: 30101,
+			decision_id: `d${i}`,
+			auction_id: `a${i}`,
+			bidder: "b",
+			crid: "c",
+			price_cpm: 5,
+			multiplier: 1,
+			played_at: playedAt,
+		},
+		{ now: playedAt + i },
+	);
+
+/** Puts an image asset (1400×400 unless told) on the review desk as pending; returns its key. */
+export async function putOnDesk(
+	unit: ApprovalUnit,
+	extra: { adomain?: string[]; w?: number; h?: number } = {},
+): Promise<string> {
+	const key = await approvalKey(unit);
+	await env.REVIEW_DESK.get(env.REVIEW_DESK.idFromName("review-desk")).intake([
+		newEvent("creative_seen", {
+			publisher_id: "demo-pub",
+			screen_id: "s",
+			venue_type: 30101,
+			bidder: unit.bidder,
+			crid: unit.crid,
+			creative_key: key,
+			adomain: extra.adomain ?? ["advertiser.example"],
+			asset_url: unit.asset_url,
+			mime: "image/png",
+			w: extra.w ?? 1400,
+			h: extra.h ?? 400,
+		}),
+	]);
+	return key;
+}
