@@ -102,10 +102,13 @@ export class ScreenDO extends DurableObject<Env> {
 		this.outbox = new SettlementOutbox(this.sql, env);
 		// Tables are created on the first write, so ids nobody registered (a typo, a scan of
 		// made-up screen ids) never leave storage behind.
-		this.ready =
+		const hasState =
 			this.sql
 				.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'decisions'")
 				.toArray().length > 0;
+		this.ready = false;
+		// A screen stored by an earlier version gets the tables added since (CREATE … IF NOT EXISTS).
+		if (hasState) this.ensureSchema();
 	}
 
 	private ready: boolean;

@@ -282,3 +282,45 @@ describe("rate limits and unknown screens", () => {
 		).toEqual([]);
 	});
 });
+
+describe("screens stored by an earlier version", () => {
+	it("get the tables added since (the outbox) when their object starts again", async () => {
+		const t = tag();
+		const id = `old-${t}`;
+		await approve({
+			bidder: "upgrade",
+			crid: "crid-up",
+			asset_url: dspAssets.image("crid-up", BILLBOARD),
+		});
+		const put = await callEdge(`/v1/screens/${id}`, {
+			method: "PUT",
+			headers: authHeaders(),
+			body: JSON.stringify(billboardScreen(id)),
+		});
+		expect(put.res.status).toBe(201);
+		const stub = env.SCREENS.get(env.SCREENS.idFromName(`demo-pub:${id}`));
+		// As a screen written before the outbox existed: its tables, without that one.
+		await runInDurableObject(stub, (_i, state: DurableObjectState) => {
+			state.storage.sql.exec("DROP TABLE outbox");
+		});
+		await runInDurableObject(stub, (_i, state: DurableObjectState) => state.abort("restart")).catch(
+			() => undefined,
+		);
+		const fresh = env.SCREENS.get(env.SCREENS.idFromName(`demo-pub:${id}`));
+		const { res } = await callEdge(
+			"/v1/ad-requests",
+			{
+				method: "POST",
+				headers: authHeaders(),
+				body: JSON.stringify({ screen_id: id, slot_id: "face-a" }),
+			},
+			{
+				BIDDERS: biddersJson(t, [
+					{ name: "upgrade", behaviour: "bid", query: { crid: "crid-up", price: 7 } },
+				]),
+			},
+		);
+		expect(await res.json()).toMatchObject({ filled: true });
+		expect(await fresh.stats()).toMatchObject({ decisions: { issued: 1 }, outbox: 0 });
+	});
+});
