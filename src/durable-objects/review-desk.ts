@@ -7,6 +7,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { type ApprovalRecord, type ApprovalStatus, approvalKvKey } from "../px/approval";
 import type { CreativeSeenEvent } from "../px/events";
+import { withinBudget } from "../worker/budget";
 import { log } from "../worker/log";
 
 /** A KV write that has not answered by then counts as failed and is retried. */
@@ -77,6 +78,8 @@ export class ReviewDesk extends DurableObject<Env> {
 	}
 
 	private draining: Promise<void> | undefined;
+	/** Keys whose last write timed out: it may still land, after a newer one. */
+	private readonly maybeLate = new Set<string>();
 
 	/** Queue intake: unknown creatives become pending; ones already known are ignored. */
 	async intake(seen: CreativeSeenEvent[]): Promise<{ added: number }> {
@@ -248,24 +251,39 @@ export class ReviewDesk extends DurableObject<Env> {
 				)
 				.toArray()[0];
 			if (!row) break;
-			try {
-				await withTimeout(
-					this.env.APPROVALS.put(approvalKvKey(row.creative_key), row.record),
-					PUBLISH_TIMEOUT_MS,
+			const put = await withinBudget(
+				this.env.APPROVALS.put(approvalKvKey(row.creative_key), row.record),
+				PUBLISH_TIMEOUT_MS,
+			);
+			if (put.ok && this.maybeLate.delete(row.creative_key)) {
+				// An earlier write of this key timed out and may still land after this one: write
+				// the newest verdict once more when that one can no longer be in flight.
+				this.sql.exec(
+					"UPDATE outbox SET next_at = ? WHERE creative_key = ? AND version = ?",
+					Date.now() + 2 * PUBLISH_TIMEOUT_MS,
+					row.creative_key,
+					row.version,
 				);
+			} else if (put.ok) {
 				// A newer verdict enqueued meanwhile has a higher version and stays for the next turn.
 				this.sql.exec(
 					"DELETE FROM outbox WHERE creative_key = ? AND version = ?",
 					row.creative_key,
 					row.version,
 				);
-			} catch (err) {
+			} else {
+				if (put.why === "timeout") this.maybeLate.add(row.creative_key);
 				const attempts = row.attempts + 1;
 				log("warn", "approval_publish_failed", {
 					creative_key: row.creative_key,
 					version: row.version,
 					attempts,
-					error: err instanceof Error ? err.message : String(err),
+					error:
+						put.why === "timeout"
+							? `no answer within ${PUBLISH_TIMEOUT_MS} ms`
+							: put.error instanceof Error
+								? put.error.message
+								: String(put.error),
 				});
 				this.sql.exec(
 					"UPDATE outbox SET attempts = ?, next_at = ? WHERE creative_key = ? AND version = ?",
@@ -281,14 +299,6 @@ export class ReviewDesk extends DurableObject<Env> {
 			.one().at;
 		if (next !== null) await this.ctx.storage.setAlarm(next);
 	}
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-	let timer: ReturnType<typeof setTimeout> | undefined;
-	const timeout = new Promise<never>((_, reject) => {
-		timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-	});
-	return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 export function reviewDesk(env: Env): DurableObjectStub<ReviewDesk> {

@@ -12,6 +12,7 @@ import {
 	type ApprovalStatus,
 	approvalKvKey,
 } from "../px/approval";
+import { withinBudget } from "./budget";
 import { log } from "./log";
 
 export const APPROVAL_MEMORY_TTL_MS = 10_000;
@@ -81,14 +82,7 @@ export async function lookupApprovals(
 			}
 		}),
 	);
-	if (missing.length > 0) {
-		let timer: ReturnType<typeof setTimeout> | undefined;
-		const budget = new Promise<void>((resolve) => {
-			if (Number.isFinite(budgetMs)) timer = setTimeout(resolve, Math.max(0, budgetMs));
-		});
-		await Promise.race([reads, budget]);
-		clearTimeout(timer);
-	}
+	if (missing.length > 0) await (Number.isFinite(budgetMs) ? withinBudget(reads, budgetMs) : reads);
 	// Only verdicts fresh now count: a stale entry whose re-read failed or timed out is unknown,
 	// so an unreachable KV cannot keep an old "approved" alive.
 	return (key) => {

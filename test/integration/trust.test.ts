@@ -247,6 +247,50 @@ describe("the desk's outbox: the replica never disagrees with the desk for good"
 		expect(status).toBe("rejected");
 	});
 
+	it("a write that timed out and lands after a newer one is overwritten again", async () => {
+		const key = await putOnDesk(unit("late-write", `crid-late-${tag()}`));
+		const stub = desk();
+		await runInDurableObject(stub, async (instance: ReviewDesk) => {
+			const self = instance as unknown as { env: Env };
+			const real = self.env;
+			let calls = 0;
+			let lateWrite: Promise<unknown> = Promise.resolve();
+			self.env = {
+				...real,
+				APPROVALS: {
+					put: (k: string, v: string) => {
+						// The first write (the approval) answers after the desk gave up on it (5 s).
+						if (calls++ > 0) return real.APPROVALS.put(k, v);
+						lateWrite = new Promise((r) => setTimeout(r, 5_500)).then(() =>
+							real.APPROVALS.put(k, v),
+						);
+						return lateWrite;
+					},
+				} as unknown as KVNamespace,
+			};
+			try {
+				const approved = await instance.decide({
+					key,
+					action: "approve",
+					actor: "t",
+					reason: null,
+				});
+				expect(approved?.replica).toBe("pending");
+				await instance.decide({ key, action: "reject", actor: "t", reason: "no" });
+				await lateWrite;
+				expect((await replicaOf(key))?.status).toBe("approved"); // the stale write landed last
+			} finally {
+				self.env = real;
+			}
+		});
+		await runInDurableObject(stub, (_i, state: DurableObjectState) =>
+			state.storage.sql.exec("UPDATE outbox SET next_at = 0"),
+		);
+		await runDurableObjectAlarm(stub);
+		expect((await replicaOf(key))?.status).toBe("rejected");
+		expect(await stub.outboxSize()).toBe(0);
+	}, 15_000);
+
 	it("readers ignore an older version than one they have seen", async () => {
 		const u = unit("versions", `crid-version-${tag()}`);
 		const key = await setApproval(u, "rejected", 7);
