@@ -54,7 +54,11 @@ export default defineConfig({
 				plugins: [
 					cloudflareTest({
 						wrangler: { configPath: "./wrangler.toml" },
+						// px-edge plus the consumers (their own Worker in wrangler.consumers.toml).
+						main: "./test/support/test-worker.ts",
 						miniflare: {
+							r2Buckets: ["ARCHIVE"],
+							queueConsumers: { "px-notices": { maxBatchTimeout: 0.05 } },
 							bindings: {
 								POP_SIGNING_KEY: "test-signing-key-not-a-secret",
 								PUBLISHERS: JSON.stringify(testPublishers),

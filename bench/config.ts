@@ -21,6 +21,8 @@ export interface BenchDsp {
 	adomain: string;
 	/** Never answers requests for screens whose id starts with this (the deadline phase). */
 	hangsFor?: string;
+	/** Buys only the six-DSP screens' venue: called in the six-DSP rounds, not the others. */
+	sixOnly?: boolean;
 }
 
 /** Three DSPs that answer instantly with valid bids, each a different advertiser. */
@@ -47,15 +49,36 @@ export const BENCH_DSPS: BenchDsp[] = [
 		adomain: "charlie-travel.example",
 		hangsFor: "deadline-",
 	},
+	...(["delta", "echo", "foxtrot"] as const).map(
+		(word, i): BenchDsp => ({
+			name: `bench-${word[0]}`,
+			media: "static",
+			price: 5 - i,
+			crid: `bench-${word[0]}-poster`,
+			adomain: `${word}-brand.example`,
+			sixOnly: true,
+		}),
+	),
 ];
+
+/** The venue only the six-DSP screens have (OpenOOH 80702): bench-d…f buy it alone. */
+export const SIX_DSP_VENUE = 80702;
+/** Screens whose id starts with this are at the six-DSP venue. */
+export const SIX_DSP_PREFIX = "six-";
+export const DSPS_PER_REQUEST = { usual: 3, six: 6 } as const;
 
 export const dspEndpoint = (index: number) =>
 	`http://${HOST}:${PORTS.dsp + index}/dsp/${BENCH_DSPS[index]!.name}`;
 
-/** BIDDERS for the edge: the three bench DSPs, nothing else. */
+/** BIDDERS for the edge: three catch-all bench DSPs, and three more for the six-DSP venue. */
 export function benchBidders(): string {
 	return JSON.stringify(
-		BENCH_DSPS.map((dsp, i) => ({ name: dsp.name, endpoint: dspEndpoint(i), priority: 10 + i })),
+		BENCH_DSPS.map((dsp, i) => ({
+			name: dsp.name,
+			endpoint: dspEndpoint(i),
+			priority: 10 + i,
+			...(dsp.sixOnly ? { venue_types: [SIX_DSP_VENUE] } : {}),
+		})),
 	);
 }
 
@@ -76,12 +99,15 @@ export function adRequestBody(
 	playAt: number,
 	extra: Partial<AdRequestInput> = {},
 ): string {
+	const screen = benchScreen(screenId);
 	const request: AdRequestInput = {
 		screen_id: screenId,
 		slot_id: "main",
 		play_at: playAt,
 		play_window_s: PLAY_WINDOW_S,
-		screen: benchScreen(screenId),
+		screen: screenId.startsWith(SIX_DSP_PREFIX)
+			? { ...screen, venue: { ...screen.venue, type: SIX_DSP_VENUE } }
+			: screen,
 		...extra,
 	};
 	return JSON.stringify(request);

@@ -72,13 +72,22 @@ export async function startStack(
 	});
 
 	const edgeBundle = snapshot("wrangler.toml", join(work, "edge-build"));
+	const consumersBundle = snapshot("wrangler.consumers.toml", join(work, "consumers-build"));
 	// The bench is one publisher sending hundreds of requests a second from thousands of inline
 	// screens: it measures the hot path, not the per-publisher limits, so they are lifted here
-	// (same file otherwise; beside wrangler.toml so its relative paths still resolve).
+	// (same file otherwise; beside wrangler.toml so its relative paths still resolve). Both Workers
+	// run from their snapshot bundles, px-edge first (the one that serves the port).
+	const fromBundle = (text: string, bundle: string) =>
+		text.replace(/^main = .*$/m, `main = ${JSON.stringify(bundle)}\nno_bundle = true`);
 	const edgeConfig = ".wrangler-bench.toml";
+	const consumersConfig = ".wrangler-bench-consumers.toml";
 	writeFileSync(
 		join(ROOT, edgeConfig),
-		toml.replace(/^(simple = \{ limit = )\d+/gm, "$1100000000"),
+		fromBundle(toml, edgeBundle).replace(/^(simple = \{ limit = )\d+/gm, "$1100000000"),
+	);
+	writeFileSync(
+		join(ROOT, consumersConfig),
+		fromBundle(readToml("wrangler.consumers.toml"), consumersBundle),
 	);
 	const baselineBundle = which.baseline
 		? snapshot("bench/baseline/wrangler.toml", join(work, "baseline-build"))
@@ -130,9 +139,10 @@ export async function startStack(
 	const edge = which.edge
 		? startWrangler(
 				[
-					edgeBundle,
 					"-c",
 					edgeConfig,
+					"-c",
+					consumersConfig,
 					...common,
 					"--port",
 					String(PORTS.edge),

@@ -2,7 +2,8 @@
 // 1. .dev.vars with a fresh proof-of-play signing key (never committed),
 // 2. the demo DSPs and their creatives on http://127.0.0.1:8790,
 // 3. the demo creatives' assets seeded as approved in the local approvals KV,
-// 4. wrangler dev on :8787 (workerd with local Durable Objects, Queues, R2, KV),
+// 4. wrangler dev on :8787: px-edge and its queue consumers (px-consumers, a Worker of its own)
+//    in one workerd with local Durable Objects, Queues, R2, KV,
 // 5. the demo screens registered through the data collection API once the edge is up.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -24,9 +25,21 @@ console.log(`demo DSPs on http://127.0.0.1:${demo.port}/dsp/{video,static,someti
 const seeded = await seedDemoApprovals(`http://127.0.0.1:${demo.port}`);
 console.log(`seeded the demo creatives' ${seeded} assets as approved`);
 
-const wrangler = spawn("npx", ["wrangler", "dev", "--port", "8787", ...process.argv.slice(2)], {
-	stdio: "inherit",
-});
+const wrangler = spawn(
+	"npx",
+	[
+		"wrangler",
+		"dev",
+		"-c",
+		"wrangler.toml",
+		"-c",
+		"wrangler.consumers.toml",
+		"--port",
+		"8787",
+		...process.argv.slice(2),
+	],
+	{ stdio: "inherit" },
+);
 const edge = "http://127.0.0.1:8787";
 registerDemoScreens(edge).then(
 	() => {

@@ -1,4 +1,3 @@
-import { handleQueue } from "./queues";
 import { app } from "./worker/app";
 
 export { ReviewDesk } from "./durable-objects/review-desk";
@@ -6,5 +5,4 @@ export { ScreenDO } from "./durable-objects/screen-do";
 
 export default {
 	fetch: app.fetch,
-	queue: handleQueue,
 } satisfies ExportedHandler<Env>;

@@ -1,5 +1,5 @@
-// The baseline for px-edge's hot path: receives the same PX ad request body, does the same 3
-// parallel DSP fetches and returns the first bid as JSON. No validation, translation beyond the
+// The baseline for px-edge's hot path: receives the same PX ad request body, does the same 3 (or,
+// with x-bench-dsps: 6, 6) parallel DSP fetches and returns the first bid as JSON. No validation, translation beyond the
 // minimum a DSP needs, auction, approval lookup, Durable Object, notices, events or logging:
 // what is left is the platform's cost of a request with 3 subrequests, the floor px-edge is
 // compared against.
@@ -54,8 +54,10 @@ export default {
 			tmax: px.timeout_ms ?? 500,
 			cur: ["USD"],
 		});
+		// The same number of DSPs px-edge calls for this request (3, or 6 at the six-DSP venue).
+		const count = Number(request.headers.get("x-bench-dsps") ?? 3);
 		const answers = await Promise.all(
-			endpoints.urls.map(async (url) => {
+			endpoints.urls.slice(0, count).map(async (url) => {
 				const res = await fetch(url, {
 					method: "POST",
 					headers: { "content-type": "application/json", "x-openrtb-version": "2.6" },

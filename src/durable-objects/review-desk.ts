@@ -301,6 +301,6 @@ export class ReviewDesk extends DurableObject<Env> {
 	}
 }
 
-export function reviewDesk(env: Env): DurableObjectStub<ReviewDesk> {
+export function reviewDesk(env: Pick<Env, "REVIEW_DESK">): DurableObjectStub<ReviewDesk> {
 	return env.REVIEW_DESK.get(env.REVIEW_DESK.idFromName("review-desk"));
 }

@@ -1,12 +1,14 @@
 // The screen's outbox for what a settled decision owes the world: its play or expiry event and
 // the buyer's notice (burl bills a play; lurl says a won ad never ran). Rows are written in the
 // same synchronous step as the ledger's state change, so a settlement can never be recorded
-// without them; delivery retries with backoff from the screen's alarm until the queue and the
-// buyer's server have taken each one. Billing notices are therefore at least once, not best effort.
+// without them; delivery retries with backoff from the screen's alarm until the queues have taken
+// each one. From there the notices consumer retries the buyer's server (backoff, dead letters):
+// billing notices are at least once, and the screen's object never waits on a DSP.
 import type { PxEvent } from "../px/events";
+import type { NoticeMessage } from "../px/notice-message";
 import { publishEvents } from "../worker/emit";
 import { log } from "../worker/log";
-import { fireNotice } from "../worker/notices";
+import { enqueueNotices, sendable } from "../worker/notices";
 import {
 	type Settled,
 	type Settlement,
@@ -19,9 +21,7 @@ const RETRY_MAX_MS = 60 * 60_000;
 /** About two days of hourly retries: a buyer's billing endpoint down that long is an incident. */
 const MAX_ATTEMPTS = 60;
 
-type Row =
-	| { kind: "event"; body: PxEvent }
-	| { kind: "notice"; body: { kind: "burl" | "lurl"; url: string } };
+type Row = { kind: "event"; body: PxEvent } | { kind: "notice"; body: NoticeMessage };
 
 export class SettlementOutbox {
 	/** Created with the screen's other tables (ScreenDO creates them on its first write). */
@@ -38,14 +38,25 @@ export class SettlementOutbox {
 
 	constructor(
 		private readonly sql: SqlStorage,
-		private readonly env: Env,
+		private env: Env,
 	) {}
 
 	/** Synchronous: call it in the same step as the state change it belongs to. */
 	add(settled: Settled, how: Settlement): void {
 		const rows: Row[] = [{ kind: "event", body: settlementEvent(settled, how) }];
 		const notice = settlementNotice(settled.notices, how);
-		if (notice.url) rows.push({ kind: "notice", body: { kind: notice.kind, url: notice.url } });
+		if (sendable(notice.url)) {
+			rows.push({
+				kind: "notice",
+				body: {
+					v: 1,
+					auction_id: settled.meta.auctionId,
+					decision_id: settled.decisionId,
+					notices: [{ kind: notice.kind, url: notice.url, bidder: settled.meta.bidder }],
+					attempt: 0,
+				},
+			});
+		}
 		const now = Date.now();
 		for (const row of rows) {
 			this.sql.exec(
@@ -91,10 +102,10 @@ export class SettlementOutbox {
 				events.map((r) => JSON.parse(r.body) as PxEvent),
 			),
 			Promise.all(
-				notices.map(async (r) => {
-					const body = JSON.parse(r.body) as { kind: "burl" | "lurl"; url: string };
-					return { row: r, ok: await fireNotice(body.kind, body.url) };
-				}),
+				notices.map(async (r) => ({
+					row: r,
+					ok: await enqueueNotices(this.env.NOTICES, noticeMessage(JSON.parse(r.body))),
+				})),
 			),
 		]);
 		const failedIds = new Set(failed.map((e) => e.event_id));
@@ -117,4 +128,12 @@ export class SettlementOutbox {
 			);
 		}
 	}
+}
+
+/** Rows written before notices went through the queue held just { kind, url }. */
+function noticeMessage(
+	body: NoticeMessage | { kind: "burl" | "lurl"; url: string },
+): NoticeMessage {
+	if ("v" in body) return body;
+	return { v: 1, auction_id: "", notices: [{ ...body, bidder: "" }], attempt: 0 };
 }

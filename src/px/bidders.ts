@@ -13,6 +13,10 @@ import { isKnownVenueType } from "./venues";
 export const MAX_PARALLEL_BIDDERS = 6;
 export const DEFAULT_PRIORITY = 100;
 export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024;
+/** A DSP in the same region as the edge location; configure more for a distant one. */
+export const DEFAULT_NETWORK_ALLOWANCE_MS = 20;
+/** Shorter than this, a bidder cannot run its own auction (Prebid's bidder_response_duration_min). */
+export const MIN_BIDDER_TMAX_MS = 20;
 
 // Headers fetch() manages itself or that would corrupt the request framing.
 const RESERVED_HEADERS = new Set(["host", "content-length", "transfer-encoding", "connection"]);
@@ -48,6 +52,11 @@ export const BidderConfig = z
 		endpoint: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }),
 		/** Upper bound for this bidder; the request deadline (tmax) always caps it further. */
 		timeout_ms: z.number().int().positive().max(10_000).optional(),
+		/**
+		 * Round trip to this bidder: its tmax is its time budget minus this, so that its answer
+		 * can arrive before we stop waiting (Prebid Server's bidder network latency buffer).
+		 */
+		network_allowance_ms: z.number().int().min(0).max(1_000).default(DEFAULT_NETWORK_ALLOWANCE_MS),
 		/** Lower is called first and wins connection slots first. */
 		priority: z.number().int().min(0).max(10_000).default(DEFAULT_PRIORITY),
 		media: z
@@ -195,4 +204,37 @@ export function bidderTimeout(
 	remainingMs: number,
 ): number {
 	return Math.max(0, Math.min(bidder.timeout_ms ?? remainingMs, remainingMs));
+}
+
+export interface TimedCall<B> {
+	bidder: B;
+	/** How long we wait for this bidder's answer. */
+	budgetMs: number;
+	/** What the bid request tells it: the budget minus its network allowance. */
+	tmax: number;
+}
+
+/**
+ * Each selected bidder's wait and tmax for a request with `remainingMs` left before the bidders'
+ * deadline. A bidder whose tmax would be under MIN_BIDDER_TMAX_MS is not called (BidderNoTime):
+ * it could not answer in time, and calling it anyway only teaches it to time out.
+ */
+export function timeBidders<
+	B extends Pick<BidderConfig, "name" | "timeout_ms" | "network_allowance_ms">,
+>(
+	bidders: B[],
+	remainingMs: number,
+): { calls: TimedCall<B>[]; skipped: { bidder: string; reason: Reason }[] } {
+	const calls: TimedCall<B>[] = [];
+	const skipped: { bidder: string; reason: Reason }[] = [];
+	for (const bidder of bidders) {
+		const budgetMs = bidderTimeout(bidder, remainingMs);
+		const tmax = Math.floor(
+			budgetMs - (bidder.network_allowance_ms ?? DEFAULT_NETWORK_ALLOWANCE_MS),
+		);
+		if (tmax < MIN_BIDDER_TMAX_MS)
+			skipped.push({ bidder: bidder.name, reason: Reason.BidderNoTime });
+		else calls.push({ bidder, budgetMs, tmax });
+	}
+	return { calls, skipped };
 }

@@ -40,6 +40,10 @@ export const Reason = {
 	CompetitiveSeparation: 505,
 	CurrencyNotAccepted: 506,
 	PriceAboveCap: 507,
+	/** Not called: after its network allowance the bidder's tmax would be too short to bid. */
+	BidderNoTime: 508,
+	/** Not called: the bidder kept timing out or failing; its circuit is open (px/circuit.ts). */
+	BidderCircuitOpen: 509,
 } as const;
 
 export type Reason = (typeof Reason)[keyof typeof Reason];

@@ -1,24 +1,29 @@
-// Entry for every queue this Worker consumes, dispatched on the queue's name. Messages are acked
+// Entry for every queue px-consumers consumes (events, notices, their dead letters), dispatched
+// on the queue's name. Messages are acked
 // or retried one by one: a poisoned message is retried alone (and lands in the dead-letter queue
 // after max_retries), a failed sink retries only the messages it failed.
 
+import type { ConsumersEnv } from "../consumers";
 import { reviewDesk } from "../durable-objects/review-desk";
 import { type CreativeSeenEvent, type PxEvent, safeParseEvent } from "../px/events";
 import { log } from "../worker/log";
 import { dataPoint, writeMetrics } from "../worker/metrics";
 import { archiveEvents } from "./archive";
 import { keepDeadLetters } from "./dead-letter";
+import { deliverNotices } from "./notices";
 
 interface Item {
 	message: Message;
 	event: PxEvent;
 }
 
-export async function handleQueue(batch: MessageBatch, env: Env): Promise<void> {
+export async function handleQueue(batch: MessageBatch, env: ConsumersEnv): Promise<void> {
 	const now = Date.now();
 	const retried = batch.queue.includes("-dlq")
 		? await keepDeadLetters(batch, env.ARCHIVE)
-		: await consumeEvents(batch, env);
+		: batch.queue.startsWith("px-notices")
+			? await deliverNotices(batch, env.NOTICES)
+			: await consumeEvents(batch, env);
 	const maxLag = Math.max(0, ...batch.messages.map((m) => now - m.timestamp.getTime()));
 	writeMetrics(env.METRICS, [
 		dataPoint(
@@ -29,7 +34,7 @@ export async function handleQueue(batch: MessageBatch, env: Env): Promise<void> 
 	]);
 }
 
-async function consumeEvents(batch: MessageBatch, env: Env): Promise<number> {
+async function consumeEvents(batch: MessageBatch, env: ConsumersEnv): Promise<number> {
 	const items: Item[] = [];
 	const retry = new Set<Message>();
 	for (const message of batch.messages) {
@@ -63,7 +68,7 @@ async function consumeEvents(batch: MessageBatch, env: Env): Promise<number> {
 	return retry.size;
 }
 
-async function intakeCreatives(env: Env, items: Item[]): Promise<{ failed: Item[] }> {
+async function intakeCreatives(env: ConsumersEnv, items: Item[]): Promise<{ failed: Item[] }> {
 	if (items.length === 0) return { failed: [] };
 	try {
 		await reviewDesk(env).intake(items.map((i) => i.event as CreativeSeenEvent));

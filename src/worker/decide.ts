@@ -5,9 +5,10 @@ import type { BidRequest } from "iab-openrtb/v26";
 import type { AdmitResult } from "../durable-objects/screen-do";
 import type { PxAnswer } from "../px/answer";
 import { runAuction } from "../px/auction";
-import { bidderFloor, parseBidders, selectBidders } from "../px/bidders";
+import { bidderFloor, parseBidders, selectBidders, timeBidders } from "../px/bidders";
 import { evaluateBids, judgeApprovals, keyApprovals, normalizeDomain } from "../px/filter";
 import type { AdRequest, Publisher } from "../px/model";
+import type { NoticeMessage } from "../px/notice-message";
 import { toBidRequest } from "../px/openrtb/translate";
 import { Reason } from "../px/reasons";
 import { resolveAdRequest } from "../px/resolve";
@@ -24,14 +25,13 @@ import { publishEvents } from "./emit";
 import { type BidderOutcome, fanOut } from "./fanout";
 import { log } from "./log";
 import { memoByString } from "./memo";
-import { auctionNotices, type NoticeValues } from "./notices";
+import { auctionNotices, enqueueNotices, type NoticeValues } from "./notices";
+import { bidderCircuits, deadlineMargin, decisionSlots, SHED_RETRY_AFTER_S } from "./pacing";
 import { signPopToken } from "./pop-token";
 import { fieldsProblem, HttpProblem } from "./problem";
 import { mayStartNewScreen } from "./publisher-limit";
 import { screenStub } from "./screens";
 
-/** Our own work after the bidders' deadline (approval lookup, auction, signing) fits in this. */
-export const DEADLINE_MARGIN_MS = 30;
 /** A player may start an ad this early before the planned play time. */
 export const PLAY_EARLY_TOLERANCE_MS = 60_000;
 /** Proof of play is accepted this long after the play window closes (Vistar allows 15 min). */
@@ -71,7 +71,31 @@ export type Decision =
 			after: () => Promise<unknown>;
 	  };
 
+/**
+ * Sheds the request at once (503 + Retry-After) when the isolate already has as many decisions in
+ * flight as it can answer on time (px/deadline.ts): an answer late for everyone helps no screen.
+ */
 export async function decide(input: DecideInput): Promise<Decision> {
+	if (!decisionSlots.tryAcquire()) {
+		throw new HttpProblem({
+			status: 503,
+			type: "edge-overloaded",
+			title: "The edge is at capacity",
+			detail: `No auction was run; ask again after ${SHED_RETRY_AFTER_S} s`,
+			headers: { "retry-after": String(SHED_RETRY_AFTER_S) },
+		});
+	}
+	let onTime = false;
+	try {
+		const decision = await decideAdmitted(input);
+		onTime = Date.now() - input.startedAt <= input.request.timeout_ms;
+		return decision;
+	} finally {
+		decisionSlots.release(onTime);
+	}
+}
+
+async function decideAdmitted(input: DecideInput): Promise<Decision> {
 	const { env, publisher, request } = input;
 	const playAt = request.play_at ?? input.startedAt;
 	const stub = screenStub(env, publisher.id, request.screen_id);
@@ -130,7 +154,8 @@ export async function decide(input: DecideInput): Promise<Decision> {
 	const resolved = resolveAdRequest(request, admitted.profile ?? undefined, input.startedAt);
 	if (!resolved.ok) throw resolveProblem(resolved);
 	const context = resolved.value;
-	const deadline = input.startedAt + request.timeout_ms - DEADLINE_MARGIN_MS;
+	const margin = deadlineMargin.marginMs(request.timeout_ms);
+	const deadline = input.startedAt + request.timeout_ms - margin;
 	// When the answer was ready: what ad_request events report as latency.
 	let answeredAt = Date.now();
 	const facts = (): RequestFacts => ({
@@ -185,14 +210,31 @@ export async function decide(input: DecideInput): Promise<Decision> {
 		venueType: context.screen.venue.type,
 		formats: context.slot.formats,
 	});
-	const calls = selection.selected.map((bidder) => ({
+	// Bidders whose circuit is open are not called; each one called gets its own tmax.
+	const circuitAt = Date.now();
+	const open: { bidder: string; reason: Reason }[] = [];
+	const callable = selection.selected.filter((bidder) => {
+		if (bidderCircuits.verdict(circuitKey(bidder), circuitAt) !== "skip") return true;
+		open.push({ bidder: bidder.name, reason: Reason.BidderCircuitOpen });
+		return false;
+	});
+	const timed = timeBidders(callable, deadline - Date.now());
+	const skipped = [...selection.skipped, ...open, ...timed.skipped];
+	const calls = timed.calls.map(({ bidder, budgetMs, tmax }) => ({
 		bidder,
-		request: withFloor(bidRequest, bidderFloor(bidder, floor)),
+		budgetMs,
+		request: forBidder(bidRequest, bidderFloor(bidder, floor), tmax),
 	}));
 	const outcomes = await fanOut(calls, {
-		deadline,
 		secrets: env as unknown as Record<string, unknown>,
 	});
+	const biddersDone = Date.now();
+	for (const [i, o] of outcomes.entries()) {
+		const ok = o.status === "bids" || o.status === "no_bid";
+		bidderCircuits.record(circuitKey(calls[i]!.bidder), ok, biddersDone);
+	}
+	// What our own work after the bidders took (lag included) sets the next requests' margin.
+	const timeOwnWork = () => deadlineMargin.record(Date.now() - Math.min(biddersDone, deadline));
 	const recentAdvertisers = new Set(admitted.recentAdvertisers);
 	const auctionTime = Date.now();
 	// Each bidder's bids are judged against the request that bidder was sent (its own floor).
@@ -209,11 +251,11 @@ export async function decide(input: DecideInput): Promise<Decision> {
 	const approval = await lookupApprovals(
 		env.APPROVALS,
 		screened.flatMap((b) => (b.approvalKey ? [b.approvalKey] : [])),
-		deadline + DEADLINE_MARGIN_MS / 2 - Date.now(),
+		deadline + margin / 2 - Date.now(),
 	);
 	const evaluated = judgeApprovals(screened, approval);
 	const auction = runAuction(evaluated, { at: publisher.auction_type, floor });
-	const trace = traceBidders(outcomes, auction.bids, selection.skipped);
+	const trace = traceBidders(outcomes, auction.bids, skipped);
 	const winner = auction.winner;
 	const multiplier = bidRequest.imp[0]?.qty?.multiplier ?? 1;
 	const noticeValues: NoticeValues = {
@@ -232,12 +274,13 @@ export async function decide(input: DecideInput): Promise<Decision> {
 		multiplier,
 		auction,
 		trace,
-		biddersCalled: selection.selected.length,
+		biddersCalled: calls.length,
 		approval,
 	};
 
-	const noFill = (noFillReason: string, facts_: AuctionFacts, fire: () => Promise<unknown>) => {
+	const noFill = (noFillReason: string, facts_: AuctionFacts, told?: NoticeMessage) => {
 		answeredAt = Date.now();
+		timeOwnWork();
 		return {
 			kind: "answered" as const,
 			answer: undefined,
@@ -247,13 +290,13 @@ export async function decide(input: DecideInput): Promise<Decision> {
 			after: () =>
 				background([
 					() => revoked,
-					fire,
+					() => enqueueNotices(env.NOTICES, told),
 					() => publishEvents(env, auctionEvents(facts(), { ...facts_, noFillReason })),
 				]),
 		};
 	};
 	if (!winner) {
-		return noFill(noFillReasonOf(outcomes, auction.bids.length), auctionFacts, notices.fire);
+		return noFill(noFillReasonOf(outcomes, auction.bids.length), auctionFacts, notices.message());
 	}
 
 	const creative = winner.bid.creative!;
@@ -323,7 +366,7 @@ export async function decide(input: DecideInput): Promise<Decision> {
 	});
 	const recorded = await withinBudget(
 		record,
-		Math.max(LEDGER_MIN_MS, deadline + DEADLINE_MARGIN_MS - Date.now()),
+		Math.max(LEDGER_MIN_MS, deadline + margin - Date.now()),
 	);
 	if (!recorded.ok) {
 		log("error", "ledger_write_failed", {
@@ -339,12 +382,13 @@ export async function decide(input: DecideInput): Promise<Decision> {
 			{
 				...auctionFacts,
 				auction: { bids },
-				trace: traceBidders(outcomes, bids, selection.skipped),
+				trace: traceBidders(outcomes, bids, skipped),
 			},
-			failed.fire,
+			failed.message(),
 		);
 	}
 	answeredAt = Date.now();
+	timeOwnWork();
 	return {
 		kind: "answered",
 		answer,
@@ -353,7 +397,7 @@ export async function decide(input: DecideInput): Promise<Decision> {
 		after: () =>
 			background([
 				() => revoked,
-				notices.fire,
+				() => enqueueNotices(env.NOTICES, notices.message()),
 				() =>
 					publishEvents(
 						env,
@@ -394,11 +438,16 @@ function errorText(error: unknown): string {
 	return error instanceof Error ? error.message.slice(0, 512) : String(error).slice(0, 512);
 }
 
-function withFloor(request: BidRequest, floor: number): BidRequest {
+/** The auction's request as one bidder gets it: its own floor and its own tmax. */
+function forBidder(request: BidRequest, floor: number, tmax: number): BidRequest {
 	const [imp, ...rest] = request.imp;
-	if (!imp || imp.bidfloor === floor) return request;
-	return { ...request, imp: [{ ...imp, bidfloor: floor }, ...rest] };
+	if (!imp || imp.bidfloor === floor) return { ...request, tmax };
+	return { ...request, tmax, imp: [{ ...imp, bidfloor: floor }, ...rest] };
 }
+
+/** A bidder's endpoint is part of its identity for the breaker: a new endpoint starts closed. */
+const circuitKey = (bidder: { name: string; endpoint: string }) =>
+	`${bidder.name} ${bidder.endpoint}`;
 
 function noFillReasonOf(outcomes: BidderOutcome[], bids: number): string {
 	if (outcomes.length === 0) return "no_bidders";

@@ -1,23 +1,13 @@
-// The events one ad request produces. Built inside ctx.waitUntil, after the answer went out:
-// validating them (newEvent parses with zod) is not the screen's time to spend. Each record is
-// built on its own: one that cannot be built (a producer bug; bidder input is clipped before it
-// gets here) is logged and counted, and the request's other records still go out.
+// The events one ad request produces, built inside ctx.waitUntil after the answer went out.
+// Bidder input is clipped before it gets here (auction-trace.ts); the queue consumer validates
+// each record on its own, so a producer bug costs that record a dead-letter, not the others.
 
 import type { ApprovalOf } from "../px/approval";
 import type { AuctionResult } from "../px/auction";
-import {
-	type AuctionBid,
-	type EventFields,
-	type EventOf,
-	type EventOptions,
-	newEvent,
-	type PxEvent,
-	type PxEventType,
-} from "../px/events";
+import { type AuctionBid, newEvent, type PxEvent } from "../px/events";
 import type { EvaluatedBid } from "../px/filter";
 import type { ResolvedAdRequest } from "../px/model";
 import type { TracedBidder } from "./auction-trace";
-import { log } from "./log";
 
 export interface RequestFacts {
 	publisherId: string;
@@ -58,7 +48,7 @@ export function adRequestEvent(
 	biddersCalled: number,
 	noFillReason?: string,
 ): PxEvent | undefined {
-	return buildEvent(
+	return newEvent(
 		"ad_request",
 		{
 			...envelope(r),
@@ -77,7 +67,7 @@ export function auctionEvents(r: RequestFacts, a: AuctionFacts): PxEvent[] {
 	const base = envelope(r);
 	const winner = a.auction.winner;
 	const events: (PxEvent | undefined)[] = newCreatives(a).map((b) =>
-		buildEvent("creative_seen", {
+		newEvent("creative_seen", {
 			...base,
 			bidder: b.bidder,
 			crid: b.creative!.id,
@@ -91,7 +81,7 @@ export function auctionEvents(r: RequestFacts, a: AuctionFacts): PxEvent[] {
 		}),
 	);
 	events.push(
-		buildEvent(
+		newEvent(
 			"auction",
 			{
 				...base,
@@ -107,7 +97,7 @@ export function auctionEvents(r: RequestFacts, a: AuctionFacts): PxEvent[] {
 	);
 	if (winner && a.win) {
 		events.push(
-			buildEvent("win", {
+			newEvent("win", {
 				...base,
 				auction_id: a.auctionId,
 				decision_id: a.win.decisionId,
@@ -123,23 +113,6 @@ export function auctionEvents(r: RequestFacts, a: AuctionFacts): PxEvent[] {
 	}
 	events.push(adRequestEvent(r, winner ? "filled" : "no_fill", a.biddersCalled, a.noFillReason));
 	return events.filter((e): e is PxEvent => e !== undefined);
-}
-
-/** newEvent, but a record that fails validation is logged (with why) instead of thrown. */
-function buildEvent<T extends PxEventType>(
-	type: T,
-	fields: EventFields<T>,
-	options?: EventOptions,
-): EventOf<T> | undefined {
-	try {
-		return newEvent(type, fields, options);
-	} catch (err) {
-		log("error", "event_build_failed", {
-			type,
-			error: err instanceof Error ? err.message.slice(0, 512) : String(err),
-		});
-		return undefined;
-	}
 }
 
 /**

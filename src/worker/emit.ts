@@ -22,7 +22,9 @@ export async function publishEvents(
 	});
 	await Promise.all(
 		batches.map(async (batch) => {
-			const error = await sendWithRetry(env.EVENTS, batch);
+			const error = await sendWithRetry(() =>
+				env.EVENTS.sendBatch(batch.map((body) => ({ body, contentType: "json" as const }))),
+			);
 			if (error === undefined) {
 				// Counted once it is on the queue: a retried batch is not counted twice.
 				writeMetrics(env.METRICS, batch.flatMap(metricsFor));
@@ -38,12 +40,13 @@ export async function publishEvents(
 	return { failed };
 }
 
-async function sendWithRetry(queue: Queue, batch: PxEvent[]): Promise<unknown> {
+/** One queue send, retried with backoff; the last error when every try failed. */
+export async function sendWithRetry(send: () => Promise<unknown>): Promise<unknown> {
 	let lastError: unknown;
 	for (let attempt = 0; attempt <= SEND_RETRY_DELAYS_MS.length; attempt++) {
 		if (attempt > 0) await sleep(SEND_RETRY_DELAYS_MS[attempt - 1]!);
 		try {
-			await queue.sendBatch(batch.map((body) => ({ body, contentType: "json" as const })));
+			await send();
 			return undefined;
 		} catch (err) {
 			lastError = err;

@@ -24,11 +24,11 @@ export interface BidderOutcome {
 export interface BidderCall {
 	bidder: BidderConfig;
 	request: BidRequest;
+	/** How long to wait for this bidder (px/bidders.ts timeBidders). */
+	budgetMs: number;
 }
 
 export interface FanOutOptions {
-	/** Epoch ms by which every bidder must have answered. */
-	deadline: number;
 	/** Values for headers configured as `{ "secret": "NAME" }`. */
 	secrets: Record<string, unknown>;
 }
@@ -42,7 +42,7 @@ class ResponseTooLarge extends Error {}
 async function callBidder(call: BidderCall, options: FanOutOptions): Promise<BidderOutcome> {
 	const { bidder, request } = call;
 	const started = Date.now();
-	const budget = Math.max(0, Math.min(options.deadline - started, bidder.timeout_ms ?? Infinity));
+	const budget = call.budgetMs;
 	const controller = new AbortController();
 	const timer = setTimeout(() => controller.abort(), budget);
 	const outcome = (

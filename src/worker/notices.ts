@@ -1,9 +1,17 @@
-// Win and loss notices (nurl/lurl) fired after the answer, and the billing notice (burl) kept for
-// proof of play: in DOOH an impression is billed when it played, not when it was won.
+// Win and loss notices (nurl/lurl) put on the notices queue after the answer, and the billing
+// notice (burl) kept for proof of play: in DOOH an impression is billed when it played, not when
+// it was won. The notices consumer (src/queues/notices.ts) calls the buyers' servers.
 import type { DecisionNotices } from "../durable-objects/screen-do";
 import type { EvaluatedBid } from "../px/filter";
 import { type MacroValues, substituteMacros } from "../px/macros";
+import {
+	MAX_NOTICE_URL,
+	type Notice,
+	type NoticeKind,
+	type NoticeMessage,
+} from "../px/notice-message";
 import { Reason } from "../px/reasons";
+import { sendWithRetry } from "./emit";
 import { log } from "./log";
 
 export interface NoticeValues {
@@ -34,19 +42,44 @@ function macrosFor(bid: EvaluatedBid, values: NoticeValues): MacroValues {
 	};
 }
 
-/** True when the buyer's server took the notice (2xx), or when there is nothing to send. */
-export async function fireNotice(kind: "nurl" | "lurl" | "burl", url: string): Promise<boolean> {
-	if (!/^https?:\/\//i.test(url)) return true;
+export type NoticeResult = "ok" | "refused" | "failed";
+
+/**
+ * Calls one notice URL. "refused" is final (the buyer's server answered 4xx: asking again will
+ * not change it), "failed" is worth retrying (5xx, 408, 425, 429, no answer in time).
+ */
+export async function fireNotice(kind: NoticeKind, url: string): Promise<NoticeResult> {
 	try {
 		const res = await fetch(url, { signal: AbortSignal.timeout(NOTICE_TIMEOUT_MS) });
 		await res.body?.cancel();
-		if (!res.ok) log("warn", "notice_rejected", { kind, status: res.status });
-		return res.ok;
+		if (res.ok) return "ok";
+		log("warn", "notice_rejected", { kind, status: res.status });
+		return res.status >= 500 || [408, 425, 429].includes(res.status) ? "failed" : "refused";
 	} catch (err) {
 		log("warn", "notice_failed", { kind, error: err instanceof Error ? err.message : String(err) });
-		return false;
+		return "failed";
 	}
 }
+
+/** Puts one message on the notices queue (retried like events); false when it could not. */
+export async function enqueueNotices(
+	queue: Queue,
+	message: NoticeMessage | undefined,
+): Promise<boolean> {
+	if (!message) return true;
+	const error = await sendWithRetry(() => queue.send(message, { contentType: "json" }));
+	if (error === undefined) return true;
+	log("error", "notice_enqueue_failed", {
+		auction_id: message.auction_id,
+		kinds: message.notices.map((n) => n.kind),
+		error: error instanceof Error ? error.message : String(error),
+	});
+	return false;
+}
+
+/** Only http(s) URLs are called; one longer than the queue message allows is not sent at all. */
+export const sendable = (url: string | undefined): url is string =>
+	typeof url === "string" && url.length <= MAX_NOTICE_URL && /^https?:\/\//i.test(url);
 
 export function auctionNotices(bids: EvaluatedBid[], values: NoticeValues) {
 	const winner = bids.find((b) => b.reason === Reason.Won);
@@ -56,8 +89,8 @@ export function auctionNotices(bids: EvaluatedBid[], values: NoticeValues) {
 		 * its first bid that gave one): the URLs are the bidders' choice, and one auction must not
 		 * turn into dozens of subrequests to them.
 		 */
-		fire(): Promise<unknown> {
-			const sends: Promise<boolean>[] = [];
+		message(): NoticeMessage | undefined {
+			const notices: Notice[] = [];
 			const told = new Set<string>();
 			for (const bid of bids) {
 				const won = bid.reason === Reason.Won;
@@ -67,11 +100,13 @@ export function auctionNotices(bids: EvaluatedBid[], values: NoticeValues) {
 					if (told.has(bid.bidder)) continue;
 					told.add(bid.bidder);
 				}
-				sends.push(
-					fireNotice(won ? "nurl" : "lurl", substituteMacros(url, macrosFor(bid, values))),
-				);
+				const filled = substituteMacros(url, macrosFor(bid, values));
+				if (sendable(filled))
+					notices.push({ kind: won ? "nurl" : "lurl", url: filled, bidder: bid.bidder });
 			}
-			return Promise.all(sends);
+			return notices.length > 0
+				? { v: 1, auction_id: values.auctionId, notices, attempt: 0 }
+				: undefined;
 		},
 		/** What the screen's ledger keeps for the winner: burl on play, lurl (code 2) on expiry. */
 		forWinner(): DecisionNotices {

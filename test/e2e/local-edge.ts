@@ -44,6 +44,11 @@ export async function startLocalEdge(): Promise<LocalEdge> {
 		[
 			"wrangler",
 			"dev",
+			// px-edge and its queue consumers, as `npm run dev` runs them.
+			"-c",
+			"wrangler.toml",
+			"-c",
+			"wrangler.consumers.toml",
 			"--port",
 			String(port),
 			"--ip",

@@ -9,6 +9,7 @@ import {
 	callEdge,
 	dspAssets,
 	dspLog,
+	dspLogAfter,
 	lobbyAssets,
 	setApproval,
 } from "../support/edge";
@@ -125,7 +126,8 @@ describe("POST /v1/ad-requests", () => {
 		expect(bidderOf(answer, "nobid")).toMatchObject({ status: "no_bid" });
 
 		await settled;
-		const log = await dspLog(tag);
+		await dspLogAfter(tag, "nurl", 1);
+		const log = await dspLogAfter(tag, "lurl", 1);
 		const nurl = log.filter((l) => l.startsWith("nurl"));
 		expect(nurl).toHaveLength(1);
 		expect(nurl[0]).toContain("price=7.01"); // second price: the runner-up plus one cent

@@ -3,15 +3,15 @@
 // redelivers. Afterwards the archive holds every ad request exactly once after dedupe on
 // event_id, which is what the report counts.
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { parquetReadObjects } from "hyparquet";
 import { describe, expect, it } from "vitest";
-import worker from "../../src/index";
+import consumers from "../../src/consumers";
 import type { PxEvent } from "../../src/px/events";
 import { gunzip } from "../../src/queues/gzip";
 import { archivedRecord } from "../../src/queues/parquet";
 import { approve, biddersJson, callEdge, dspAssets } from "../support/edge";
 import { authHeaders, billboardScreen } from "../support/fixtures";
+import { env, type TestEnv } from "../support/test-env";
 
 const N = 40;
 const allow = { limit: async () => ({ success: true }) } as unknown as RateLimit;
@@ -155,7 +155,7 @@ describe("fault injection: nothing logged is lost or double-counted", () => {
 		// The consumer, with a bucket that fails and stalls, and a queue that redelivers what was
 		// retried plus a share of what was acked (at least once).
 		const written: string[] = [];
-		const consumerEnv = { ...env, ARCHIVE: flakyBucket(written) } as Env;
+		const consumerEnv = { ...env, ARCHIVE: flakyBucket(written) } as TestEnv;
 		let pending = accepted.map((body, i) => ({ id: `m${i}`, body, attempts: 1 }));
 		let rounds = 0;
 		let redelivered = 0;
@@ -169,7 +169,7 @@ describe("fault injection: nothing logged is lost or double-counted", () => {
 					slice.map((m) => ({ ...m, timestamp: new Date() })),
 				);
 				const ctx = createExecutionContext();
-				await worker.queue(batch, consumerEnv);
+				await consumers.queue(batch, consumerEnv);
 				const result = await getQueueResult(batch, ctx);
 				const retried = new Set(result.retryMessages.map((m) => m.msgId));
 				for (const [k, m] of slice.entries()) {

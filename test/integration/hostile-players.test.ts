@@ -1,23 +1,23 @@
 // Hostile players and poisoned records: deep JSON, timestamps no date can hold, a consumer batch
 // with one bad record, and a dead-letter queue whose bucket refuses writes.
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import worker from "../../src/index";
+import consumers from "../../src/consumers";
 import { DEAD_LETTER_MAX_ATTEMPTS } from "../../src/queues/dead-letter";
 import { callEdge } from "../support/edge";
 import { authHeaders, lobbyScreen } from "../support/fixtures";
 import { playEvent } from "../support/records";
+import { env, type TestEnv } from "../support/test-env";
 
 const deep = (levels: number) => `${'{"a":'.repeat(levels)}1${"}".repeat(levels)}`;
 
-async function consume(queue: string, bodies: unknown[], over: Partial<Env> = {}) {
+async function consume(queue: string, bodies: unknown[], over: Partial<TestEnv> = {}) {
 	const batch = createMessageBatch(
 		queue,
 		bodies.map((body, i) => ({ id: `m${i}`, timestamp: new Date(), attempts: 1, body })),
 	);
 	const ctx = createExecutionContext();
-	await worker.queue(batch, { ...env, ...over } as Env);
+	await consumers.queue(batch, { ...env, ...over } as TestEnv);
 	return getQueueResult(batch, ctx);
 }
 
@@ -106,7 +106,7 @@ describe("the dead-letter consumer's backstop", () => {
 				},
 			]);
 			const ctx = createExecutionContext();
-			await worker.queue(batch, { ...env, ARCHIVE: refusing } as Env);
+			await consumers.queue(batch, { ...env, ARCHIVE: refusing } as TestEnv);
 			const result = await getQueueResult(batch, ctx);
 			expect(result.explicitAcks).toEqual(["last"]);
 		} finally {

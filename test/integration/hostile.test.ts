@@ -10,7 +10,7 @@ import {
 } from "../../src/px/events";
 import { MAX_BIDS_PER_RESPONSE } from "../../src/px/openrtb/response";
 import { Reason } from "../../src/px/reasons";
-import { approve, biddersJson, callEdge, dspAssets, dspLog } from "../support/edge";
+import { approve, biddersJson, callEdge, dspAssets, dspLogAfter } from "../support/edge";
 import { authHeaders, billboardScreen } from "../support/fixtures";
 import { capturingQueue } from "../support/records";
 
@@ -198,7 +198,7 @@ describe("the screen's Durable Object failing", () => {
 		expect(res.status).toBe(200);
 		expect(await res.json()).toEqual({ filled: false, no_fill_reason: "internal_error" });
 		await settled;
-		const log = await dspLog(t);
+		const log = await dspLogAfter(t, "lurl", 1);
 		expect(log.filter((l) => l.startsWith("nurl"))).toHaveLength(0);
 		expect(log.filter((l) => l.startsWith("lurl ?loss=1&"))).toHaveLength(1);
 		expect(sent.filter((e) => e.type === "win")).toHaveLength(0);

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { Reason } from "../../src/px/reasons";
 import { signPopToken } from "../../src/worker/pop-token";
 import { screenStub } from "../../src/worker/screens";
-import { adRequest, approve, biddersJson, callEdge, dspAssets, dspLog } from "../support/edge";
+import { adRequest, approve, biddersJson, callEdge, dspAssets, dspLogAfter } from "../support/edge";
 import { billboardScreen } from "../support/fixtures";
 
 let n = 0;
@@ -60,7 +60,7 @@ describe("proof of play", () => {
 		expect(again.res.status).toBe(409);
 		expect(await again.res.json()).toMatchObject({ type: "/problems/already-reported" });
 		await again.settled;
-		const burls = (await dspLog(t)).filter((l) => l.startsWith("burl"));
+		const burls = (await dspLogAfter(t, "burl", 1)).filter((l) => l.startsWith("burl"));
 		expect(burls).toHaveLength(1);
 		expect(burls[0]).toMatch(/price=\d+(\.\d+)?&mult=1&ts=\d{13}/);
 	});
@@ -74,7 +74,7 @@ describe("proof of play", () => {
 		expect(statuses.filter((s) => s === 200)).toHaveLength(1);
 		expect(statuses.filter((s) => s === 409)).toHaveLength(49);
 		await Promise.all(calls.map((c) => c.settled));
-		expect((await dspLog(t)).filter((l) => l.startsWith("burl"))).toHaveLength(1);
+		expect((await dspLogAfter(t, "burl", 1)).filter((l) => l.startsWith("burl"))).toHaveLength(1);
 	});
 
 	it("the GET pixel form works for simple players", async () => {
@@ -113,7 +113,7 @@ describe("proof of play", () => {
 		await expired.settled;
 		const play = await callEdge(popPath, { method: "POST" });
 		expect(play.res.status).toBe(410);
-		const log = await dspLog(t);
+		const log = await dspLogAfter(t, "lurl", 1);
 		expect(log.filter((l) => l.startsWith("burl"))).toHaveLength(0);
 		expect(log.filter((l) => l.startsWith("lurl"))).toEqual([`lurl ?loss=${Reason.Expired}&min=`]);
 	});

@@ -1,11 +1,11 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { parquetReadObjects } from "hyparquet";
 import { describe, expect, it } from "vitest";
 import { reviewDesk } from "../../src/durable-objects/review-desk";
 import { newEvent, type PxEvent } from "../../src/px/events";
 import { handleQueue } from "../../src/queues";
 import { gunzip } from "../../src/queues/gzip";
+import { env, type TestEnv } from "../support/test-env";
 
 const base = { publisher_id: "demo-pub", screen_id: "lobby-1", venue_type: 70102 };
 
@@ -31,9 +31,9 @@ function batchOf(queue: string, bodies: unknown[], attempts = 1) {
 	);
 }
 
-async function run(batch: MessageBatch, overrides: Partial<Env> = {}) {
+async function run(batch: MessageBatch, overrides: Partial<TestEnv> = {}) {
 	const ctx = createExecutionContext();
-	await handleQueue(batch, { ...env, ...overrides } as Env);
+	await handleQueue(batch, { ...env, ...overrides } as TestEnv);
 	return getQueueResult(batch, ctx);
 }
 

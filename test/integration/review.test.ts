@@ -1,5 +1,4 @@
 import { createMessageBatch } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { approvalKey } from "../../src/px/approval";
 import { Reason } from "../../src/px/reasons";
@@ -8,6 +7,7 @@ import { clearApprovalMemory } from "../../src/worker/approvals";
 import { biddersJson, callEdge, dspAssets } from "../support/edge";
 import { billboardScreen, REVIEWER_KEY } from "../support/fixtures";
 import { capturingQueue, putOnDesk } from "../support/records";
+import { env } from "../support/test-env";
 
 const reviewer = { authorization: `Bearer ${REVIEWER_KEY}`, "content-type": "application/json" };
 

@@ -149,6 +149,9 @@ export function startDspServer(): Promise<DspServer> {
 		}
 		const notice = /^\/notices\/([^/]+)\/([a-z]+)$/.exec(url.pathname);
 		if (notice) {
+			// refuse=S: the buyer's server answers status S for good (nothing logged).
+			const refuse = Number(url.searchParams.get("refuse") ?? 0);
+			if (refuse) return send(res, refuse);
 			// failfirst=N: the buyer's server refuses the first N notices of this kind (503).
 			const refusals = `${notice[1]}/${notice[2]}`;
 			const refused = failures.get(refusals) ?? 0;

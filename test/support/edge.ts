@@ -2,7 +2,7 @@
 // its ctx.waitUntil work so that notices, DO writes and events can be asserted.
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { inject } from "vitest";
+import { inject, vi } from "vitest";
 import { staticAssetUrl, videoAssetUrl } from "../../demo/dsps";
 import { type ApprovalUnit, approvalKey, approvalKvKey } from "../../src/px/approval";
 import { app } from "../../src/worker/app";
@@ -21,6 +21,7 @@ export interface TestBidder {
 	venue_types?: number[];
 	enabled?: boolean;
 	max_response_bytes?: number;
+	network_allowance_ms?: number;
 }
 
 export function biddersJson(tag: string, bidders: TestBidder[]): string {
@@ -91,4 +92,20 @@ export function lobbyAssets(bidder: string, crid: string): ApprovalUnit[] {
 
 export async function dspLog(tag: string): Promise<string[]> {
 	return (await (await fetch(`${dspBase()}/log?tag=${tag}`)).json()) as string[];
+}
+
+/**
+ * The DSP's log once `count` notices of `kind` arrived for `tag` (the notices queue delivers
+ * them after the answer), plus a short wait so an extra one would show up too.
+ */
+export async function dspLogAfter(tag: string, kind: string, count: number): Promise<string[]> {
+	await vi.waitFor(
+		async () => {
+			const seen = (await dspLog(tag)).filter((l) => l.startsWith(kind)).length;
+			if (seen < count) throw new Error(`${seen} of ${count} ${kind} notices so far`);
+		},
+		{ timeout: 10_000, interval: 50 },
+	);
+	await new Promise((r) => setTimeout(r, 300));
+	return dspLog(tag);
 }

@@ -2,13 +2,17 @@
 // play event, and putting a creative on the review desk as the queue consumer's intake does.
 import { env } from "cloudflare:workers";
 import { type ApprovalUnit, approvalKey } from "../../src/px/approval";
-import { newEvent, type PxEvent } from "../../src/px/events";
+import { newEvent, type PxEvent, parseEvent } from "../../src/px/events";
 
-/** EVENTS that keeps every record the edge sends, in `sent`. */
+/**
+ * EVENTS that keeps every record the edge sends, in `sent`, after the consumer's validation: the
+ * edge builds records without parsing them, so a producer bug must show up here as a lost record.
+ */
 export function capturingQueue(sent: PxEvent[] = []): { sent: PxEvent[]; queue: Queue } {
 	const queue = {
-		send: async (body: PxEvent) => void sent.push(body),
-		sendBatch: async (batch: { body: PxEvent }[]) => void sent.push(...batch.map((m) => m.body)),
+		send: async (body: PxEvent) => void sent.push(parseEvent(body)),
+		sendBatch: async (batch: { body: PxEvent }[]) =>
+			void sent.push(...batch.map((m) => parseEvent(m.body))),
 	} as unknown as Queue;
 	return { sent, queue };
 }

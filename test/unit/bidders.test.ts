@@ -52,6 +52,7 @@ describe("parseBidders", () => {
 			headers: {},
 			enabled: true,
 			max_response_bytes: 64 * 1024,
+			network_allowance_ms: 20,
 		});
 		expect(bidders[0]?.headers).toEqual({
 			"x-acme-seat": "px-edge",

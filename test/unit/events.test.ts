@@ -15,6 +15,7 @@ import {
 	QUEUE_MAX_MESSAGE_BYTES,
 	QUEUE_MAX_MESSAGES,
 	safeParseEvent,
+	validateEvent,
 } from "../../src/px/events";
 
 // Records exactly as version 1 wrote them. Never edit these: they are what the archive holds.
@@ -214,7 +215,7 @@ describe("newEvent", () => {
 		expect(a.ts).toBeLessThanOrEqual(Date.now());
 	});
 
-	it("rejects malformed fields where the event is made", () => {
+	it("builds without validating; validateEvent, the consumer's check, rejects a malformed record", () => {
 		const bad = {
 			publisher_id: "p",
 			screen_id: "s",
@@ -226,13 +227,13 @@ describe("newEvent", () => {
 			bidders_called: 1,
 		};
 		// @ts-expect-error outcome is not an AdRequestOutcome
-		expect(() => newEvent("ad_request", bad)).toThrow(z.ZodError);
-		expect(() =>
-			newEvent("win", {
-				...sampleEvents().win,
-				price_cpm: -1,
-			}),
-		).toThrow(/price_cpm/);
+		const built = newEvent("ad_request", bad);
+		expect(built.outcome).toBe("maybe");
+		expect(() => validateEvent(built)).toThrow(z.ZodError);
+		expect(() => parseEvent(built)).toThrow(z.ZodError);
+		expect(() => validateEvent(newEvent("win", { ...sampleEvents().win, price_cpm: -1 }))).toThrow(
+			/price_cpm/,
+		);
 	});
 });
 

@@ -1,0 +1,88 @@
+// Keeping the promise "an answer within tmax" on a busy isolate. Two small controllers, one per
+// isolate, fed by every decision:
+// - AdaptiveMargin: how long before tmax the bidders' deadline falls. It follows what our own work
+//   after the bidders (approval lookup, auction, signing, the ledger write) plus the event loop's
+//   lag actually took lately (p90 of the last samples), instead of a fixed guess.
+// - ConcurrencyLimit: how many decisions may be in flight at once. Additive increase while
+//   answers are on time, multiplicative decrease when one is late; past the limit a request is
+//   shed at once (503 + Retry-After) instead of being answered late for everyone.
+
+const SAMPLES = 64;
+const PERCENTILE = 0.9;
+
+export interface MarginOptions {
+	/** Used until enough samples exist, and the floor afterwards stays near it. */
+	initialMs: number;
+	minMs: number;
+	/** Never more than this share of the request's timeout (the bidders need most of it). */
+	maxShare: number;
+}
+
+export class AdaptiveMargin {
+	private readonly samples: number[] = [];
+	private next = 0;
+	private cached: number | undefined;
+
+	constructor(private readonly options: MarginOptions) {}
+
+	/** Time from the bidders' deadline (or their last answer, if earlier) to the answer. */
+	record(ms: number): void {
+		if (!Number.isFinite(ms) || ms < 0) return;
+		if (this.samples.length < SAMPLES) this.samples.push(ms);
+		else this.samples[this.next] = ms;
+		this.next = (this.next + 1) % SAMPLES;
+		this.cached = undefined;
+	}
+
+	/** The margin for a request with this timeout. */
+	marginMs(timeoutMs: number): number {
+		const learned = this.samples.length < SAMPLES / 4 ? this.options.initialMs : this.p90();
+		const wanted = Math.max(this.options.minMs, Math.ceil(learned));
+		return Math.min(wanted, Math.floor(timeoutMs * this.options.maxShare));
+	}
+
+	private p90(): number {
+		if (this.cached === undefined) {
+			const sorted = [...this.samples].sort((a, b) => a - b);
+			this.cached = sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * PERCENTILE))]!;
+		}
+		return this.cached;
+	}
+}
+
+export interface LimitOptions {
+	initial: number;
+	min: number;
+	max: number;
+	/** Share kept on a late answer (multiplicative decrease). */
+	backoff: number;
+}
+
+export class ConcurrencyLimit {
+	private limit: number;
+	private inFlight = 0;
+
+	constructor(private readonly options: LimitOptions) {
+		this.limit = options.initial;
+	}
+
+	/** Takes a slot, or returns false: the caller sheds the request. */
+	tryAcquire(): boolean {
+		if (this.inFlight >= Math.floor(this.limit)) return false;
+		this.inFlight++;
+		return true;
+	}
+
+	/** Gives the slot back, saying whether that answer kept its deadline. */
+	release(onTime: boolean): void {
+		this.inFlight = Math.max(0, this.inFlight - 1);
+		const { min, max, backoff } = this.options;
+		this.limit = onTime
+			? Math.min(max, this.limit + 1 / this.limit)
+			: Math.max(min, this.limit * backoff);
+	}
+
+	get current(): { limit: number; inFlight: number } {
+		return { limit: Math.floor(this.limit), inFlight: this.inFlight };
+	}
+}

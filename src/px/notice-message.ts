@@ -1,0 +1,44 @@
+// What goes on the notices queue: the win, loss and billing notices of one auction or one
+// settlement, macros already substituted. The edge only enqueues them; a consumer Worker calls
+// the buyers' servers, so a slow or failing DSP notice endpoint never holds an isolate that
+// answers screens, and a billing notice is retried with backoff until the buyer takes it.
+import { z } from "zod";
+
+export const NOTICE_KINDS = ["nurl", "lurl", "burl"] as const;
+export type NoticeKind = (typeof NOTICE_KINDS)[number];
+
+/** Longer than any template a bidder may send (response.ts caps them) after substitution. */
+export const MAX_NOTICE_URL = 8_192;
+/** One message per auction: the winner's nurl and one lurl per losing bidder. */
+export const MAX_NOTICES_PER_MESSAGE = 64;
+
+export const Notice = z.object({
+	kind: z.enum(NOTICE_KINDS),
+	url: z
+		.string()
+		.max(MAX_NOTICE_URL)
+		.regex(/^https?:\/\//i),
+	bidder: z.string().max(128),
+});
+export type Notice = z.infer<typeof Notice>;
+
+export const NoticeMessage = z.object({
+	v: z.literal(1),
+	auction_id: z.string().max(128),
+	decision_id: z.string().max(128).optional(),
+	notices: z.array(Notice).min(1).max(MAX_NOTICES_PER_MESSAGE),
+	/** Deliveries already tried for these notices in earlier messages (a partial retry). */
+	attempt: z.number().int().min(0),
+});
+export type NoticeMessage = z.infer<typeof NoticeMessage>;
+
+/** Retries back off from 10 s to an hour. */
+export function noticeRetryDelaySeconds(attempt: number): number {
+	return Math.min(3_600, 10 * 2 ** Math.max(0, attempt - 1));
+}
+/**
+ * Attempts before a notice is given up: about a day and a half of hourly tries once the backoff
+ * reaches an hour. A billing endpoint down for that long is an incident; the message is kept in
+ * the dead-letter bucket for replay.
+ */
+export const NOTICE_MAX_ATTEMPTS = 40;

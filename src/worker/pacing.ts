@@ -1,0 +1,25 @@
+// The isolate's pacing state, shared by every request it serves: the adaptive deadline margin,
+// the concurrency limit that sheds load, and the bidders' circuit breakers (src/px/deadline.ts,
+// src/px/circuit.ts). Isolates do not share them: each one paces what it is itself doing.
+import { CircuitBreakers } from "../px/circuit";
+import { AdaptiveMargin, ConcurrencyLimit } from "../px/deadline";
+
+/** The margin before enough answers were timed; bench/run.ts reads it from here. */
+export const DEADLINE_MARGIN_MS = 30;
+
+export const deadlineMargin = new AdaptiveMargin({
+	initialMs: DEADLINE_MARGIN_MS,
+	minMs: 10,
+	maxShare: 0.3,
+});
+
+export const decisionSlots = new ConcurrencyLimit({ initial: 64, min: 4, max: 256, backoff: 0.9 });
+
+export const bidderCircuits = new CircuitBreakers({
+	threshold: 5,
+	coolDownMs: 10_000,
+	maxCoolDownMs: 5 * 60_000,
+});
+
+/** A shed request may ask again after this. */
+export const SHED_RETRY_AFTER_S = 1;

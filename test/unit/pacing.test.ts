@@ -1,0 +1,126 @@
+import { describe, expect, it } from "vitest";
+import { timeBidders } from "../../src/px/bidders";
+import { CircuitBreakers } from "../../src/px/circuit";
+import { AdaptiveMargin, ConcurrencyLimit } from "../../src/px/deadline";
+import { Reason } from "../../src/px/reasons";
+
+describe("AdaptiveMargin", () => {
+	const options = { initialMs: 30, minMs: 10, maxShare: 0.3 };
+
+	it("uses the initial margin until it has timed enough answers", () => {
+		const margin = new AdaptiveMargin(options);
+		for (let i = 0; i < 15; i++) margin.record(90);
+		expect(margin.marginMs(1_000)).toBe(30);
+	});
+
+	it("follows the p90 of recent own work, up and down, within its floor and share", () => {
+		const margin = new AdaptiveMargin(options);
+		for (let i = 0; i < 64; i++) margin.record(i < 58 ? 5 : 80);
+		// 6 of 64 slow answers are under 10 %: the p90 is the fast ones, so the floor applies.
+		expect(margin.marginMs(1_000)).toBe(10);
+		for (let i = 0; i < 64; i++) margin.record(i % 5 === 0 ? 80 : 20);
+		expect(margin.marginMs(1_000)).toBe(80);
+		// Never more than 30 % of the request's timeout.
+		expect(margin.marginMs(200)).toBe(60);
+		for (let i = 0; i < 64; i++) margin.record(12);
+		expect(margin.marginMs(1_000)).toBe(12);
+	});
+
+	it("ignores samples that are not durations", () => {
+		const margin = new AdaptiveMargin(options);
+		for (let i = 0; i < 64; i++) margin.record(Number.NaN);
+		margin.record(-5);
+		expect(margin.marginMs(1_000)).toBe(30);
+	});
+});
+
+describe("ConcurrencyLimit", () => {
+	it("sheds past the limit and frees a slot on release", () => {
+		const limit = new ConcurrencyLimit({ initial: 2, min: 1, max: 8, backoff: 0.5 });
+		expect(limit.tryAcquire()).toBe(true);
+		expect(limit.tryAcquire()).toBe(true);
+		expect(limit.tryAcquire()).toBe(false);
+		limit.release(true);
+		expect(limit.tryAcquire()).toBe(true);
+	});
+
+	it("halves on late answers down to its floor, and grows back slowly while answers are on time", () => {
+		const limit = new ConcurrencyLimit({ initial: 16, min: 2, max: 32, backoff: 0.5 });
+		for (let i = 0; i < 3; i++) {
+			limit.tryAcquire();
+			limit.release(false);
+		}
+		expect(limit.current.limit).toBe(2);
+		for (let i = 0; i < 10; i++) {
+			limit.tryAcquire();
+			limit.release(false);
+		}
+		expect(limit.current.limit).toBe(2);
+		for (let i = 0; i < 20; i++) {
+			limit.tryAcquire();
+			limit.release(true);
+		}
+		expect(limit.current.limit).toBeGreaterThan(4);
+		expect(limit.current.limit).toBeLessThan(10);
+		expect(limit.current.inFlight).toBe(0);
+	});
+});
+
+describe("CircuitBreakers", () => {
+	const options = { threshold: 3, coolDownMs: 1_000, maxCoolDownMs: 4_000 };
+
+	it("opens after consecutive failures, probes once after the cool-down, closes on success", () => {
+		const b = new CircuitBreakers(options);
+		for (let i = 0; i < 2; i++) b.record("dsp", false, 0);
+		expect(b.verdict("dsp", 0)).toBe("call");
+		b.record("dsp", false, 0);
+		expect(b.verdict("dsp", 500)).toBe("skip");
+		expect(b.open(500)).toEqual(["dsp"]);
+		expect(b.verdict("dsp", 1_000)).toBe("probe");
+		// Only one probe at a time.
+		expect(b.verdict("dsp", 1_001)).toBe("skip");
+		b.record("dsp", true, 1_050);
+		expect(b.verdict("dsp", 1_060)).toBe("call");
+		expect(b.open(1_060)).toEqual([]);
+	});
+
+	it("a failed probe opens it again for twice as long, up to the cap", () => {
+		const b = new CircuitBreakers(options);
+		for (let i = 0; i < 3; i++) b.record("dsp", false, 0);
+		let now = 1_000;
+		for (const coolDown of [2_000, 4_000, 4_000]) {
+			expect(b.verdict("dsp", now)).toBe("probe");
+			b.record("dsp", false, now);
+			expect(b.verdict("dsp", now + coolDown - 1)).toBe("skip");
+			now += coolDown;
+		}
+	});
+
+	it("a success resets the count: failures must be consecutive", () => {
+		const b = new CircuitBreakers(options);
+		for (let i = 0; i < 10; i++) b.record("dsp", i % 2 === 0, 0);
+		expect(b.verdict("dsp", 0)).toBe("call");
+	});
+});
+
+describe("timeBidders", () => {
+	it("gives each bidder its own budget and a tmax minus its network allowance", () => {
+		const { calls, skipped } = timeBidders(
+			[
+				{ name: "near", network_allowance_ms: 10 },
+				{ name: "capped", timeout_ms: 80, network_allowance_ms: 20 },
+				{ name: "far", network_allowance_ms: 160 },
+			],
+			170,
+		);
+		expect(calls.map((c) => [c.bidder.name, c.budgetMs, c.tmax])).toEqual([
+			["near", 170, 160],
+			["capped", 80, 60],
+		]);
+		expect(skipped).toEqual([{ bidder: "far", reason: Reason.BidderNoTime }]);
+	});
+
+	it("calls nobody when the deadline has passed", () => {
+		expect(timeBidders([{ name: "a", network_allowance_ms: 20 }], -5).calls).toEqual([]);
+	});
+});
