@@ -1,13 +1,26 @@
-// `npm run check`: the bundle wrangler would upload builds, and its gzip size stays visible.
+// `npm run check`: the bundles wrangler would upload (px-edge and px-consumers) build, and their
+// gzip sizes stay visible.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 
-export function buildBundle(env?: string): { dir: string; bytes: number; gzipBytes: number } {
+export function buildBundle(
+	env?: string,
+	config = "wrangler.toml",
+): { dir: string; bytes: number; gzipBytes: number } {
 	const dir = mkdtempSync(join(tmpdir(), "px-edge-bundle-"));
-	const args = ["wrangler", "deploy", "--dry-run", "--outdir", dir, ...(env ? ["-e", env] : [])];
+	const args = [
+		"wrangler",
+		"deploy",
+		"--dry-run",
+		"-c",
+		config,
+		"--outdir",
+		dir,
+		...(env ? ["-e", env] : []),
+	];
 	execFileSync("npx", args, { stdio: ["ignore", "ignore", "inherit"] });
 	let bytes = 0;
 	let gzipBytes = 0;
@@ -22,11 +35,13 @@ export function buildBundle(env?: string): { dir: string; bytes: number; gzipByt
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-	for (const env of ["staging", "production"]) {
-		const { dir, bytes, gzipBytes } = buildBundle(env);
-		rmSync(dir, { recursive: true, force: true });
-		console.log(
-			`bundle (${env}): ${(bytes / 1024).toFixed(1)} KiB, gzip ${(gzipBytes / 1024).toFixed(1)} KiB`,
-		);
+	for (const config of ["wrangler.toml", "wrangler.consumers.toml"]) {
+		for (const env of ["staging", "production"]) {
+			const { dir, bytes, gzipBytes } = buildBundle(env, config);
+			rmSync(dir, { recursive: true, force: true });
+			console.log(
+				`bundle (${config}, ${env}): ${(bytes / 1024).toFixed(1)} KiB, gzip ${(gzipBytes / 1024).toFixed(1)} KiB`,
+			);
+		}
 	}
 }
