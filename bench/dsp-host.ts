@@ -1,7 +1,7 @@
 // The bench DSPs, run as a child process of bench/run.ts so they neither share an event loop
 // with the load generator nor skew its timings. One HTTP server per DSP on loopback; each answers
 // at once with a valid OpenRTB 2.6 bid built by the demo bidder logic (demo/dsps.ts), except
-// that a DSP with `hangsFor` never answers a request for a matching screen id.
+// that a DSP with `hangsFor` never answers every other request for a matching screen id.
 // Notices (nurl/lurl/burl) are counted and answered 204. The parent asks for the counters over
 // IPC ({ type: "stats" }).
 import { createServer, type Server } from "node:http";
@@ -18,6 +18,8 @@ export interface DspStats {
 	errors: number;
 }
 
+/** Per DSP with `hangsFor`: whether the last matching request hung. */
+const hangTurn = new Map<string, boolean>();
 const stats: DspStats = { bidRequests: {}, bids: {}, hung: {}, notices: {}, errors: 0 };
 const bump = (map: Record<string, number>, key: string) => {
 	map[key] = (map[key] ?? 0) + 1;
@@ -54,10 +56,14 @@ function serve(dsp: BenchDsp, port: number): Promise<Server> {
 			}
 			bump(stats.bidRequests, dsp.name);
 			const ifa = request.device?.ifa ?? "";
-			if (dsp.hangsFor && ifa.startsWith(dsp.hangsFor)) {
+			// Every other matching request hangs: a DSP that hung on every one would have its circuit
+			// opened by the edge (px/circuit.ts) and be skipped, and the deadline would go untested.
+			if (dsp.hangsFor && ifa.startsWith(dsp.hangsFor) && hangTurn.get(dsp.name) !== true) {
+				hangTurn.set(dsp.name, true);
 				bump(stats.hung, dsp.name);
 				return; // never answers; the caller's deadline closes the connection
 			}
+			if (dsp.hangsFor && ifa.startsWith(dsp.hangsFor)) hangTurn.set(dsp.name, false);
 			const { status, body } = answer(dsp, request, base);
 			if (body) bump(stats.bids, dsp.name);
 			res.writeHead(status, body ? { "content-type": "application/json" } : {});

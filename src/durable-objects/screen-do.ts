@@ -9,6 +9,7 @@ import { Screen } from "../px/model";
 import { lookupApprovals } from "../worker/approvals";
 import type { Settlement } from "../worker/settlement";
 import { SettlementOutbox } from "./settlement-outbox";
+import { countingSql, type SqlUsage } from "./sql-usage";
 
 /** How long a play report waits for the creative's approval before asking the player to retry. */
 const PLAY_APPROVAL_BUDGET_MS = 2_000;
@@ -94,11 +95,14 @@ export type ProfileUpdate =
 
 export class ScreenDO extends DurableObject<Env> {
 	private readonly sql: SqlStorage;
+	private readonly sqlUsage: () => SqlUsage;
 	private readonly outbox: SettlementOutbox;
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
-		this.sql = ctx.storage.sql;
+		const counted = countingSql(ctx.storage.sql);
+		this.sql = counted.sql;
+		this.sqlUsage = counted.usage;
 		this.outbox = new SettlementOutbox(this.sql, env);
 		// Tables are created on the first write, so ids nobody registered (a typo, a scan of
 		// made-up screen ids) never leave storage behind.
@@ -117,7 +121,6 @@ export class ScreenDO extends DurableObject<Env> {
 		if (this.ready) return;
 		this.sql.exec(`
 			CREATE TABLE IF NOT EXISTS profile (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL, updated_at INTEGER NOT NULL);
-			CREATE TABLE IF NOT EXISTS bucket (id INTEGER PRIMARY KEY CHECK (id = 1), tokens REAL NOT NULL, updated_at INTEGER NOT NULL);
 			CREATE TABLE IF NOT EXISTS decisions (
 				decision_id TEXT PRIMARY KEY,
 				slot_id TEXT NOT NULL,
@@ -132,8 +135,11 @@ export class ScreenDO extends DurableObject<Env> {
 				notices TEXT NOT NULL,
 				meta TEXT NOT NULL
 			);
-			CREATE INDEX IF NOT EXISTS decisions_slot ON decisions (slot_id, state);
-			CREATE INDEX IF NOT EXISTS decisions_purge ON decisions (purge_at);
+			-- No secondary indexes: a screen holds at most a few hundred decisions, and an index entry
+			-- is a billed row written on every insert and state change (rows read cost 1/1000 of that).
+			DROP INDEX IF EXISTS decisions_slot;
+			DROP INDEX IF EXISTS decisions_purge;
+			DROP TABLE IF EXISTS bucket;
 			${SettlementOutbox.SCHEMA}
 		`);
 		this.ready = true;
@@ -236,33 +242,25 @@ export class ScreenDO extends DurableObject<Env> {
 		};
 	}
 
-	/** Token bucket; returns 0 when a token was taken, else the seconds until one is available. */
+	/**
+	 * Token bucket; returns 0 when a token was taken, else the seconds until one is available. Kept
+	 * in memory, not in SQLite: a stored bucket cost a billed row written on every ad request, and
+	 * an object evicted after a quiet spell comes back with a full bucket, which that quiet spell
+	 * had refilled anyway.
+	 */
 	private takeToken(limit: RateLimit, now: number): number {
 		const perMs = limit.per_minute / 60_000;
-		const row = this.sql
-			.exec<{ tokens: number; updated_at: number }>(
-				"SELECT tokens, updated_at FROM bucket WHERE id = 1",
-			)
-			.toArray()[0];
-		const tokens = Math.min(
-			limit.burst,
-			(row?.tokens ?? limit.burst) + (now - (row?.updated_at ?? now)) * perMs,
-		);
+		const last = this.bucket ?? { tokens: limit.burst, at: now };
+		const tokens = Math.min(limit.burst, last.tokens + (now - last.at) * perMs);
 		if (tokens < 1) {
-			this.sql.exec(
-				"INSERT OR REPLACE INTO bucket (id, tokens, updated_at) VALUES (1, ?, ?)",
-				tokens,
-				now,
-			);
+			this.bucket = { tokens, at: now };
 			return Math.max(1, Math.ceil((1 - tokens) / perMs / 1000));
 		}
-		this.sql.exec(
-			"INSERT OR REPLACE INTO bucket (id, tokens, updated_at) VALUES (1, ?, ?)",
-			tokens - 1,
-			now,
-		);
+		this.bucket = { tokens: tokens - 1, at: now };
 		return 0;
 	}
+
+	private bucket: { tokens: number; at: number } | undefined;
 
 	/** Called after the answer went out (ctx.waitUntil): cache + PoP ledger + separation memory. */
 	async recordDecision(d: DecisionRecord): Promise<void> {
@@ -448,6 +446,11 @@ export class ScreenDO extends DurableObject<Env> {
 		}
 		const current = await this.ctx.storage.getAlarm();
 		if (current === null || current > next) await this.ctx.storage.setAlarm(next);
+	}
+
+	/** Billed storage rows this object read and wrote since it started (for cost measurements). */
+	usage(): SqlUsage {
+		return this.sqlUsage();
 	}
 
 	/** For tests and operators: decisions by state, and undelivered outbox rows. */

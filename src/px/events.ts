@@ -309,3 +309,36 @@ export function batchForQueue(
 	if (current.length > 0) batches.push(current);
 	return batches;
 }
+
+/**
+ * Packs events into queue messages, each an array of at most QUEUE_MAX_MESSAGE_BYTES, order
+ * kept: the records of one ad request travel as one message instead of one each, and every
+ * message costs three queue operations (write, read, delete). An event too large to travel even
+ * alone goes to `onTooLarge` when given, else this throws EventTooLargeError.
+ */
+export function packEvents(
+	events: PxEvent[],
+	options: { onTooLarge?: (error: EventTooLargeError) => void } = {},
+): PxEvent[][] {
+	const packs: PxEvent[][] = [];
+	let current: PxEvent[] = [];
+	let currentBytes = 2; // "[" and "]"
+	for (const event of events) {
+		const bytes = eventBytes(event);
+		if (bytes + 2 > QUEUE_MAX_MESSAGE_BYTES) {
+			const error = new EventTooLargeError(event, bytes);
+			if (!options.onTooLarge) throw error;
+			options.onTooLarge(error);
+			continue;
+		}
+		if (current.length > 0 && currentBytes + 1 + bytes > QUEUE_MAX_MESSAGE_BYTES) {
+			packs.push(current);
+			current = [];
+			currentBytes = 2;
+		}
+		currentBytes += bytes + (current.length > 0 ? 1 : 0);
+		current.push(event);
+	}
+	if (current.length > 0) packs.push(current);
+	return packs;
+}

@@ -38,15 +38,21 @@ async function consumeEvents(batch: MessageBatch, env: ConsumersEnv): Promise<nu
 	const items: Item[] = [];
 	const retry = new Set<Message>();
 	for (const message of batch.messages) {
-		const parsed = safeParseEvent(message.body);
-		if (parsed.success) items.push({ message, event: parsed.data });
-		else {
-			log("warn", "poisoned_event", {
-				message_id: message.id,
-				attempts: message.attempts,
-				issue: parsed.error.issues[0]?.message,
-			});
-			retry.add(message);
+		// A message is the records of one ad request or settlement (an array); older producers sent
+		// one record per message. A record that fails validation retries its message (and so takes
+		// it to the dead-letter queue); its valid siblings are still archived (readers dedupe).
+		const bodies = Array.isArray(message.body) ? message.body : [message.body];
+		for (const body of bodies) {
+			const parsed = safeParseEvent(body);
+			if (parsed.success) items.push({ message, event: parsed.data });
+			else {
+				log("warn", "poisoned_event", {
+					message_id: message.id,
+					attempts: message.attempts,
+					issue: parsed.error.issues[0]?.message,
+				});
+				retry.add(message);
+			}
 		}
 	}
 

@@ -1,7 +1,13 @@
 // Events to the queue and their metrics to Analytics Engine. A sendBatch that fails is retried
 // with backoff; what still fails is returned (and logged with its ids), never thrown, so the
 // caller decides: the hot path logs and moves on, a Durable Object outbox keeps it for later.
-import { batchForQueue, type PxEvent } from "../px/events";
+import {
+	eventBytes,
+	type PxEvent,
+	packEvents,
+	QUEUE_MAX_BATCH_BYTES,
+	QUEUE_MAX_MESSAGES,
+} from "../px/events";
 import { log } from "./log";
 import { metricsFor, writeMetrics } from "./metrics";
 
@@ -14,30 +20,53 @@ export async function publishEvents(
 ): Promise<{ failed: PxEvent[] }> {
 	if (events.length === 0) return { failed: [] };
 	const failed: PxEvent[] = [];
-	const batches = batchForQueue(events, {
+	const packs = packEvents(events, {
 		onTooLarge: (err) => {
 			log("error", "event_too_large", { event_id: err.event.event_id, bytes: err.bytes });
 			failed.push(err.event);
 		},
 	});
 	await Promise.all(
-		batches.map(async (batch) => {
+		sendBatches(packs).map(async (batch) => {
 			const error = await sendWithRetry(() =>
 				env.EVENTS.sendBatch(batch.map((body) => ({ body, contentType: "json" as const }))),
 			);
+			const sent = batch.flat();
 			if (error === undefined) {
 				// Counted once it is on the queue: a retried batch is not counted twice.
-				writeMetrics(env.METRICS, batch.flatMap(metricsFor));
+				writeMetrics(env.METRICS, sent.flatMap(metricsFor));
 				return;
 			}
-			failed.push(...batch);
+			failed.push(...sent);
 			log("error", "event_send_failed", {
-				event_ids: batch.map((e) => e.event_id),
+				event_ids: sent.map((e) => e.event_id),
 				error: error instanceof Error ? error.message : String(error),
 			});
 		}),
 	);
 	return { failed };
+}
+
+/** Packs of ≤ 128 KB grouped into sendBatch calls of ≤ 100 messages and ≤ 256 KB. */
+function sendBatches(packs: PxEvent[][]): PxEvent[][][] {
+	const batches: PxEvent[][][] = [];
+	let current: PxEvent[][] = [];
+	let bytes = 0;
+	for (const pack of packs) {
+		const size = pack.reduce((n, e) => n + eventBytes(e) + 1, 1);
+		if (
+			current.length === QUEUE_MAX_MESSAGES ||
+			(current.length > 0 && bytes + size > QUEUE_MAX_BATCH_BYTES)
+		) {
+			batches.push(current);
+			current = [];
+			bytes = 0;
+		}
+		current.push(pack);
+		bytes += size;
+	}
+	if (current.length > 0) batches.push(current);
+	return batches;
 }
 
 /** One queue send, retried with backoff; the last error when every try failed. */

@@ -27,8 +27,11 @@ function schedule(fails: (n: number) => boolean, stalls: (n: number) => boolean,
 	};
 }
 
-/** EVENTS that refuses every other sendBatch and stalls every third; keeps what it accepted. */
-function flakyQueue(accepted: PxEvent[]): Queue {
+/**
+ * EVENTS that refuses every other sendBatch and stalls every third; keeps the messages it
+ * accepted (each the records of one request) and, flattened, their records.
+ */
+function flakyQueue(accepted: PxEvent[], messages: PxEvent[][]): Queue {
 	const fault = schedule(
 		(n) => n % 2 === 1,
 		(n) => n % 3 === 0,
@@ -38,9 +41,10 @@ function flakyQueue(accepted: PxEvent[]): Queue {
 		send: async () => {
 			throw new Error("not used");
 		},
-		sendBatch: async (batch: { body: PxEvent }[]) => {
+		sendBatch: async (batch: { body: PxEvent[] }[]) => {
 			await fault();
-			accepted.push(...batch.map((m) => m.body));
+			messages.push(...batch.map((m) => m.body));
+			accepted.push(...batch.flatMap((m) => m.body));
 		},
 	} as unknown as Queue;
 }
@@ -95,8 +99,10 @@ function flakyScreens(): Env["SCREENS"] {
 
 /** ARCHIVE that fails every third put and stalls some; remembers the keys it did write. */
 function flakyBucket(written: string[]): R2Bucket {
+	// Every fifth put fails: a message holds one request's records (up to three types, so up to
+	// three puts per batch), and a failure every third put would hit the same type every round.
 	const fault = schedule(
-		(n) => n % 3 === 0,
+		(n) => n % 5 === 0,
 		(n) => n % 4 === 0,
 		100,
 	);
@@ -122,11 +128,12 @@ describe("fault injection: nothing logged is lost or double-counted", () => {
 			asset_url: dspAssets.image("crid-steady", { w: 1400, h: 400 }),
 		});
 		const accepted: PxEvent[] = [];
+		const messages: PxEvent[][] = [];
 		const overrides = {
 			BIDDERS: biddersJson("faults", [
 				{ name: "steady", behaviour: "bid", query: { crid: "crid-steady", price: 6 } },
 			]),
-			EVENTS: flakyQueue(accepted),
+			EVENTS: flakyQueue(accepted, messages),
 			APPROVALS: flakyKv(),
 			SCREENS: flakyScreens(),
 			NEW_SCREEN_LIMITER: allow,
@@ -156,7 +163,7 @@ describe("fault injection: nothing logged is lost or double-counted", () => {
 		// retried plus a share of what was acked (at least once).
 		const written: string[] = [];
 		const consumerEnv = { ...env, ARCHIVE: flakyBucket(written) } as TestEnv;
-		let pending = accepted.map((body, i) => ({ id: `m${i}`, body, attempts: 1 }));
+		let pending = messages.map((body, i) => ({ id: `m${i}`, body, attempts: 1 }));
 		let rounds = 0;
 		let redelivered = 0;
 		while (pending.length > 0 && rounds < 20) {
@@ -206,6 +213,7 @@ describe("fault injection: nothing logged is lost or double-counted", () => {
 			`faults: ${JSON.stringify({
 				statuses: Object.fromEntries(statuses),
 				queued: accepted.length,
+				messages: messages.length,
 				archive_files: new Set(written).size,
 				rows: archived.length,
 				unique: unique.size,

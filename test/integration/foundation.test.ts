@@ -37,7 +37,7 @@ describe("client telemetry", () => {
 	it("accepts a batch from a player and queues one event per record, keeping player ids", async () => {
 		const sent: { type: string; event_id: string; kind: string }[] = [];
 		const queue = {
-			sendBatch: async (b: { body: never }[]) => void sent.push(...b.map((m) => m.body)),
+			sendBatch: async (b: { body: never[] }[]) => void sent.push(...b.flatMap((m) => m.body)),
 		};
 		const id = crypto.randomUUID();
 		const { res, settled } = await callEdge(

@@ -63,6 +63,20 @@ describe("events queue consumer", () => {
 		expect(rows.map((r) => r.event_id).sort()).toEqual(events.map((e) => e.event_id).sort());
 	});
 
+	it("a message carrying one request's records (an array) is archived record by record", async () => {
+		const records = [30, 31, 32].map(adRequestEvent);
+		const result = await run(
+			batchOf("px-events", [records.slice(0, 2), [records[2], { type: "ad_request", bad: 1 }]]),
+		);
+		expect(result.explicitAcks).toEqual(["m0"]);
+		// The message with a bad record is retried (toward the dead-letter queue)...
+		expect(result.retryMessages.map((m) => m.msgId)).toEqual(["m1"]);
+		// ...and its valid record is archived all the same.
+		const rows = await archived("events/type=ad_request/dt=2026-11-23/hour=10/");
+		const ids = new Set(rows.map((r) => r.event_id));
+		for (const r of records) expect(ids.has(r.event_id)).toBe(true);
+	});
+
 	it("a poisoned message is retried alone; the rest are acked", async () => {
 		const good = [adRequestEvent(10), adRequestEvent(11)];
 		const result = await run(

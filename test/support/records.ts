@@ -11,8 +11,8 @@ import { newEvent, type PxEvent, parseEvent } from "../../src/px/events";
 export function capturingQueue(sent: PxEvent[] = []): { sent: PxEvent[]; queue: Queue } {
 	const queue = {
 		send: async (body: PxEvent) => void sent.push(parseEvent(body)),
-		sendBatch: async (batch: { body: PxEvent }[]) =>
-			void sent.push(...batch.map((m) => parseEvent(m.body))),
+		sendBatch: async (batch: { body: PxEvent | PxEvent[] }[]) =>
+			void sent.push(...batch.flatMap((m) => [m.body].flat().map((e) => parseEvent(e)))),
 	} as unknown as Queue;
 	return { sent, queue };
 }

@@ -10,6 +10,7 @@ import {
 	newEvent,
 	type PxEvent,
 	PxEventSchema,
+	packEvents,
 	parseEvent,
 	QUEUE_MAX_BATCH_BYTES,
 	QUEUE_MAX_MESSAGE_BYTES,
@@ -370,5 +371,39 @@ describe("batchForQueue", () => {
 		const edge = auctionWithBytes(QUEUE_MAX_MESSAGE_BYTES, "edge");
 		expect(eventBytes(edge)).toBe(QUEUE_MAX_MESSAGE_BYTES);
 		expect(batchForQueue([edge])).toEqual([[edge]]);
+	});
+});
+
+describe("packEvents", () => {
+	const telemetry = (i: number) =>
+		newEvent("telemetry", { publisher_id: "p", screen_id: `s${i}`, kind: "played" }, { now: i });
+
+	it("puts a request's records in one message, in order", () => {
+		const events = [0, 1, 2].map(telemetry);
+		expect(packEvents(events)).toEqual([events]);
+	});
+
+	it("starts a new message before one would pass the 128 KB message limit", () => {
+		const big = (i: number) => Object.assign(telemetry(i), { note: "x".repeat(50_000) });
+		const events = [0, 1, 2, 3].map(big);
+		const packs = packEvents(events);
+		expect(packs.map((p) => p.length)).toEqual([2, 2]);
+		for (const pack of packs) {
+			expect(new TextEncoder().encode(JSON.stringify(pack)).byteLength).toBeLessThanOrEqual(
+				QUEUE_MAX_MESSAGE_BYTES,
+			);
+		}
+		expect(packs.flat()).toEqual(events);
+	});
+
+	it("an event too large alone is reported, the others still packed", () => {
+		const huge = Object.assign(telemetry(9), { note: "x".repeat(QUEUE_MAX_MESSAGE_BYTES) });
+		const tooLarge: string[] = [];
+		const packs = packEvents([telemetry(1), huge, telemetry(2)], {
+			onTooLarge: (e) => tooLarge.push(e.event.event_id),
+		});
+		expect(tooLarge).toEqual([huge.event_id]);
+		expect(packs.flat().map((e) => e.ts)).toEqual([1, 2]);
+		expect(() => packEvents([huge])).toThrow(EventTooLargeError);
 	});
 });
