@@ -1,4 +1,5 @@
 import { handleQueue } from "./queues";
+import { compactOnSchedule } from "./queues/compact";
 import { app } from "./worker/app";
 
 export { ReviewDesk } from "./durable-objects/review-desk";
@@ -7,4 +8,5 @@ export { ScreenDO } from "./durable-objects/screen-do";
 export default {
 	fetch: app.fetch,
 	queue: handleQueue,
+	scheduled: compactOnSchedule,
 } satisfies ExportedHandler<Env>;
