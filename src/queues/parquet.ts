@@ -180,13 +180,19 @@ const utf8 = new TextEncoder();
 /**
  * Whether compressing a text or DOUBLE column pays for the codec's framing (18 bytes a page for
  * gzip): when the bytes it stores verbatim — its distinct values, which is all of them unless
- * the writer dictionary-encodes the column — reach 256. Ids, integers and timestamps never do:
- * UUIDs are random, the others are dictionary- or delta-encoded already.
+ * the writer dictionary-encodes the column — reach 256. Integers and timestamps never do: they
+ * are dictionary- or delta-encoded already. Random UUIDs only when they repeat (a file of every
+ * type holds a decision's request_id two or three times, side by side): the repeats then cost
+ * a back-reference instead of 16 bytes.
  */
 function worthCompressing(kind: Kind, values: unknown[]): boolean {
-	if (kind !== "STRING" && kind !== "DOUBLE") return false;
 	const distinct = new Set(values);
 	distinct.delete(null);
+	if (kind === "ID") {
+		const present = values.reduce<number>((n, v) => (v === null ? n : n + 1), 0);
+		return distinct.size <= present * 0.9;
+	}
+	if (kind !== "STRING" && kind !== "DOUBLE") return false;
 	let bytes = 0;
 	for (const v of distinct) bytes += typeof v === "string" ? utf8.encode(v).length + 4 : 8;
 	return bytes >= 256;
