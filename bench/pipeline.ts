@@ -1,10 +1,12 @@
 // Section 4: the archive's encoding cost. Realistic event streams built with `newEvent` the way
-// src/worker/decide.ts builds them, encoded with `encodeEvents` (src/queues/parquet.ts) both in
-// the archive consumer's real grouping and as one big file, beside gzip-compressed NDJSON.
+// src/worker/decide.ts builds them, encoded with `encodeEvents` (src/queues/parquet.ts) in the
+// archive consumer's real grouping, as compaction leaves them (src/queues/compact.ts: one file
+// per type and hour) and as one big file, beside gzip-compressed NDJSON.
 import { gzipSync } from "node:zlib";
 import { parquetMetadata } from "hyparquet";
 import { type AuctionBid, newEvent, type PxEvent, QUEUE_MAX_MESSAGES } from "../src/px/events";
 import { Reason } from "../src/px/reasons";
+import { encodeCompacted, mergeRecords } from "../src/queues/compacted";
 import { encodeEvents } from "../src/queues/parquet";
 
 /** Deterministic PRNG (mulberry32), so every run encodes the same shape of data. */
@@ -212,6 +214,21 @@ export function archiveGroups(events: PxEvent[]): PxEvent[][] {
 	return files;
 }
 
+/**
+ * The files compaction leaves for this stream: one per event type and UTC hour, each holding
+ * its records once, sorted as src/queues/compacted.ts sorts them.
+ */
+export function compactedPartitions(events: PxEvent[]): PxEvent[][] {
+	const partitions = new Map<string, PxEvent[]>();
+	for (const event of events) {
+		const key = `${event.type}/${Math.floor(event.ts / 3_600_000)}`;
+		partitions.set(key, [...(partitions.get(key) ?? []), event]);
+	}
+	return [...partitions.values()].map(
+		(p) => mergeRecords([p as unknown as Record<string, unknown>[]]).records,
+	);
+}
+
 const ndjson = (events: PxEvent[]) => `${events.map((e) => JSON.stringify(e)).join("\n")}\n`;
 
 export interface EncodingResult {
@@ -225,12 +242,29 @@ export interface PipelineResult {
 	events: number;
 	byType: Record<string, number>;
 	repetitions: number;
-	grouped: { parquet: EncodingResult; gzipNdjson: EncodingResult; ratio: number };
-	oneFile: { parquet: EncodingResult; gzipNdjson: EncodingResult; ratio: number };
+	grouped: Side;
+	/**
+	 * After compaction: Parquet from encodeCompacted; NDJSON compacted alike, at gzip level 9 as
+	 * compaction's Parquet is. `ratioToStored`: against the gzip NDJSON of the archive grouping,
+	 * what an NDJSON archive written by the queue consumer would store.
+	 */
+	compacted: Side & { ratioToStored: number };
+	oneFile: Side;
 	/** `px.archive_layout` of the files encodeEvents wrote (1 when the footer has no such key). */
 	layout: string;
 	/** Where the Parquet bytes go, per event: each column chunk, and footer + magic. */
-	anatomy: { grouped: Record<string, number>; oneFile: Record<string, number> };
+	anatomy: {
+		grouped: Record<string, number>;
+		compacted: Record<string, number>;
+		oneFile: Record<string, number>;
+	};
+}
+
+interface Side {
+	parquet: EncodingResult;
+	gzipNdjson: EncodingResult;
+	/** Parquet bytes / gzip NDJSON bytes of the same files. */
+	ratio: number;
 }
 
 function measure(
@@ -258,6 +292,7 @@ function measure(
 }
 
 const gzipNdjson = (events: PxEvent[]) => gzipSync(ndjson(events));
+const gzipNdjsonBest = (events: PxEvent[]) => gzipSync(ndjson(events), { level: 9 });
 
 /** The archive layout encodeEvents writes (footer key px.archive_layout; absent = 1). */
 function archiveLayout(file: Uint8Array): string {
@@ -269,11 +304,14 @@ function archiveLayout(file: Uint8Array): string {
 }
 
 /** Bytes per event by column chunk (compressed, headers included) and "(footer)", summed. */
-function anatomy(files: PxEvent[][]): Record<string, number> {
+function anatomy(
+	files: PxEvent[][],
+	encode: (events: PxEvent[]) => Uint8Array = encodeEvents,
+): Record<string, number> {
 	const bytes: Record<string, number> = {};
 	let events = 0;
 	for (const group of files) {
-		const file = encodeEvents(group);
+		const file = encode(group);
 		events += group.length;
 		const metadata = parquetMetadata(
 			file.buffer.slice(file.byteOffset, file.byteOffset + file.byteLength) as ArrayBuffer,
@@ -298,23 +336,39 @@ export function runPipeline(count = 10_000, repetitions = 5): PipelineResult {
 	const byType: Record<string, number> = {};
 	for (const e of events) byType[e.type] = (byType[e.type] ?? 0) + 1;
 	const grouped = archiveGroups(events);
+	const compacted = compactedPartitions(events);
 	const one = [events];
 	// Warm the JIT on a slice so the first measured encoding is not the cold one.
 	encodeEvents(events.slice(0, 500));
+	encodeCompacted(events.slice(0, 500));
 	gzipNdjson(events.slice(0, 500));
 
-	const side = (files: PxEvent[][]) => {
-		const parquet = measure(files, (e) => encodeEvents(e), repetitions);
-		const gz = measure(files, gzipNdjson, repetitions);
+	const side = (
+		files: PxEvent[][],
+		encode: (events: PxEvent[]) => Uint8Array = encodeEvents,
+		text: (events: PxEvent[]) => Uint8Array = gzipNdjson,
+	): Side => {
+		const parquet = measure(files, encode, repetitions);
+		const gz = measure(files, text, repetitions);
 		return { parquet, gzipNdjson: gz, ratio: parquet.bytes / gz.bytes };
 	};
+	const groupedSide = side(grouped);
+	const compactedSide = side(compacted, encodeCompacted, gzipNdjsonBest);
 	return {
 		events: events.length,
 		byType,
 		layout: archiveLayout(encodeEvents(events.slice(0, 10))),
 		repetitions,
-		grouped: side(grouped),
+		grouped: groupedSide,
+		compacted: {
+			...compactedSide,
+			ratioToStored: compactedSide.parquet.bytes / groupedSide.gzipNdjson.bytes,
+		},
 		oneFile: side(one),
-		anatomy: { grouped: anatomy(grouped), oneFile: anatomy(one) },
+		anatomy: {
+			grouped: anatomy(grouped),
+			compacted: anatomy(compacted, encodeCompacted),
+			oneFile: anatomy(one),
+		},
 	};
 }

@@ -1,9 +1,12 @@
 // The operator report's queries over archive Parquet files (src/queues/parquet.ts), with DuckDB.
 // Kept apart from the CLI (scripts/report.ts) so tests can run them on fixture files.
 //
-// Reads every archive layout side by side: layout 2 files have typed columns plus `extra` (the
-// record's other fields as JSON) and leave out all-null columns; layout 1 files have the whole
-// record as JSON in `details` and fewer typed columns. `load` turns both into one `ev` table.
+// Reads every archive layout side by side: layout 2 and 3 files have typed columns plus `extra`
+// (the record's other fields as JSON) and leave out all-null columns, layout 3 keeps UUID ids in
+// `<field>_uuid` columns beside the text ones; layout 1 files have the whole record as JSON in
+// `details` and fewer typed columns. Queue batches and compacted partitions
+// (src/queues/compact.ts) are files of the same layouts. `load` turns all of them into one `ev`
+// table.
 import { DuckDBInstance } from "@duckdb/node-api";
 import { isReason, reasonLabel } from "../src/px/reasons";
 
@@ -167,8 +170,9 @@ export async function runReport(files: string[], options: ReportOptions = {}): P
 
 /**
  * The columns the queries read and their types. A file can lack any of them but the envelope:
- * layout 1 files predate clearing_price_cpm, multiplier, kind and extra, layout 2 files have no
- * details and leave out columns that are null in every row. Missing ones read as NULL.
+ * layout 1 files predate clearing_price_cpm, multiplier, kind and extra, layout 1 and 2 files
+ * predate auction_id_uuid, layout 2 and 3 files have no details, and every layout leaves out
+ * columns that are null in every row. Missing ones read as NULL.
  */
 const RAW_COLUMNS = {
 	event_id: "UUID",
@@ -176,6 +180,7 @@ const RAW_COLUMNS = {
 	type: "VARCHAR",
 	ts: "TIMESTAMP",
 	auction_id: "VARCHAR",
+	auction_id_uuid: "UUID",
 	bidder: "VARCHAR",
 	outcome: "VARCHAR",
 	reason: "VARCHAR",
@@ -227,7 +232,9 @@ async function load(
 	// `extra` holds the fields without a typed column: layout 2's extra, or layout 1's whole
 	// record. Either way it has the auction's bids.
 	await run(`CREATE TABLE ev AS
-		SELECT event_id, schema_version, type, ts, auction_id, bidder, outcome, reason, price_cpm,
+		SELECT event_id, schema_version, type, ts,
+			coalesce(auction_id, CAST(auction_id_uuid AS VARCHAR)) AS auction_id,
+			bidder, outcome, reason, price_cpm,
 			${fromEither("clearing_price_cpm", "DOUBLE")}, ${fromEither("multiplier", "DOUBLE")},
 			${fromEither("kind", "VARCHAR")}, coalesce(extra, details) AS extra
 		FROM raw

@@ -1,10 +1,16 @@
 // Parquet encoding for the archive, runnable in workerd: hyparquet-writer's web entry (no `fs`)
 // and web-standard APIs, plus node:zlib's gzip (./gzip, under nodejs_compat).
 //
-// Archive layout 2 (footer key `px.archive_layout`):
+// Archive layout 3 (footer key `px.archive_layout`):
 // - A typed column per envelope field and per field the report aggregates (ARCHIVE_COLUMNS).
 //   A value that does not fit its column's type (a loose record from a newer version) is not
 //   coerced: it stays in `extra`.
+// - `request_id`, `auction_id`, `decision_id` have two columns each: `<field>_uuid` (16-byte
+//   UUID) for a value that is a canonical lowercase UUID, what the edge generates, and the text
+//   column for any other value (ids are free text in the event schema, e.g. a player's own
+//   x-request-id). A row fills at most one of the two. A column's type never depends on the
+//   data: readers that merge files by name (DuckDB, Spark) fail on a column that is UUID in one
+//   file and text in another.
 // - `extra`: the record's remaining fields as JSON — auction bids, adomain, rarely read fields,
 //   fields of newer versions — so the record is exactly its typed columns plus `extra`
 //   (`archivedRecord` puts it back together). Nested event data lives only here, so it can
@@ -13,21 +19,23 @@
 // - A column that is null in every row of a file is left out of that file; files therefore
 //   differ in their columns, as files of different versions always could. Read them with
 //   DuckDB's `union_by_name = true`: a missing column reads as NULL.
-// Layout 1 (before `px.archive_layout`) had the columns event_id … reason, event_id as text,
-// and the whole record as JSON in `details`; readers must keep accepting it (archivedRecord and
+// Layout 2 had no `<field>_uuid` columns (every id as text). Layout 1 (before
+// `px.archive_layout`) had the columns event_id … reason, event_id as text, and the whole record
+// as JSON in `details`. Readers must keep accepting both (archivedRecord and
 // scripts/report-queries.ts do).
 //
-// Size (test/unit/parquet-size.test.ts): no second copy of the record, GZIP on the columns where
-// it pays, dictionary- and delta-encoded columns, a 16-byte event_id and footers without
-// statistics make files 2.5–3.5× smaller than layout 1's. What remains is mostly random ids
-// (three UUIDs an auction, one per bid) and, in small files, each column's footer entry.
+// Size (test/unit/parquet-size.test.ts, bench/pipeline.ts): no second copy of the record, GZIP
+// on the columns where it pays, dictionary- and delta-encoded columns, 16-byte ids and footers
+// without statistics make files 2.5–3.5× smaller than layout 1's. What remains is mostly random
+// ids (three UUIDs an auction, one per bid) and, in small files, each column's footer entry;
+// src/queues/compact.ts merges the small files.
 import type { SchemaElement } from "hyparquet";
 import { type ColumnSource, parquetWriteBuffer } from "hyparquet-writer/src/index.js";
 import { EVENT_SCHEMA_VERSION, type PxEvent, type PxEventType } from "../px/events";
 import { gzip } from "./gzip";
 
 /** The archive layout written by this module (footer key `px.archive_layout`). */
-export const ARCHIVE_LAYOUT = 2;
+export const ARCHIVE_LAYOUT = 3;
 
 /**
  * Every column an archive file can have, in file order; a file has the envelope columns and,
@@ -52,6 +60,9 @@ export const ARCHIVE_COLUMNS = [
 	"clearing_price_cpm",
 	"multiplier",
 	"kind",
+	"request_id_uuid",
+	"auction_id_uuid",
+	"decision_id_uuid",
 	"extra",
 ] as const;
 
@@ -60,9 +71,11 @@ export type ArchiveColumn = (typeof ARCHIVE_COLUMNS)[number];
 /**
  * - UUID: FIXED_LEN_BYTE_ARRAY(16) with the UUID logical type; readers get the canonical
  *   lowercase text (DuckDB type UUID, which also compares with text ids of layout 1).
+ * - ID: the same column type, for free-text ids: only a canonical lowercase UUID fits, so the
+ *   value reads back exactly as it was written.
  * - TIMESTAMP: INT64 TIMESTAMP_MILLIS from epoch ms; DuckDB and others read a timestamp.
  */
-type Kind = "UUID" | "STRING" | "INT32" | "DOUBLE" | "TIMESTAMP";
+type Kind = "UUID" | "ID" | "STRING" | "INT32" | "DOUBLE" | "TIMESTAMP";
 
 interface Column {
 	name: Exclude<ArchiveColumn, "extra">;
@@ -71,6 +84,8 @@ interface Column {
 	field: (type: string) => string | undefined;
 	/** Every record has it: a REQUIRED column in every file. */
 	envelope?: true;
+	/** Takes its field before the columns without it; a field fills one column of a row at most. */
+	first?: true;
 }
 
 const same = (name: string) => () => name;
@@ -83,8 +98,9 @@ const COLUMNS: Column[] = [
 	{ name: "publisher_id", kind: "STRING", field: same("publisher_id"), envelope: true },
 	{ name: "screen_id", kind: "STRING", field: same("screen_id"), envelope: true },
 	{ name: "venue_type", kind: "INT32", field: same("venue_type") },
+	// Ids are free text in the event schema (only event_id must be a UUID): the text columns hold
+	// those that are not UUIDs, the `_uuid` columns below the others.
 	{ name: "request_id", kind: "STRING", field: same("request_id") },
-	// Ids are free text in the event schema (only event_id must be a UUID), so they stay text.
 	{ name: "auction_id", kind: "STRING", field: same("auction_id") },
 	{ name: "decision_id", kind: "STRING", field: same("decision_id") },
 	{ name: "bidder", kind: "STRING", field: same("bidder") },
@@ -101,14 +117,25 @@ const COLUMNS: Column[] = [
 	{ name: "clearing_price_cpm", kind: "DOUBLE", field: same("clearing_price_cpm") },
 	{ name: "multiplier", kind: "DOUBLE", field: same("multiplier") },
 	{ name: "kind", kind: "STRING", field: same("kind") },
+	// 16 bytes instead of ~21 gzipped text bytes a row: the ids are random, so text never
+	// compresses below their hex digits.
+	{ name: "request_id_uuid", kind: "ID", field: same("request_id"), first: true },
+	{ name: "auction_id_uuid", kind: "ID", field: same("auction_id"), first: true },
+	{ name: "decision_id_uuid", kind: "ID", field: same("decision_id"), first: true },
 ];
 
+/** The order in which columns take their fields: the `first` ones, then the others. */
+const CLAIM_ORDER = [...COLUMNS.filter((c) => c.first), ...COLUMNS.filter((c) => !c.first)];
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const LOWERCASE_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 function fits(kind: Kind, value: unknown): boolean {
 	switch (kind) {
 		case "UUID":
 			return typeof value === "string" && UUID.test(value);
+		case "ID":
+			return typeof value === "string" && LOWERCASE_UUID.test(value);
 		case "STRING":
 			return typeof value === "string";
 		case "INT32":
@@ -130,6 +157,7 @@ function schemaElement(column: Column | typeof EXTRA): SchemaElement {
 	const repetition_type = "envelope" in column && column.envelope ? "REQUIRED" : "OPTIONAL";
 	switch (kind) {
 		case "UUID":
+		case "ID":
 			return {
 				name,
 				type: "FIXED_LEN_BYTE_ARRAY",
@@ -152,13 +180,19 @@ const utf8 = new TextEncoder();
 /**
  * Whether compressing a text or DOUBLE column pays for the codec's framing (18 bytes a page for
  * gzip): when the bytes it stores verbatim — its distinct values, which is all of them unless
- * the writer dictionary-encodes the column — reach 256. Ids, integers and timestamps never do:
- * UUIDs are random, the others are dictionary- or delta-encoded already.
+ * the writer dictionary-encodes the column — reach 256. Integers and timestamps never do: they
+ * are dictionary- or delta-encoded already. Random UUIDs only when they repeat (a file of every
+ * type holds a decision's request_id two or three times, side by side): the repeats then cost
+ * a back-reference instead of 16 bytes.
  */
 function worthCompressing(kind: Kind, values: unknown[]): boolean {
-	if (kind !== "STRING" && kind !== "DOUBLE") return false;
 	const distinct = new Set(values);
 	distinct.delete(null);
+	if (kind === "ID") {
+		const present = values.reduce<number>((n, v) => (v === null ? n : n + 1), 0);
+		return distinct.size <= present * 0.9;
+	}
+	if (kind !== "STRING" && kind !== "DOUBLE") return false;
 	let bytes = 0;
 	for (const v of distinct) bytes += typeof v === "string" ? utf8.encode(v).length + 4 : 8;
 	return bytes >= 256;
@@ -201,12 +235,13 @@ export function eventColumns(
 		columnData.push(source);
 		schema.push(schemaElement(column));
 	};
-	for (const column of COLUMNS) {
+	const claimed = new Map<Column, unknown[]>();
+	for (const column of CLAIM_ORDER) {
 		let present = false;
 		const data = records.map((record, i) => {
 			const field = column.field(String(record.type));
 			const value = field === undefined ? undefined : record[field];
-			if (field === undefined || !fits(column.kind, value)) {
+			if (field === undefined || held[i]!.has(field) || !fits(column.kind, value)) {
 				if (column.envelope) {
 					throw new TypeError(
 						`event ${String(record.event_id)}: ${column.name} ${JSON.stringify(value)} is not a ${column.kind}`,
@@ -218,7 +253,11 @@ export function eventColumns(
 			present = true;
 			return value;
 		});
-		if (present || column.envelope) add(column, data);
+		if (present || column.envelope) claimed.set(column, data);
+	}
+	for (const column of COLUMNS) {
+		const data = claimed.get(column);
+		if (data) add(column, data);
 	}
 	let anyExtra = false;
 	const extra = records.map((record, i) => {

@@ -19,6 +19,8 @@ import {
 
 const screen = { publisher_id: "pub", screen_id: "scr", venue_type: 20101 };
 const T = Date.UTC(2026, 10, 23, 9, 30);
+/** The columns of a file whose ids are all text (the fixtures' "req-1", "auc-1", …). */
+const TEXT_ID_COLUMNS = ARCHIVE_COLUMNS.filter((c) => !c.endsWith("_uuid"));
 
 /** One event of every type, in a fixed order. */
 function events(): PxEvent[] {
@@ -149,7 +151,7 @@ describe("encodeEvents", () => {
 		const input = events();
 		const rows = await read(encodeEvents(input));
 		expect(rows.length).toBe(input.length);
-		expect(Object.keys(rows[0]!)).toEqual([...ARCHIVE_COLUMNS]);
+		expect(Object.keys(rows[0]!)).toEqual(TEXT_ID_COLUMNS);
 		const typed = rows.map(({ extra: _e, ...r }) => r);
 		const n = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`;
 		const common = (i: number, type: string) => ({
@@ -284,7 +286,7 @@ describe("encodeEvents", () => {
 		const chunks = Object.fromEntries(
 			meta.row_groups[0]!.columns.map((c) => [c.meta_data!.path_in_schema[0], c.meta_data!]),
 		);
-		expect(Object.keys(chunks)).toEqual([...ARCHIVE_COLUMNS]);
+		expect(Object.keys(chunks)).toEqual(TEXT_ID_COLUMNS);
 		// Text with many distinct values is compressed; ids, dictionaries, delta-encoded ints are not.
 		expect(chunks.extra?.codec).toBe("GZIP");
 		expect(chunks.event_id?.codec).toBe("UNCOMPRESSED");
@@ -314,6 +316,48 @@ describe("encodeEvents", () => {
 			{ key: "px.archive_layout", value: String(ARCHIVE_LAYOUT) },
 		]);
 		expect(meta.num_rows).toBe(350n);
+	});
+
+	it("stores UUID ids in 16-byte columns and any other id as text, and reads both back", async () => {
+		const [adRequest, auction, win] = events();
+		const uuid = "0b9f1c2e-3d4a-4b5c-8d6e-7f8091a2b3c4";
+		const upper = "0B9F1C2E-3D4A-4B5C-8D6E-7F8091A2B3C5"; // would come back lowercased
+		const input = [
+			{ ...adRequest!, request_id: uuid },
+			{ ...auction!, request_id: upper, auction_id: uuid },
+			{ ...win!, auction_id: uuid, decision_id: "dec-1" },
+		] as PxEvent[];
+		const bytes = encodeEvents(input);
+		// A column null in every row is left out of the file: undefined here.
+		const pair = (a: unknown, b: unknown) => [a ?? null, b ?? null];
+		const rows = await read(bytes);
+		expect(rows.map((r) => pair(r.request_id, r.request_id_uuid))).toEqual([
+			[null, uuid],
+			[upper, null],
+			[null, null],
+		]);
+		expect(rows.map((r) => pair(r.auction_id, r.auction_id_uuid))).toEqual([
+			[null, null],
+			[null, uuid],
+			[null, uuid],
+		]);
+		expect(rows.map((r) => pair(r.decision_id, r.decision_id_uuid))).toEqual([
+			[null, null],
+			[null, null],
+			["dec-1", null],
+		]);
+		expect(rows.map(archivedRecord)).toEqual(input);
+		// The column types never depend on the values: readers merge files by name.
+		const schema = Object.fromEntries(metadata(bytes).schema.map((s) => [s.name, s]));
+		for (const name of ["request_id_uuid", "auction_id_uuid"]) {
+			expect(schema[name]).toMatchObject({
+				type: "FIXED_LEN_BYTE_ARRAY",
+				logical_type: { type: "UUID" },
+			});
+		}
+		expect(schema.request_id).toMatchObject({ type: "BYTE_ARRAY", converted_type: "UTF8" });
+		expect(schema.auction_id).toBeUndefined();
+		expect(schema.decision_id_uuid).toBeUndefined();
 	});
 
 	it("reads a UUID event_id back in lowercase", async () => {

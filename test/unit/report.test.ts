@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { localR2Files, parquetFilesIn } from "../../scripts/report";
 import { runReport } from "../../scripts/report-queries";
 import { type EventFields, newEvent, type PxEvent, type PxEventType } from "../../src/px/events";
+import { encodeCompacted, mergeRecords } from "../../src/queues/compacted";
 import { gzip } from "../../src/queues/gzip";
 import { encodeEvents, eventColumns } from "../../src/queues/parquet";
 
@@ -356,4 +357,177 @@ describe("report CLI", () => {
 		expect(report).toMatchObject({ files: 1, events: 12, schema_versions: { "1": 12 } });
 		expect(await localR2Files(join(state, "v3"), "missing-bucket")).toEqual([]);
 	}, 60_000);
+});
+
+/** Decisions as the edge records them: UUID ids (layout 3 `_uuid` columns), some player ids as text. */
+function traffic(decisions: number): PxEvent[] {
+	const at = Date.UTC(2026, 10, 21, 7, 40);
+	const base = (i: number) => ({
+		publisher_id: "pub",
+		screen_id: `scr-${i % 5}`,
+		venue_type: 20101,
+		request_id: i % 4 === 0 ? `player-${i}` : crypto.randomUUID(),
+	});
+	return Array.from({ length: decisions }, (_, i): PxEvent[] => {
+		const now = at + i * 97_000; // over ~2 hours, so over several hour partitions
+		const auction_id = crypto.randomUUID();
+		const decision_id = crypto.randomUUID();
+		const bidder = ["a", "b", "c"][i % 3]!;
+		const won = i % 5 !== 0;
+		const bids: EventFields<"auction">["bids"] = [
+			{ bidder, price: 5, outcome: won ? "won" : "filtered", reason: won ? 0 : 201, latency_ms: 9 },
+			{ bidder: "d", outcome: "timeout", reason: 500, latency_ms: 300 },
+		];
+		const events: PxEvent[] = [
+			newEvent(
+				"auction",
+				{ ...base(i), auction_id, at: 2, floor_cpm: 1, cur: "USD", bids },
+				{ now },
+			),
+			newEvent(
+				"ad_request",
+				{
+					...base(i),
+					dialect: "px",
+					slot_id: "main",
+					outcome: won ? "filled" : "no_fill",
+					...(won ? {} : { no_fill_reason: "all_bids_filtered" }),
+					latency_ms: 20,
+					bidders_called: 2,
+				},
+				{ now },
+			),
+		];
+		if (!won) return events;
+		const sold = { auction_id, decision_id, bidder, crid: "c" };
+		events.push(
+			newEvent(
+				"win",
+				{
+					...base(i),
+					...sold,
+					adomain: ["b.example"],
+					price_cpm: 5,
+					clearing_price_cpm: 3,
+					multiplier: 2,
+					not_after: now + 3_600_000,
+				},
+				{ now },
+			),
+			i % 3 === 0
+				? newEvent(
+						"expiry",
+						{ ...base(i), ...sold, reported_at: now + 5_000, reason: "inferred" },
+						{ now: now + 5_000 },
+					)
+				: newEvent(
+						"play",
+						{ ...base(i), ...sold, price_cpm: 3, multiplier: 2, played_at: now + 5_000 },
+						{ now: now + 5_000 },
+					),
+		);
+		return events;
+	}).flat();
+}
+
+/** What the queue consumer writes: per batch of `size`, one file per type and UTC hour. */
+function batchFiles(events: PxEvent[], size: number): PxEvent[][] {
+	const files: PxEvent[][] = [];
+	for (let i = 0; i < events.length; i += size) {
+		const groups = new Map<string, PxEvent[]>();
+		for (const e of events.slice(i, i + size)) {
+			const key = `${e.type}/${Math.floor(e.ts / 3_600_000)}`;
+			groups.set(key, [...(groups.get(key) ?? []), e]);
+		}
+		files.push(...groups.values());
+	}
+	return files;
+}
+
+/** Archive layout 2, frozen: layout 3's columns, but every id as text (no `_uuid` columns). */
+function encodeLayout2(events: PxEvent[]): Uint8Array {
+	const { schema, columnData } = eventColumns(events);
+	const text = new Map<string, unknown[]>();
+	for (const column of columnData) {
+		const field = column.name.replace(/_uuid$/, "");
+		if (!["request_id", "auction_id", "decision_id"].includes(field)) continue;
+		const merged = text.get(field) ?? events.map(() => null);
+		column.data.forEach((v, i) => {
+			if (v !== null) merged[i] = v;
+		});
+		text.set(field, merged);
+	}
+	const keep = columnData
+		.map((column, i) => ({ column, element: schema[i + 1]! }))
+		.filter(({ column }) => !column.name.endsWith("_uuid"))
+		.map(({ column, element }) =>
+			text.has(column.name)
+				? {
+						column: { ...column, data: text.get(column.name)!, codec: "GZIP" as const },
+						element: { ...element, type: "BYTE_ARRAY" as const, converted_type: "UTF8" as const },
+					}
+				: { column, element },
+		);
+	for (const [name, data] of text) {
+		if (keep.some((k) => k.column.name === name)) continue;
+		keep.splice(keep.length - 1, 0, {
+			column: { name, data, codec: "GZIP" },
+			element: { name, type: "BYTE_ARRAY", converted_type: "UTF8", repetition_type: "OPTIONAL" },
+		});
+	}
+	return new Uint8Array(
+		parquetWriteBuffer({
+			schema: [{ name: "root", num_children: keep.length }, ...keep.map((k) => k.element)],
+			columnData: keep.map((k) => k.column),
+			codec: "GZIP",
+			compressors: { GZIP: gzip },
+			kvMetadata: [{ key: "px.archive_layout", value: "2" }],
+		}),
+	);
+}
+
+describe("runReport over compacted partitions", () => {
+	it("counts the same figures from compacted and fresh files mixed, across layouts", async () => {
+		const events = traffic(120);
+		const batches = batchFiles(events, 25);
+		const write = (name: string, bytes: Uint8Array) => writeOther(name, bytes);
+		const fresh = batches.map((b, i) => write(`fresh-${i}.parquet`, encodeEvents(b)));
+		const expected = await runReport(fresh);
+		expect(expected).toMatchObject({ events: events.length, duplicates: 0 });
+		expect(expected.auctions.with_winner).toBe(96);
+
+		// Compact the partitions of every other type and hour; keep the others as queue files,
+		// some of them in layout 2 (ids as text). One compacted partition's inputs are still
+		// there, as after a run that stopped before its deletes.
+		const partitions = new Map<string, PxEvent[][]>();
+		for (const batch of batches) {
+			const key = `${batch[0]!.type}/${Math.floor(batch[0]!.ts / 3_600_000)}`;
+			partitions.set(key, [...(partitions.get(key) ?? []), batch]);
+		}
+		const mixed: string[] = [];
+		let leftoverRows = 0;
+		[...partitions.values()].forEach((files, p) => {
+			if (p % 2 === 0) {
+				const merged = mergeRecords(files as unknown as Record<string, unknown>[][]);
+				mixed.push(write(`compacted-${p}.parquet`, encodeCompacted(merged.records)));
+				if (p === 0) {
+					mixed.push(write(`leftover-${p}.parquet`, encodeEvents(files[0]!)));
+					leftoverRows += files[0]!.length;
+				}
+			} else {
+				files.forEach((f, i) => {
+					const bytes = i % 2 === 0 ? encodeLayout2(f) : encodeEvents(f);
+					mixed.push(write(`queue-${p}-${i}.parquet`, bytes));
+				});
+			}
+		});
+		expect(mixed.length).toBeLessThan(fresh.length);
+		for (const order of [mixed, [...mixed].reverse()]) {
+			expect(await runReport(order)).toEqual({
+				...expected,
+				files: mixed.length,
+				duplicates: leftoverRows,
+			});
+		}
+	});
 });
