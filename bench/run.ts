@@ -654,8 +654,9 @@ async function main(): Promise<Results> {
 			targets: {
 				ratio: {
 					target: `≥ ${TARGETS.ratio}× baseline throughput (stretch ${TARGETS.ratioStretch})`,
-					value: `${hotPath.ratio.toFixed(2)}${hotPath.six ? `; ${hotPath.six.ratio.toFixed(2)} with 6 DSPs` : ""}`,
-					met: hotPath.ratio >= TARGETS.ratio,
+					value: `${hotPath.ratio.toFixed(2)}${hotPath.six ? `; ${hotPath.six.ratio.toFixed(2)} with 6 DSPs` : ""} (filled ${(hotPath.edge.filledShare * 100).toFixed(1)} %)`,
+					// Fast no-fills are not throughput: the ratio counts only when the edge filled.
+					met: hotPath.ratio >= TARGETS.ratio && hotPath.edge.filledShare >= 0.99,
 				},
 				cpu: {
 					target: `runtime CPU per decision ≤ ${TARGETS.cpuToBaseline}× baseline`,

@@ -33,6 +33,15 @@ export class CircuitBreakers {
 		return "probe";
 	}
 
+	/**
+	 * An outcome that says nothing about the bidder (it timed out while our own event loop was
+	 * late): counts neither way, but ends a probe so that the next request may probe again.
+	 */
+	inconclusive(bidder: string): void {
+		const s = this.states.get(bidder);
+		if (s) s.probing = false;
+	}
+
 	record(bidder: string, ok: boolean, now: number): void {
 		const s = this.states.get(bidder) ?? {
 			failures: 0,

@@ -73,9 +73,13 @@ export class ConcurrencyLimit {
 		return true;
 	}
 
-	/** Gives the slot back, saying whether that answer kept its deadline. */
-	release(onTime: boolean): void {
+	/**
+	 * Gives the slot back, saying whether that answer kept its deadline; undefined when it says
+	 * nothing about our pace (a request refused before any work, say).
+	 */
+	release(onTime: boolean | undefined): void {
 		this.inFlight = Math.max(0, this.inFlight - 1);
+		if (onTime === undefined) return;
 		const { min, max, backoff } = this.options;
 		this.limit = onTime
 			? Math.min(max, this.limit + 1 / this.limit)

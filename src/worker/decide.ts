@@ -43,6 +43,8 @@ const ADMIT_MAX_MS = 250;
 const ADMIT_RETRY_AFTER_S = 5;
 /** The ledger write that makes a decision billable gets at least this long. */
 const LEDGER_MIN_MS = 50;
+/** A bidder's timeout noticed later than this after its budget says more about us than about it. */
+const OWN_LAG_TOLERANCE_MS = 15;
 
 const biddersFrom = memoByString((raw) => {
 	const parsed = parseBidders(raw || "[]");
@@ -85,12 +87,16 @@ export async function decide(input: DecideInput): Promise<Decision> {
 			headers: { "retry-after": String(SHED_RETRY_AFTER_S) },
 		});
 	}
-	let onTime = false;
+	// How long a task waits in this isolate's event loop now: requests queued before ours waited
+	// about as long before our code saw them, which no timestamp of ours can show.
+	const lag = eventLoopLag();
+	let onTime: boolean | undefined;
 	try {
 		const decision = await decideAdmitted(input);
-		onTime = Date.now() - input.startedAt <= input.request.timeout_ms;
+		onTime = Date.now() - input.startedAt + (await lag) <= input.request.timeout_ms;
 		return decision;
 	} finally {
+		// A refusal (404, 429, 503) says nothing about whether we keep deadlines.
 		decisionSlots.release(onTime);
 	}
 }
@@ -230,8 +236,13 @@ async function decideAdmitted(input: DecideInput): Promise<Decision> {
 	});
 	const biddersDone = Date.now();
 	for (const [i, o] of outcomes.entries()) {
-		const ok = o.status === "bids" || o.status === "no_bid";
-		bidderCircuits.record(circuitKey(calls[i]!.bidder), ok, biddersDone);
+		const key = circuitKey(calls[i]!.bidder);
+		// A timeout noticed late was our overload, not the bidder's: it must not open its circuit.
+		if (o.status === "timeout" && (o.lateMs ?? 0) > OWN_LAG_TOLERANCE_MS) {
+			bidderCircuits.inconclusive(key);
+		} else {
+			bidderCircuits.record(key, o.status === "bids" || o.status === "no_bid", biddersDone);
+		}
 	}
 	// What our own work after the bidders took (lag included) sets the next requests' margin.
 	const timeOwnWork = () => deadlineMargin.record(Date.now() - Math.min(biddersDone, deadline));
@@ -408,6 +419,11 @@ async function decideAdmitted(input: DecideInput): Promise<Decision> {
 					),
 			]),
 	};
+}
+
+function eventLoopLag(): Promise<number> {
+	const asked = Date.now();
+	return new Promise((resolve) => setTimeout(() => resolve(Date.now() - asked), 0));
 }
 
 function resolveProblem(resolved: ReturnType<typeof resolveAdRequest>): HttpProblem {

@@ -19,6 +19,11 @@ export interface BidderOutcome {
 	candidates: CandidateBid[];
 	/** Bids past the per-response cap: counted, never evaluated. */
 	droppedBids?: number;
+	/**
+	 * For a timeout: how much later than its budget the abort actually ran. A large value means
+	 * our own event loop was busy, so the timeout says little about the bidder.
+	 */
+	lateMs?: number;
 }
 
 export interface BidderCall {
@@ -107,6 +112,7 @@ async function callBidder(call: BidderCall, options: FanOutOptions): Promise<Bid
 				status: "timeout",
 				reason: Reason.BidderTimeout,
 				detail: `no complete answer within ${budget} ms`,
+				lateMs: Math.max(0, Date.now() - started - budget),
 			});
 		}
 		if (err instanceof ResponseTooLarge) {

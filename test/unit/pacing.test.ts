@@ -42,6 +42,8 @@ describe("ConcurrencyLimit", () => {
 		expect(limit.tryAcquire()).toBe(false);
 		limit.release(true);
 		expect(limit.tryAcquire()).toBe(true);
+		limit.release(undefined);
+		expect(limit.current).toEqual({ limit: 2, inFlight: 1 });
 	});
 
 	it("halves on late answers down to its floor, and grows back slowly while answers are on time", () => {
@@ -94,6 +96,16 @@ describe("CircuitBreakers", () => {
 			expect(b.verdict("dsp", now + coolDown - 1)).toBe("skip");
 			now += coolDown;
 		}
+	});
+
+	it("an inconclusive outcome counts neither way but frees the probe", () => {
+		const b = new CircuitBreakers(options);
+		for (let i = 0; i < 3; i++) b.record("dsp", false, 0);
+		expect(b.verdict("dsp", 1_000)).toBe("probe");
+		b.inconclusive("dsp");
+		expect(b.verdict("dsp", 1_001)).toBe("probe");
+		b.inconclusive("fresh");
+		expect(b.verdict("fresh", 0)).toBe("call");
 	});
 
 	it("a success resets the count: failures must be consecutive", () => {
