@@ -7,6 +7,7 @@ import type { MacroValues } from "../px/macros";
 import { mergePatch } from "../px/merge-patch";
 import { Screen } from "../px/model";
 import { lookupApprovals } from "../worker/approvals";
+import { log } from "../worker/log";
 import type { Settlement } from "../worker/settlement";
 import { SettlementOutbox } from "./settlement-outbox";
 import { countingSql, type SqlUsage } from "./sql-usage";
@@ -319,6 +320,7 @@ export class ScreenDO extends DurableObject<Env> {
 		});
 		if (won) {
 			await this.scheduleAlarm();
+			this.deliverSoon();
 			return { kind: "accepted", ...won };
 		}
 		const state = this.stateOf(decisionId);
@@ -348,11 +350,25 @@ export class ScreenDO extends DurableObject<Env> {
 		});
 		if (won) {
 			await this.scheduleAlarm();
+			this.deliverSoon();
 			return { kind: "recorded", ...won };
 		}
 		const state = this.stateOf(decisionId);
 		if (!state) return { kind: "unknown" };
 		return state === "played" ? { kind: "already_played" } : { kind: "already_expired" };
+	}
+
+	/**
+	 * Delivers right after the answer, from inside the object: the caller does not wait for it,
+	 * and it costs no second Durable Object request (the object stays up while it runs; whatever
+	 * fails is retried from the alarm).
+	 */
+	private deliverSoon(): void {
+		this.deliver().catch((err: unknown) =>
+			log("error", "outbox_delivery_failed", {
+				error: err instanceof Error ? err.message : String(err),
+			}),
+		);
 	}
 
 	/** Sends what settled decisions owe (events, burl/lurl), retrying from the alarm. */

@@ -3,7 +3,7 @@
 // a screen would.
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import type { ReviewDesk } from "../../src/durable-objects/review-desk";
 import { approvalKey, approvalKvKey } from "../../src/px/approval";
 import { Reason } from "../../src/px/reasons";
@@ -411,7 +411,11 @@ describe("money", () => {
 		const play = await callEdge(new URL(answer.proof_of_play_url!).pathname, { method: "POST" });
 		expect(play.res.status).toBe(200);
 		await play.settled;
-		expect(await stub.stats()).toEqual({ decisions: { played: 1 }, outbox: 1 });
+		// The object delivers after answering: the event goes out, the notice stays.
+		await vi.waitFor(
+			async () => expect(await stub.stats()).toEqual({ decisions: { played: 1 }, outbox: 1 }),
+			{ timeout: 5_000, interval: 100 },
+		);
 		await runInDurableObject(stub, (instance, state: DurableObjectState) => {
 			const outbox = (instance as unknown as { outbox: { env: Env } }).outbox;
 			outbox.env = env;

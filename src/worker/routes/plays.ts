@@ -26,14 +26,6 @@ async function claimsOf(c: AppContext): Promise<PopClaims> {
 	return claims;
 }
 
-/**
- * The ledger put the play/expiry event and the buyer's notice in the screen's outbox together
- * with the outcome; deliver them now (the screen's alarm retries whatever fails).
- */
-function deliver(c: AppContext, claims: PopClaims): void {
-	c.executionCtx.waitUntil(screenStub(c.env, claims.p, claims.s).deliver());
-}
-
 async function recordPlay(c: AppContext): Promise<{ decision_id: string; played_at: number }> {
 	const claims = await claimsOf(c);
 	const now = Date.now();
@@ -86,8 +78,8 @@ async function recordPlay(c: AppContext): Promise<{ decision_id: string; played_
 			});
 		case "unknown":
 			throw new HttpProblem(problems.notFound("No such decision for this screen"));
+		// The screen's object delivers the play's event and burl itself (its alarm retries).
 		case "accepted":
-			deliver(c, claims);
 			return { decision_id: claims.d, played_at: now };
 	}
 }
@@ -117,7 +109,6 @@ plays.post("/:token/expired", async (c) => {
 		case "unknown":
 			throw new HttpProblem(problems.notFound("No such decision for this screen"));
 		case "recorded":
-			deliver(c, claims);
 			return c.json({ status: "expired", decision_id: claims.d });
 		case "already_expired":
 			return c.json({ status: "expired", decision_id: claims.d });

@@ -1,0 +1,187 @@
+// What one decision costs in billed platform operations, counted through the real code path:
+// the ad request (3 DSPs bid, one wins), its proof of play and the screen's settlement. The
+// figures feed the cost table in BENCHMARKS.md; the bounds keep a change from quietly adding a
+// Durable Object call, a queue message or a stored row per decision.
+import { env } from "cloudflare:workers";
+import { describe, expect, it, vi } from "vitest";
+import { screenStub } from "../../src/worker/screens";
+import { adRequest, approve, biddersJson, callEdge, dspAssets, dspLog } from "../support/edge";
+import { billboardScreen } from "../support/fixtures";
+
+interface Counts {
+	doCalls: string[];
+	queueMessages: Record<string, number>;
+	queueBytes: Record<string, number>;
+	kvReads: number;
+	dataPoints: number;
+}
+
+function counting(counts: Counts): Partial<Env> {
+	const queue = (name: "EVENTS" | "NOTICES") =>
+		({
+			send: async (body: unknown, options?: QueueSendOptions) => {
+				counts.queueMessages[name] = (counts.queueMessages[name] ?? 0) + 1;
+				counts.queueBytes[name] = (counts.queueBytes[name] ?? 0) + JSON.stringify(body).length;
+				return env[name].send(body, options);
+			},
+			sendBatch: async (batch: MessageSendRequest[]) => {
+				counts.queueMessages[name] = (counts.queueMessages[name] ?? 0) + batch.length;
+				for (const m of batch)
+					counts.queueBytes[name] = (counts.queueBytes[name] ?? 0) + JSON.stringify(m.body).length;
+				return env[name].sendBatch(batch);
+			},
+		}) as unknown as Queue;
+	const screens = new Proxy(env.SCREENS, {
+		get: (target, prop) => {
+			if (prop !== "get")
+				return Reflect.get(target, prop).bind?.(target) ?? Reflect.get(target, prop);
+			return (id: DurableObjectId) => {
+				const stub = target.get(id);
+				return new Proxy(stub, {
+					get: (s, method) => {
+						const value = Reflect.get(s, method);
+						if (typeof value !== "function" || typeof method !== "string") return value;
+						return (...args: unknown[]) => {
+							counts.doCalls.push(method);
+							return Reflect.apply(value, s, args);
+						};
+					},
+				});
+			};
+		},
+	});
+	const kv = new Proxy(env.APPROVALS, {
+		get: (target, prop) => {
+			const value = Reflect.get(target, prop);
+			if (prop !== "get" || typeof value !== "function") return value;
+			return (...args: unknown[]) => {
+				counts.kvReads++;
+				return value.apply(target, args);
+			};
+		},
+	});
+	const metrics = {
+		writeDataPoint: (point: AnalyticsEngineDataPoint) => {
+			counts.dataPoints++;
+			env.METRICS.writeDataPoint(point);
+		},
+	} as AnalyticsEngineDataset;
+	return {
+		EVENTS: queue("EVENTS"),
+		NOTICES: queue("NOTICES"),
+		SCREENS: screens as Env["SCREENS"],
+		APPROVALS: kv,
+		METRICS: metrics,
+	};
+}
+
+describe("platform operations per decision", () => {
+	it("an ad request with 3 DSPs, its play and settlement stay within the budgeted operations", async () => {
+		const t = `cost${Date.now().toString(36)}`;
+		const bidders = ["a", "b", "c"].map((x, i) => ({
+			name: `cost-${x}`,
+			behaviour: "bid",
+			query: { crid: `crid-cost-${x}`, price: 6 + i },
+		}));
+		for (const b of bidders) {
+			await approve({
+				bidder: b.name,
+				crid: b.query.crid,
+				asset_url: dspAssets.image(b.query.crid, { w: 1400, h: 400 }),
+			});
+		}
+		const counts: Counts = {
+			doCalls: [],
+			queueMessages: {},
+			queueBytes: {},
+			kvReads: 0,
+			dataPoints: 0,
+		};
+		const overrides = { ...counting(counts), BIDDERS: biddersJson(t, bidders) };
+		const screenId = `bb-${t}`;
+		// A screen seen before (its object exists): the steady state, not the first request.
+		const warm = await adRequest(
+			{
+				screen_id: screenId,
+				slot_id: "face-a",
+				screen: billboardScreen(screenId),
+				play_at: Date.now() - 3_600_000,
+				play_window_s: 60,
+			},
+			"[]",
+		);
+		await warm.settled;
+		const stub = screenStub(env, "demo-pub", screenId);
+		const before = await stub.usage();
+
+		const { res, settled } = await callEdge(
+			"/v1/ad-requests",
+			{
+				method: "POST",
+				headers: { authorization: "Bearer demo-publisher-key", "content-type": "application/json" },
+				body: JSON.stringify({
+					screen_id: screenId,
+					slot_id: "face-a",
+					screen: billboardScreen(screenId),
+				}),
+			},
+			overrides,
+		);
+		const answer = (await res.json()) as { filled: boolean; proof_of_play_url: string };
+		if (!answer.filled) console.log(JSON.stringify(answer));
+		expect(answer.filled).toBe(true);
+		await settled;
+		const decided = await stub.usage();
+		const hotPath = {
+			...counts,
+			doCalls: [...counts.doCalls],
+			queueMessages: { ...counts.queueMessages },
+		};
+
+		const play = await callEdge(
+			new URL(answer.proof_of_play_url).pathname,
+			{ method: "POST" },
+			overrides,
+		);
+		expect(play.res.status).toBe(200);
+		await play.settled;
+		await vi.waitFor(
+			async () => expect(await stub.stats()).toEqual({ decisions: { played: 1 }, outbox: 0 }),
+			{ timeout: 5_000, interval: 50 },
+		);
+		const played = await stub.usage();
+
+		const subrequests = (await dspLog(t)).filter((l) => l.startsWith("request")).length;
+		const figures = {
+			ad_request: {
+				do_calls: hotPath.doCalls,
+				queue_messages: hotPath.queueMessages,
+				queue_bytes: counts.queueBytes,
+				kv_reads: hotPath.kvReads,
+				analytics_points: hotPath.dataPoints,
+				dsp_subrequests: subrequests,
+				sqlite_rows: {
+					read: decided.rowsRead - before.rowsRead,
+					written: decided.rowsWritten - before.rowsWritten,
+				},
+			},
+			play: {
+				do_calls: counts.doCalls.slice(hotPath.doCalls.length),
+				sqlite_rows: {
+					read: played.rowsRead - decided.rowsRead,
+					written: played.rowsWritten - decided.rowsWritten,
+				},
+			},
+		};
+		console.log(`cost: ${JSON.stringify(figures)}`);
+
+		// The hot path: admit + the ledger write, one message of records, one of notices.
+		expect(hotPath.doCalls).toEqual(["admit", "recordDecision"]);
+		expect(hotPath.queueMessages).toEqual({ EVENTS: 1, NOTICES: 1 });
+		expect(subrequests).toBe(3);
+		expect(figures.ad_request.sqlite_rows.written).toBeLessThanOrEqual(2);
+		expect(figures.play.do_calls).toEqual(["redeemPlay"]);
+		// The state change, the outbox's event and notice rows in and out, the alarm.
+		expect(figures.play.sqlite_rows.written).toBeLessThanOrEqual(8);
+	});
+});
