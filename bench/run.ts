@@ -18,6 +18,7 @@ import {
 	PORTS,
 	SIX_DSP_PREFIX,
 } from "./config";
+import { type CostLine, type CountedOps, costTable, countOperations, PRICES } from "./cost";
 import type { DspStats } from "./dsp-host";
 import { drive, type LoadResult, median, percentile, timedRequests } from "./load";
 import { type PipelineResult, runPipeline } from "./pipeline";
@@ -231,6 +232,7 @@ interface Results {
 		localStartup?: { activeMs: number; windowMs: number; runs: number };
 	};
 	targets: Record<string, { target: string; value: string; met: boolean }>;
+	cost?: { ops: CountedOps; lines: CostLine[]; perMillion: number; pricesRead: string };
 	dspStats?: DspStats;
 	profiles?: {
 		workerd?: ProfileSummary;
@@ -440,6 +442,13 @@ async function main(): Promise<Results> {
 	progress(`   gzip ${(bundle.gzipBytes / 1024).toFixed(1)} KiB`);
 	progress("4. pipeline: 10,000 events → Parquet / gzip NDJSON");
 	const pipeline = runPipeline(10_000, 5);
+	progress("6. cost: platform operations per decision (test/integration/cost.test.ts in workerd)");
+	let ops: CountedOps | undefined;
+	try {
+		ops = countOperations();
+	} catch (err) {
+		progress(`   could not count operations: ${String(err).split("\n")[0]}`);
+	}
 	let profiles: Results["profiles"];
 	if (flags.profile) {
 		progress("profile: Node CPU profile of the pipeline section (encodeEvents)");
@@ -698,6 +707,19 @@ async function main(): Promise<Results> {
 				},
 			},
 			dspStats: stats,
+			...(ops
+				? (() => {
+						const lines = costTable(ops, hotPath.edge.runtimeCpuMsPerRequest);
+						return {
+							cost: {
+								ops,
+								lines,
+								perMillion: lines.reduce((n, l) => n + l.perMillion, 0),
+								pricesRead: PRICES.date,
+							},
+						};
+					})()
+				: {}),
 			...(profiles ? { profiles } : {}),
 		};
 	} finally {
@@ -889,6 +911,23 @@ function render(r: Results): string {
 			...Object.entries(r.targets).map(([k, t]) => [k, t.target, t.value, t.met ? "yes" : "NO"]),
 		]),
 	);
+	if (r.cost) {
+		out.push(
+			"",
+			`6. Cost per million decisions on Workers Paid (filled, 3 DSPs, with its proof of play; list prices read ${r.cost.pricesRead}, beyond the monthly inclusions)`,
+			table([
+				["item", "per decision", "unit price", "$ per million", "basis"],
+				...r.cost.lines.map((l) => [
+					l.item,
+					f(l.perDecision, 3),
+					l.unitPrice === 0 ? "free" : `$${f(l.unitPrice * 1e6, 3)}/M`,
+					f(l.perMillion, 2),
+					l.basis,
+				]),
+				["total", "", "", f(r.cost.perMillion, 2), ""],
+			]),
+		);
+	}
 	if (r.profiles) {
 		out.push("", `CPU profiles (raw: ${r.profiles.files?.join(", ") ?? "none"})`);
 		if (r.profiles.error) out.push(`workerd profile failed: ${r.profiles.error}`);

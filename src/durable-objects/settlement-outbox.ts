@@ -21,7 +21,15 @@ const RETRY_MAX_MS = 60 * 60_000;
 /** About two days of hourly retries: a buyer's billing endpoint down that long is an incident. */
 const MAX_ATTEMPTS = 60;
 
-type Row = { kind: "event"; body: PxEvent } | { kind: "notice"; body: NoticeMessage };
+/**
+ * What one settlement still owes, in one row (each row is a billed write, and so is its delete).
+ * Rows written by earlier versions held an event (kind "event", the record itself) or a notice
+ * (kind "notice") each; they are still delivered.
+ */
+interface Owed {
+	event?: PxEvent;
+	notice?: NoticeMessage;
+}
 
 export class SettlementOutbox {
 	/** Created with the screen's other tables (ScreenDO creates them on its first write). */
@@ -43,38 +51,27 @@ export class SettlementOutbox {
 
 	/** Synchronous: call it in the same step as the state change it belongs to. */
 	add(settled: Settled, how: Settlement): void {
-		const rows: Row[] = [{ kind: "event", body: settlementEvent(settled, how) }];
+		const owed: Owed = { event: settlementEvent(settled, how) };
 		const notice = settlementNotice(settled.notices, how);
 		if (sendable(notice.url)) {
-			rows.push({
-				kind: "notice",
-				body: {
-					v: 1,
-					auction_id: settled.meta.auctionId,
-					decision_id: settled.decisionId,
-					notices: [{ kind: notice.kind, url: notice.url, bidder: settled.meta.bidder }],
-					attempt: 0,
-				},
-			});
+			owed.notice = {
+				v: 1,
+				auction_id: settled.meta.auctionId,
+				decision_id: settled.decisionId,
+				notices: [{ kind: notice.kind, url: notice.url, bidder: settled.meta.bidder }],
+				attempt: 0,
+			};
 		}
-		const now = Date.now();
-		for (const row of rows) {
-			this.sql.exec(
-				"INSERT INTO outbox (kind, body, next_at) VALUES (?, ?, ?)",
-				row.kind,
-				JSON.stringify(row.body),
-				now,
-			);
-		}
+		this.sql.exec(
+			"INSERT INTO outbox (kind, body, next_at) VALUES ('event', ?, ?)",
+			JSON.stringify(owed),
+			Date.now(),
+		);
 	}
 
 	/** When the next undelivered row is due, for the screen's alarm; null when empty. */
 	nextDue(): number | null {
 		return this.sql.exec<{ at: number | null }>("SELECT MIN(next_at) AS at FROM outbox").one().at;
-	}
-
-	size(): number {
-		return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox").one().n;
 	}
 
 	/** Delivers what is due; one delivery at a time, so no row is sent twice concurrently. */
@@ -87,47 +84,68 @@ export class SettlementOutbox {
 
 	private async deliverDue(): Promise<void> {
 		const due = this.sql
-			.exec<{ id: number; kind: Row["kind"]; body: string; attempts: number }>(
+			.exec<{ id: number; kind: "event" | "notice"; body: string; attempts: number }>(
 				"SELECT id, kind, body, attempts FROM outbox WHERE next_at <= ? ORDER BY id LIMIT 100",
 				Date.now(),
 			)
-			.toArray();
+			.toArray()
+			.map((row) => ({ ...row, owed: owedOf(row.kind, JSON.parse(row.body)) }));
 		if (due.length === 0) return;
-		const events = due.filter((r) => r.kind === "event");
-		const notices = due.filter((r) => r.kind === "notice");
-		const byEventId = new Map(events.map((r) => [(JSON.parse(r.body) as PxEvent).event_id, r]));
-		const [{ failed }, noticeResults] = await Promise.all([
+		const [{ failed }, noticesSent] = await Promise.all([
 			publishEvents(
 				this.env,
-				events.map((r) => JSON.parse(r.body) as PxEvent),
+				due.flatMap((r) => (r.owed.event ? [r.owed.event] : [])),
 			),
 			Promise.all(
-				notices.map(async (r) => ({
-					row: r,
-					ok: await enqueueNotices(this.env.NOTICES, noticeMessage(JSON.parse(r.body))),
-				})),
+				due.map((r) =>
+					r.owed.notice ? enqueueNotices(this.env.NOTICES, r.owed.notice) : Promise.resolve(true),
+				),
 			),
 		]);
 		const failedIds = new Set(failed.map((e) => e.event_id));
-		const outcomes = [
-			...[...byEventId].map(([eventId, row]) => ({ row, ok: !failedIds.has(eventId) })),
-			...noticeResults,
-		];
-		for (const { row, ok } of outcomes) {
+		for (const [i, row] of due.entries()) {
+			const left: Owed = {
+				...(row.owed.event && failedIds.has(row.owed.event.event_id)
+					? { event: row.owed.event }
+					: {}),
+				...(row.owed.notice && !noticesSent[i] ? { notice: row.owed.notice } : {}),
+			};
 			const attempts = row.attempts + 1;
-			if (ok || attempts >= MAX_ATTEMPTS) {
-				if (!ok) log("error", "outbox_abandoned", { kind: row.kind, attempts });
+			const done = !left.event && !left.notice;
+			if (done || attempts >= MAX_ATTEMPTS) {
+				if (!done) log("error", "outbox_abandoned", { owed: Object.keys(left), attempts });
 				this.sql.exec("DELETE FROM outbox WHERE id = ?", row.id);
 				continue;
 			}
+			// Only what is still owed stays: a delivered part is never sent again.
 			this.sql.exec(
-				"UPDATE outbox SET attempts = ?, next_at = ? WHERE id = ?",
+				"UPDATE outbox SET kind = 'event', body = ?, attempts = ?, next_at = ? WHERE id = ?",
+				JSON.stringify(left),
 				attempts,
 				Date.now() + Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (attempts - 1)),
 				row.id,
 			);
 		}
 	}
+
+	/** Undelivered parts (each event, each notice), for the screen's stats. */
+	size(): number {
+		let n = 0;
+		for (const row of this.sql.exec<{ kind: "event" | "notice"; body: string }>(
+			"SELECT kind, body FROM outbox",
+		)) {
+			const owed = owedOf(row.kind, JSON.parse(row.body));
+			n += (owed.event ? 1 : 0) + (owed.notice ? 1 : 0);
+		}
+		return n;
+	}
+}
+
+function owedOf(kind: "event" | "notice", body: unknown): Owed {
+	if (kind === "notice") return { notice: noticeMessage(body as NoticeMessage) };
+	return typeof body === "object" && body !== null && "event_id" in body
+		? { event: body as PxEvent }
+		: (body as Owed);
 }
 
 /** Rows written before notices went through the queue held just { kind, url }. */

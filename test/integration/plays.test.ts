@@ -4,7 +4,15 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { Reason } from "../../src/px/reasons";
 import { signPopToken } from "../../src/worker/pop-token";
 import { screenStub } from "../../src/worker/screens";
-import { adRequest, approve, biddersJson, callEdge, dspAssets, dspLogAfter } from "../support/edge";
+import {
+	adRequest,
+	approve,
+	biddersJson,
+	callEdge,
+	dspAssets,
+	dspBase,
+	dspLogAfter,
+} from "../support/edge";
 import { billboardScreen } from "../support/fixtures";
 
 let n = 0;
@@ -182,6 +190,24 @@ describe("ScreenDO state", () => {
 		await evictDurableObject(screenStub(env, "demo-pub", screenId));
 		expect((await callEdge(popPath, { method: "POST" })).res.status).toBe(200);
 		expect((await callEdge(popPath, { method: "POST" })).res.status).toBe(409);
+	});
+
+	it("outbox rows of the earlier one-part-per-row layout are still delivered", async () => {
+		const { t, screenId } = await win();
+		const stub = screenStub(env, "demo-pub", screenId);
+		const burl = `${dspBase()}/notices/${t}/burl?legacy=1`;
+		await runInDurableObject(stub, (_i, state: DurableObjectState) => {
+			state.storage.sql.exec(
+				"INSERT INTO outbox (kind, body, next_at) VALUES ('notice', ?, 0)",
+				JSON.stringify({ kind: "burl", url: burl }),
+			);
+		});
+		expect((await stub.stats()).outbox).toBe(1);
+		expect(await runDurableObjectAlarm(stub)).toBe(true);
+		expect((await dspLogAfter(t, "burl", 1)).filter((l) => l.startsWith("burl"))).toEqual([
+			"burl ?legacy=1",
+		]);
+		expect((await stub.stats()).outbox).toBe(0);
 	});
 
 	it("the token bucket refills over time", async () => {
