@@ -640,7 +640,6 @@ async function main(): Promise<Results> {
 		];
 		if (problems.length) progress(`WARNING: ${problems.join("; ")} — see ${work}/edge.log`);
 
-		const first = deadlineRows.find((r) => r.requests >= DEADLINE_REQUESTS) ?? deadlineRows[0]!;
 		return {
 			machine: {
 				nproc: cpus().length,
