@@ -1,9 +1,22 @@
 // Proof of play: the screen reports that the ad ran (billing happens here, via burl) or that it
-// could not run it (never billed; the buyer gets lurl with loss code 2).
+// could not run it (never billed; the buyer gets lurl with loss code 2). One report at a time
+// (`/v1/plays/{token}`), or many in one request (`POST /v1/plays`) for players that come back
+// online with a queue of them: each item gets exactly the status and body the single route gives.
 import { Hono } from "hono";
+import { z } from "zod";
+import { issuesFromZod } from "../../px/field-issues";
+import { PlayReport } from "../../px/play-report";
+import { readJsonBody } from "../body";
 import type { AppContext, AppEnv } from "../context";
 import { type PopClaims, verifyPopToken } from "../pop-token";
-import { HttpProblem, problems } from "../problem";
+import {
+	fieldsProblem,
+	HttpProblem,
+	type ProblemInit,
+	problemBody,
+	problems,
+	validationProblem,
+} from "../problem";
 import { screenStub } from "../screens";
 
 export const plays = new Hono<AppEnv>();
@@ -16,26 +29,76 @@ const PIXEL = Uint8Array.from(
 const PIXEL_HEADERS = { "content-type": "image/gif", "cache-control": "no-store" };
 /** A play report whose approval cannot be confirmed now is retried by the player after this. */
 const APPROVAL_RETRY_AFTER_S = 30;
+/**
+ * Each report is one call to its screen's Durable Object (plus one delivery per screen), and a
+ * Worker invocation has a subrequest budget: 100 keeps a full batch well inside it.
+ */
+export const MAX_BATCH_REPORTS = 100;
+/** Reports of one batch handled at once; each waits on its own screen's object. */
+const BATCH_CONCURRENCY = 8;
 
 const alreadyReported = (detail: string) =>
 	new HttpProblem({ status: 409, type: "already-reported", title: "Already reported", detail });
 
-async function claimsOf(c: AppContext): Promise<PopClaims> {
-	const claims = await verifyPopToken(c.req.param("token") ?? "", c.env.POP_SIGNING_KEY);
+export const PlayAccepted = z.object({
+	status: z.literal("accepted"),
+	decision_id: z.string(),
+	/** When the edge recorded the play, epoch ms. */
+	played_at: z.number().int(),
+	/** False when less than the threshold share of the spot was on screen: recorded, not billed. */
+	billable: z.boolean(),
+	/** displayed_ms over the spot's length, when the player sent displayed_ms. */
+	play_share: z.number().optional(),
+});
+export type PlayAccepted = z.infer<typeof PlayAccepted>;
+
+export const ExpiryRecorded = z.object({ status: z.literal("expired"), decision_id: z.string() });
+export type ExpiryRecorded = z.infer<typeof ExpiryRecorded>;
+
+/** One report of a batch: a token from a proof_of_play_url, and what happened to its ad. */
+export const BatchReport = PlayReport.extend({
+	token: z.string().min(1).max(2048),
+	/** "played" (the default) or "expired": the ad could not be played. */
+	event: z.enum(["played", "expired"]).default("played"),
+}).strict();
+
+export const PlayBatch = z.object({
+	reports: z.array(z.unknown()).min(1).max(MAX_BATCH_REPORTS),
+});
+
+/** Each result is what the single route would have answered for that report. */
+export const PlayBatchResult = z.object({
+	results: z.array(
+		z.object({
+			/** The HTTP status the single route gives this report (200, 409, 410, …). */
+			status: z.number().int(),
+			/** Its body: the accepted/expired answer, or a problem naming the field. */
+			body: z.record(z.string(), z.unknown()),
+			/** For 503 and 425: when this report may be sent again, seconds. */
+			retry_after_s: z.number().int().optional(),
+		}),
+	),
+});
+
+async function claimsOf(token: string, env: Env): Promise<PopClaims> {
+	const claims = await verifyPopToken(token, env.POP_SIGNING_KEY);
 	if (!claims) throw new HttpProblem(problems.forbidden("The proof-of-play token is not valid"));
 	return claims;
 }
 
-/**
- * The ledger put the play/expiry event and the buyer's notice in the screen's outbox together
- * with the outcome; deliver them now (the screen's alarm retries whatever fails).
- */
-function deliver(c: AppContext, claims: PopClaims): void {
-	c.executionCtx.waitUntil(screenStub(c.env, claims.p, claims.s).deliver());
+interface Reported<T> {
+	body: T;
+	/** The screen whose outbox now holds the settlement's event and notice, to deliver. */
+	settled?: PopClaims;
 }
 
-async function recordPlay(c: AppContext): Promise<{ decision_id: string; played_at: number }> {
-	const claims = await claimsOf(c);
+async function recordPlay(
+	env: Env,
+	token: string,
+	report: PlayReport,
+	requestId: string,
+): Promise<Reported<PlayAccepted>> {
+	const claims = await claimsOf(token, env);
 	const now = Date.now();
 	// not_before already allows the player's early start; a report before it claims a play that
 	// was not allowed to happen yet. Refused without touching the ledger, so it is never billed.
@@ -45,6 +108,7 @@ async function recordPlay(c: AppContext): Promise<{ decision_id: string; played_
 			type: "play-too-early",
 			title: "Reported before the play window opened",
 			detail: `This ad may not play before ${new Date(claims.nb).toISOString()}; nothing was recorded`,
+			headers: { "retry-after": String(Math.ceil((claims.nb - now) / 1000)) },
 		});
 	}
 	if (now > claims.ru) {
@@ -55,10 +119,7 @@ async function recordPlay(c: AppContext): Promise<{ decision_id: string; played_
 			detail: "The play window and its reporting grace have passed; the play is not billed",
 		});
 	}
-	const result = await screenStub(c.env, claims.p, claims.s).redeemPlay(
-		claims.d,
-		c.get("requestId"),
-	);
+	const result = await screenStub(env, claims.p, claims.s).redeemPlay(claims.d, requestId, report);
 	switch (result.kind) {
 		case "replay":
 			throw alreadyReported("A proof of play counts once");
@@ -87,39 +148,154 @@ async function recordPlay(c: AppContext): Promise<{ decision_id: string; played_
 		case "unknown":
 			throw new HttpProblem(problems.notFound("No such decision for this screen"));
 		case "accepted":
-			deliver(c, claims);
-			return { decision_id: claims.d, played_at: now };
+			return {
+				body: {
+					status: "accepted",
+					decision_id: claims.d,
+					played_at: now,
+					billable: result.billable,
+					...(result.share !== undefined ? { play_share: result.share } : {}),
+				},
+				settled: claims,
+			};
 	}
 }
 
-plays.post("/:token", async (c) => c.json({ status: "accepted", ...(await recordPlay(c)) }));
-
-plays.get("/:token", async (c) => {
-	// Hono answers HEAD with the GET route. A HEAD (link checkers, proxies, players probing the
-	// URL) must have no side effects: it only says whether the token is genuine.
-	if (c.req.method === "HEAD") {
-		await claimsOf(c);
-		return c.body(null, 200, PIXEL_HEADERS);
-	}
-	await recordPlay(c);
-	return c.body(PIXEL, 200, PIXEL_HEADERS);
-});
-
-plays.post("/:token/expired", async (c) => {
-	const claims = await claimsOf(c);
-	const result = await screenStub(c.env, claims.p, claims.s).reportExpired(
-		claims.d,
-		c.get("requestId"),
-	);
+async function recordExpiry(
+	env: Env,
+	token: string,
+	requestId: string,
+): Promise<Reported<ExpiryRecorded>> {
+	const claims = await claimsOf(token, env);
+	const result = await screenStub(env, claims.p, claims.s).reportExpired(claims.d, requestId);
 	switch (result.kind) {
 		case "already_played":
 			throw alreadyReported("A played ad cannot expire");
 		case "unknown":
 			throw new HttpProblem(problems.notFound("No such decision for this screen"));
 		case "recorded":
-			deliver(c, claims);
-			return c.json({ status: "expired", decision_id: claims.d });
+			return { body: { status: "expired", decision_id: claims.d }, settled: claims };
 		case "already_expired":
-			return c.json({ status: "expired", decision_id: claims.d });
+			return { body: { status: "expired", decision_id: claims.d } };
 	}
+}
+
+/**
+ * The ledger put the play/expiry event and the buyer's notice in the screen's outbox together
+ * with the outcome; deliver them now (the screen's alarm retries whatever fails). Once per screen.
+ */
+function deliver(c: AppContext, settled: ReadonlyArray<PopClaims | undefined>): void {
+	const screens = new Map<string, PopClaims>();
+	for (const claims of settled) if (claims) screens.set(`${claims.p}:${claims.s}`, claims);
+	for (const claims of screens.values()) {
+		c.executionCtx.waitUntil(screenStub(c.env, claims.p, claims.s).deliver());
+	}
+}
+
+/** Pixel players cannot send a body: they may append displayed_at / displayed_ms to the URL. */
+function reportFromQuery(c: AppContext): PlayReport {
+	const raw: Record<string, number> = {};
+	for (const name of ["displayed_at", "displayed_ms"] as const) {
+		const value = c.req.query(name);
+		if (value !== undefined) raw[name] = value.trim() === "" ? Number.NaN : Number(value);
+	}
+	const parsed = PlayReport.safeParse(raw);
+	if (!parsed.success) throw new HttpProblem(validationProblem(parsed.error.issues));
+	return parsed.data;
+}
+
+plays.post("/", async (c) => {
+	const { reports } = await readBatch(c);
+	const requestId = c.get("requestId");
+	const results: z.infer<typeof PlayBatchResult>["results"] = new Array(reports.length);
+	const settled: (PopClaims | undefined)[] = [];
+	let next = 0;
+	const worker = async () => {
+		while (next < reports.length) {
+			const i = next++;
+			const outcome = await batchItem(c.env, reports[i], i, requestId);
+			results[i] = outcome.result;
+			settled.push(outcome.settled);
+		}
+	};
+	await Promise.all(Array.from({ length: Math.min(BATCH_CONCURRENCY, reports.length) }, worker));
+	deliver(c, settled);
+	return c.json({ results });
+});
+
+async function readBatch(c: AppContext): Promise<{ reports: unknown[] }> {
+	const parsed = PlayBatch.safeParse(await readJsonBody(c));
+	if (!parsed.success) throw new HttpProblem(validationProblem(parsed.error.issues));
+	return parsed.data;
+}
+
+async function batchItem(
+	env: Env,
+	raw: unknown,
+	index: number,
+	requestId: string,
+): Promise<{ result: z.infer<typeof PlayBatchResult>["results"][number]; settled?: PopClaims }> {
+	const item = BatchReport.safeParse(raw);
+	if (!item.success) {
+		const issues = issuesFromZod(item.error, raw, (p) => `#/reports/${index}${p.slice(1)}`);
+		return { result: problemResult(fieldsProblem(issues, "Invalid report")) };
+	}
+	const { token, event, ...report } = item.data;
+	try {
+		const done =
+			event === "expired"
+				? await recordExpiry(env, token, requestId)
+				: await recordPlay(env, token, report, requestId);
+		return {
+			result: { status: 200, body: done.body },
+			...(done.settled ? { settled: done.settled } : {}),
+		};
+	} catch (err) {
+		if (err instanceof HttpProblem) return { result: problemResult(err.problem) };
+		throw err;
+	}
+}
+
+function problemResult(problem: ProblemInit) {
+	const retryAfter = problem.headers?.["retry-after"];
+	return {
+		status: problem.status,
+		body: problemBody(problem),
+		...(retryAfter ? { retry_after_s: Number(retryAfter) } : {}),
+	};
+}
+
+/** The optional body of a single report; unknown fields are named, as in every other 400. */
+async function readReport(c: AppContext): Promise<PlayReport> {
+	if ((await c.req.text()).trim() === "") return {};
+	const raw = await readJsonBody(c);
+	const parsed = PlayReport.safeParse(raw);
+	if (!parsed.success) throw new HttpProblem(fieldsProblem(issuesFromZod(parsed.error, raw)));
+	return parsed.data;
+}
+
+plays.post("/:token", async (c) => {
+	const report = await readReport(c);
+	const done = await recordPlay(c.env, c.req.param("token"), report, c.get("requestId"));
+	deliver(c, [done.settled]);
+	return c.json(done.body);
+});
+
+plays.get("/:token", async (c) => {
+	// Hono answers HEAD with the GET route. A HEAD (link checkers, proxies, players probing the
+	// URL) must have no side effects: it only says whether the token is genuine.
+	if (c.req.method === "HEAD") {
+		await claimsOf(c.req.param("token"), c.env);
+		return c.body(null, 200, PIXEL_HEADERS);
+	}
+	const report = reportFromQuery(c);
+	const done = await recordPlay(c.env, c.req.param("token"), report, c.get("requestId"));
+	deliver(c, [done.settled]);
+	return c.body(PIXEL, 200, PIXEL_HEADERS);
+});
+
+plays.post("/:token/expired", async (c) => {
+	const done = await recordExpiry(c.env, c.req.param("token"), c.get("requestId"));
+	deliver(c, [done.settled]);
+	return c.json(done.body);
 });
