@@ -3,9 +3,15 @@
 // (`/v1/plays/{token}`), or many in one request (`POST /v1/plays`) for players that come back
 // online with a queue of them: each item gets exactly the status and body the single route gives.
 import { Hono } from "hono";
-import { z } from "zod";
 import { issuesFromZod } from "../../px/field-issues";
-import { PlayReport } from "../../px/play-report";
+import {
+	BatchReport,
+	type ExpiryRecorded,
+	type PlayAccepted,
+	PlayBatch,
+	type PlayBatchResult,
+	PlayReport,
+} from "../../px/play-report";
 import { readJsonBody } from "../body";
 import type { AppContext, AppEnv } from "../context";
 import { type PopClaims, verifyPopToken } from "../pop-token";
@@ -29,56 +35,11 @@ const PIXEL = Uint8Array.from(
 const PIXEL_HEADERS = { "content-type": "image/gif", "cache-control": "no-store" };
 /** A play report whose approval cannot be confirmed now is retried by the player after this. */
 const APPROVAL_RETRY_AFTER_S = 30;
-/**
- * Each report is one call to its screen's Durable Object (plus one delivery per screen), and a
- * Worker invocation has a subrequest budget: 100 keeps a full batch well inside it.
- */
-export const MAX_BATCH_REPORTS = 100;
 /** Reports of one batch handled at once; each waits on its own screen's object. */
 const BATCH_CONCURRENCY = 8;
 
 const alreadyReported = (detail: string) =>
 	new HttpProblem({ status: 409, type: "already-reported", title: "Already reported", detail });
-
-export const PlayAccepted = z.object({
-	status: z.literal("accepted"),
-	decision_id: z.string(),
-	/** When the edge recorded the play, epoch ms. */
-	played_at: z.number().int(),
-	/** False when less than the threshold share of the spot was on screen: recorded, not billed. */
-	billable: z.boolean(),
-	/** displayed_ms over the spot's length, when the player sent displayed_ms. */
-	play_share: z.number().optional(),
-});
-export type PlayAccepted = z.infer<typeof PlayAccepted>;
-
-export const ExpiryRecorded = z.object({ status: z.literal("expired"), decision_id: z.string() });
-export type ExpiryRecorded = z.infer<typeof ExpiryRecorded>;
-
-/** One report of a batch: a token from a proof_of_play_url, and what happened to its ad. */
-export const BatchReport = PlayReport.extend({
-	token: z.string().min(1).max(2048),
-	/** "played" (the default) or "expired": the ad could not be played. */
-	event: z.enum(["played", "expired"]).default("played"),
-}).strict();
-
-export const PlayBatch = z.object({
-	reports: z.array(z.unknown()).min(1).max(MAX_BATCH_REPORTS),
-});
-
-/** Each result is what the single route would have answered for that report. */
-export const PlayBatchResult = z.object({
-	results: z.array(
-		z.object({
-			/** The HTTP status the single route gives this report (200, 409, 410, …). */
-			status: z.number().int(),
-			/** Its body: the accepted/expired answer, or a problem naming the field. */
-			body: z.record(z.string(), z.unknown()),
-			/** For 503 and 425: when this report may be sent again, seconds. */
-			retry_after_s: z.number().int().optional(),
-		}),
-	),
-});
 
 async function claimsOf(token: string, env: Env): Promise<PopClaims> {
 	const claims = await verifyPopToken(token, env.POP_SIGNING_KEY);
@@ -207,7 +168,7 @@ function reportFromQuery(c: AppContext): PlayReport {
 plays.post("/", async (c) => {
 	const { reports } = await readBatch(c);
 	const requestId = c.get("requestId");
-	const results: z.infer<typeof PlayBatchResult>["results"] = new Array(reports.length);
+	const results: PlayBatchResult["results"] = new Array(reports.length);
 	const settled: (PopClaims | undefined)[] = [];
 	let next = 0;
 	const worker = async () => {
@@ -234,7 +195,7 @@ async function batchItem(
 	raw: unknown,
 	index: number,
 	requestId: string,
-): Promise<{ result: z.infer<typeof PlayBatchResult>["results"][number]; settled?: PopClaims }> {
+): Promise<{ result: PlayBatchResult["results"][number]; settled?: PopClaims }> {
 	const item = BatchReport.safeParse(raw);
 	if (!item.success) {
 		const issues = issuesFromZod(item.error, raw, (p) => `#/reports/${index}${p.slice(1)}`);
