@@ -10,6 +10,7 @@ import type {
 	BatchReportInput,
 	PlayBatchResult,
 	Problem,
+	Screen,
 	ScreenAssets,
 	TelemetryRecord,
 } from "./types";
@@ -78,6 +79,13 @@ export class EdgeClient {
 	/** POST /v1/telemetry (at most 100 events). */
 	sendTelemetry(events: TelemetryRecord[]): Promise<{ accepted: number }> {
 		return this.json("POST", "/v1/telemetry", { events }, { auth: true });
+	}
+
+	/** GET /v1/screens/{id}: the registered screen (its slots, sizes, durations). */
+	screen(screenId: string): Promise<Screen> {
+		return this.json<Screen>("GET", `/v1/screens/${encodeURIComponent(screenId)}`, undefined, {
+			auth: true,
+		});
 	}
 
 	/** GET /v1/screens/{id}/assets: what to pre-cache for the next `hours`. */

@@ -2,7 +2,7 @@
 // (type-only imports: the SDK bundle carries no zod).
 import type { z } from "zod";
 import type { AdAnswer, FilledAnswer } from "../src/px/answer-schema";
-import type { AdRequestInput } from "../src/px/model";
+import type { AdRequestInput, Screen } from "../src/px/model";
 import type {
 	ExpiryRecorded,
 	PlayAccepted,
@@ -24,6 +24,7 @@ export type {
 	PlayBatchResult,
 	PlayReport,
 	Problem,
+	Screen,
 	ScreenAssets,
 	TelemetryRecord,
 };
