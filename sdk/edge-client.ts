@@ -106,6 +106,8 @@ export class EdgeClient {
 		const abort = new AbortController();
 		const timer = setTimeout(() => abort.abort(), opts.timeout ?? this.timeoutMs);
 		let res: Response;
+		let text: string;
+		// The timer covers the body too: a connection can stall halfway through an answer.
 		try {
 			res = await this.fetchFn(`${this.baseUrl}${path}`, {
 				method,
@@ -113,14 +115,12 @@ export class EdgeClient {
 				...(body !== undefined ? { body: JSON.stringify(body) } : {}),
 				signal: abort.signal,
 			});
+			text = await res.text();
 		} catch (err) {
 			throw new NetworkError(err);
 		} finally {
 			clearTimeout(timer);
 		}
-		const text = await res.text().catch((err: unknown) => {
-			throw new NetworkError(err);
-		});
 		const parsed = parseJson(text);
 		if (!res.ok) {
 			throw new EdgeError(

@@ -10,6 +10,7 @@ import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from "./backoff";
 import { type Clock, systemClock } from "./clock";
 import { type EdgeClient, EdgeError, NetworkError } from "./edge-client";
 import type { BatchReportInput, PlayBatchResult, TelemetryRecord } from "./types";
+import { uuid } from "./uuid";
 
 interface QueuedBase {
 	/** The queue's own id for the item. */
@@ -137,7 +138,7 @@ export class ReportQueue {
 	private async add(item: DistributiveOmit<QueuedReport, keyof QueuedBase>, nextAt: number) {
 		await this.load();
 		const now = this.clock.now();
-		this.items.push({ ...item, id: newId(), queuedAt: now, attempts: 0, nextAt } as QueuedReport);
+		this.items.push({ ...item, id: uuid(), queuedAt: now, attempts: 0, nextAt } as QueuedReport);
 		this.trim();
 		await this.persist();
 		if (nextAt <= now) this.wake();
@@ -362,10 +363,4 @@ function problemDetail(body: unknown): string | undefined {
 	if (typeof body !== "object" || body === null) return undefined;
 	const { detail, title } = body as { detail?: unknown; title?: unknown };
 	return typeof detail === "string" ? detail : typeof title === "string" ? title : undefined;
-}
-
-function newId(): string {
-	return (
-		globalThis.crypto?.randomUUID?.() ?? `${Date.now()}-${Math.random().toString(36).slice(2)}`
-	);
 }

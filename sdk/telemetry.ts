@@ -4,6 +4,7 @@
 import type { Clock } from "./clock";
 import type { ReportQueue } from "./report-queue";
 import type { TelemetryKind } from "./types";
+import { uuid } from "./uuid";
 
 const MAX_DETAIL = 1024;
 
@@ -21,7 +22,7 @@ export class Telemetry {
 			screen_id: this.screenId,
 			kind,
 			ts: this.clock.now(),
-			id: crypto.randomUUID(),
+			id: uuid(),
 			...(detail ? { detail: detail.slice(0, MAX_DETAIL) } : {}),
 		});
 	}

@@ -11,6 +11,7 @@ import {
 	DomRenderer,
 	EdgeClient,
 	IndexedDbQueueStore,
+	MemoryAssetStore,
 	Player,
 	type PlayerEvent,
 } from "../../sdk/browser";
@@ -110,7 +111,9 @@ async function main(): Promise<void> {
 		screenId: config.screen,
 		slotId: slot,
 		renderer: new DomRenderer(stage),
-		assets: new CacheApiAssetStore(),
+		// The Cache API exists only in secure contexts (https, localhost); elsewhere the page
+		// still plays, straight from the network.
+		assets: globalThis.caches ? new CacheApiAssetStore() : new MemoryAssetStore(),
 		reports: new IndexedDbQueueStore(),
 		...(config.minShare ? { minShare: config.minShare } : {}),
 		// Demo assets change rarely; a short telemetry window keeps the demo's numbers fresh.

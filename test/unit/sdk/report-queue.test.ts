@@ -6,6 +6,7 @@ import { backoffDelay, retryAfterMs } from "../../../sdk/backoff";
 import { EdgeClient } from "../../../sdk/edge-client";
 import { FileQueueStore } from "../../../sdk/node/file-queue-store";
 import { type ReportOutcome, ReportQueue } from "../../../sdk/report-queue";
+import { uuid } from "../../../sdk/uuid";
 import { EDGE, FakeClock, FakeEdge, settle } from "./fakes";
 
 const DAY = 86_400_000;
@@ -53,6 +54,22 @@ describe("backoff", () => {
 		expect(retryAfterMs(new Date(now + 5_000).toUTCString(), now)).toBe(5_000);
 		expect(retryAfterMs("soon", now)).toBeUndefined();
 		expect(retryAfterMs(null, now)).toBeUndefined();
+	});
+});
+
+describe("uuid", () => {
+	it("is a v4 UUID also where crypto.randomUUID is missing (plain-http player pages)", () => {
+		const v4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+		const original = crypto.randomUUID;
+		Object.defineProperty(crypto, "randomUUID", { value: undefined, configurable: true });
+		try {
+			const ids = Array.from({ length: 50 }, () => uuid());
+			for (const id of ids) expect(id).toMatch(v4);
+			expect(new Set(ids).size).toBe(50);
+		} finally {
+			Object.defineProperty(crypto, "randomUUID", { value: original, configurable: true });
+		}
+		expect(uuid()).toMatch(v4);
 	});
 });
 
