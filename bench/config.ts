@@ -89,7 +89,7 @@ export function benchScreen(id: string): ScreenInput {
 
 /**
  * Play times this far apart never share a cached decision (play window 300 s + 60 s early
- * tolerance) nor a competitive-separation window (the demo publisher's 600 s).
+ * tolerance) nor a competitive-separation window (the demo publisher's 30 s; minutes on real networks).
  */
 export const PLAY_AT_SPACING_MS = 11 * 60_000;
 export const PLAY_WINDOW_S = 300;

@@ -29,11 +29,18 @@ function durationFor(request: BidRequest, want: number): number {
 	return Math.min(Math.max(want, min), max);
 }
 
-function bid(request: BidRequest, offer: Offer, adm: string, extra: Partial<Bid>): DspAnswer {
+function bid(
+	request: BidRequest,
+	assetBase: string,
+	offer: Offer,
+	adm: string,
+	extra: Partial<Bid>,
+): DspAnswer {
 	const imp = request.imp[0]!;
 	const floor = imp.bidfloor ?? 0;
 	const price = Math.max(offer.price, floor + 0.5);
-	const base = `http://127.0.0.1:8790/notices/${offer.seat}`;
+	// Notices go to the demo server that answered (its bound port), so tests can count them.
+	const base = `${assetBase}/notices/${offer.seat}`;
 	return {
 		status: 200,
 		body: {
@@ -53,7 +60,7 @@ function bid(request: BidRequest, offer: Offer, adm: string, extra: Partial<Bid>
 							cat: ["IAB8"],
 							adm,
 							nurl: `${base}/win?price=\${AUCTION_PRICE}&auction=\${AUCTION_ID}`,
-							burl: `${base}/bill?price=\${AUCTION_PRICE}&mult=\${AUCTION_MULTIPLIER}&ts=\${AUCTION_IMP_TS}`,
+							burl: `${base}/bill?price=\${AUCTION_PRICE}&mult=\${AUCTION_MULTIPLIER}&ts=\${AUCTION_IMP_TS}&auction=\${AUCTION_ID}`,
 							lurl: `${base}/loss?reason=\${AUCTION_LOSS}&min=\${AUCTION_MIN_TO_WIN}`,
 							...extra,
 						},
@@ -91,7 +98,7 @@ export function videoSpot(request: BidRequest, assetBase: string, offer: Offer):
 		h,
 		durationS,
 	});
-	return bid(request, offer, adm, { w, h, dur: durationS, mtype: 2 });
+	return bid(request, assetBase, offer, adm, { w, h, dur: durationS, mtype: 2 });
 }
 
 export function staticSpot(request: BidRequest, assetBase: string, offer: Offer): DspAnswer {
@@ -108,7 +115,7 @@ export function staticSpot(request: BidRequest, assetBase: string, offer: Offer)
 		h,
 		durationS,
 	});
-	return bid(request, offer, adm, { w, h, dur: durationS, mtype: imp?.banner ? 1 : 2 });
+	return bid(request, assetBase, offer, adm, { w, h, dur: durationS, mtype: imp?.banner ? 1 : 2 });
 }
 
 /** Stable per auction id, so the same request always gets the same answer. */

@@ -37,10 +37,19 @@ export function readBody(req: IncomingMessage): Promise<string> {
 	});
 }
 
+/**
+ * Web players (the demo player at /player) download creatives with fetch() from another origin
+ * to cache them, which needs CORS, as on any CDN that serves DOOH creatives to browser players.
+ */
+const ASSET_HEADERS = {
+	"cache-control": "public, max-age=86400",
+	"access-control-allow-origin": "*",
+};
+
 function serveAsset(path: string, res: ServerResponse): boolean {
 	const video = /^\/assets\/(spot-(?:portrait|landscape)\.mp4)$/.exec(path);
 	if (video) {
-		res.writeHead(200, { "content-type": "video/mp4", "cache-control": "public, max-age=86400" });
+		res.writeHead(200, { "content-type": "video/mp4", ...ASSET_HEADERS });
 		res.end(readFileSync(join(assetsDir, video[1]!)));
 		return true;
 	}
@@ -48,7 +57,7 @@ function serveAsset(path: string, res: ServerResponse): boolean {
 	const colours = image && palette[image[1]!];
 	if (image && colours) {
 		const png = gradientPng(Number(image[2]), Number(image[3]), colours[0], colours[1]);
-		res.writeHead(200, { "content-type": "image/png", "cache-control": "public, max-age=86400" });
+		res.writeHead(200, { "content-type": "image/png", ...ASSET_HEADERS });
 		res.end(png);
 		return true;
 	}

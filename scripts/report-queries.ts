@@ -35,7 +35,10 @@ export interface Report {
 	bidders: BidderRow[];
 	delivery: {
 		wins: number;
+		/** Billed plays: reported with at least the threshold share of the spot on screen. */
 		plays: number;
+		/** Plays reported under the threshold share (schema 3): recorded, never billed. */
+		unbilled_plays: number;
 		expiries: number;
 		/** plays / wins: the share of won ads that actually ran (and were billed). */
 		plays_per_win: number | null;
@@ -63,6 +66,9 @@ export interface ReportOptions {
 	/** Files loaded per query; progress is reported per chunk. */
 	chunkSize?: number;
 }
+
+/** A play the edge recorded but did not bill (under the play threshold); absent before schema 3. */
+const UNBILLED = "coalesce(TRY_CAST(extra->>'$.billable' AS BOOLEAN), true) = false";
 
 const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;
 const fileList = (files: string[]) => `[${files.map(sqlString).join(", ")}]`;
@@ -116,7 +122,11 @@ export async function runReport(files: string[], options: ReportOptions = {}): P
 			"SELECT reason AS k, count(*) AS n FROM ev WHERE type = 'expiry' GROUP BY 1 ORDER BY 1",
 		);
 		const wins = eventsByType.win ?? 0;
-		const plays = eventsByType.play ?? 0;
+		const [unbilled] = await rows(
+			`SELECT count(*) AS n FROM ev WHERE type = 'play' AND ${UNBILLED}`,
+		);
+		const unbilledPlays = num(unbilled?.n);
+		const plays = (eventsByType.play ?? 0) - unbilledPlays;
 		return {
 			files: files.length,
 			events: num(totals?.events),
@@ -154,6 +164,7 @@ export async function runReport(files: string[], options: ReportOptions = {}): P
 			delivery: {
 				wins,
 				plays,
+				unbilled_plays: unbilledPlays,
 				expiries: eventsByType.expiry ?? 0,
 				plays_per_win: ratio(plays, wins),
 			},
@@ -254,7 +265,7 @@ w AS (SELECT bidder, count(*) AS wins,
 	FROM ev WHERE type = 'win' GROUP BY 1),
 p AS (SELECT bidder, count(*) AS plays,
 		sum(price_cpm / 1000 * multiplier) AS revenue
-	FROM ev WHERE type = 'play' GROUP BY 1),
+	FROM ev WHERE type = 'play' AND NOT (${UNBILLED}) GROUP BY 1),
 x AS (SELECT bidder, count(*) AS expiries FROM ev WHERE type = 'expiry' GROUP BY 1),
 names AS (SELECT bidder FROM b UNION SELECT bidder FROM w UNION SELECT bidder FROM p
 	UNION SELECT bidder FROM x)

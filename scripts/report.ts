@@ -123,7 +123,7 @@ export function formatReport(r: Report): string {
 			r.bids.by_reason.map((b) => [b.label, b.code, b.count]),
 		),
 		"",
-		`delivery: ${r.delivery.wins} wins, ${r.delivery.plays} plays, ${r.delivery.expiries} expiries, plays per win ${pct(r.delivery.plays_per_win)}`,
+		`delivery: ${r.delivery.wins} wins, ${r.delivery.plays} billed plays (${r.delivery.unbilled_plays} under the play threshold), ${r.delivery.expiries} expiries, plays per win ${pct(r.delivery.plays_per_win)}`,
 		table(
 			["bidder", "bids", "wins", "win eCPM", "plays", "expiries", "plays/win", "revenue"],
 			r.bidders.map((b) => [

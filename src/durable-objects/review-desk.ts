@@ -112,6 +112,24 @@ export class ReviewDesk extends DurableObject<Env> {
 		return { added: added.length };
 	}
 
+	/**
+	 * Approved assets of these bidders, most recently decided first: candidates a screen may
+	 * pre-cache (GET /v1/screens/{id}/assets). Read-only, off the hot path.
+	 */
+	approvedOf(bidders: string[], limit = 500): ReviewItem[] {
+		if (bidders.length === 0) return [];
+		const names = bidders.slice(0, 50);
+		return this.sql
+			.exec<Row>(
+				`SELECT * FROM creatives WHERE status = 'approved' AND bidder IN (${names.map(() => "?").join(", ")})
+				 ORDER BY updated_at DESC LIMIT ?`,
+				...names,
+				limit,
+			)
+			.toArray()
+			.map(toItem);
+	}
+
 	list(status: ApprovalStatus, limit = 50, after?: string): ReviewItem[] {
 		return this.sql
 			.exec<Row>(

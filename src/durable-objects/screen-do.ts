@@ -6,6 +6,7 @@ import type { PxAnswer } from "../px/answer";
 import type { MacroValues } from "../px/macros";
 import { mergePatch } from "../px/merge-patch";
 import { Screen } from "../px/model";
+import { isBillableShare, type PlayReport, playShare } from "../px/play-report";
 import { lookupApprovals } from "../worker/approvals";
 import { log } from "../worker/log";
 import type { Settlement } from "../worker/settlement";
@@ -75,7 +76,14 @@ export type AdmitResult =
 	  };
 
 export type PlayResult =
-	| { kind: "accepted"; notices: DecisionNotices; meta: DecisionMeta }
+	| {
+			kind: "accepted";
+			notices: DecisionNotices;
+			meta: DecisionMeta;
+			/** False when the play ran under the threshold share: recorded, never billed. */
+			billable: boolean;
+			share?: number;
+	  }
 	| { kind: "replay" }
 	| { kind: "expired" }
 	/** The creative was rejected since the auction: expired now, never billed. */
@@ -293,11 +301,15 @@ export class ScreenDO extends DurableObject<Env> {
 	 * reported (a rejection since the auction revokes the decision: never billed, lurl 202). The
 	 * check-and-set is one synchronous statement: of N concurrent reports exactly one wins.
 	 */
-	async redeemPlay(decisionId: string, requestId?: string): Promise<PlayResult> {
+	async redeemPlay(
+		decisionId: string,
+		requestId?: string,
+		report: PlayReport = {},
+	): Promise<PlayResult> {
 		if (!this.ready) return { kind: "unknown" };
 		const row = this.sql
-			.exec<{ state: string; meta: string }>(
-				"SELECT state, meta FROM decisions WHERE decision_id = ?",
+			.exec<{ state: string; meta: string; answer: string }>(
+				"SELECT state, meta, answer FROM decisions WHERE decision_id = ?",
 				decisionId,
 			)
 			.toArray()[0];
@@ -314,14 +326,25 @@ export class ScreenDO extends DurableObject<Env> {
 			if (status !== "approved") return { kind: "approval_unknown" };
 		}
 		const now = Date.now();
+		// A play under the threshold still spends the token (it was reported once), but is not billed.
+		const durationS = (JSON.parse(row.answer) as PxAnswer).creative.duration_s;
+		const share = playShare(report.displayed_ms, durationS);
+		const billable = isBillableShare(share);
 		const won = this.settle(decisionId, "played", now, {
-			how: { kind: "play", playedAt: now },
+			how: {
+				kind: "play",
+				playedAt: now,
+				...(report.displayed_at !== undefined ? { displayedAt: report.displayed_at } : {}),
+				...(report.displayed_ms !== undefined ? { displayedMs: report.displayed_ms } : {}),
+				...(share !== undefined ? { share } : {}),
+				billable,
+			},
 			requestId,
 		});
 		if (won) {
 			await this.scheduleAlarm();
 			this.deliverSoon();
-			return { kind: "accepted", ...won };
+			return { kind: "accepted", ...won, billable, ...(share !== undefined ? { share } : {}) };
 		}
 		const state = this.stateOf(decisionId);
 		// Still "issued" here means the reporting window closed before this report.
@@ -467,6 +490,58 @@ export class ScreenDO extends DurableObject<Env> {
 	/** Billed storage rows this object read and wrote since it started (for cost measurements). */
 	usage(): SqlUsage {
 		return this.sqlUsage();
+	}
+
+	/**
+	 * For GET /v1/screens/{id}/assets: the profile and the creatives of decisions still to play
+	 * before `until` or played since `since`, soonest first. Null when nothing is stored.
+	 */
+	ledgerAssets(
+		since: number,
+		until: number,
+	): {
+		profile: Screen | null;
+		decisions: {
+			slotId: string;
+			state: "issued" | "played";
+			playAt: number;
+			notAfter: number;
+			creative: PxAnswer["creative"];
+			approvalKey: string | null;
+		}[];
+	} | null {
+		if (!this.ready) return null;
+		const now = Date.now();
+		const rows = this.sql
+			.exec<{
+				slot_id: string;
+				state: "issued" | "played";
+				play_at: number;
+				not_after: number;
+				answer: string;
+				meta: string;
+			}>(
+				`SELECT slot_id, state, play_at, not_after, answer, meta FROM decisions
+				 WHERE (state = 'issued' AND not_after >= ? AND not_before <= ?)
+				    OR (state = 'played' AND play_at >= ?)
+				 ORDER BY state = 'played', CASE WHEN state = 'played' THEN -play_at ELSE play_at END
+				 LIMIT 200`,
+				now,
+				until,
+				since,
+			)
+			.toArray();
+		return {
+			profile: this.getProfile(),
+			decisions: rows.map((r) => ({
+				slotId: r.slot_id,
+				state: r.state,
+				playAt: r.play_at,
+				notAfter: r.not_after,
+				creative: (JSON.parse(r.answer) as PxAnswer).creative,
+				approvalKey: (JSON.parse(r.meta) as Partial<DecisionMeta>).approvalKey ?? null,
+			})),
+		};
 	}
 
 	/** For tests and operators: decisions by state, and undelivered outbox rows. */

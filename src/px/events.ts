@@ -18,9 +18,11 @@
 // 1: first version.
 // 2: expiry reason "revoked" (a creative rejected after its auction); auction bids[] may carry
 //    dropped_bids (bids of that response past the per-response cap, never evaluated).
+// 3: play may carry the player's displayed_at and displayed_ms, the play_share they give, and
+//    billable (false: under the play threshold, no burl fired; absent means billed).
 import { z } from "zod";
 
-export const EVENT_SCHEMA_VERSION = 2;
+export const EVENT_SCHEMA_VERSION = 3;
 
 const text = z.string().min(1).max(256);
 /** Dates a record can carry: Date, ISO strings and the archive's hour partitions end at year 9999. */
@@ -112,6 +114,13 @@ export const PlayEvent = z.looseObject({
 	price_cpm: nonNegative,
 	multiplier: z.number().positive(),
 	played_at: epochMs,
+	/** The player's own clock: when the spot started on screen and for how long (ms). */
+	displayed_at: epochMs.optional(),
+	displayed_ms: z.number().int().nonnegative().optional(),
+	/** displayed_ms over the spot's length, when both are known. */
+	play_share: nonNegative.optional(),
+	/** False when the play was recorded but not billed (under the play threshold). */
+	billable: z.boolean().optional(),
 });
 
 export const ExpiryEvent = z.looseObject({

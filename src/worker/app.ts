@@ -6,6 +6,8 @@ import { log } from "./log";
 import { accessLog } from "./middleware/access-log";
 import { HttpProblem, problemResponse, problems } from "./problem";
 import { adRequests } from "./routes/ad-requests";
+import { docs } from "./routes/docs";
+import { player } from "./routes/player";
 import { plays } from "./routes/plays";
 import { review } from "./routes/review";
 import { screens } from "./routes/screens";
@@ -34,6 +36,8 @@ export function createApp() {
 	app.route("/v1/plays", plays);
 	app.route("/v1/review", review);
 	app.route("/v1/telemetry", telemetry);
+	app.route("/", docs);
+	app.route("/", player);
 
 	app.notFound((c) =>
 		problemResponse(problems.notFound(`No route for ${c.req.method} ${c.req.path}`)),

@@ -25,9 +25,15 @@ export class HttpProblem extends Error {
 
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";
 
+/** The JSON a problem is answered with (its headers travel separately). */
+export function problemBody(problem: ProblemInit, instance?: string): Record<string, unknown> {
+	const { headers: _, type, ...rest } = problem;
+	return { type: `/problems/${type}`, ...rest, ...(instance ? { instance } : {}) };
+}
+
 export function problemResponse(problem: ProblemInit, instance?: string): Response {
-	const { headers, type, ...rest } = problem;
-	const body = { type: `/problems/${type}`, ...rest, ...(instance ? { instance } : {}) };
+	const { headers } = problem;
+	const body = problemBody(problem, instance);
 	return new Response(JSON.stringify(body), {
 		status: problem.status,
 		headers: { "content-type": PROBLEM_CONTENT_TYPE, ...headers },

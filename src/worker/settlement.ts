@@ -7,7 +7,16 @@ import { Reason } from "../px/reasons";
 import { billingUrl, expiryLossUrl } from "./notices";
 
 export type Settlement =
-	| { kind: "play"; playedAt: number }
+	| {
+			kind: "play";
+			playedAt: number;
+			/** What the player said about the play (its own clock), when it said anything. */
+			displayedAt?: number;
+			displayedMs?: number;
+			share?: number;
+			/** False: recorded as played but under the play threshold, so never billed. */
+			billable?: boolean;
+	  }
 	| { kind: "expiry"; reason: ExpiryReason; reportedAt: number };
 
 export interface Settled {
@@ -35,16 +44,28 @@ export function settlementEvent(settled: Settled, how: Settlement): PxEvent {
 				price_cpm: meta.priceCpm,
 				multiplier: meta.multiplier,
 				played_at: how.playedAt,
+				...(how.displayedAt !== undefined ? { displayed_at: how.displayedAt } : {}),
+				...(how.displayedMs !== undefined ? { displayed_ms: how.displayedMs } : {}),
+				...(how.share !== undefined ? { play_share: how.share } : {}),
+				...(how.billable === false ? { billable: false } : {}),
 			})
 		: newEvent("expiry", { ...common, reported_at: how.reportedAt, reason: how.reason });
 }
 
-/** burl for a play; lurl with 2 (expired) or, for a revoked creative, 202 (disapproved). */
+/**
+ * burl for a play; lurl with 2 (expired) or, for a revoked creative, 202 (disapproved). A play
+ * under the threshold is the buyer's won impression that did not really run: lurl 2, so the
+ * buyer releases the spend it held for the burl that will never come.
+ */
 export function settlementNotice(
 	notices: DecisionNotices,
 	how: Settlement,
 ): { kind: "burl" | "lurl"; url: string | undefined } {
-	if (how.kind === "play") return { kind: "burl", url: billingUrl(notices, how.playedAt) };
+	if (how.kind === "play") {
+		return how.billable === false
+			? { kind: "lurl", url: expiryLossUrl(notices, Reason.Expired) }
+			: { kind: "burl", url: billingUrl(notices, how.playedAt) };
+	}
 	const loss = how.reason === "revoked" ? Reason.CreativeDisapproved : Reason.Expired;
 	return { kind: "lurl", url: expiryLossUrl(notices, loss) };
 }

@@ -23,7 +23,7 @@ describe("local edge end to end", () => {
 		const N = 12;
 		const traces: Trace[] = [];
 		for (let i = 0; i < N; i++) {
-			// Distinct play times in the past, more than the demo's 600 s separation apart, with a
+			// Distinct play times in the past, more than the demo's separation (30 s) apart, with a
 			// day-long window: every request is a fresh auction (none cached, none separated), and
 			// every ad may be reported played right away (a play before not_before is refused).
 			const [screen_id, slot_id] =

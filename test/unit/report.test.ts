@@ -236,7 +236,7 @@ describe("runReport", () => {
 					{ code: 500, label: "bidder_timeout", count: 1 },
 				],
 			},
-			delivery: { wins: 3, plays: 1, expiries: 2 },
+			delivery: { wins: 3, plays: 1, unbilled_plays: 0, expiries: 2 },
 			expiries: { total: 2, by_reason: { inferred: 1, reported: 1 } },
 			telemetry: { requested: 1, played: 1, error: 1 },
 		});
@@ -293,6 +293,35 @@ describe("runReport", () => {
 			bidders: [],
 			telemetry: {},
 		});
+	});
+
+	it("counts plays under the play threshold apart: not billed, no revenue", async () => {
+		const play = (decision: string, billable?: boolean) => ({
+			...newEvent(
+				"play",
+				{
+					...screen,
+					decision_id: decision,
+					auction_id: `auc-${decision}`,
+					bidder: "a",
+					crid: "c",
+					price_cpm: 10,
+					multiplier: 2,
+					played_at: T,
+					displayed_ms: billable === false ? 3_000 : 10_000,
+					...(billable === false ? { billable: false, play_share: 0.3 } : {}),
+				},
+				{ now: T },
+			),
+		});
+		const file = writeOther(
+			"plays-v3.parquet",
+			encodeEvents([win("p1", "a", 9, 2), win("p2", "a", 9, 2), play("p1"), play("p2", false)]),
+		);
+		const report = await runReport([file]);
+		expect(report.delivery).toMatchObject({ wins: 2, plays: 1, unbilled_plays: 1 });
+		expect(report.bidders[0]).toMatchObject({ bidder: "a", plays: 1, plays_per_win: 0.5 });
+		expect(report.bidders[0]?.revenue).toBeCloseTo((10 / 1000) * 2, 10);
 	});
 
 	it("reports progress per chunk of files", async () => {

@@ -1,9 +1,28 @@
 // Proof of play: the screen reports that the ad ran (billing happens here, via burl) or that it
-// could not run it (never billed; the buyer gets lurl with loss code 2).
+// could not run it (never billed; the buyer gets lurl with loss code 2). One report at a time
+// (`/v1/plays/{token}`), or many in one request (`POST /v1/plays`) for players that come back
+// online with a queue of them: each item gets exactly the status and body the single route gives.
 import { Hono } from "hono";
+import { issuesFromZod } from "../../px/field-issues";
+import {
+	BatchReport,
+	type ExpiryRecorded,
+	type PlayAccepted,
+	PlayBatch,
+	type PlayBatchResult,
+	PlayReport,
+} from "../../px/play-report";
+import { readJsonBody } from "../body";
 import type { AppContext, AppEnv } from "../context";
 import { type PopClaims, verifyPopToken } from "../pop-token";
-import { HttpProblem, problems } from "../problem";
+import {
+	fieldsProblem,
+	HttpProblem,
+	type ProblemInit,
+	problemBody,
+	problems,
+	validationProblem,
+} from "../problem";
 import { screenStub } from "../screens";
 
 export const plays = new Hono<AppEnv>();
@@ -16,18 +35,30 @@ const PIXEL = Uint8Array.from(
 const PIXEL_HEADERS = { "content-type": "image/gif", "cache-control": "no-store" };
 /** A play report whose approval cannot be confirmed now is retried by the player after this. */
 const APPROVAL_RETRY_AFTER_S = 30;
+/** Reports of one batch handled at once; each waits on its own screen's object. */
+const BATCH_CONCURRENCY = 8;
 
 const alreadyReported = (detail: string) =>
 	new HttpProblem({ status: 409, type: "already-reported", title: "Already reported", detail });
 
-async function claimsOf(c: AppContext): Promise<PopClaims> {
-	const claims = await verifyPopToken(c.req.param("token") ?? "", c.env.POP_SIGNING_KEY);
+async function claimsOf(token: string, env: Env): Promise<PopClaims> {
+	const claims = await verifyPopToken(token, env.POP_SIGNING_KEY);
 	if (!claims) throw new HttpProblem(problems.forbidden("The proof-of-play token is not valid"));
 	return claims;
 }
 
-async function recordPlay(c: AppContext): Promise<{ decision_id: string; played_at: number }> {
-	const claims = await claimsOf(c);
+/** The screen's object delivers a settlement's event and notice itself (its alarm retries). */
+interface Reported<T> {
+	body: T;
+}
+
+async function recordPlay(
+	env: Env,
+	token: string,
+	report: PlayReport,
+	requestId: string,
+): Promise<Reported<PlayAccepted>> {
+	const claims = await claimsOf(token, env);
 	const now = Date.now();
 	// not_before already allows the player's early start; a report before it claims a play that
 	// was not allowed to happen yet. Refused without touching the ledger, so it is never billed.
@@ -37,6 +68,7 @@ async function recordPlay(c: AppContext): Promise<{ decision_id: string; played_
 			type: "play-too-early",
 			title: "Reported before the play window opened",
 			detail: `This ad may not play before ${new Date(claims.nb).toISOString()}; nothing was recorded`,
+			headers: { "retry-after": String(Math.ceil((claims.nb - now) / 1000)) },
 		});
 	}
 	if (now > claims.ru) {
@@ -47,10 +79,7 @@ async function recordPlay(c: AppContext): Promise<{ decision_id: string; played_
 			detail: "The play window and its reporting grace have passed; the play is not billed",
 		});
 	}
-	const result = await screenStub(c.env, claims.p, claims.s).redeemPlay(
-		claims.d,
-		c.get("requestId"),
-	);
+	const result = await screenStub(env, claims.p, claims.s).redeemPlay(claims.d, requestId, report);
 	switch (result.kind) {
 		case "replay":
 			throw alreadyReported("A proof of play counts once");
@@ -78,39 +107,133 @@ async function recordPlay(c: AppContext): Promise<{ decision_id: string; played_
 			});
 		case "unknown":
 			throw new HttpProblem(problems.notFound("No such decision for this screen"));
-		// The screen's object delivers the play's event and burl itself (its alarm retries).
 		case "accepted":
-			return { decision_id: claims.d, played_at: now };
+			return {
+				body: {
+					status: "accepted",
+					decision_id: claims.d,
+					played_at: now,
+					billable: result.billable,
+					...(result.share !== undefined ? { play_share: result.share } : {}),
+				},
+			};
 	}
 }
 
-plays.post("/:token", async (c) => c.json({ status: "accepted", ...(await recordPlay(c)) }));
-
-plays.get("/:token", async (c) => {
-	// Hono answers HEAD with the GET route. A HEAD (link checkers, proxies, players probing the
-	// URL) must have no side effects: it only says whether the token is genuine.
-	if (c.req.method === "HEAD") {
-		await claimsOf(c);
-		return c.body(null, 200, PIXEL_HEADERS);
-	}
-	await recordPlay(c);
-	return c.body(PIXEL, 200, PIXEL_HEADERS);
-});
-
-plays.post("/:token/expired", async (c) => {
-	const claims = await claimsOf(c);
-	const result = await screenStub(c.env, claims.p, claims.s).reportExpired(
-		claims.d,
-		c.get("requestId"),
-	);
+async function recordExpiry(
+	env: Env,
+	token: string,
+	requestId: string,
+): Promise<Reported<ExpiryRecorded>> {
+	const claims = await claimsOf(token, env);
+	const result = await screenStub(env, claims.p, claims.s).reportExpired(claims.d, requestId);
 	switch (result.kind) {
 		case "already_played":
 			throw alreadyReported("A played ad cannot expire");
 		case "unknown":
 			throw new HttpProblem(problems.notFound("No such decision for this screen"));
 		case "recorded":
-			return c.json({ status: "expired", decision_id: claims.d });
+			return { body: { status: "expired", decision_id: claims.d } };
 		case "already_expired":
-			return c.json({ status: "expired", decision_id: claims.d });
+			return { body: { status: "expired", decision_id: claims.d } };
 	}
+}
+
+/** Pixel players cannot send a body: they may append displayed_at / displayed_ms to the URL. */
+function reportFromQuery(c: AppContext): PlayReport {
+	const raw: Record<string, number> = {};
+	for (const name of ["displayed_at", "displayed_ms"] as const) {
+		const value = c.req.query(name);
+		if (value !== undefined) raw[name] = value.trim() === "" ? Number.NaN : Number(value);
+	}
+	const parsed = PlayReport.safeParse(raw);
+	if (!parsed.success) throw new HttpProblem(validationProblem(parsed.error.issues));
+	return parsed.data;
+}
+
+plays.post("/", async (c) => {
+	const { reports } = await readBatch(c);
+	const requestId = c.get("requestId");
+	const results: PlayBatchResult["results"] = new Array(reports.length);
+	let next = 0;
+	const worker = async () => {
+		while (next < reports.length) {
+			const i = next++;
+			const outcome = await batchItem(c.env, reports[i], i, requestId);
+			results[i] = outcome.result;
+		}
+	};
+	await Promise.all(Array.from({ length: Math.min(BATCH_CONCURRENCY, reports.length) }, worker));
+	return c.json({ results });
+});
+
+async function readBatch(c: AppContext): Promise<{ reports: unknown[] }> {
+	const parsed = PlayBatch.safeParse(await readJsonBody(c));
+	if (!parsed.success) throw new HttpProblem(validationProblem(parsed.error.issues));
+	return parsed.data;
+}
+
+async function batchItem(
+	env: Env,
+	raw: unknown,
+	index: number,
+	requestId: string,
+): Promise<{ result: PlayBatchResult["results"][number] }> {
+	const item = BatchReport.safeParse(raw);
+	if (!item.success) {
+		const issues = issuesFromZod(item.error, raw, (p) => `#/reports/${index}${p.slice(1)}`);
+		return { result: problemResult(fieldsProblem(issues, "Invalid report")) };
+	}
+	const { token, event, ...report } = item.data;
+	try {
+		const done =
+			event === "expired"
+				? await recordExpiry(env, token, requestId)
+				: await recordPlay(env, token, report, requestId);
+		return { result: { status: 200, body: done.body } };
+	} catch (err) {
+		if (err instanceof HttpProblem) return { result: problemResult(err.problem) };
+		throw err;
+	}
+}
+
+function problemResult(problem: ProblemInit) {
+	const retryAfter = problem.headers?.["retry-after"];
+	return {
+		status: problem.status,
+		body: problemBody(problem),
+		...(retryAfter ? { retry_after_s: Number(retryAfter) } : {}),
+	};
+}
+
+/** The optional body of a single report; unknown fields are named, as in every other 400. */
+async function readReport(c: AppContext): Promise<PlayReport> {
+	if ((await c.req.text()).trim() === "") return {};
+	const raw = await readJsonBody(c);
+	const parsed = PlayReport.safeParse(raw);
+	if (!parsed.success) throw new HttpProblem(fieldsProblem(issuesFromZod(parsed.error, raw)));
+	return parsed.data;
+}
+
+plays.post("/:token", async (c) => {
+	const report = await readReport(c);
+	const done = await recordPlay(c.env, c.req.param("token"), report, c.get("requestId"));
+	return c.json(done.body);
+});
+
+plays.get("/:token", async (c) => {
+	// Hono answers HEAD with the GET route. A HEAD (link checkers, proxies, players probing the
+	// URL) must have no side effects: it only says whether the token is genuine.
+	if (c.req.method === "HEAD") {
+		await claimsOf(c.req.param("token"), c.env);
+		return c.body(null, 200, PIXEL_HEADERS);
+	}
+	const report = reportFromQuery(c);
+	await recordPlay(c.env, c.req.param("token"), report, c.get("requestId"));
+	return c.body(PIXEL, 200, PIXEL_HEADERS);
+});
+
+plays.post("/:token/expired", async (c) => {
+	const done = await recordExpiry(c.env, c.req.param("token"), c.get("requestId"));
+	return c.json(done.body);
 });

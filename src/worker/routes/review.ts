@@ -1,9 +1,9 @@
 // The reviewers' JSON API over the review desk (the web page comes later). Reviewer keys are
 // configured as SHA-256 hashes; the audit trail names the reviewer by a short key fingerprint.
 import { Hono } from "hono";
-import { z } from "zod";
 import { reviewDesk } from "../../durable-objects/review-desk";
 import { ApprovalStatus } from "../../px/approval";
+import { ApproveBody, RejectBody } from "../../px/review-api";
 import { presentedKey, requireReviewer } from "../auth";
 import { readJson, readOptionalJson } from "../body";
 import type { AppContext, AppEnv } from "../context";
@@ -12,9 +12,6 @@ import { fieldsProblem, HttpProblem, problems } from "../problem";
 
 export const review = new Hono<AppEnv>();
 review.use(requireReviewer);
-
-const RejectBody = z.object({ reason: z.string().trim().min(3).max(500) });
-const ApproveBody = z.object({ reason: z.string().trim().max(500).optional() });
 
 async function actor(c: AppContext): Promise<string> {
 	return `reviewer:${(await sha256Hex(presentedKey(c) ?? "")).slice(0, 12)}`;

@@ -3,10 +3,12 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { Screen } from "../../px/model";
+import { AssetsQuery } from "../../px/screen-assets";
 import { requirePublisher } from "../auth";
 import { readJson } from "../body";
 import type { AppEnv } from "../context";
 import { fieldsProblem, HttpProblem, problems, validationProblem } from "../problem";
+import { screenAssets } from "../screen-assets";
 import { screenStub } from "../screens";
 
 const ScreenId = z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/);
@@ -66,4 +68,16 @@ screens.get("/:screenId", async (c) => {
 	const profile = await screenStub(c.env, c.get("publisher").id, screenId).getProfile();
 	if (!profile) throw new HttpProblem(problems.notFound(`Screen ${screenId} is not registered`));
 	return c.json(profile);
+});
+
+screens.get("/:screenId/assets", async (c) => {
+	const screenId = screenIdOf(c.req.param("screenId"));
+	const query = AssetsQuery.safeParse({ hours: c.req.query("hours") });
+	if (!query.success) {
+		throw new HttpProblem(validationProblem(query.error.issues, "Invalid query"));
+	}
+	const listed = await screenAssets(c.env, c.get("publisher"), screenId, query.data.hours);
+	if (!listed) throw new HttpProblem(problems.notFound(`Screen ${screenId} is not registered`));
+	// Players poll this every few minutes; a short private cache spares the desk repeated reads.
+	return c.json(listed, 200, { "cache-control": "private, max-age=60" });
 });

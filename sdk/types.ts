@@ -1,0 +1,35 @@
+// The wire types the SDK speaks, inferred from the same zod schemas the edge validates with
+// (type-only imports: the SDK bundle carries no zod).
+import type { z } from "zod";
+import type { AdAnswer, FilledAnswer } from "../src/px/answer-schema";
+import type { AdRequestInput, Screen } from "../src/px/model";
+import type {
+	ExpiryRecorded,
+	PlayAccepted,
+	PlayBatchRequest,
+	PlayBatchResult,
+	PlayReport,
+} from "../src/px/play-report";
+import type { Problem } from "../src/px/problem-schema";
+import type { ScreenAssets } from "../src/px/screen-assets";
+import type { TelemetryRecord } from "../src/px/telemetry";
+
+export type {
+	AdAnswer,
+	AdRequestInput,
+	ExpiryRecorded,
+	FilledAnswer,
+	PlayAccepted,
+	PlayBatchRequest,
+	PlayBatchResult,
+	PlayReport,
+	Problem,
+	Screen,
+	ScreenAssets,
+	TelemetryRecord,
+};
+export type ScreenAsset = ScreenAssets["assets"][number];
+export type TelemetryKind = TelemetryRecord["kind"];
+export type BatchReportInput = PlayBatchRequest["reports"][number];
+/** Keeps z referenced for readers: every type above is z.infer / z.input of an edge schema. */
+export type Inferred<T extends z.ZodType> = z.infer<T>;

@@ -1,0 +1,59 @@
+// The ad request's answer as a schema: what the OpenAPI document publishes and what the player SDK
+// types its answers with. The hot path builds answers from the PxAnswer interface (answer.ts);
+// the type checks at the bottom fail the build when the two drift apart.
+import { z } from "zod";
+import type { PxAnswer } from "./answer";
+
+export const AnswerCreative = z.object({
+	id: z.string(),
+	asset_url: z.string(),
+	mime: z.string(),
+	w: z.number().int(),
+	h: z.number().int(),
+	/** Play length in seconds; 0 for a still image that states none (it fills the spot). */
+	duration_s: z.number(),
+	advertiser_domains: z.array(z.string()),
+});
+
+export const PlayWindow = z.object({
+	/** The ad may start from here (already 60 s before the planned play time), epoch ms. */
+	not_before: z.number().int(),
+	/** …until here; proof of play is accepted 15 minutes longer. */
+	not_after: z.number().int(),
+});
+
+export const PxAnswerSchema = z.object({
+	decision_id: z.string(),
+	creative: AnswerCreative,
+	play: PlayWindow,
+	/** Audience per play (OpenRTB imp.qty.multiplier). */
+	impression_multiplier: z.number(),
+	/** POST (or GET as a pixel) once the spot played; see /v1/plays. */
+	proof_of_play_url: z.string(),
+	/** POST when the ad cannot be played. */
+	expiry_url: z.string(),
+});
+
+export const FilledAnswer = PxAnswerSchema.extend({
+	filled: z.literal(true),
+	/** The screen's cached decision for this spot, served again (no new auction). */
+	cached: z.boolean(),
+	/** Only with ?debug=1 where traces are allowed: every bidder's outcome. */
+	debug: z.unknown().optional(),
+});
+
+export const NoFillAnswer = z.object({
+	filled: z.literal(false),
+	/** no_bidders, no_bids, all_bids_filtered, bidders_timed_out, bidders_failed, internal_error. */
+	no_fill_reason: z.string().optional(),
+	debug: z.unknown().optional(),
+});
+
+/** The px dialect's answer: always a 200, filled or not, so a player always has a body to log. */
+export const AdAnswer = z.discriminatedUnion("filled", [FilledAnswer, NoFillAnswer]);
+export type AdAnswer = z.infer<typeof AdAnswer>;
+export type FilledAnswer = z.infer<typeof FilledAnswer>;
+
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const agrees: Same<z.infer<typeof PxAnswerSchema>, Omit<PxAnswer, "price">> = true;
+void agrees;

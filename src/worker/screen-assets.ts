@@ -1,0 +1,104 @@
+// Which assets a player should pre-cache (GET /v1/screens/{id}/assets). Three sources, surest
+// first: the screen's own decisions that are still to play (scheduled), its plays within the
+// horizon (recent: buyers repeat campaigns; the ledger keeps decisions about as long as their
+// report window, so "recent" reaches back an hour or two), and assets the review desk approved
+// that fit one of its slots from the bidders its auctions would call (eligible). Only approved
+// assets are listed: the ledger's are re-checked in the approvals replica (fail closed), the
+// desk's are approved by definition.
+
+import { reviewDesk } from "../durable-objects/review-desk";
+import { fitsSlot } from "../px/asset-fit";
+import { parseBidders, selectBidders } from "../px/bidders";
+import type { Publisher } from "../px/model";
+import { mergeAssets, type ScreenAsset, type ScreenAssets } from "../px/screen-assets";
+import { lookupApprovals } from "./approvals";
+import { log } from "./log";
+import { memoByString } from "./memo";
+import { screenStub } from "./screens";
+
+/** The approvals replica gets this long; what it cannot confirm in time is left out. */
+const APPROVAL_BUDGET_MS = 1_000;
+
+const biddersFrom = memoByString((raw) => {
+	const parsed = parseBidders(raw || "[]");
+	return parsed.ok ? parsed.bidders : [];
+});
+
+export async function screenAssets(
+	env: Env,
+	publisher: Publisher,
+	screenId: string,
+	hours: number,
+	now = Date.now(),
+): Promise<ScreenAssets | undefined> {
+	const horizon = hours * 3_600_000;
+	const ledger = await screenStub(env, publisher.id, screenId).ledgerAssets(
+		now - horizon,
+		now + horizon,
+	);
+	if (!ledger) return undefined;
+
+	const approval = await lookupApprovals(
+		env.APPROVALS,
+		ledger.decisions.flatMap((d) => (d.approvalKey ? [d.approvalKey] : [])),
+		APPROVAL_BUDGET_MS,
+	);
+	const fromLedger: ScreenAsset[] = ledger.decisions
+		.filter((d) => d.approvalKey && approval(d.approvalKey) === "approved")
+		.map((d) => ({
+			asset_url: d.creative.asset_url,
+			mime: d.creative.mime,
+			w: d.creative.w,
+			h: d.creative.h,
+			duration_s: d.creative.duration_s,
+			creative_id: d.creative.id,
+			advertiser_domains: d.creative.advertiser_domains,
+			slot_ids: [d.slotId],
+			reason: d.state === "issued" ? "scheduled" : "recent",
+			...(d.state === "issued" ? { play_by: d.notAfter } : {}),
+		}));
+
+	const eligible: ScreenAsset[] = [];
+	const profile = ledger.profile;
+	if (profile) {
+		const bidders = new Set<string>();
+		for (const slot of profile.slots) {
+			const selection = selectBidders(biddersFrom(env.BIDDERS), {
+				venueType: profile.venue.type,
+				formats: slot.formats,
+			});
+			for (const b of selection.selected) bidders.add(b.name);
+		}
+		// The desk is one object for the exchange: if it is slow or down, the screen still gets
+		// its own decisions' assets.
+		const items = await reviewDesk(env)
+			.approvedOf([...bidders])
+			.catch((err: unknown) => {
+				log("warn", "screen_assets_desk_failed", {
+					error: err instanceof Error ? err.message : String(err),
+				});
+				return [];
+			});
+		for (const item of items) {
+			const slots = profile.slots.filter((slot) => fitsSlot(item, slot)).map((s) => s.id);
+			if (slots.length === 0) continue;
+			eligible.push({
+				asset_url: item.asset_url,
+				mime: item.mime,
+				w: item.w,
+				h: item.h,
+				duration_s: item.duration_s ?? 0,
+				creative_id: item.crid,
+				advertiser_domains: item.adomain,
+				slot_ids: slots,
+				reason: "eligible",
+			});
+		}
+	}
+	return {
+		screen_id: screenId,
+		hours,
+		generated_at: now,
+		assets: mergeAssets([...fromLedger, ...eligible]),
+	};
+}
