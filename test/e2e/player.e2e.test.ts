@@ -60,12 +60,29 @@ async function archivedPlays(): Promise<ArchivedPlay[]> {
 	const db = await instance.connect();
 	try {
 		const list = files.map((f) => `'${f.replaceAll("'", "''")}'`).join(", ");
-		const rows = await db.runAndReadAll(`
-			SELECT decision_id, any_value(auction_id) AS auction_id,
-				count(DISTINCT event_id)::INTEGER AS events, any_value(extra) AS extra
-			FROM read_parquet([${list}], union_by_name = true)
-			WHERE type = 'play' GROUP BY decision_id`);
-		return rows.getRowObjectsJS() as unknown as ArchivedPlay[];
+		// Archive layout 3 keeps a UUID id in `<field>_uuid` (16 bytes) and any other id as text, so
+		// a file may have either column: read every column and take whichever is set.
+		const rows = (
+			await db.runAndReadAll(`
+			SELECT * FROM read_parquet([${list}], union_by_name = true) WHERE type = 'play'`)
+		).getRowObjectsJS() as Record<string, unknown>[];
+		const id = (r: Record<string, unknown>, field: string) =>
+			String(r[field] ?? r[`${field}_uuid`] ?? "");
+		const plays = new Map<string, ArchivedPlay & { ids: Set<string> }>();
+		for (const r of rows) {
+			const decision = id(r, "decision_id");
+			const play = plays.get(decision) ?? {
+				decision_id: decision,
+				auction_id: id(r, "auction_id"),
+				events: 0,
+				extra: String(r.extra ?? ""),
+				ids: new Set<string>(),
+			};
+			play.ids.add(String(r.event_id));
+			play.events = play.ids.size;
+			plays.set(decision, play);
+		}
+		return [...plays.values()].map(({ ids: _ids, ...play }) => play);
 	} finally {
 		db.closeSync();
 		instance.closeSync();

@@ -47,7 +47,12 @@ const post = (path: string, body?: unknown) =>
 			: { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
 	});
 
+/**
+ * The buyer's notices for `t`, once the notices queue had time to deliver them (a notice that
+ * must not come is then not just late).
+ */
 async function notices(t: string) {
+	await new Promise((r) => setTimeout(r, 600));
 	const log = await dspLog(t);
 	return {
 		burls: log.filter((l) => l.startsWith("burl")),
