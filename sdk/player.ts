@@ -241,6 +241,21 @@ export class Player {
 		if (this.handled.length > HANDLED_MEMORY) this.handled.shift();
 	}
 
+	/** Waits for the spot's end and tells listeners how long it was shown. */
+	private async ended(
+		answer: FilledAnswer,
+		finished: Promise<{ shownMs: number; error?: string }>,
+	): Promise<{ shownMs: number; error?: string }> {
+		const result = await finished;
+		this.emit({
+			type: "play_ended",
+			decisionId: answer.decision_id,
+			shownMs: result.shownMs,
+			...(result.error ? { error: result.error } : {}),
+		});
+		return result;
+	}
+
 	private async expire(answer: FilledAnswer, reason: string): Promise<void> {
 		this.emit({ type: "expired", decisionId: answer.decision_id, reason });
 		this.telemetry.record("error", `expired ${answer.decision_id}: ${reason}`);
@@ -321,22 +336,10 @@ export class Player {
 				// report a moment to land first (it stays queued either way).
 				await Promise.race([this.queue.flush(), this.clock.sleep(3_000, this.stopping.signal)]);
 				fetchNext(displayedAt + durationMs);
-				const result = await finished;
-				this.emit({
-					type: "play_ended",
-					decisionId: answer.decision_id,
-					shownMs: result.shownMs,
-					...(result.error ? { error: result.error } : {}),
-				});
+				await this.ended(answer, finished);
 				return;
 			}
-			const result = await finished;
-			this.emit({
-				type: "play_ended",
-				decisionId: answer.decision_id,
-				shownMs: result.shownMs,
-				...(result.error ? { error: result.error } : {}),
-			});
+			const result = await this.ended(answer, finished);
 			await this.expire(
 				answer,
 				`only ${Math.round((result.shownMs / durationMs) * 100)} % of the spot played${result.error ? ` (${result.error})` : ""}`,

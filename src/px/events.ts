@@ -282,41 +282,39 @@ export class EventTooLargeError extends Error {
 }
 
 /**
- * Splits events into `sendBatch` calls: ≤ 100 messages and ≤ 256 KB each, order kept. An event
- * over the 128 KB message limit can never be sent: it goes to `onTooLarge` when given (so the
- * caller can count and log it; nothing is dropped silently), otherwise this throws
- * EventTooLargeError before anything is batched.
+ * Splits queue messages into `sendBatch` calls: ≤ 100 messages and ≤ 256 KB each, order kept.
+ * `bytesOf` is a message's size as sent (UTF-8 JSON).
  */
-export function batchForQueue(
-	events: PxEvent[],
-	options: { onTooLarge?: (error: EventTooLargeError) => void } = {},
-): PxEvent[][] {
-	const batches: PxEvent[][] = [];
-	let current: PxEvent[] = [];
+export function batchForQueue<T>(messages: T[], bytesOf: (message: T) => number): T[][] {
+	return groupBySize(messages, bytesOf, QUEUE_MAX_MESSAGES, QUEUE_MAX_BATCH_BYTES);
+}
+
+/** A pack's size as one message: its events, the commas between them and the brackets. */
+export const packBytes = (pack: PxEvent[]): number =>
+	pack.reduce((n, e) => n + eventBytes(e), 0) + Math.max(0, pack.length - 1) + 2;
+
+/** Consecutive items in groups of at most `maxCount` items and `maxBytes` bytes, order kept. */
+function groupBySize<T>(
+	items: T[],
+	bytesOf: (item: T) => number,
+	maxCount: number,
+	maxBytes: number,
+): T[][] {
+	const groups: T[][] = [];
+	let current: T[] = [];
 	let currentBytes = 0;
-	const sized = events.map((event) => ({ event, bytes: eventBytes(event) }));
-	for (const { event, bytes } of sized) {
-		if (bytes > QUEUE_MAX_MESSAGE_BYTES) {
-			const error = new EventTooLargeError(event, bytes);
-			if (!options.onTooLarge) throw error;
-			options.onTooLarge(error);
-		}
-	}
-	for (const { event, bytes } of sized) {
-		if (bytes > QUEUE_MAX_MESSAGE_BYTES) continue;
-		if (
-			current.length === QUEUE_MAX_MESSAGES ||
-			(current.length > 0 && currentBytes + bytes > QUEUE_MAX_BATCH_BYTES)
-		) {
-			batches.push(current);
+	for (const item of items) {
+		const bytes = bytesOf(item);
+		if (current.length === maxCount || (current.length > 0 && currentBytes + bytes > maxBytes)) {
+			groups.push(current);
 			current = [];
 			currentBytes = 0;
 		}
-		current.push(event);
+		current.push(item);
 		currentBytes += bytes;
 	}
-	if (current.length > 0) batches.push(current);
-	return batches;
+	if (current.length > 0) groups.push(current);
+	return groups;
 }
 
 /**
@@ -329,25 +327,14 @@ export function packEvents(
 	events: PxEvent[],
 	options: { onTooLarge?: (error: EventTooLargeError) => void } = {},
 ): PxEvent[][] {
-	const packs: PxEvent[][] = [];
-	let current: PxEvent[] = [];
-	let currentBytes = 2; // "[" and "]"
-	for (const event of events) {
+	const sendable = events.filter((event) => {
 		const bytes = eventBytes(event);
-		if (bytes + 2 > QUEUE_MAX_MESSAGE_BYTES) {
-			const error = new EventTooLargeError(event, bytes);
-			if (!options.onTooLarge) throw error;
-			options.onTooLarge(error);
-			continue;
-		}
-		if (current.length > 0 && currentBytes + 1 + bytes > QUEUE_MAX_MESSAGE_BYTES) {
-			packs.push(current);
-			current = [];
-			currentBytes = 2;
-		}
-		currentBytes += bytes + (current.length > 0 ? 1 : 0);
-		current.push(event);
-	}
-	if (current.length > 0) packs.push(current);
-	return packs;
+		if (bytes + 2 <= QUEUE_MAX_MESSAGE_BYTES) return true;
+		const error = new EventTooLargeError(event, bytes);
+		if (!options.onTooLarge) throw error;
+		options.onTooLarge(error);
+		return false;
+	});
+	// Each event after the first adds a comma; the brackets take 2 bytes of the message.
+	return groupBySize(sendable, (e) => eventBytes(e) + 1, Infinity, QUEUE_MAX_MESSAGE_BYTES - 1);
 }

@@ -28,7 +28,7 @@ import { memoByString } from "./memo";
 import { auctionNotices, enqueueNotices, type NoticeValues } from "./notices";
 import { bidderCircuits, deadlineMargin, decisionSlots, SHED_RETRY_AFTER_S } from "./pacing";
 import { signPopToken } from "./pop-token";
-import { fieldsProblem, HttpProblem } from "./problem";
+import { fieldsProblem, HttpProblem, problems } from "./problem";
 import { mayStartNewScreen } from "./publisher-limit";
 import { screenStub } from "./screens";
 
@@ -79,13 +79,9 @@ export type Decision =
  */
 export async function decide(input: DecideInput): Promise<Decision> {
 	if (!decisionSlots.tryAcquire()) {
-		throw new HttpProblem({
-			status: 503,
-			type: "edge-overloaded",
-			title: "The edge is at capacity",
-			detail: `No auction was run; ask again after ${SHED_RETRY_AFTER_S} s`,
-			headers: { "retry-after": String(SHED_RETRY_AFTER_S) },
-		});
+		throw new HttpProblem(
+			problems.noAuction("edge-overloaded", "The edge is at capacity", SHED_RETRY_AFTER_S),
+		);
 	}
 	// How long a task waits in this isolate's event loop now: requests queued before ours waited
 	// about as long before our code saw them, which no timestamp of ours can show.
@@ -142,13 +138,13 @@ async function decideAdmitted(input: DecideInput): Promise<Decision> {
 			why: admission.why,
 			...(admission.why === "error" ? { error: errorText(admission.error) } : {}),
 		});
-		throw new HttpProblem({
-			status: 503,
-			type: "screen-state-unavailable",
-			title: "The screen's state cannot be reached right now",
-			detail: `No auction was run; ask again after ${ADMIT_RETRY_AFTER_S} s`,
-			headers: { "retry-after": String(ADMIT_RETRY_AFTER_S) },
-		});
+		throw new HttpProblem(
+			problems.noAuction(
+				"screen-state-unavailable",
+				"The screen's state cannot be reached right now",
+				ADMIT_RETRY_AFTER_S,
+			),
+		);
 	}
 	const admitted = admission.value;
 	if (admitted.kind === "limited") return admitted;

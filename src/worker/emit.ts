@@ -1,13 +1,7 @@
 // Events to the queue and their metrics to Analytics Engine. A sendBatch that fails is retried
 // with backoff; what still fails is returned (and logged with its ids), never thrown, so the
 // caller decides: the hot path logs and moves on, a Durable Object outbox keeps it for later.
-import {
-	eventBytes,
-	type PxEvent,
-	packEvents,
-	QUEUE_MAX_BATCH_BYTES,
-	QUEUE_MAX_MESSAGES,
-} from "../px/events";
+import { batchForQueue, type PxEvent, packBytes, packEvents } from "../px/events";
 import { log } from "./log";
 import { metricsFor, writeMetrics } from "./metrics";
 
@@ -27,7 +21,7 @@ export async function publishEvents(
 		},
 	});
 	await Promise.all(
-		sendBatches(packs).map(async (batch) => {
+		batchForQueue(packs, packBytes).map(async (batch) => {
 			const error = await sendWithRetry(() =>
 				env.EVENTS.sendBatch(batch.map((body) => ({ body, contentType: "json" as const }))),
 			);
@@ -45,28 +39,6 @@ export async function publishEvents(
 		}),
 	);
 	return { failed };
-}
-
-/** Packs of ≤ 128 KB grouped into sendBatch calls of ≤ 100 messages and ≤ 256 KB. */
-function sendBatches(packs: PxEvent[][]): PxEvent[][][] {
-	const batches: PxEvent[][][] = [];
-	let current: PxEvent[][] = [];
-	let bytes = 0;
-	for (const pack of packs) {
-		const size = pack.reduce((n, e) => n + eventBytes(e) + 1, 1);
-		if (
-			current.length === QUEUE_MAX_MESSAGES ||
-			(current.length > 0 && bytes + size > QUEUE_MAX_BATCH_BYTES)
-		) {
-			batches.push(current);
-			current = [];
-			bytes = 0;
-		}
-		current.push(pack);
-		bytes += size;
-	}
-	if (current.length > 0) batches.push(current);
-	return batches;
 }
 
 /** One queue send, retried with backoff; the last error when every try failed. */

@@ -68,6 +68,14 @@ export function fieldsProblem(errors: FieldError[], title = "Invalid request bod
 }
 
 export const problems = {
+	/** 503 before any auction ran: the screen may ask again after `retryAfterS`. */
+	noAuction: (type: string, title: string, retryAfterS: number): ProblemInit => ({
+		status: 503,
+		type,
+		title,
+		detail: `No auction was run; ask again after ${retryAfterS} s`,
+		headers: { "retry-after": String(retryAfterS) },
+	}),
 	notFound: (detail = "No such resource"): ProblemInit => ({
 		status: 404,
 		type: "not-found",

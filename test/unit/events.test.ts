@@ -10,6 +10,7 @@ import {
 	newEvent,
 	type PxEvent,
 	PxEventSchema,
+	packBytes,
 	packEvents,
 	parseEvent,
 	QUEUE_MAX_BATCH_BYTES,
@@ -321,16 +322,16 @@ describe("batchForQueue", () => {
 
 	it("caps batches at 100 messages", () => {
 		const events = small(250);
-		const batches = batchForQueue(events);
+		const batches = batchForQueue(events, eventBytes);
 		expect(batches.map((b) => b.length)).toEqual([100, 100, 50]);
 		check(events, batches);
-		expect(batchForQueue([])).toEqual([]);
+		expect(batchForQueue([], eventBytes)).toEqual([]);
 	});
 
 	it("caps batches at 256 KB with big events", () => {
 		const events = Array.from({ length: 10 }, (_, i) => auctionWithBytes(60_000, `a${i}`));
 		for (const e of events) expect(eventBytes(e)).toBe(60_000);
-		const batches = batchForQueue(events);
+		const batches = batchForQueue(events, eventBytes);
 		// Four 60 KB events fit in 256 KB, a fifth does not.
 		expect(batches.map((b) => b.length)).toEqual([4, 4, 2]);
 		check(events, batches);
@@ -339,7 +340,7 @@ describe("batchForQueue", () => {
 	it("respects both limits on a mix of sizes", () => {
 		const events = [...small(150), auctionWithBytes(120_000, "big1"), ...small(30)];
 		events.push(auctionWithBytes(100_000, "big2"), auctionWithBytes(90_000, "big3"), ...small(99));
-		const batches = batchForQueue(events);
+		const batches = batchForQueue(events, eventBytes);
 		check(events, batches);
 		// 100 small | 50 small + 120 KB + 30 small + 100 KB | 90 KB + 99 small (100 messages)
 		expect(batches.map((b) => b.length)).toEqual([100, 82, 100]);
@@ -354,23 +355,17 @@ describe("batchForQueue", () => {
 		});
 		expect(eventBytes(wide)).toBe(new TextEncoder().encode(JSON.stringify(wide)).length);
 		expect(eventBytes(wide)).toBeGreaterThan(3_000);
-		const batches = batchForQueue(Array.from({ length: 100 }, () => wide));
+		const batches = batchForQueue(
+			Array.from({ length: 100 }, () => wide),
+			eventBytes,
+		);
 		expect(batches.length).toBe(2); // 100 × ~3.2 KB > 256 KB
 	});
 
-	it("never batches an event over the 128 KB message limit", () => {
-		const huge = auctionWithBytes(QUEUE_MAX_MESSAGE_BYTES + 1, "huge");
-		const events = [...small(3), huge, ...small(2)];
-		expect(() => batchForQueue(events)).toThrow(EventTooLargeError);
-		const rejected: EventTooLargeError[] = [];
-		const batches = batchForQueue(events, { onTooLarge: (e) => rejected.push(e) });
-		expect(batches.flat()).toEqual(events.filter((e) => e !== huge));
-		expect(rejected.map((e) => e.event)).toEqual([huge]);
-		expect(rejected[0]?.bytes).toBeGreaterThan(QUEUE_MAX_MESSAGE_BYTES);
-		// Exactly at the limit is still sendable.
-		const edge = auctionWithBytes(QUEUE_MAX_MESSAGE_BYTES, "edge");
-		expect(eventBytes(edge)).toBe(QUEUE_MAX_MESSAGE_BYTES);
-		expect(batchForQueue([edge])).toEqual([[edge]]);
+	it("batches packs (one message each) by their size as sent", () => {
+		const packs = [small(3), small(2), small(1)];
+		expect(batchForQueue(packs, packBytes)).toEqual([packs]);
+		expect(packBytes(packs[0]!)).toBe(new TextEncoder().encode(JSON.stringify(packs[0])).length);
 	});
 });
 
