@@ -11,6 +11,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import { DEMO_PUBLISHER_KEY, demoScreens, registerDemoScreens } from "../demo/screens";
 import { seedDemoApprovals } from "../demo/seed";
 import { startDemoServer } from "../demo/server";
+import { DEV_CONFIG_ARGS } from "./wrangler-configs";
 
 if (!existsSync(".dev.vars")) {
 	writeFileSync(".dev.vars", `POP_SIGNING_KEY=${randomBytes(32).toString("hex")}\n`, {
@@ -27,17 +28,7 @@ console.log(`seeded the demo creatives' ${seeded} assets as approved`);
 
 const wrangler = spawn(
 	"npx",
-	[
-		"wrangler",
-		"dev",
-		"-c",
-		"wrangler.toml",
-		"-c",
-		"wrangler.consumers.toml",
-		"--port",
-		"8787",
-		...process.argv.slice(2),
-	],
+	["wrangler", "dev", ...DEV_CONFIG_ARGS, "--port", "8787", ...process.argv.slice(2)],
 	{ stdio: "inherit" },
 );
 const edge = "http://127.0.0.1:8787";

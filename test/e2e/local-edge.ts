@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { registerDemoScreens } from "../../demo/screens";
 import { seedDemoApprovals } from "../../demo/seed";
 import { type DemoServer, startDemoServer } from "../../demo/server";
+import { DEV_CONFIG_ARGS } from "../../scripts/wrangler-configs";
 
 export interface LocalEdge {
 	url: string;
@@ -45,10 +46,7 @@ export async function startLocalEdge(): Promise<LocalEdge> {
 			"wrangler",
 			"dev",
 			// px-edge and its queue consumers, as `npm run dev` runs them.
-			"-c",
-			"wrangler.toml",
-			"-c",
-			"wrangler.consumers.toml",
+			...DEV_CONFIG_ARGS,
 			"--port",
 			String(port),
 			"--ip",
