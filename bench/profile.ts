@@ -1,7 +1,7 @@
 // CPU profiles for BENCHMARKS.md (`npm run bench -- --profile`): workerd's, through wrangler
 // dev's inspector (Chrome DevTools protocol), and Node's for the Parquet encoder, summarised by
 // source file (through the bundle's source map) and by function.
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { dirname, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -223,17 +223,63 @@ interface Cdp {
 	close(): void;
 }
 
-async function connect(inspectorPort: number): Promise<Cdp> {
+/**
+ * The DevTools URL of one Worker's isolate. wrangler dev's inspector proxy shows one Worker only
+ * (with px-consumers beside px-edge, not necessarily px-edge), so the workerd runtimes' own
+ * inspectors (`--inspector-addr`, one target per Worker, "core:user:<name>") are asked first.
+ */
+async function targetUrl(
+	inspectorPort: number,
+	worker?: string,
+	pids: number[] = [],
+): Promise<string> {
+	if (worker) {
+		for (const port of listeningPorts(pids)) {
+			try {
+				const list = (await (
+					await fetch(`http://127.0.0.1:${port}/json`, { signal: AbortSignal.timeout(1_000) })
+				).json()) as { webSocketDebuggerUrl?: string; title?: string }[];
+				const hit = list.find((t) => t.title?.endsWith(`core:user:${worker}`));
+				if (hit?.webSocketDebuggerUrl) return hit.webSocketDebuggerUrl;
+			} catch {}
+		}
+	}
 	const targets = (await (await fetch(`http://127.0.0.1:${inspectorPort}/json`)).json()) as {
 		webSocketDebuggerUrl?: string;
-		title?: string;
 	}[];
 	const target = targets.find((t) => t.webSocketDebuggerUrl);
 	if (!target?.webSocketDebuggerUrl) throw new Error(`no inspector target on :${inspectorPort}`);
+	return target.webSocketDebuggerUrl;
+}
+
+/** TCP ports the processes listen on, from /proc (their sockets' inodes in /proc/net/tcp). */
+function listeningPorts(pids: number[]): number[] {
+	const inodes = new Set<string>();
+	for (const pid of pids) {
+		try {
+			for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+				const link = readlinkSync(`/proc/${pid}/fd/${fd}`);
+				const m = /^socket:\[(\d+)\]$/.exec(link);
+				if (m) inodes.add(m[1]!);
+			}
+		} catch {}
+	}
+	const ports: number[] = [];
+	for (const line of readFileSync("/proc/net/tcp", "utf8").split("\n").slice(1)) {
+		const cols = line.trim().split(/\s+/);
+		// st 0A = LISTEN; local address is hex ip:port.
+		if (cols[3] === "0A" && inodes.has(cols[9] ?? ""))
+			ports.push(Number.parseInt(cols[1]!.split(":")[1]!, 16));
+	}
+	return ports;
+}
+
+async function connect(inspectorPort: number, worker?: string, pids?: number[]): Promise<Cdp> {
+	const url = await targetUrl(inspectorPort, worker, pids);
 	// wrangler's inspector proxy wants an Origin it allows; undici's WebSocket takes headers in
 	// its (non-standard) init object.
 	const init = { headers: { origin: "http://127.0.0.1" } } as unknown as string[];
-	const ws = new WebSocket(target.webSocketDebuggerUrl, init);
+	const ws = new WebSocket(url, init);
 	await new Promise<void>((resolve, reject) => {
 		ws.addEventListener("open", () => resolve(), { once: true });
 		ws.addEventListener("error", () => reject(new Error("inspector connection failed")), {
@@ -272,8 +318,9 @@ async function connect(inspectorPort: number): Promise<Cdp> {
 export async function profileWorkerd<T>(
 	inspectorPort: number,
 	work: () => Promise<T>,
+	worker?: { name: string; pids: number[] },
 ): Promise<{ result: T; profile: CpuProfile }> {
-	const cdp = await connect(inspectorPort);
+	const cdp = await connect(inspectorPort, worker?.name, worker?.pids);
 	try {
 		await cdp.send("Profiler.enable");
 		await cdp.send("Profiler.setSamplingInterval", { interval: 500 });

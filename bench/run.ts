@@ -524,17 +524,21 @@ async function main(): Promise<Results> {
 			progress("profile: workerd CPU profile of px-edge under the hot-path load (8 s)");
 			try {
 				useSourceMap(basename(stack.edgeBundle), `${stack.edgeBundle}.map`);
-				const { profile } = await profileWorkerd(PORTS.edgeInspector, async () => {
-					const load = await drive({
-						url: edge.url,
-						headers,
-						nextBody: edge.nextBody,
-						connections: CONNECTIONS,
-						durationS: 8,
-					});
-					await settle([...edge.procs.runtime, ...edge.procs.proxy]);
-					return load;
-				});
+				const { profile } = await profileWorkerd(
+					PORTS.edgeInspector,
+					async () => {
+						const load = await drive({
+							url: edge.url,
+							headers,
+							nextBody: edge.nextBody,
+							connections: CONNECTIONS,
+							durationS: 8,
+						});
+						await settle([...edge.procs.runtime, ...edge.procs.proxy]);
+						return load;
+					},
+					{ name: "px-edge", pids: [...edge.procs.runtime, ...edge.procs.proxy] },
+				);
 				profiles.workerd = summarise(profile, 20);
 				profiles.files?.push(saveProfile("workerd", profile));
 			} catch (err) {
