@@ -43,6 +43,11 @@ const ADMIT_MAX_MS = 250;
 const ADMIT_RETRY_AFTER_S = 5;
 /** The ledger write that makes a decision billable gets at least this long. */
 const LEDGER_MIN_MS = 50;
+/**
+ * An answer this much past its timeout_ms counts as late for the concurrency limit: a decision
+ * whose bidder hung answers right at the deadline by design, and a few ms over it are noise.
+ */
+const LATE_AFTER_MS = 20;
 /** A bidder's timeout noticed later than this after its budget says more about us than about it. */
 const OWN_LAG_TOLERANCE_MS = 15;
 
@@ -89,7 +94,7 @@ export async function decide(input: DecideInput): Promise<Decision> {
 	let onTime: boolean | undefined;
 	try {
 		const decision = await decideAdmitted(input);
-		onTime = Date.now() - input.startedAt + (await lag) <= input.request.timeout_ms;
+		onTime = Date.now() - input.startedAt + (await lag) <= input.request.timeout_ms + LATE_AFTER_MS;
 		return decision;
 	} finally {
 		// A refusal (404, 429, 503) says nothing about whether we keep deadlines.
