@@ -3,7 +3,7 @@
 // Analytics Engine samples: every query weights by _sample_interval (SUM(_sample_interval) is a
 // count, SUM(_sample_interval * doubleN) a total).
 import type { PxEvent } from "../px/events";
-import { type Reason, reasonLabel } from "../px/reasons";
+import { Reason, reasonLabel } from "../px/reasons";
 
 export const METRIC_LAYOUT = {
 	ad_request: {
@@ -75,27 +75,28 @@ export function metricsFor(event: PxEvent): AnalyticsEngineDataPoint[] {
 				),
 			];
 		case "auction": {
-			const calls = new Map<string, { status: string; latency: number }>();
-			const points = event.bids.map((bid) => {
-				if (!calls.has(bid.bidder))
-					calls.set(bid.bidder, { status: bid.outcome, latency: bid.latency_ms });
-				return dataPoint(
-					"bid",
-					{
-						bidder: bid.bidder,
-						outcome: bid.outcome,
-						reason: reasonLabel(bid.reason as Reason),
-						publisher_id: event.publisher_id,
-					},
-					{ price_cpm: bid.price ?? 0, reason_code: bid.reason, latency_ms: bid.latency_ms },
+			const points: AnalyticsEngineDataPoint[] = [];
+			for (const bid of event.bids) {
+				if (!isBidPoint(bid)) continue;
+				points.push(
+					dataPoint(
+						"bid",
+						{
+							bidder: bid.bidder,
+							outcome: bid.outcome,
+							reason: reasonLabel(bid.reason as Reason),
+							publisher_id: event.publisher_id,
+						},
+						{ price_cpm: bid.price ?? 0, reason_code: bid.reason, latency_ms: bid.latency_ms },
+					),
 				);
-			});
-			for (const [bidder, call] of calls) {
+			}
+			for (const call of bidderCalls(event.bids)) {
 				points.push(
 					dataPoint(
 						"bidder_call",
-						{ bidder, status: call.status, publisher_id: event.publisher_id },
-						{ latency_ms: call.latency, timed_out: call.status === "timeout" ? 1 : 0 },
+						{ bidder: call.bidder, status: call.status, publisher_id: event.publisher_id },
+						{ latency_ms: call.latency_ms, timed_out: call.status === "timeout" ? 1 : 0 },
 					),
 				);
 			}
@@ -128,6 +129,43 @@ export function metricsFor(event: PxEvent): AnalyticsEngineDataPoint[] {
 		default:
 			return [];
 	}
+}
+
+type AuctionBid = Extract<PxEvent, { type: "auction" }>["bids"][number];
+
+/** How a called bidder answered: with bids (whatever became of them), none, too late or broken. */
+export type CallStatus = "bids" | "no_bid" | "timeout" | "error";
+
+/**
+ * A `bid` point per answer that has a reason: every bid, and every call that failed or was not
+ * made. A plain no-bid is recorded in the auction with reason 0, which means "won"; as a bid
+ * point it would count under won, so it is only a bidder_call.
+ */
+function isBidPoint(bid: AuctionBid): boolean {
+	return bid.reason !== Reason.Won || bid.outcome === "won";
+}
+
+/**
+ * One call per bidder that was called, with the status of the call itself: an auction records a
+ * row per bid (each with its own outcome) or one row for an answer without bids, so the status is
+ * "bids" if any row is a bid, else that row's outcome. Bidders over the connection cap (no_bid
+ * with BidderNotCalled) were never called: they would be 0 ms calls that never happened.
+ */
+export function bidderCalls(
+	bids: readonly AuctionBid[],
+): { bidder: string; status: CallStatus; latency_ms: number }[] {
+	const calls = new Map<string, { bidder: string; status: CallStatus; latency_ms: number }>();
+	for (const bid of bids) {
+		if (bid.outcome === "no_bid" && bid.reason === Reason.BidderNotCalled) continue;
+		const status: CallStatus =
+			bid.outcome === "won" || bid.outcome === "lost" || bid.outcome === "filtered"
+				? "bids"
+				: bid.outcome;
+		const known = calls.get(bid.bidder);
+		if (!known) calls.set(bid.bidder, { bidder: bid.bidder, status, latency_ms: bid.latency_ms });
+		else if (status === "bids") known.status = "bids";
+	}
+	return [...calls.values()];
 }
 
 /** Analytics Engine accepts at most 250 data points per invocation. */

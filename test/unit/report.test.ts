@@ -243,7 +243,15 @@ describe("runReport", () => {
 		expect(report.to).toBe(new Date(T + seq * 1000).toISOString());
 		const [a, b, c] = report.bidders;
 		expect(report.bidders.map((r) => r.bidder)).toEqual(["a", "b", "c"]);
-		expect(a).toMatchObject({ bids: 2, wins: 2, plays: 1, expiries: 1, plays_per_win: 0.5 });
+		// a timed out in auc-2: a timeout is not a bid.
+		expect(a).toMatchObject({
+			bids: 1,
+			timeouts: 1,
+			wins: 2,
+			plays: 1,
+			expiries: 1,
+			plays_per_win: 0.5,
+		});
 		expect(a?.win_ecpm).toBeCloseTo((5 * 10 + 8 * 10) / 20, 10);
 		expect(a?.revenue).toBeCloseTo((5 / 1000) * 10, 10);
 		expect(b).toMatchObject({
@@ -255,6 +263,37 @@ describe("runReport", () => {
 			plays_per_win: 0,
 		});
 		expect(c).toMatchObject({ bids: 1, wins: 0, win_ecpm: null, plays_per_win: null, revenue: 0 });
+	});
+
+	it("never counts a no-bid as a bid, nor under reason 0 (won)", async () => {
+		// A bidder that answered 204 is recorded with outcome no_bid and reason 0; one over the
+		// connection cap with no_bid and reason 504. Neither made a bid.
+		const file = writeOther(
+			"no-bids.parquet",
+			encodeEvents([
+				auction("auc-nb-1", [
+					{ bidder: "a", price: 6, outcome: "won", reason: 0, latency_ms: 50 },
+					{ bidder: "d", outcome: "no_bid", reason: 0, latency_ms: 20 },
+					{ bidder: "e", outcome: "no_bid", reason: 504, latency_ms: 0 },
+				]),
+				auction("auc-nb-2", [
+					{ bidder: "d", outcome: "no_bid", reason: 0, latency_ms: 25 },
+					{ bidder: "a", outcome: "error", reason: 501, latency_ms: 5 },
+				]),
+			]),
+		);
+		const report = await runReport([file]);
+		expect(report.bids.by_reason).toEqual([
+			{ code: 0, label: "won", count: 1 },
+			{ code: 501, label: "bidder_error", count: 1 },
+			{ code: 504, label: "bidder_not_called", count: 1 },
+		]);
+		expect(report.bids.by_outcome).toEqual({ no_bid: 3, error: 1, won: 1 });
+		const byName = Object.fromEntries(report.bidders.map((b) => [b.bidder, b]));
+		expect(byName.a).toMatchObject({ bids: 1, no_bids: 0, timeouts: 0, errors: 1 });
+		expect(byName.d).toMatchObject({ bids: 0, no_bids: 2, timeouts: 0, errors: 0 });
+		// Never called: not a bid and not a no-bid either.
+		expect(byName.e).toMatchObject({ bids: 0, no_bids: 0 });
 	});
 
 	it("reads newer files first as well as older ones first", async () => {
