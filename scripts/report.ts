@@ -1,9 +1,20 @@
-// `npm run report -- [--dir <folder>] [--state <wrangler state dir>] [--bucket <name>] [--json]`
+// `npm run report -- [--dir <folder>] [--state <wrangler state dir>] [--bucket <name>]
+//                    [--json | --html [--out <file>]]`
 // The operator report over the Parquet archive. Without --dir it reads the archive bucket that
-// `wrangler dev` persisted locally (.wrangler/state/v3/r2).
-import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from "node:fs";
+// `wrangler dev` persisted locally (.wrangler/state/v3/r2). --html writes the same figures as
+// charts to a self-contained HTML file (report.html unless --out says otherwise).
+import {
+	closeSync,
+	existsSync,
+	openSync,
+	readdirSync,
+	readSync,
+	statSync,
+	writeFileSync,
+} from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { renderReportHtml } from "./report-html";
 import { type Report, runReport } from "./report-queries";
 
 /** Every *.parquet file under `dir`, sorted so runs are reproducible. */
@@ -173,12 +184,14 @@ async function main(): Promise<void> {
 			state: { type: "string", default: ".wrangler/state/v3" },
 			bucket: { type: "string", default: "px-archive" },
 			json: { type: "boolean", default: false },
+			html: { type: "boolean", default: false },
+			out: { type: "string", default: "report.html" },
 			help: { type: "boolean", short: "h", default: false },
 		},
 	});
 	if (values.help) {
 		console.log(
-			"usage: npm run report -- [--dir <folder of .parquet files>] [--state <wrangler state dir>] [--bucket <name>] [--json]",
+			"usage: npm run report -- [--dir <folder of .parquet files>] [--state <wrangler state dir>] [--bucket <name>] [--json | --html [--out <file>]]",
 		);
 		return;
 	}
@@ -198,7 +211,10 @@ async function main(): Promise<void> {
 			if (interactive && read === total) process.stderr.write("\n");
 		},
 	});
-	console.log(values.json ? JSON.stringify(report) : formatReport(report));
+	if (values.html) {
+		writeFileSync(values.out, await renderReportHtml(report));
+		console.error(`wrote ${values.out}`);
+	} else console.log(values.json ? JSON.stringify(report) : formatReport(report));
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

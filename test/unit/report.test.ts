@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type ColumnSource, parquetWriteBuffer } from "hyparquet-writer";
@@ -365,6 +365,23 @@ describe("report CLI", () => {
 		});
 		const report = JSON.parse(out);
 		expect(report).toMatchObject({ files: 2, events: 17, duplicates: 2 });
+	}, 30_000);
+
+	it("writes the same figures as charts with --html", () => {
+		const out = join(other, "report.html");
+		execFileSync("npx", ["tsx", "scripts/report.ts", "--dir", dir, "--html", "--out", out], {
+			stdio: ["ignore", "pipe", "pipe"],
+		});
+		const html = readFileSync(out, "utf8");
+		expect(html.startsWith("<!doctype html>")).toBe(true);
+		// Self-contained: no script and nothing fetched.
+		expect(html).not.toMatch(/<script|<link|src=/);
+		expect(html).toContain("<svg");
+		// The tiles and bars carry the report's own numbers.
+		expect(html).toContain(">60.0%<"); // fill rate 3 / 5
+		expect(html).toMatch(/aria-label="Bidder answers by reason"/);
+		expect(html).toContain(">102 lost_to_higher_bid<");
+		expect(html).toContain(">33.3%<"); // plays per win 1 / 3
 	}, 30_000);
 
 	it("reads the archive objects of wrangler's local R2 state", async () => {
