@@ -57,6 +57,7 @@ export default defineConfig({
 						miniflare: {
 							bindings: {
 								POP_SIGNING_KEY: "test-signing-key-not-a-secret",
+								SESSION_SIGNING_KEY: "test-session-key-not-a-secret-0123456789",
 								PUBLISHERS: JSON.stringify(testPublishers),
 								BIDDERS: "[]",
 							},

@@ -8,8 +8,10 @@ import { HttpProblem, problemResponse, problems } from "./problem";
 import { adRequests } from "./routes/ad-requests";
 import { plays } from "./routes/plays";
 import { review } from "./routes/review";
+import { reviewPages } from "./routes/review-desk";
 import { screens } from "./routes/screens";
 import { telemetry } from "./routes/telemetry";
+import { uiAssets } from "./routes/ui-assets";
 
 /** Largest request body any endpoint accepts; an ad request is a few KB. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -27,6 +29,8 @@ export function createApp() {
 		}),
 	);
 
+	// Browsers ask for it on every page; there is none, and a 404 would only be noise in logs.
+	app.get("/favicon.ico", (c) => c.body(null, 204));
 	app.get("/healthz", (c) => c.json({ status: "ok", environment: c.env.ENVIRONMENT }));
 
 	app.route("/v1/screens", screens);
@@ -34,6 +38,9 @@ export function createApp() {
 	app.route("/v1/plays", plays);
 	app.route("/v1/review", review);
 	app.route("/v1/telemetry", telemetry);
+	// The browser pages: the review desk, with its styles and scripts.
+	app.route("/review", reviewPages);
+	app.route("/ui", uiAssets);
 
 	app.notFound((c) =>
 		problemResponse(problems.notFound(`No route for ${c.req.method} ${c.req.path}`)),

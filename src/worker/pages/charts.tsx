@@ -15,18 +15,17 @@ export interface BarRow {
 	tone?: string;
 }
 
-/** Series charts' viewBox width. */
-const W = 640;
+/** Series charts' viewBox width: they span a whole row of the page. */
+const W = 1200;
 /**
- * Bar charts' viewBox: the label column (as wide as the longest label) plus this. Narrow, so that
- * in a panel of a two-column page text is drawn at about its CSS size and grows with the screen
- * (a wall screen shows it larger).
+ * Bar charts' viewBox: the label column (as wide as the longest label), BAR_W for the bars and a
+ * value column (as wide as the longest value). Narrow, so that in a panel of a two-column page
+ * text is drawn at about its CSS size and grows with the screen (a wall screen shows it larger).
  */
-const BAR_W = 300;
+const BAR_W = 240;
 const ROW = 28;
-const VALUE_W = 70;
-/** Average width of a 14 px label character, to size the label column to the longest label. */
-const CHAR_W = 7.8;
+/** Width of a 14 px character (DejaVu/Segoe-like sans, digits and lower case), with margin. */
+const CHAR_W = 8.6;
 const MAX_LABEL = 34;
 
 /** Finite and not negative, else 0: a chart never draws a negative or NaN-wide bar. */
@@ -35,12 +34,16 @@ const safe = (v: number) => (Number.isFinite(v) && v > 0 ? v : 0);
 /** Horizontal bars, one row per label, scaled to the largest value. */
 export function BarChart(props: { rows: BarRow[]; title: string; empty?: string }) {
 	const { rows, title } = props;
-	if (rows.length === 0) return <p class="empty">{props.empty ?? "No data yet"}</p>;
+	// All zero says nothing a sentence would not say better ("no timeouts").
+	if (rows.every((r) => safe(r.value) === 0)) {
+		return <p class="empty">{props.empty ?? "No data yet"}</p>;
+	}
 	const max = Math.max(...rows.map((r) => safe(r.value)), 1e-9);
-	const longest = Math.max(...rows.map((r) => Math.min(r.label.length, MAX_LABEL)));
-	const LABEL_W = Math.max(60, Math.ceil(longest * CHAR_W) + 12);
-	const barW = BAR_W - VALUE_W;
-	const width = LABEL_W + BAR_W;
+	const widthOf = (text: string) => Math.ceil(Math.min(text.length, MAX_LABEL) * CHAR_W);
+	const LABEL_W = Math.max(60, ...rows.map((r) => widthOf(r.label))) + 10;
+	const VALUE_W = Math.max(40, ...rows.map((r) => widthOf(r.display ?? formatCount(r.value)))) + 8;
+	const barW = BAR_W;
+	const width = LABEL_W + BAR_W + VALUE_W;
 	const height = rows.length * ROW + 6;
 	return (
 		<svg
@@ -101,11 +104,11 @@ export function SeriesChart(props: {
 	partLabel: string;
 }) {
 	const { bucketMs, buckets, title } = props;
-	const H = 220;
-	const top = 14;
+	const H = 300;
+	const top = 28;
 	const bottom = 26;
-	const left = 44;
-	const right = 44;
+	const left = 52;
+	const right = 52;
 	const plotH = H - top - bottom;
 	const plotW = W - left - right;
 	const start = Math.floor(props.end / bucketMs) * bucketMs - (buckets - 1) * bucketMs;
@@ -166,17 +169,17 @@ export function SeriesChart(props: {
 				<circle class="rate-dot" cx={line[0]!.split(",")[0]} cy={line[0]!.split(",")[1]} r="3" />
 			) : null}
 			<g class="legend">
-				<rect class="col total" x={left} y="0" width="10" height="10" />
-				<text x={left + 14} y="9">
+				<rect class="col total" x={left} y="4" width="12" height="12" />
+				<text x={left + 18} y="15">
 					{props.totalLabel}
 				</text>
-				<rect class="col part" x={left + 130} y="0" width="10" height="10" />
-				<text x={left + 144} y="9">
+				<rect class="col part" x={left + 130} y="4" width="12" height="12" />
+				<text x={left + 148} y="15">
 					{props.partLabel}
 				</text>
-				<line class="rate-line" x1={left + 270} x2={left + 290} y1="5" y2="5" />
-				<text x={left + 294} y="9">
-					{`${props.partLabel} / ${props.totalLabel}`}
+				<line class="rate-line" x1={left + 260} x2={left + 284} y1="10" y2="10" />
+				<text x={left + 290} y="15">
+					{`${props.partLabel} / ${props.totalLabel} (right axis)`}
 				</text>
 			</g>
 		</svg>

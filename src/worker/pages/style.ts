@@ -23,6 +23,7 @@ button, .button { font: inherit; border: 1px solid var(--line); background: var(
 button.approve { background: var(--good); border-color: var(--good); color: #fff; }
 button.reject { background: var(--bad); border-color: var(--bad); color: #fff; }
 button:disabled { opacity: .5; cursor: default; }
+button.approve kbd, button.reject kbd { background: rgba(255,255,255,.2); color: inherit; border-color: rgba(255,255,255,.6); }
 input[type=text], input[type=password] { font: inherit; padding: 6px 8px; border: 1px solid var(--line);
   border-radius: 6px; background: var(--card); color: var(--fg); }
 kbd { font: 12px ui-monospace, monospace; border: 1px solid var(--line); border-bottom-width: 2px;
@@ -52,7 +53,8 @@ nav.tabs a.current { border-color: var(--line); background: var(--bg); font-weig
 .item.done { opacity: .45; }
 .preview { background: repeating-conic-gradient(#e3e6ea 0% 25%, #fff 0% 50%) 50% / 16px 16px;
   border: 1px solid var(--line); align-self: start; display: flex; justify-content: center; }
-.preview img, .preview video { display: block; max-width: 100%; height: auto; }
+/* The asset keeps its own aspect (width/height attributes), scaled down to fit, never cropped. */
+.preview img, .preview video { display: block; max-width: 100%; max-height: 480px; width: auto; height: auto; }
 .preview .blocked { padding: 24px; color: var(--bad); }
 .facts { display: grid; grid-template-columns: max-content 1fr; gap: 2px 14px; margin: 0 0 10px; }
 .facts dt { color: var(--muted); }
@@ -80,7 +82,8 @@ details.audit ol { margin: 6px 0 0; padding-left: 20px; }
 .chart { width: 100%; height: auto; display: block; }
 .panel.wide .chart.bars { max-width: 820px; }
 .chart text { fill: var(--fg); font-size: 14px; font-variant-numeric: tabular-nums; }
-.chart text.axis, .chart .legend text { fill: var(--muted); font-size: 12px; }
+.chart text.axis, .chart .legend text { fill: var(--muted); font-size: 14px; }
+.chart.series { max-height: 42vh; }
 .chart .bar, .chart .col.total { fill: var(--bar); }
 .chart .col.part, .chart .bar.strong { fill: var(--bar-strong); }
 .chart .bar.good { fill: var(--good); } .chart .bar.bad { fill: var(--bad); } .chart .bar.warn { fill: var(--warn); }
