@@ -1,10 +1,11 @@
 // The local secrets `npm run dev` needs, in .dev.vars (git-ignored): each is created once with a
 // random value and kept, and one missing from an older .dev.vars is added. Nothing here is ever a
-// real secret: they sign local proof-of-play tokens and sessions.
+// real secret: they sign local proof-of-play tokens and sessions, and the AE token only opens the
+// local stand-in of the Analytics Engine SQL API (scripts/ae-local.ts).
 import { randomBytes } from "node:crypto";
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 
-export const DEV_SECRETS = ["POP_SIGNING_KEY", "SESSION_SIGNING_KEY"] as const;
+export const DEV_SECRETS = ["POP_SIGNING_KEY", "SESSION_SIGNING_KEY", "AE_API_TOKEN"] as const;
 export type DevSecrets = Record<(typeof DEV_SECRETS)[number], string>;
 
 /** KEY=value lines; quotes around a value are dropped. */

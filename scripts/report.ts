@@ -25,6 +25,15 @@ export function parquetFilesIn(dir: string): string[] {
 		.sort();
 }
 
+/** An archive object in miniflare's local R2 state. */
+export interface LocalR2Object {
+	key: string;
+	/** The object's body on disk. */
+	file: string;
+	/** When it was written, epoch ms. */
+	uploaded: number;
+}
+
 /**
  * The archive files in miniflare's local R2 state. Miniflare keeps one SQLite database per
  * bucket in `r2/miniflare-R2BucketObject/<hash>.sqlite` (table `_mf_objects`: key → blob_id) and
@@ -33,16 +42,30 @@ export function parquetFilesIn(dir: string): string[] {
  * node:sqlite is unavailable, the bucket's blobs are sniffed for the Parquet magic instead.
  */
 export async function localR2Files(stateDir: string, bucket: string): Promise<string[]> {
+	const objects = await localR2Objects(stateDir, bucket);
+	if (objects) return objects.map((o) => o.file);
+	const blobs = join(stateDir, "r2", bucket, "blobs");
+	if (!existsSync(blobs)) return [];
+	return readdirSync(blobs)
+		.map((id) => join(blobs, id))
+		.filter(isParquet)
+		.sort();
+}
+
+/**
+ * The live `events/….parquet` objects of `bucket` with their keys and upload times, in key order;
+ * null where node:sqlite is unavailable.
+ */
+export async function localR2Objects(
+	stateDir: string,
+	bucket: string,
+): Promise<LocalR2Object[] | null> {
 	const blobs = join(stateDir, "r2", bucket, "blobs");
 	if (!existsSync(blobs)) return [];
 	const sqlite = await loadSqlite();
-	if (!sqlite)
-		return readdirSync(blobs)
-			.map((id) => join(blobs, id))
-			.filter(isParquet)
-			.sort();
+	if (!sqlite) return null;
 	const metaDir = join(stateDir, "r2", "miniflare-R2BucketObject");
-	const files: string[] = [];
+	const objects: LocalR2Object[] = [];
 	for (const name of existsSync(metaDir) ? readdirSync(metaDir) : []) {
 		if (!name.endsWith(".sqlite")) continue;
 		const db = new sqlite.DatabaseSync(join(metaDir, name), { readOnly: true });
@@ -53,20 +76,22 @@ export async function localR2Files(stateDir: string, bucket: string): Promise<st
 			if (!hasObjects) continue;
 			const rows = db
 				.prepare(
-					`SELECT key, blob_id FROM _mf_objects
+					`SELECT key, blob_id, uploaded FROM _mf_objects
 					WHERE key LIKE 'events/%' AND key LIKE '%.parquet' ORDER BY key`,
 				)
-				.all() as { key: string; blob_id: string | null }[];
-			for (const { key, blob_id } of rows) {
+				.all() as { key: string; blob_id: string | null; uploaded: number }[];
+			for (const { key, blob_id, uploaded } of rows) {
 				// Another bucket's objects have their blobs elsewhere, so existence scopes to `bucket`.
 				if (blob_id === null) console.error(`skipping multipart object ${key}`);
-				else if (existsSync(join(blobs, blob_id))) files.push(join(blobs, blob_id));
+				else if (existsSync(join(blobs, blob_id))) {
+					objects.push({ key, file: join(blobs, blob_id), uploaded: Number(uploaded) });
+				}
 			}
 		} finally {
 			db.close();
 		}
 	}
-	return files;
+	return objects;
 }
 
 async function loadSqlite(): Promise<typeof import("node:sqlite") | null> {

@@ -6,6 +6,7 @@ import { log } from "./log";
 import { accessLog } from "./middleware/access-log";
 import { HttpProblem, problemResponse, problems } from "./problem";
 import { adRequests } from "./routes/ad-requests";
+import { opsPages } from "./routes/ops-console";
 import { plays } from "./routes/plays";
 import { review } from "./routes/review";
 import { reviewPages } from "./routes/review-desk";
@@ -38,8 +39,9 @@ export function createApp() {
 	app.route("/v1/plays", plays);
 	app.route("/v1/review", review);
 	app.route("/v1/telemetry", telemetry);
-	// The browser pages: the review desk, with its styles and scripts.
+	// The browser pages: the review desk and the operator console, with their styles and scripts.
 	app.route("/review", reviewPages);
+	app.route("/ops", opsPages);
 	app.route("/ui", uiAssets);
 
 	app.notFound((c) =>

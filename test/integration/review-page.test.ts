@@ -316,6 +316,7 @@ describe("review desk page", () => {
 		for (const [file, type] of [
 			["px.css", "text/css"],
 			["review.js", "text/javascript"],
+			["ops.js", "text/javascript"],
 		]) {
 			const { res } = await callEdge(`/ui/${file}`);
 			expect(res.status).toBe(200);

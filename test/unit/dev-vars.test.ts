@@ -11,7 +11,7 @@ describe(".dev.vars for npm run dev", () => {
 	it("creates every local secret once, random, readable only by its owner, and keeps them", () => {
 		const path = join(dir, "fresh.dev.vars");
 		const first = ensureDevVars(path);
-		expect(first.created).toEqual(["POP_SIGNING_KEY", "SESSION_SIGNING_KEY"]);
+		expect(first.created).toEqual(["POP_SIGNING_KEY", "SESSION_SIGNING_KEY", "AE_API_TOKEN"]);
 		expect(first.secrets.SESSION_SIGNING_KEY).toMatch(/^[0-9a-f]{64}$/);
 		expect(statSync(path).mode & 0o077).toBe(0);
 		const again = ensureDevVars(path);
@@ -23,7 +23,7 @@ describe(".dev.vars for npm run dev", () => {
 		const path = join(dir, "old.dev.vars");
 		writeFileSync(path, 'POP_SIGNING_KEY="kept"\nBIDDERS=[]');
 		const { created, secrets } = ensureDevVars(path);
-		expect(created).toEqual(["SESSION_SIGNING_KEY"]);
+		expect(created).toEqual(["SESSION_SIGNING_KEY", "AE_API_TOKEN"]);
 		expect(secrets.POP_SIGNING_KEY).toBe("kept");
 		const vars = parseDevVars(readFileSync(path, "utf8"));
 		expect(vars).toMatchObject({ POP_SIGNING_KEY: "kept", BIDDERS: "[]" });
