@@ -43,6 +43,9 @@ export async function playDemoTraffic(
 	const slots = demoScreens.flatMap((s) =>
 		s.slots.map((slot) => ({ screen: s.id, slot: slot.id })),
 	);
+	// Spots are counted back from one start time: computed from each request's own clock, a
+	// screen's neighbouring spots would drift closer than the separation window.
+	const start = Date.now();
 	for (let i = 0; i < options.requests && !options.signal?.aborted; i++) {
 		const { screen, slot } = slots[i % slots.length]!;
 		const spot = Math.floor(i / slots.length) % SPOTS_PER_DAY;
@@ -55,7 +58,7 @@ export async function playDemoTraffic(
 			body: JSON.stringify({
 				screen_id: screen,
 				slot_id: slot,
-				play_at: Date.now() - (spot + 1) * SPOT_SPACING_MS,
+				play_at: start - (spot + 1) * SPOT_SPACING_MS,
 				play_window_s: 86_400,
 			}),
 		});
