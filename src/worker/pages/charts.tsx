@@ -25,7 +25,7 @@ const W = 1200;
 const BAR_W = 240;
 const ROW = 28;
 /** Width of a 14 px character (DejaVu/Segoe-like sans, digits and lower case), with margin. */
-const CHAR_W = 8.6;
+const CHAR_W = 9.4;
 const MAX_LABEL = 34;
 
 /** Finite and not negative, else 0: a chart never draws a negative or NaN-wide bar. */
