@@ -291,6 +291,16 @@ describe("review desk page", () => {
 		};
 		expect(body.decided.map((d) => d.status)).toEqual(["approved", "approved"]);
 		expect(await Promise.all(keys.map(replica))).toEqual(["approved", "approved", "pending"]);
+		// At most a page (50) at once.
+		const tooMany = await callEdge(
+			"/review/decide",
+			formPost(
+				{ key: Array.from({ length: 51 }, (_, i) => `k${i}`), action: "approve", csrf },
+				{ cookie, ...json },
+			),
+		);
+		expect(tooMany.res.status).toBe(400);
+		expect(await tooMany.res.json()).toMatchObject({ errors: [{ pointer: "key" }] });
 	});
 
 	it("filters by status and pages through the queue oldest first", async () => {
