@@ -61,6 +61,8 @@ export default defineConfig({
 							queueConsumers: { "px-notices": { maxBatchTimeout: 0.05 } },
 							bindings: {
 								POP_SIGNING_KEY: "test-signing-key-not-a-secret",
+								SESSION_SIGNING_KEY: "test-session-key-not-a-secret-0123456789",
+								AE_API_TOKEN: "test-ae-token",
 								PUBLISHERS: JSON.stringify(testPublishers),
 								BIDDERS: "[]",
 							},

@@ -16,6 +16,8 @@ interface Offer {
 	crid: string;
 	adomain: string;
 	seat: string;
+	/** The video file's name on the demo server (spot-portrait.mp4 unless given). */
+	videoName?: string;
 	/** Force a spot length instead of fitting the slot (tests use it to send a wrong one). */
 	durationS?: number;
 }
@@ -71,8 +73,8 @@ function bid(
 	};
 }
 
-export const videoAssetUrl = (assetBase: string, portrait: boolean) =>
-	`${assetBase}/assets/spot-${portrait ? "portrait" : "landscape"}.mp4`;
+export const videoAssetUrl = (assetBase: string, portrait: boolean, name = "spot") =>
+	`${assetBase}/assets/${name}-${portrait ? "portrait" : "landscape"}.mp4`;
 /** Static creatives are rendered at the slot's size (demo/server.ts), so each size is its own asset. */
 export const staticAssetUrl = (assetBase: string, crid: string, size: { w: number; h: number }) =>
 	`${assetBase}/assets/${crid}-${size.w}x${size.h}.png`;
@@ -92,7 +94,7 @@ export function videoSpot(request: BidRequest, assetBase: string, offer: Offer):
 	}
 	const adm = vast({
 		adId: offer.crid,
-		mediaUrl: videoAssetUrl(assetBase, portrait),
+		mediaUrl: videoAssetUrl(assetBase, portrait, offer.videoName),
 		mime: "video/mp4",
 		w,
 		h,
@@ -154,12 +156,35 @@ export const demoDsps: Record<string, DemoDsp> = {
 					adomain: "metrotravel.example",
 					seat: "demo-sometimes",
 				}),
+	/**
+	 * A new advertiser whose creatives nobody has reviewed: `npm run dev` does not seed them, so
+	 * they wait on the review desk (its buyer config limits it to the billboard and the lobby).
+	 * Its billboard image outbids demo-static once approved; its lobby video still loses to
+	 * demo-video's higher bid.
+	 */
+	newcomer: (request, assetBase) => {
+		const offer = {
+			crid: "demo-newcomer-freshjuice",
+			adomain: "freshjuice.example",
+			seat: "demo-newcomer",
+			videoName: "freshjuice",
+		};
+		const imp = request.imp[0];
+		if (imp?.video && durationFor(request, SPOT_SECONDS) === SPOT_SECONDS) {
+			return videoSpot(request, assetBase, { ...offer, price: 10 });
+		}
+		return imp?.banner ? staticSpot(request, assetBase, { ...offer, price: 9 }) : { status: 204 };
+	},
 };
+
+/** The newcomer's creative: pending on the review desk until someone approves it. */
+export const NEWCOMER_CRID = "demo-newcomer-freshjuice";
 
 /**
  * The assets the demo DSPs serve on these slots, as units of approval (px/approval.ts): what the
  * dev script seeds as approved so that README's first request fills at once. Approval is per
- * asset, so every slot size of a static creative is listed.
+ * asset, so every slot size of a static creative is listed. The newcomer's are deliberately not:
+ * they are the review desk's demo.
  */
 export function demoAssets(
 	slots: ReadonlyArray<{ w: number; h: number }>,

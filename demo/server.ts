@@ -18,6 +18,10 @@ const palette: Record<string, [[number, number, number], [number, number, number
 		[120, 30, 60],
 		[250, 170, 60],
 	],
+	"demo-newcomer-freshjuice": [
+		[255, 140, 0],
+		[60, 180, 75],
+	],
 };
 
 export interface DemoServer {
@@ -47,10 +51,11 @@ const ASSET_HEADERS = {
 };
 
 function serveAsset(path: string, res: ServerResponse): boolean {
-	const video = /^\/assets\/(spot-(?:portrait|landscape)\.mp4)$/.exec(path);
+	// The newcomer's spot is the demo spot under its own name: another advertiser's file.
+	const video = /^\/assets\/(?:spot|freshjuice)-(portrait|landscape)\.mp4$/.exec(path);
 	if (video) {
 		res.writeHead(200, { "content-type": "video/mp4", ...ASSET_HEADERS });
-		res.end(readFileSync(join(assetsDir, video[1]!)));
+		res.end(readFileSync(join(assetsDir, `spot-${video[1]}.mp4`)));
 		return true;
 	}
 	const image = /^\/assets\/([a-z-]+)-(\d{2,4})x(\d{2,4})\.png$/.exec(path);

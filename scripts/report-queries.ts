@@ -49,7 +49,12 @@ export interface Report {
 
 export interface BidderRow {
 	bidder: string;
+	/** Bids this bidder made (won, lost or filtered); no-bids, timeouts and errors are not bids. */
 	bids: number;
+	/** Calls answered without a bid (HTTP 204, nbr or an empty seatbid). */
+	no_bids: number;
+	timeouts: number;
+	errors: number;
 	wins: number;
 	/** Clearing price per thousand impressions over wins, weighted by audience per play. */
 	win_ecpm: number | null;
@@ -98,8 +103,12 @@ export async function runReport(files: string[], options: ReportOptions = {}): P
 		const [auctions] = await rows(`SELECT
 			count(DISTINCT auction_id) FILTER (WHERE outcome = 'won') AS with_winner,
 			count(*) AS bids FROM bids`);
+		// Reason 0 is "won": a bidder answer without a bid is recorded with reason 0 too (there is
+		// no loss code for "did not bid"), so only a won bid counts under it.
 		const byReason = await rows(
-			"SELECT reason, count(*) AS n FROM bids WHERE reason IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1",
+			`SELECT reason, count(*) AS n FROM bids
+			WHERE reason IS NOT NULL AND (reason <> 0 OR outcome = 'won')
+			GROUP BY 1 ORDER BY 2 DESC, 1`,
 		);
 		const bidders = (await rows(BIDDERS_SQL)).map((r): BidderRow => {
 			const wins = num(r.wins);
@@ -107,6 +116,9 @@ export async function runReport(files: string[], options: ReportOptions = {}): P
 			return {
 				bidder: String(r.bidder),
 				bids: num(r.bids),
+				no_bids: num(r.no_bids),
+				timeouts: num(r.timeouts),
+				errors: num(r.errors),
 				wins,
 				win_ecpm: r.win_ecpm === null ? null : num(r.win_ecpm),
 				plays,
@@ -257,9 +269,19 @@ async function load(
 			FROM ev WHERE type = 'auction')`);
 }
 
+/**
+ * Per bidder. Its bidder answers are split by what they were: bids (won, lost or filtered),
+ * no-bids, timeouts and errors; a bidder over the connection cap (no_bid with reason 504,
+ * BidderNotCalled) was never asked and counts as none of them.
+ */
 const BIDDERS_SQL = `
 WITH
-b AS (SELECT bidder, count(*) AS bids FROM bids WHERE bidder IS NOT NULL GROUP BY 1),
+b AS (SELECT bidder,
+		count(*) FILTER (WHERE outcome IN ('won', 'lost', 'filtered')) AS bids,
+		count(*) FILTER (WHERE outcome = 'no_bid' AND coalesce(reason, 0) <> 504) AS no_bids,
+		count(*) FILTER (WHERE outcome = 'timeout') AS timeouts,
+		count(*) FILTER (WHERE outcome = 'error') AS errors
+	FROM bids WHERE bidder IS NOT NULL GROUP BY 1),
 w AS (SELECT bidder, count(*) AS wins,
 		sum(clearing_price_cpm * multiplier) / sum(multiplier) AS win_ecpm
 	FROM ev WHERE type = 'win' GROUP BY 1),
@@ -269,7 +291,9 @@ p AS (SELECT bidder, count(*) AS plays,
 x AS (SELECT bidder, count(*) AS expiries FROM ev WHERE type = 'expiry' GROUP BY 1),
 names AS (SELECT bidder FROM b UNION SELECT bidder FROM w UNION SELECT bidder FROM p
 	UNION SELECT bidder FROM x)
-SELECT names.bidder, coalesce(bids, 0) AS bids, coalesce(wins, 0) AS wins, win_ecpm,
+SELECT names.bidder, coalesce(bids, 0) AS bids, coalesce(no_bids, 0) AS no_bids,
+	coalesce(timeouts, 0) AS timeouts, coalesce(errors, 0) AS errors,
+	coalesce(wins, 0) AS wins, win_ecpm,
 	coalesce(plays, 0) AS plays, coalesce(expiries, 0) AS expiries, coalesce(revenue, 0) AS revenue
 FROM names LEFT JOIN b USING (bidder) LEFT JOIN w USING (bidder) LEFT JOIN p USING (bidder)
 	LEFT JOIN x USING (bidder)

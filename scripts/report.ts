@@ -1,9 +1,20 @@
-// `npm run report -- [--dir <folder>] [--state <wrangler state dir>] [--bucket <name>] [--json]`
+// `npm run report -- [--dir <folder>] [--state <wrangler state dir>] [--bucket <name>]
+//                    [--json | --html [--out <file>]]`
 // The operator report over the Parquet archive. Without --dir it reads the archive bucket that
-// `wrangler dev` persisted locally (.wrangler/state/v3/r2).
-import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from "node:fs";
+// `wrangler dev` persisted locally (.wrangler/state/v3/r2). --html writes the same figures as
+// charts to a self-contained HTML file (report.html unless --out says otherwise).
+import {
+	closeSync,
+	existsSync,
+	openSync,
+	readdirSync,
+	readSync,
+	statSync,
+	writeFileSync,
+} from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { renderReportHtml } from "./report-html";
 import { type Report, runReport } from "./report-queries";
 
 /** Every *.parquet file under `dir`, sorted so runs are reproducible. */
@@ -14,6 +25,15 @@ export function parquetFilesIn(dir: string): string[] {
 		.sort();
 }
 
+/** An archive object in miniflare's local R2 state. */
+export interface LocalR2Object {
+	key: string;
+	/** The object's body on disk. */
+	file: string;
+	/** When it was written, epoch ms. */
+	uploaded: number;
+}
+
 /**
  * The archive files in miniflare's local R2 state. Miniflare keeps one SQLite database per
  * bucket in `r2/miniflare-R2BucketObject/<hash>.sqlite` (table `_mf_objects`: key → blob_id) and
@@ -22,16 +42,30 @@ export function parquetFilesIn(dir: string): string[] {
  * node:sqlite is unavailable, the bucket's blobs are sniffed for the Parquet magic instead.
  */
 export async function localR2Files(stateDir: string, bucket: string): Promise<string[]> {
+	const objects = await localR2Objects(stateDir, bucket);
+	if (objects) return objects.map((o) => o.file);
+	const blobs = join(stateDir, "r2", bucket, "blobs");
+	if (!existsSync(blobs)) return [];
+	return readdirSync(blobs)
+		.map((id) => join(blobs, id))
+		.filter(isParquet)
+		.sort();
+}
+
+/**
+ * The live `events/….parquet` objects of `bucket` with their keys and upload times, in key order;
+ * null where node:sqlite is unavailable.
+ */
+export async function localR2Objects(
+	stateDir: string,
+	bucket: string,
+): Promise<LocalR2Object[] | null> {
 	const blobs = join(stateDir, "r2", bucket, "blobs");
 	if (!existsSync(blobs)) return [];
 	const sqlite = await loadSqlite();
-	if (!sqlite)
-		return readdirSync(blobs)
-			.map((id) => join(blobs, id))
-			.filter(isParquet)
-			.sort();
+	if (!sqlite) return null;
 	const metaDir = join(stateDir, "r2", "miniflare-R2BucketObject");
-	const files: string[] = [];
+	const objects: LocalR2Object[] = [];
 	for (const name of existsSync(metaDir) ? readdirSync(metaDir) : []) {
 		if (!name.endsWith(".sqlite")) continue;
 		const db = new sqlite.DatabaseSync(join(metaDir, name), { readOnly: true });
@@ -42,20 +76,22 @@ export async function localR2Files(stateDir: string, bucket: string): Promise<st
 			if (!hasObjects) continue;
 			const rows = db
 				.prepare(
-					`SELECT key, blob_id FROM _mf_objects
+					`SELECT key, blob_id, uploaded FROM _mf_objects
 					WHERE key LIKE 'events/%' AND key LIKE '%.parquet' ORDER BY key`,
 				)
-				.all() as { key: string; blob_id: string | null }[];
-			for (const { key, blob_id } of rows) {
+				.all() as { key: string; blob_id: string | null; uploaded: number }[];
+			for (const { key, blob_id, uploaded } of rows) {
 				// Another bucket's objects have their blobs elsewhere, so existence scopes to `bucket`.
 				if (blob_id === null) console.error(`skipping multipart object ${key}`);
-				else if (existsSync(join(blobs, blob_id))) files.push(join(blobs, blob_id));
+				else if (existsSync(join(blobs, blob_id))) {
+					objects.push({ key, file: join(blobs, blob_id), uploaded: Number(uploaded) });
+				}
 			}
 		} finally {
 			db.close();
 		}
 	}
-	return files;
+	return objects;
 }
 
 async function loadSqlite(): Promise<typeof import("node:sqlite") | null> {
@@ -119,16 +155,31 @@ export function formatReport(r: Report): string {
 		table(["bid outcome", "bids"], entries(r.bids.by_outcome)),
 		"",
 		table(
-			["reason", "code", "bids"],
+			["reason", "code", "answers"],
 			r.bids.by_reason.map((b) => [b.label, b.code, b.count]),
 		),
 		"",
 		`delivery: ${r.delivery.wins} wins, ${r.delivery.plays} billed plays (${r.delivery.unbilled_plays} under the play threshold), ${r.delivery.expiries} expiries, plays per win ${pct(r.delivery.plays_per_win)}`,
 		table(
-			["bidder", "bids", "wins", "win eCPM", "plays", "expiries", "plays/win", "revenue"],
+			[
+				"bidder",
+				"bids",
+				"no-bids",
+				"timeouts",
+				"errors",
+				"wins",
+				"win eCPM",
+				"plays",
+				"expiries",
+				"plays/win",
+				"revenue",
+			],
 			r.bidders.map((b) => [
 				b.bidder,
 				b.bids,
+				b.no_bids,
+				b.timeouts,
+				b.errors,
 				b.wins,
 				money(b.win_ecpm),
 				b.plays,
@@ -158,12 +209,14 @@ async function main(): Promise<void> {
 			state: { type: "string", default: ".wrangler/state/v3" },
 			bucket: { type: "string", default: "px-archive" },
 			json: { type: "boolean", default: false },
+			html: { type: "boolean", default: false },
+			out: { type: "string", default: "report.html" },
 			help: { type: "boolean", short: "h", default: false },
 		},
 	});
 	if (values.help) {
 		console.log(
-			"usage: npm run report -- [--dir <folder of .parquet files>] [--state <wrangler state dir>] [--bucket <name>] [--json]",
+			"usage: npm run report -- [--dir <folder of .parquet files>] [--state <wrangler state dir>] [--bucket <name>] [--json | --html [--out <file>]]",
 		);
 		return;
 	}
@@ -183,7 +236,10 @@ async function main(): Promise<void> {
 			if (interactive && read === total) process.stderr.write("\n");
 		},
 	});
-	console.log(values.json ? JSON.stringify(report) : formatReport(report));
+	if (values.html) {
+		writeFileSync(values.out, await renderReportHtml(report));
+		console.error(`wrote ${values.out}`);
+	} else console.log(values.json ? JSON.stringify(report) : formatReport(report));
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

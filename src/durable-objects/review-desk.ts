@@ -29,6 +29,12 @@ export interface ReviewItem {
 	reason: string | null;
 	first_seen: number;
 	updated_at: number;
+	/**
+	 * Auctions this asset bid in and was filtered from while it was not approved (201): one per
+	 * creative_seen event, which the hot path sends for every such auction. Queue delivery is at
+	 * least once, so a redelivered event can count an auction twice.
+	 */
+	held_back: number;
 }
 
 /** A decision and whether the replica auctions read already has it. */
@@ -42,6 +48,29 @@ export type AuditEntry = {
 	reason: string | null;
 	at: number;
 };
+
+/** One page of the desk for the review page: items with their audit trails, and the counts. */
+export interface DeskPage {
+	items: (ReviewItem & { audit: AuditEntry[] })[];
+	counts: Record<ApprovalStatus, number>;
+	/** Pass as `after` for the next page; absent on the last one. */
+	next?: string;
+}
+
+/** What the operator console shows about the desk: the backlog and how long decisions take. */
+export interface DeskStats {
+	pending: number;
+	/** first_seen of the oldest pending item, epoch ms; null when nothing is pending. */
+	oldest_pending: number | null;
+	/** Auctions the pending items were held back from, in total. */
+	pending_held_back: number;
+	/** Decisions of the last 24 hours and their lag (first seen → decided), ms. */
+	decided_24h: number;
+	lag_p50_ms: number | null;
+	lag_max_ms: number | null;
+	/** Decisions not yet in the auctions' replica (the outbox). */
+	unpublished: number;
+}
 
 type Row = Omit<ReviewItem, "adomain"> & { adomain: string };
 
@@ -75,20 +104,34 @@ export class ReviewDesk extends DurableObject<Env> {
 				attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL
 			);
 		`);
+		// Columns added since the table was first created: a desk stored before has not got them.
+		const columns = new Set(
+			this.sql
+				.exec<{ name: string }>("SELECT name FROM pragma_table_info('creatives')")
+				.toArray()
+				.map((c) => c.name),
+		);
+		if (!columns.has("held_back")) {
+			this.sql.exec("ALTER TABLE creatives ADD COLUMN held_back INTEGER NOT NULL DEFAULT 0");
+		}
 	}
 
 	private draining: Promise<void> | undefined;
 	/** Keys whose last write timed out: it may still land, after a newer one. */
 	private readonly maybeLate = new Set<string>();
 
-	/** Queue intake: unknown creatives become pending; ones already known are ignored. */
+	/**
+	 * Queue intake: unknown creatives become pending; each sighting of a pending one counts an
+	 * auction it was held back from. Approved or rejected ones are left as they are (a sighting
+	 * can trail a decision while the replica catches up).
+	 */
 	async intake(seen: CreativeSeenEvent[]): Promise<{ added: number }> {
 		const added: string[] = [];
 		for (const c of seen) {
 			const inserted = this.sql.exec(
 				`INSERT OR IGNORE INTO creatives
-				 (creative_key, bidder, crid, adomain, asset_url, mime, w, h, duration_s, status, first_seen, updated_at)
-				 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
+				 (creative_key, bidder, crid, adomain, asset_url, mime, w, h, duration_s, status, first_seen, updated_at, held_back)
+				 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, 1)`,
 				c.creative_key,
 				c.bidder,
 				c.crid,
@@ -104,9 +147,14 @@ export class ReviewDesk extends DurableObject<Env> {
 			if (inserted > 0) {
 				this.audit(c.creative_key, "intake", `bidder:${c.bidder}`, null);
 				added.push(c.creative_key);
+			} else {
+				this.sql.exec(
+					"UPDATE creatives SET held_back = held_back + 1 WHERE creative_key = ? AND status = 'pending'",
+					c.creative_key,
+				);
 			}
 		}
-		// "pending" in the replica stops the hot path from re-announcing the creative on every bid.
+		// "pending" in the replica tells auctions the desk has it (the page shows it as queued).
 		for (const key of added) this.enqueue(key, "pending");
 		await this.drain();
 		return { added: added.length };
@@ -154,6 +202,117 @@ export class ReviewDesk extends DurableObject<Env> {
 			)
 			.toArray();
 		return { item: toItem(row), audit };
+	}
+
+	/**
+	 * A page for the review page: pending items oldest first (a queue), decided ones most recent
+	 * first, each with its audit trail; `after` is the previous page's `next`.
+	 */
+	page(status: ApprovalStatus, limit = 50, after?: string): DeskPage {
+		const cursor = parseCursor(after);
+		const rows =
+			status === "pending"
+				? this.sql
+						.exec<Row>(
+							`SELECT * FROM creatives WHERE status = 'pending'
+							 AND (first_seen > ? OR (first_seen = ? AND creative_key > ?))
+							 ORDER BY first_seen, creative_key LIMIT ?`,
+							cursor?.at ?? -1,
+							cursor?.at ?? -1,
+							cursor?.key ?? "",
+							limit + 1,
+						)
+						.toArray()
+				: this.sql
+						.exec<Row>(
+							`SELECT * FROM creatives WHERE status = ?
+							 AND (updated_at < ? OR (updated_at = ? AND creative_key > ?))
+							 ORDER BY updated_at DESC, creative_key LIMIT ?`,
+							status,
+							cursor?.at ?? Number.MAX_SAFE_INTEGER,
+							cursor?.at ?? Number.MAX_SAFE_INTEGER,
+							cursor?.key ?? "",
+							limit + 1,
+						)
+						.toArray();
+		const items = rows.slice(0, limit).map((row) => ({
+			...toItem(row),
+			audit: this.sql
+				.exec<AuditEntry>(
+					"SELECT action, actor, reason, at FROM audit WHERE creative_key = ? ORDER BY id",
+					row.creative_key,
+				)
+				.toArray(),
+		}));
+		const last = items.at(-1);
+		return {
+			items,
+			counts: this.counts(),
+			...(rows.length > limit && last
+				? {
+						next: `${status === "pending" ? last.first_seen : last.updated_at}:${last.creative_key}`,
+					}
+				: {}),
+		};
+	}
+
+	/**
+	 * The same decision for several items (bulk approve on the review page): each recorded and
+	 * audited like `decide`, then published together. Unknown keys are skipped.
+	 */
+	async decideMany(input: {
+		keys: string[];
+		action: "approve" | "reject";
+		actor: string;
+		reason: string | null;
+	}): Promise<DecidedItem[]> {
+		const status: ApprovalStatus = input.action === "approve" ? "approved" : "rejected";
+		const decided: { row: Row; version: number }[] = [];
+		for (const key of new Set(input.keys)) {
+			const row = this.sql
+				.exec<Row>(
+					"UPDATE creatives SET status = ?, reason = ?, updated_at = ? WHERE creative_key = ? RETURNING *",
+					status,
+					input.reason,
+					Date.now(),
+					key,
+				)
+				.toArray()[0];
+			if (!row) continue;
+			this.audit(key, input.action, input.actor, input.reason);
+			decided.push({ row, version: this.enqueue(key, status, input.reason ?? undefined) });
+		}
+		await this.drain();
+		return decided.map(({ row, version }) => ({
+			...toItem(row),
+			replica: this.isPublished(row.creative_key, version) ? "published" : "pending",
+		}));
+	}
+
+	stats(now = Date.now()): DeskStats {
+		const pending = this.sql
+			.exec<{ n: number; oldest: number | null; held: number | null }>(
+				`SELECT COUNT(*) AS n, MIN(first_seen) AS oldest, SUM(held_back) AS held
+				 FROM creatives WHERE status = 'pending'`,
+			)
+			.one();
+		const lags = this.sql
+			.exec<{ lag: number }>(
+				`SELECT updated_at - first_seen AS lag FROM creatives
+				 WHERE status != 'pending' AND updated_at > ? ORDER BY lag`,
+				now - 86_400_000,
+			)
+			.toArray()
+			.map((r) => r.lag);
+		return {
+			pending: pending.n,
+			oldest_pending: pending.oldest,
+			pending_held_back: pending.held ?? 0,
+			decided_24h: lags.length,
+			lag_p50_ms: lags.length ? lags[Math.floor((lags.length - 1) / 2)]! : null,
+			lag_max_ms: lags.length ? lags.at(-1)! : null,
+			unpublished: this.outboxSize(),
+		};
 	}
 
 	/** A reviewer's decision: recorded and audited first, then published to the replica. */
@@ -317,6 +476,12 @@ export class ReviewDesk extends DurableObject<Env> {
 			.one().at;
 		if (next !== null) await this.ctx.storage.setAlarm(next);
 	}
+}
+
+/** `<epoch ms>:<creative key>`, as `page` hands it out. */
+function parseCursor(after: string | undefined): { at: number; key: string } | undefined {
+	const match = after ? /^(\d{1,16}):(.{1,600})$/.exec(after) : null;
+	return match ? { at: Number(match[1]), key: match[2]! } : undefined;
 }
 
 export function reviewDesk(env: Pick<Env, "REVIEW_DESK">): DurableObjectStub<ReviewDesk> {

@@ -7,11 +7,14 @@ import { accessLog } from "./middleware/access-log";
 import { HttpProblem, problemResponse, problems } from "./problem";
 import { adRequests } from "./routes/ad-requests";
 import { docs } from "./routes/docs";
+import { opsPages } from "./routes/ops-console";
 import { player } from "./routes/player";
 import { plays } from "./routes/plays";
 import { review } from "./routes/review";
+import { reviewPages } from "./routes/review-desk";
 import { screens } from "./routes/screens";
 import { telemetry } from "./routes/telemetry";
+import { uiAssets } from "./routes/ui-assets";
 
 /** Largest request body any endpoint accepts; an ad request is a few KB. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -29,6 +32,8 @@ export function createApp() {
 		}),
 	);
 
+	// Browsers ask for it on every page; there is none, and a 404 would only be noise in logs.
+	app.get("/favicon.ico", (c) => c.body(null, 204));
 	app.get("/healthz", (c) => c.json({ status: "ok", environment: c.env.ENVIRONMENT }));
 
 	app.route("/v1/screens", screens);
@@ -38,6 +43,10 @@ export function createApp() {
 	app.route("/v1/telemetry", telemetry);
 	app.route("/", docs);
 	app.route("/", player);
+	// The browser pages: the review desk and the operator console, with their styles and scripts.
+	app.route("/review", reviewPages);
+	app.route("/ops", opsPages);
+	app.route("/ui", uiAssets);
 
 	app.notFound((c) =>
 		problemResponse(problems.notFound(`No route for ${c.req.method} ${c.req.path}`)),

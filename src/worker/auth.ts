@@ -23,6 +23,11 @@ const keyHashes = memoByString(
 		),
 );
 
+/** Whether `hash` (SHA-256 hex) is in a comma-separated list of key hashes. */
+export function isConfiguredKeyHash(list: string, hash: string): boolean {
+	return keyHashes(list).has(hash.toLowerCase());
+}
+
 /** The key from `Authorization: Bearer <key>` or `X-Api-Key`; never from the URL, which is logged. */
 export function presentedKey(c: AppContext): string | undefined {
 	const auth = c.req.header("authorization");

@@ -116,14 +116,18 @@ export function auctionEvents(r: RequestFacts, a: AuctionFacts): PxEvent[] {
 }
 
 /**
- * Assets the approval replica has never heard of, from bids that passed every other check: they
- * go to the review desk, each asset its own item (a crid seen with a new file is a new item).
+ * Assets this auction held back for want of approval (201), from bids that passed every other
+ * check: unknown to the replica or still pending. The review desk makes an item of each new asset
+ * (a crid seen with a new file is a new item) and counts, per pending item, the auctions it was
+ * held back from, which tells reviewers what waiting costs. One per asset and auction.
  */
 function newCreatives(a: AuctionFacts): EvaluatedBid[] {
 	const seen = new Set<string>();
 	return a.auction.bids.filter((b) => {
 		const key = b.approvalKey;
-		if (!b.creative || !key || a.approval(key) !== undefined || seen.has(key)) return false;
+		const status = key ? a.approval(key) : undefined;
+		const heldBack = status === undefined || status === "pending";
+		if (!b.creative || !key || !heldBack || seen.has(key)) return false;
 		seen.add(key);
 		return true;
 	});

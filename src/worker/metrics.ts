@@ -3,7 +3,7 @@
 // Analytics Engine samples: every query weights by _sample_interval (SUM(_sample_interval) is a
 // count, SUM(_sample_interval * doubleN) a total).
 import type { PxEvent } from "../px/events";
-import { type Reason, reasonLabel } from "../px/reasons";
+import { Reason, reasonLabel } from "../px/reasons";
 
 export const METRIC_LAYOUT = {
 	ad_request: {
@@ -36,6 +36,22 @@ export const METRIC_LAYOUT = {
 } as const;
 
 export type MetricName = keyof typeof METRIC_LAYOUT;
+
+/**
+ * An Analytics Engine data point as this module builds it (assignable to the runtime's
+ * AnalyticsEngineDataPoint); declared here so Node tools (scripts/ae-local.ts) can use the
+ * mapping without the Workers types.
+ */
+export interface MetricPoint {
+	indexes: string[];
+	blobs: string[];
+	doubles: number[];
+}
+
+/** Where points go: the METRICS binding (AnalyticsEngineDataset) in the Worker. */
+export interface MetricSink {
+	writeDataPoint(point: MetricPoint): void;
+}
 type Layout<M extends MetricName> = (typeof METRIC_LAYOUT)[M];
 type Blobs<M extends MetricName> = Record<Layout<M>["blobs"][number], string>;
 type Doubles<M extends MetricName> = Record<Layout<M>["doubles"][number], number>;
@@ -44,7 +60,7 @@ export function dataPoint<M extends MetricName>(
 	metric: M,
 	blobs: Blobs<M>,
 	doubles: Doubles<M>,
-): AnalyticsEngineDataPoint {
+): MetricPoint {
 	const layout = METRIC_LAYOUT[metric];
 	const b = blobs as Record<string, string>;
 	const d = doubles as Record<string, number>;
@@ -57,7 +73,7 @@ export function dataPoint<M extends MetricName>(
 }
 
 /** Every event's metrics: the one mapping, whether the event came from the hot path or a DO. */
-export function metricsFor(event: PxEvent): AnalyticsEngineDataPoint[] {
+export function metricsFor(event: PxEvent): MetricPoint[] {
 	const venue = String(event.venue_type);
 	switch (event.type) {
 		case "ad_request":
@@ -75,27 +91,28 @@ export function metricsFor(event: PxEvent): AnalyticsEngineDataPoint[] {
 				),
 			];
 		case "auction": {
-			const calls = new Map<string, { status: string; latency: number }>();
-			const points = event.bids.map((bid) => {
-				if (!calls.has(bid.bidder))
-					calls.set(bid.bidder, { status: bid.outcome, latency: bid.latency_ms });
-				return dataPoint(
-					"bid",
-					{
-						bidder: bid.bidder,
-						outcome: bid.outcome,
-						reason: reasonLabel(bid.reason as Reason),
-						publisher_id: event.publisher_id,
-					},
-					{ price_cpm: bid.price ?? 0, reason_code: bid.reason, latency_ms: bid.latency_ms },
+			const points: MetricPoint[] = [];
+			for (const bid of event.bids) {
+				if (!isBidPoint(bid)) continue;
+				points.push(
+					dataPoint(
+						"bid",
+						{
+							bidder: bid.bidder,
+							outcome: bid.outcome,
+							reason: reasonLabel(bid.reason as Reason),
+							publisher_id: event.publisher_id,
+						},
+						{ price_cpm: bid.price ?? 0, reason_code: bid.reason, latency_ms: bid.latency_ms },
+					),
 				);
-			});
-			for (const [bidder, call] of calls) {
+			}
+			for (const call of bidderCalls(event.bids)) {
 				points.push(
 					dataPoint(
 						"bidder_call",
-						{ bidder, status: call.status, publisher_id: event.publisher_id },
-						{ latency_ms: call.latency, timed_out: call.status === "timeout" ? 1 : 0 },
+						{ bidder: call.bidder, status: call.status, publisher_id: event.publisher_id },
+						{ latency_ms: call.latency_ms, timed_out: call.status === "timeout" ? 1 : 0 },
 					),
 				);
 			}
@@ -130,13 +147,47 @@ export function metricsFor(event: PxEvent): AnalyticsEngineDataPoint[] {
 	}
 }
 
+type AuctionBid = Extract<PxEvent, { type: "auction" }>["bids"][number];
+
+/** How a called bidder answered: with bids (whatever became of them), none, too late or broken. */
+export type CallStatus = "bids" | "no_bid" | "timeout" | "error";
+
+/**
+ * A `bid` point per answer that has a reason: every bid, and every call that failed or was not
+ * made. A plain no-bid is recorded in the auction with reason 0, which means "won"; as a bid
+ * point it would count under won, so it is only a bidder_call.
+ */
+function isBidPoint(bid: AuctionBid): boolean {
+	return bid.reason !== Reason.Won || bid.outcome === "won";
+}
+
+/**
+ * One call per bidder that was called, with the status of the call itself: an auction records a
+ * row per bid (each with its own outcome) or one row for an answer without bids, so the status is
+ * "bids" if any row is a bid, else that row's outcome. Bidders over the connection cap (no_bid
+ * with BidderNotCalled) were never called: they would be 0 ms calls that never happened.
+ */
+export function bidderCalls(
+	bids: readonly AuctionBid[],
+): { bidder: string; status: CallStatus; latency_ms: number }[] {
+	const calls = new Map<string, { bidder: string; status: CallStatus; latency_ms: number }>();
+	for (const bid of bids) {
+		if (bid.outcome === "no_bid" && bid.reason === Reason.BidderNotCalled) continue;
+		const status: CallStatus =
+			bid.outcome === "won" || bid.outcome === "lost" || bid.outcome === "filtered"
+				? "bids"
+				: bid.outcome;
+		const known = calls.get(bid.bidder);
+		if (!known) calls.set(bid.bidder, { bidder: bid.bidder, status, latency_ms: bid.latency_ms });
+		else if (status === "bids") known.status = "bids";
+	}
+	return [...calls.values()];
+}
+
 /** Analytics Engine accepts at most 250 data points per invocation. */
 export const MAX_POINTS_PER_INVOCATION = 250;
 
-export function writeMetrics(
-	dataset: AnalyticsEngineDataset,
-	points: AnalyticsEngineDataPoint[],
-): void {
+export function writeMetrics(dataset: MetricSink, points: MetricPoint[]): void {
 	for (const point of points.slice(0, MAX_POINTS_PER_INVOCATION)) dataset.writeDataPoint(point);
 }
 
@@ -163,10 +214,50 @@ FROM px_metrics WHERE blob1 IN ('win', 'play', 'expiry') AND timestamp > NOW() -
 	bidder_latency: `SELECT blob2 AS bidder, SUM(_sample_interval) AS calls,
   SUM(_sample_interval * double2) / SUM(_sample_interval) AS avg_latency_ms,
   quantileExactWeighted(0.99)(double2, _sample_interval) AS p99_latency_ms,
-  SUM(_sample_interval * double3) AS timeouts
+  SUM(_sample_interval * double3) AS timeouts,
+  SUM(IF(blob3 = 'error', _sample_interval, 0)) AS errors,
+  SUM(IF(blob3 = 'no_bid', _sample_interval, 0)) AS no_bids
 FROM px_metrics WHERE blob1 = 'bidder_call' AND timestamp > NOW() - INTERVAL '1' HOUR GROUP BY bidder`,
 	queue_health: `SELECT blob2 AS queue, SUM(_sample_interval) AS batches,
   SUM(_sample_interval * double2) / SUM(_sample_interval) AS avg_batch_size,
   MAX(double3) AS max_lag_ms, SUM(_sample_interval * double4) AS retried
 FROM px_metrics WHERE blob1 = 'queue_batch' AND timestamp > NOW() - INTERVAL '1' HOUR GROUP BY queue`,
 } as const;
+
+/**
+ * What the operator console (/ops) asks, all over the last hour: a wall screen watches what is
+ * happening now. `px_metrics` is replaced by the environment's dataset (METRICS_DATASET).
+ */
+export const CONSOLE_QUERIES = {
+	requests_per_minute: `SELECT toStartOfInterval(timestamp, INTERVAL '1' MINUTE) AS minute,
+  SUM(_sample_interval) AS requests,
+  SUM(IF(blob4 IN ('filled', 'cached'), _sample_interval, 0)) AS filled,
+  SUM(_sample_interval * double2) / SUM(_sample_interval) AS avg_latency_ms
+FROM px_metrics WHERE blob1 = 'ad_request' AND timestamp > NOW() - INTERVAL '1' HOUR
+GROUP BY minute ORDER BY minute`,
+	bids_by_reason: `SELECT blob2 AS bidder, blob3 AS outcome, blob4 AS reason, MAX(double3) AS code,
+  SUM(_sample_interval) AS bids
+FROM px_metrics WHERE blob1 = 'bid' AND timestamp > NOW() - INTERVAL '1' HOUR
+GROUP BY bidder, outcome, reason`,
+	wins_and_ecpm: `SELECT blob2 AS bidder, SUM(_sample_interval) AS wins,
+  SUM(_sample_interval * double3) AS audience,
+  SUM(_sample_interval * double2 * double3) / SUM(_sample_interval * double3) AS ecpm
+FROM px_metrics WHERE blob1 = 'win' AND timestamp > NOW() - INTERVAL '1' HOUR GROUP BY bidder`,
+	delivery: `SELECT blob1 AS metric, blob2 AS bidder, IF(blob1 = 'expiry', blob4, '') AS reason,
+  SUM(_sample_interval) AS events
+FROM px_metrics WHERE blob1 IN ('win', 'play', 'expiry') AND timestamp > NOW() - INTERVAL '1' HOUR
+GROUP BY metric, bidder, reason`,
+	bidder_calls: METRIC_QUERIES.bidder_latency,
+	queue_health: METRIC_QUERIES.queue_health,
+} as const;
+
+export type ConsoleQuery = keyof typeof CONSOLE_QUERIES;
+
+/** Dataset names are identifiers in the SQL: letters, digits and underscores only. */
+const DATASET = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
+/** The SQL of `query` for one environment's dataset. */
+export function consoleSql(query: ConsoleQuery, dataset: string): string {
+	if (!DATASET.test(dataset)) throw new Error(`METRICS_DATASET is not a dataset name: ${dataset}`);
+	return CONSOLE_QUERIES[query].replaceAll("FROM px_metrics ", `FROM ${dataset} `);
+}

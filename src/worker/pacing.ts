@@ -16,7 +16,9 @@ export const deadlineMargin = new AdaptiveMargin({
 export const decisionSlots = new ConcurrencyLimit({ initial: 64, min: 4, max: 256, backoff: 0.9 });
 
 export const bidderCircuits = new CircuitBreakers({
-	threshold: 5,
+	minCalls: 5,
+	failureShare: 0.8,
+	windowMs: 10_000,
 	coolDownMs: 10_000,
 	maxCoolDownMs: 5 * 60_000,
 });

@@ -1,5 +1,7 @@
 // A real `wrangler dev` edge for end-to-end tests: own port, own persistence folder, demo DSPs
-// on their own port, demo creatives seeded as approved, demo screens registered.
+// on their own port, demo creatives seeded as approved (all but the newcomer's, which wait on the
+// review desk), demo screens registered, and the local Analytics Engine SQL API the operator
+// console reads (scripts/ae-local.ts) on its own port.
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
@@ -8,12 +10,14 @@ import { join } from "node:path";
 import { registerDemoScreens } from "../../demo/screens";
 import { seedDemoApprovals } from "../../demo/seed";
 import { type DemoServer, startDemoServer } from "../../demo/server";
+import { type LocalAnalytics, startLocalAnalytics } from "../../scripts/ae-local";
 import { DEV_CONFIG_ARGS } from "../../scripts/wrangler-configs";
 
 export interface LocalEdge {
 	url: string;
 	stateDir: string;
 	demo: DemoServer;
+	analytics: LocalAnalytics;
 	stop(): Promise<void>;
 }
 
@@ -32,13 +36,26 @@ function freePort(): Promise<number> {
 export async function startLocalEdge(): Promise<LocalEdge> {
 	const persist = mkdtempSync(join(tmpdir(), "px-e2e-"));
 	const demo = await startDemoServer(0);
-	const dsp = (name: string, priority: number) => ({
+	const dsp = (name: string, priority: number, extra: object = {}) => ({
 		name: `demo-${name}`,
 		endpoint: `http://127.0.0.1:${demo.port}/dsp/${name}`,
 		priority,
+		...extra,
 	});
-	const bidders = [dsp("video", 10), dsp("static", 20), dsp("sometimes", 30)];
+	// As in wrangler.toml: the newcomer buys the billboard and the lobby only.
+	const bidders = [
+		dsp("video", 10),
+		dsp("static", 20),
+		dsp("sometimes", 30),
+		dsp("newcomer", 40, { venue_types: [30101, 70102] }),
+	];
 	await seedDemoApprovals(`http://127.0.0.1:${demo.port}`, persist);
+	const aeToken = "e2e-ae-token";
+	const analytics = await startLocalAnalytics({
+		stateDir: join(persist, "v3"),
+		token: aeToken,
+		port: 0,
+	});
 	const port = await freePort();
 	const wrangler = spawn(
 		"npx",
@@ -57,6 +74,12 @@ export async function startLocalEdge(): Promise<LocalEdge> {
 			`BIDDERS:${JSON.stringify(bidders)}`,
 			"--var",
 			"POP_SIGNING_KEY:e2e-signing-key",
+			"--var",
+			"SESSION_SIGNING_KEY:e2e-session-signing-key-not-a-secret",
+			"--var",
+			`AE_API_TOKEN:${aeToken}`,
+			"--var",
+			`AE_SQL_API_URL:${analytics.url}`,
 			"--inspector-port",
 			String(await freePort()),
 		],
@@ -71,6 +94,7 @@ export async function startLocalEdge(): Promise<LocalEdge> {
 			process.kill(-wrangler.pid!, "SIGTERM");
 		} catch {}
 		await demo.close();
+		await analytics.close();
 		rmSync(persist, { recursive: true, force: true });
 	};
 	try {
@@ -79,5 +103,5 @@ export async function startLocalEdge(): Promise<LocalEdge> {
 		await stop();
 		throw new Error(`${err instanceof Error ? err.message : err}\n${output}`);
 	}
-	return { url, stateDir: join(persist, "v3"), demo, stop };
+	return { url, stateDir: join(persist, "v3"), demo, analytics, stop };
 }

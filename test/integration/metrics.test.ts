@@ -47,6 +47,42 @@ describe("Analytics Engine layout", () => {
 		]);
 	});
 
+	it("a bidder call's status is how the bidder answered; bidders never called make no call", () => {
+		const auction = newEvent("auction", {
+			...base,
+			auction_id: "a2",
+			at: 2,
+			floor_cpm: 2,
+			cur: "USD",
+			bids: [
+				// x answered with two bids; the first one lost.
+				{ bidder: "x", outcome: "lost", reason: Reason.LostToHigherBid, price: 3, latency_ms: 40 },
+				{ bidder: "x", outcome: "filtered", reason: Reason.BelowAuctionFloor, latency_ms: 40 },
+				{ bidder: "y", outcome: "won", reason: Reason.Won, price: 9, latency_ms: 55 },
+				{ bidder: "z", outcome: "no_bid", reason: 0, latency_ms: 30 },
+				{ bidder: "e", outcome: "error", reason: Reason.BidderError, latency_ms: 12 },
+				{ bidder: "n", outcome: "no_bid", reason: Reason.BidderNotCalled, latency_ms: 0 },
+			],
+		});
+		const points = metricsFor(auction);
+		const calls = points.filter((p) => p.blobs?.[0] === "bidder_call");
+		expect(calls.map((p) => [p.blobs?.[1], p.blobs?.[2], p.doubles?.[1]])).toEqual([
+			["x", "bids", 40],
+			["y", "bids", 55],
+			["z", "no_bid", 30],
+			["e", "error", 12],
+		]);
+		// A no-bid is not a bid: no bid point, so nothing is counted under reason 0 (won).
+		const bids = points.filter((p) => p.blobs?.[0] === "bid");
+		expect(bids.map((p) => [p.blobs?.[1], p.blobs?.[3]])).toEqual([
+			["x", "lost_to_higher_bid"],
+			["x", "below_auction_floor"],
+			["y", "won"],
+			["e", "bidder_error"],
+			["n", "bidder_not_called"],
+		]);
+	});
+
 	it("the documented SQL reads the blobs where the layout writes them", () => {
 		// blob2 is the first layout blob of each metric; the queries must agree with the layout.
 		expect(METRIC_LAYOUT.bid.blobs.indexOf("reason") + 2).toBe(4);

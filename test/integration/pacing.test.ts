@@ -51,7 +51,7 @@ describe("per-bidder tmax", () => {
 });
 
 describe("circuit breaker", () => {
-	it("a DSP that keeps failing is not called after five failures in a row", async () => {
+	it("a DSP that keeps failing is not called once most of its recent calls failed", async () => {
 		const t = tag();
 		const bidders = biddersJson(t, [{ name: "broken", behaviour: "garbage" }]);
 		for (let i = 0; i < 5; i++) {

@@ -119,6 +119,100 @@ const behaviours: Record<string, Behaviour> = {
 		send(res, 200, { id: req.id, seatbid: [], ext: { padding: "x".repeat(1_000_000) } }),
 };
 
+/**
+ * Canned Analytics Engine answers for the console's queries (src/worker/metrics.ts,
+ * CONSOLE_QUERIES), in the API's JSON format: 64-bit integers and DateTimes as strings. Scenario
+ * "fail" fails every query; "no-bids" fails only the bids query.
+ */
+function aeAnswer(sql: string, scenario: string): { status: number; data: unknown[] } {
+	if (scenario === "fail") return { status: 500, data: [] };
+	const minute = (ago: number) =>
+		new Date(Math.floor(Date.now() / 60_000) * 60_000 - ago * 60_000)
+			.toISOString()
+			.slice(0, 19)
+			.replace("T", " ");
+	if (sql.includes("toStartOfInterval")) {
+		return {
+			status: 200,
+			data: [
+				{ minute: minute(2), requests: "10", filled: "6", avg_latency_ms: 40 },
+				{ minute: minute(1), requests: "30", filled: "24", avg_latency_ms: 60 },
+			],
+		};
+	}
+	if (sql.includes("blob1 = 'bid'")) {
+		if (scenario === "no-bids") return { status: 422, data: [] };
+		return {
+			status: 200,
+			data: [
+				{ bidder: "dsp-a", outcome: "won", reason: "won", code: 0, bids: "30" },
+				{ bidder: "dsp-a", outcome: "lost", reason: "lost_to_higher_bid", code: 102, bids: "10" },
+				{
+					bidder: "<b>dsp-b</b>",
+					outcome: "filtered",
+					reason: "below_auction_floor",
+					code: 100,
+					bids: "20",
+				},
+				{
+					bidder: "<b>dsp-b</b>",
+					outcome: "timeout",
+					reason: "bidder_timeout",
+					code: 500,
+					bids: "5",
+				},
+			],
+		};
+	}
+	if (sql.includes("blob1 = 'win'")) {
+		return { status: 200, data: [{ bidder: "dsp-a", wins: "30", audience: 300, ecpm: 4.5 }] };
+	}
+	if (sql.includes("IN ('win', 'play', 'expiry')")) {
+		return {
+			status: 200,
+			data: [
+				{ metric: "win", bidder: "dsp-a", reason: "", events: "30" },
+				{ metric: "play", bidder: "dsp-a", reason: "", events: "27" },
+				{ metric: "expiry", bidder: "dsp-a", reason: "inferred", events: "2" },
+			],
+		};
+	}
+	if (sql.includes("blob1 = 'bidder_call'")) {
+		return {
+			status: 200,
+			data: [
+				{
+					bidder: "dsp-a",
+					calls: "40",
+					avg_latency_ms: 50,
+					p99_latency_ms: 180,
+					timeouts: 0,
+					errors: "0",
+					no_bids: "0",
+				},
+				{
+					bidder: "<b>dsp-b</b>",
+					calls: "40",
+					avg_latency_ms: 90,
+					p99_latency_ms: 250,
+					timeouts: 5,
+					errors: "2",
+					no_bids: "13",
+				},
+			],
+		};
+	}
+	if (sql.includes("blob1 = 'queue_batch'")) {
+		return {
+			status: 200,
+			data: [
+				{ queue: "px-events", batches: "12", avg_batch_size: 33.5, max_lag_ms: 5100, retried: 1 },
+			],
+		};
+	}
+	return { status: 422, data: [] };
+}
+
 export interface DspServer {
 	server: Server;
 	base: string;
@@ -162,6 +256,16 @@ export function startDspServer(): Promise<DspServer> {
 			const entry = `${notice[2]} ${url.search}`;
 			log.set(notice[1]!, [...(log.get(notice[1]!) ?? []), entry]);
 			return send(res, 200);
+		}
+		// A stand-in for the Analytics Engine SQL API (the operator console's source).
+		if (req.method === "POST" && url.pathname.endsWith("/analytics_engine/sql")) {
+			const sql = await readBody(req);
+			const tag = url.searchParams.get("tag") ?? "ae";
+			log.set(tag, [...(log.get(tag) ?? []), `${req.headers.authorization ?? ""}\n${sql}`]);
+			const answer = aeAnswer(sql, url.searchParams.get("scenario") ?? "ok");
+			return answer.status === 200
+				? send(res, 200, { meta: [], data: answer.data, rows: answer.data.length })
+				: send(res, answer.status, "Invalid query: something the API did not like");
 		}
 		if (url.pathname === "/log")
 			return send(res, 200, log.get(url.searchParams.get("tag") ?? "") ?? []);

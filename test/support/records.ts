@@ -38,7 +38,7 @@ export const playEvent = (i: number, playedAt = Date.now()): PxEvent =>
 /** Puts an image asset (1400×400 unless told) on the review desk as pending; returns its key. */
 export async function putOnDesk(
 	unit: ApprovalUnit,
-	extra: { adomain?: string[]; w?: number; h?: number } = {},
+	extra: { adomain?: string[]; w?: number; h?: number; mime?: string; duration_s?: number } = {},
 ): Promise<string> {
 	const key = await approvalKey(unit);
 	await env.REVIEW_DESK.get(env.REVIEW_DESK.idFromName("review-desk")).intake([
@@ -51,9 +51,10 @@ export async function putOnDesk(
 			creative_key: key,
 			adomain: extra.adomain ?? ["advertiser.example"],
 			asset_url: unit.asset_url,
-			mime: "image/png",
+			mime: extra.mime ?? "image/png",
 			w: extra.w ?? 1400,
 			h: extra.h ?? 400,
+			...(extra.duration_s ? { duration_s: extra.duration_s } : {}),
 		}),
 	]);
 	return key;

@@ -69,9 +69,15 @@ describe("ConcurrencyLimit", () => {
 });
 
 describe("CircuitBreakers", () => {
-	const options = { threshold: 3, coolDownMs: 1_000, maxCoolDownMs: 4_000 };
+	const options = {
+		minCalls: 3,
+		failureShare: 0.8,
+		windowMs: 10_000,
+		coolDownMs: 1_000,
+		maxCoolDownMs: 4_000,
+	};
 
-	it("opens after consecutive failures, probes once after the cool-down, closes on success", () => {
+	it("opens when most calls in the window failed, probes once after the cool-down, closes on success", () => {
 		const b = new CircuitBreakers(options);
 		for (let i = 0; i < 2; i++) b.record("dsp", false, 0);
 		expect(b.verdict("dsp", 0)).toBe("call");
@@ -108,10 +114,19 @@ describe("CircuitBreakers", () => {
 		expect(b.verdict("fresh", 0)).toBe("call");
 	});
 
-	it("a success resets the count: failures must be consecutive", () => {
+	it("a DSP that fails half its calls stays closed, whatever order the failures come in", () => {
 		const b = new CircuitBreakers(options);
-		for (let i = 0; i < 10; i++) b.record("dsp", i % 2 === 0, 0);
+		// Timeouts complete last: the successes first, then a run of failures.
+		for (let i = 0; i < 10; i++) b.record("dsp", true, 0);
+		for (let i = 0; i < 10; i++) b.record("dsp", false, 0);
 		expect(b.verdict("dsp", 0)).toBe("call");
+	});
+
+	it("counts per window: old successes do not hide a DSP that has since gone dark", () => {
+		const b = new CircuitBreakers(options);
+		for (let i = 0; i < 10; i++) b.record("dsp", true, 0);
+		for (let i = 0; i < 3; i++) b.record("dsp", false, 20_000);
+		expect(b.verdict("dsp", 20_000)).toBe("skip");
 	});
 });
 

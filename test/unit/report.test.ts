@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type ColumnSource, parquetWriteBuffer } from "hyparquet-writer";
@@ -244,7 +244,15 @@ describe("runReport", () => {
 		expect(report.to).toBe(new Date(T + seq * 1000).toISOString());
 		const [a, b, c] = report.bidders;
 		expect(report.bidders.map((r) => r.bidder)).toEqual(["a", "b", "c"]);
-		expect(a).toMatchObject({ bids: 2, wins: 2, plays: 1, expiries: 1, plays_per_win: 0.5 });
+		// a timed out in auc-2: a timeout is not a bid.
+		expect(a).toMatchObject({
+			bids: 1,
+			timeouts: 1,
+			wins: 2,
+			plays: 1,
+			expiries: 1,
+			plays_per_win: 0.5,
+		});
 		expect(a?.win_ecpm).toBeCloseTo((5 * 10 + 8 * 10) / 20, 10);
 		expect(a?.revenue).toBeCloseTo((5 / 1000) * 10, 10);
 		expect(b).toMatchObject({
@@ -256,6 +264,37 @@ describe("runReport", () => {
 			plays_per_win: 0,
 		});
 		expect(c).toMatchObject({ bids: 1, wins: 0, win_ecpm: null, plays_per_win: null, revenue: 0 });
+	});
+
+	it("never counts a no-bid as a bid, nor under reason 0 (won)", async () => {
+		// A bidder that answered 204 is recorded with outcome no_bid and reason 0; one over the
+		// connection cap with no_bid and reason 504. Neither made a bid.
+		const file = writeOther(
+			"no-bids.parquet",
+			encodeEvents([
+				auction("auc-nb-1", [
+					{ bidder: "a", price: 6, outcome: "won", reason: 0, latency_ms: 50 },
+					{ bidder: "d", outcome: "no_bid", reason: 0, latency_ms: 20 },
+					{ bidder: "e", outcome: "no_bid", reason: 504, latency_ms: 0 },
+				]),
+				auction("auc-nb-2", [
+					{ bidder: "d", outcome: "no_bid", reason: 0, latency_ms: 25 },
+					{ bidder: "a", outcome: "error", reason: 501, latency_ms: 5 },
+				]),
+			]),
+		);
+		const report = await runReport([file]);
+		expect(report.bids.by_reason).toEqual([
+			{ code: 0, label: "won", count: 1 },
+			{ code: 501, label: "bidder_error", count: 1 },
+			{ code: 504, label: "bidder_not_called", count: 1 },
+		]);
+		expect(report.bids.by_outcome).toEqual({ no_bid: 3, error: 1, won: 1 });
+		const byName = Object.fromEntries(report.bidders.map((b) => [b.bidder, b]));
+		expect(byName.a).toMatchObject({ bids: 1, no_bids: 0, timeouts: 0, errors: 1 });
+		expect(byName.d).toMatchObject({ bids: 0, no_bids: 2, timeouts: 0, errors: 0 });
+		// Never called: not a bid and not a no-bid either.
+		expect(byName.e).toMatchObject({ bids: 0, no_bids: 0 });
 	});
 
 	it("reads newer files first as well as older ones first", async () => {
@@ -356,6 +395,23 @@ describe("report CLI", () => {
 		});
 		const report = JSON.parse(out);
 		expect(report).toMatchObject({ files: 2, events: 17, duplicates: 2 });
+	}, 30_000);
+
+	it("writes the same figures as charts with --html", () => {
+		const out = join(other, "report.html");
+		execFileSync("npx", ["tsx", "scripts/report.ts", "--dir", dir, "--html", "--out", out], {
+			stdio: ["ignore", "pipe", "pipe"],
+		});
+		const html = readFileSync(out, "utf8");
+		expect(html.startsWith("<!doctype html>")).toBe(true);
+		// Self-contained: no script and nothing fetched.
+		expect(html).not.toMatch(/<script|<link|src=/);
+		expect(html).toContain("<svg");
+		// The tiles and bars carry the report's own numbers.
+		expect(html).toContain(">60.0%<"); // fill rate 3 / 5
+		expect(html).toMatch(/aria-label="Bidder answers by reason"/);
+		expect(html).toContain(">102 lost_to_higher_bid<");
+		expect(html).toContain(">33.3%<"); // plays per win 1 / 3
 	}, 30_000);
 
 	it("reads the archive objects of wrangler's local R2 state", async () => {

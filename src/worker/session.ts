@@ -1,0 +1,194 @@
+// Browser sessions for the review desk and the operator console. A person signs in once with
+// their reviewer or operator key; the browser then holds a signed session cookie instead of the
+// key, so the key is never in a URL, a page, a script or the browser's history.
+//
+// - The cookie is `HttpOnly; Secure; SameSite=Strict; Path=/` with the `__Host-` prefix (no
+//   Domain: only this host, only over https — browsers treat http://localhost as secure too, so
+//   `npm run dev` works). Scripts cannot read it, other sites cannot send it.
+// - Its value is a payload (role, the key's SHA-256, issue and expiry times) signed with
+//   HMAC-SHA256 (WebCrypto) under the SESSION_SIGNING_KEY secret. Nothing secret is inside: the
+//   key's hash is already in the configuration.
+// - Every request re-checks the key's hash against REVIEWER_KEYS_SHA256 / OPERATOR_KEYS_SHA256,
+//   so removing a key from the configuration ends its sessions at once; rotating
+//   SESSION_SIGNING_KEY ends every session.
+// - Sessions expire (SESSION_TTL_MS) and slide: a request in the second half of a session's life
+//   gets a fresh cookie, so a wall screen that refreshes stays signed in, an abandoned one does not.
+// - State-changing requests carry a CSRF token bound to the session (csrfToken) and must come
+//   from this origin (sameOrigin): SameSite=Strict alone would trust every browser to enforce it.
+import { getCookie, setCookie } from "hono/cookie";
+import { isConfiguredKeyHash } from "./auth";
+import type { AppContext } from "./context";
+import { base64url, fromBase64url, hmacKey, sha256Hex } from "./crypto";
+
+export type Role = "reviewer" | "operator";
+
+export interface Session {
+	role: Role;
+	/** SHA-256 (hex) of the key the person signed in with. */
+	key_sha256: string;
+	/** Issued at and expires at, epoch ms. */
+	iat: number;
+	exp: number;
+}
+
+/** Cookie names; hono adds the `__Host-` prefix (`__Host-px-review`, `__Host-px-ops`). */
+export const SESSION_COOKIE: Record<Role, string> = {
+	reviewer: "px-review",
+	operator: "px-ops",
+};
+
+/** A reviewer's working day; an operator's wall screen, renewed while it keeps refreshing. */
+export const SESSION_TTL_MS: Record<Role, number> = {
+	reviewer: 8 * 3_600_000,
+	operator: 24 * 3_600_000,
+};
+
+/** Shorter secrets are refused: an HMAC key should be at least as long as its output. */
+const MIN_SECRET_LENGTH = 32;
+
+const encoder = new TextEncoder();
+
+/** The signing secret, or undefined when it is missing or too short (sign-in then fails closed). */
+export function sessionSecret(env: Env): string | undefined {
+	const secret = env.SESSION_SIGNING_KEY;
+	return secret && secret.length >= MIN_SECRET_LENGTH ? secret : undefined;
+}
+
+function configuredKeys(env: Env, role: Role): string {
+	return (role === "reviewer" ? env.REVIEWER_KEYS_SHA256 : env.OPERATOR_KEYS_SHA256) ?? "";
+}
+
+/** Whether `key` is a configured key of `role`; returns its hash when it is. */
+export async function checkKey(env: Env, role: Role, key: string): Promise<string | undefined> {
+	const hash = await sha256Hex(key);
+	return key !== "" && isConfiguredKeyHash(configuredKeys(env, role), hash) ? hash : undefined;
+}
+
+async function sign(secret: string, data: string): Promise<string> {
+	const mac = await crypto.subtle.sign("HMAC", await hmacKey(secret), encoder.encode(data));
+	return base64url(new Uint8Array(mac));
+}
+
+export async function encodeSession(secret: string, session: Session): Promise<string> {
+	const payload = base64url(encoder.encode(JSON.stringify(session)));
+	return `${payload}.${await sign(secret, `session.${payload}`)}`;
+}
+
+/** The session in `token` if its signature is genuine and it has not expired; else undefined. */
+export async function decodeSession(
+	secret: string,
+	token: string,
+	now = Date.now(),
+): Promise<Session | undefined> {
+	const [payload, signature, extra] = token.split(".");
+	if (!payload || !signature || extra !== undefined) return undefined;
+	const mac = fromBase64url(signature);
+	if (!mac) return undefined;
+	// subtle.verify compares in constant time.
+	const genuine = await crypto.subtle.verify(
+		"HMAC",
+		await hmacKey(secret),
+		mac,
+		encoder.encode(`session.${payload}`),
+	);
+	if (!genuine) return undefined;
+	const bytes = fromBase64url(payload);
+	if (!bytes) return undefined;
+	try {
+		const s = JSON.parse(new TextDecoder().decode(bytes)) as Session;
+		if (s.role !== "reviewer" && s.role !== "operator") return undefined;
+		if (typeof s.exp !== "number" || typeof s.iat !== "number" || s.exp <= now) return undefined;
+		if (typeof s.key_sha256 !== "string") return undefined;
+		return s;
+	} catch {
+		return undefined;
+	}
+}
+
+/**
+ * The CSRF token of a session: derived from what stays fixed while it is renewed (role, key, issue
+ * time), so a page rendered before a renewal still posts, and a new sign-in gets a new token.
+ */
+export async function csrfToken(secret: string, session: Session): Promise<string> {
+	return (await sign(secret, `csrf.${session.role}.${session.key_sha256}.${session.iat}`)).slice(
+		0,
+		32,
+	);
+}
+
+/** Constant-time string comparison (both sides are ours or an attacker's guess of ours). */
+export function sameText(a: string, b: string): boolean {
+	if (a.length !== b.length) return false;
+	let diff = 0;
+	for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+	return diff === 0;
+}
+
+/**
+ * Whether a state-changing request comes from one of our own pages: its Origin is this origin,
+ * or (browsers that omit Origin on same-origin requests) Sec-Fetch-Site says same-origin.
+ */
+export function sameOrigin(c: AppContext): boolean {
+	const origin = c.req.header("origin");
+	if (origin) return origin === new URL(c.req.url).origin;
+	return c.req.header("sec-fetch-site") === "same-origin";
+}
+
+export function setSessionCookie(c: AppContext, role: Role, value: string, maxAgeMs: number) {
+	setCookie(c, SESSION_COOKIE[role], value, {
+		path: "/",
+		secure: true,
+		httpOnly: true,
+		sameSite: "Strict",
+		maxAge: Math.max(0, Math.floor(maxAgeMs / 1000)),
+		prefix: "host",
+	});
+}
+
+export function clearSessionCookie(c: AppContext, role: Role) {
+	setSessionCookie(c, role, "", 0);
+}
+
+export interface ActiveSession extends Session {
+	/** The token state-changing requests of this session must carry. */
+	csrf: string;
+}
+
+/**
+ * The request's valid session for `role`, renewed when past half its life; undefined when there
+ * is none, it is forged or expired, or its key is no longer configured.
+ */
+export async function currentSession(
+	c: AppContext,
+	role: Role,
+	now = Date.now(),
+): Promise<ActiveSession | undefined> {
+	const secret = sessionSecret(c.env);
+	const token = getCookie(c, SESSION_COOKIE[role], "host");
+	if (!secret || !token) return undefined;
+	const session = await decodeSession(secret, token, now);
+	if (!session || session.role !== role) return undefined;
+	if (!isConfiguredKeyHash(configuredKeys(c.env, role), session.key_sha256)) return undefined;
+	if (session.exp - now < SESSION_TTL_MS[role] / 2) {
+		const renewed = { ...session, exp: now + SESSION_TTL_MS[role] };
+		setSessionCookie(c, role, await encodeSession(secret, renewed), SESSION_TTL_MS[role]);
+		return { ...renewed, csrf: await csrfToken(secret, renewed) };
+	}
+	return { ...session, csrf: await csrfToken(secret, session) };
+}
+
+/** Starts a session for a verified key hash (the caller checked the secret is configured). */
+export async function startSession(
+	c: AppContext,
+	role: Role,
+	keySha256: string,
+	now = Date.now(),
+): Promise<void> {
+	const secret = sessionSecret(c.env);
+	if (!secret) throw new Error("SESSION_SIGNING_KEY is not configured");
+	const session = { role, key_sha256: keySha256, iat: now, exp: now + SESSION_TTL_MS[role] };
+	setSessionCookie(c, role, await encodeSession(secret, session), SESSION_TTL_MS[role]);
+}
+
+/** Who made a decision, as the audit trail names them: the same fingerprint the JSON API uses. */
+export const actorOf = (session: Session) => `reviewer:${session.key_sha256.slice(0, 12)}`;
