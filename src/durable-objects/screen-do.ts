@@ -13,6 +13,10 @@ import type { Settlement } from "../worker/settlement";
 import { SettlementOutbox } from "./settlement-outbox";
 import { countingSql, type SqlUsage } from "./sql-usage";
 
+/** Bumped with every change to the tables below, so an object migrates once and then starts fast. */
+const SCHEMA_VERSION = 3;
+const SCHEMA_KEY = "schema_version";
+
 /** How long a play report waits for the creative's approval before asking the player to retry. */
 const PLAY_APPROVAL_BUDGET_MS = 2_000;
 
@@ -114,13 +118,15 @@ export class ScreenDO extends DurableObject<Env> {
 		this.sqlUsage = counted.usage;
 		this.outbox = new SettlementOutbox(this.sql, env);
 		// Tables are created on the first write, so ids nobody registered (a typo, a scan of
-		// made-up screen ids) never leave storage behind.
+		// made-up screen ids) never leave storage behind. An object at the current schema starts
+		// with one read (it is activated again after every idle eviction); one stored by an earlier
+		// version gets the tables added since (CREATE … IF NOT EXISTS) once.
+		this.ready = ctx.storage.kv.get<number>(SCHEMA_KEY) === SCHEMA_VERSION;
+		if (this.ready) return;
 		const hasState =
 			this.sql
 				.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'decisions'")
 				.toArray().length > 0;
-		this.ready = false;
-		// A screen stored by an earlier version gets the tables added since (CREATE … IF NOT EXISTS).
 		if (hasState) this.ensureSchema();
 	}
 
@@ -151,6 +157,7 @@ export class ScreenDO extends DurableObject<Env> {
 			DROP TABLE IF EXISTS bucket;
 			${SettlementOutbox.SCHEMA}
 		`);
+		this.ctx.storage.kv.put(SCHEMA_KEY, SCHEMA_VERSION);
 		this.ready = true;
 	}
 

@@ -299,9 +299,11 @@ describe("screens stored by an earlier version", () => {
 		});
 		expect(put.res.status).toBe(201);
 		const stub = env.SCREENS.get(env.SCREENS.idFromName(`demo-pub:${id}`));
-		// As a screen written before the outbox existed: its tables, without that one.
+		// As a screen written before the outbox existed: its tables, without that one, and no
+		// schema version (versions came later still).
 		await runInDurableObject(stub, (_i, state: DurableObjectState) => {
 			state.storage.sql.exec("DROP TABLE outbox");
+			state.storage.kv.delete("schema_version");
 		});
 		await runInDurableObject(stub, (_i, state: DurableObjectState) => state.abort("restart")).catch(
 			() => undefined,
