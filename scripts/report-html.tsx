@@ -5,7 +5,7 @@
 import { raw } from "hono/html";
 import { BarChart, money, Panel, percent, Table, Tile } from "../src/worker/pages/charts";
 import { PX_CSS } from "../src/worker/pages/style";
-import type { Report } from "./report-queries";
+import { BIDDER_COLUMNS, type Report } from "./report-queries";
 
 const rowsOf = (counts: Record<string, number>) =>
 	Object.entries(counts).map(([label, value]) => ({ label, value }));
@@ -106,19 +106,7 @@ export function ReportPage({ report: r }: { report: Report }) {
 						</Panel>
 						<Panel title="Bidders" wide>
 							<Table
-								head={[
-									"bidder",
-									"bids",
-									"no-bids",
-									"timeouts",
-									"errors",
-									"wins",
-									"win eCPM",
-									"plays",
-									"expiries",
-									"plays/win",
-									"revenue",
-								]}
+								head={[...BIDDER_COLUMNS]}
 								rows={r.bidders.map((b) => [
 									b.bidder,
 									b.bids,

@@ -298,3 +298,18 @@ SELECT names.bidder, coalesce(bids, 0) AS bids, coalesce(no_bids, 0) AS no_bids,
 FROM names LEFT JOIN b USING (bidder) LEFT JOIN w USING (bidder) LEFT JOIN p USING (bidder)
 	LEFT JOIN x USING (bidder)
 ORDER BY wins DESC, bids DESC, names.bidder`;
+
+/** The per-bidder table's columns, as the text and the HTML report both show them. */
+export const BIDDER_COLUMNS = [
+	"bidder",
+	"bids",
+	"no-bids",
+	"timeouts",
+	"errors",
+	"wins",
+	"win eCPM",
+	"plays",
+	"expiries",
+	"plays/win",
+	"revenue",
+] as const;

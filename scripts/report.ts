@@ -15,7 +15,7 @@ import {
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { renderReportHtml } from "./report-html";
-import { type Report, runReport } from "./report-queries";
+import { BIDDER_COLUMNS, type Report, runReport } from "./report-queries";
 
 /** Every *.parquet file under `dir`, sorted so runs are reproducible. */
 export function parquetFilesIn(dir: string): string[] {
@@ -161,19 +161,7 @@ export function formatReport(r: Report): string {
 		"",
 		`delivery: ${r.delivery.wins} wins, ${r.delivery.plays} billed plays (${r.delivery.unbilled_plays} under the play threshold), ${r.delivery.expiries} expiries, plays per win ${pct(r.delivery.plays_per_win)}`,
 		table(
-			[
-				"bidder",
-				"bids",
-				"no-bids",
-				"timeouts",
-				"errors",
-				"wins",
-				"win eCPM",
-				"plays",
-				"expiries",
-				"plays/win",
-				"revenue",
-			],
+			[...BIDDER_COLUMNS],
 			r.bidders.map((b) => [
 				b.bidder,
 				b.bids,

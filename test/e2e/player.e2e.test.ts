@@ -5,7 +5,7 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { localR2Files } from "../../scripts/report";
-import { type FreshContext, freshContext } from "./chromium";
+import { type LaunchedBrowser, launchChromium } from "../support/browser";
 import { type LocalEdge, startLocalEdge } from "./local-edge";
 
 type PlayerEvent = Record<string, unknown> & { type: string; at: number; decisionId?: string };
@@ -127,12 +127,12 @@ async function expectBilledOnce(decisionIds: string[]) {
 	}
 }
 
-let browser: FreshContext | undefined;
+let browser: LaunchedBrowser | undefined;
 afterAll(async () => browser?.close());
 
 describe("demo player in chromium", () => {
 	it("plays at least three ads; each play is accepted once, billed once and archived", async () => {
-		browser = await freshContext();
+		browser = await launchChromium({ width: 540, height: 960 });
 		const page = await browser.context.newPage();
 		await page.goto(`${edge.url}/player?screen=demo-lobby-1`);
 		const seen = await waitForEvents(page, (e) => deliveredPlays(e).length >= 3, 110_000);
@@ -153,7 +153,7 @@ describe("demo player in chromium", () => {
 
 	it("with the network cut, reports wait in the queue and are delivered afterwards, none twice", async () => {
 		await browser?.close();
-		browser = await freshContext();
+		browser = await launchChromium({ width: 540, height: 960 });
 		const { context } = browser;
 		const page = await context.newPage();
 		await page.goto(`${edge.url}/player?screen=demo-lobby-1`);

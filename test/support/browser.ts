@@ -15,7 +15,10 @@ export interface LaunchedBrowser {
 	close(): Promise<void>;
 }
 
-export async function launchChromium(): Promise<LaunchedBrowser> {
+/** A fresh profile (caches, IndexedDB, localStorage and cookies start empty), removed on close. */
+export async function launchChromium(
+	viewport: { width: number; height: number } = { width: 1280, height: 900 },
+): Promise<LaunchedBrowser> {
 	if (!existsSync(CHROMIUM)) {
 		throw new Error(
 			`${CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium) or set CHROMIUM_PATH`,
@@ -26,7 +29,7 @@ export async function launchChromium(): Promise<LaunchedBrowser> {
 	const context = await chromium.launchPersistentContext(profile, {
 		executablePath: CHROMIUM,
 		headless: true,
-		viewport: { width: 1280, height: 900 },
+		viewport,
 		args: [
 			"--headless",
 			"--no-sandbox",
@@ -36,6 +39,8 @@ export async function launchChromium(): Promise<LaunchedBrowser> {
 			"--disable-background-networking",
 			"--disable-component-update",
 			"--disable-sync",
+			// The demo player's videos are muted, which browsers let start without a gesture anyway.
+			"--autoplay-policy=no-user-gesture-required",
 		],
 		timeout: 60_000,
 	});

@@ -77,3 +77,16 @@ export function utc(ms: number | null | undefined): string {
 	if (ms === null || ms === undefined || !Number.isFinite(ms)) return "n/a";
 	return `${new Date(ms).toISOString().slice(0, 16).replace("T", " ")} UTC`;
 }
+
+/** Who is signed in, and the form that ends the session (its CSRF token included). */
+export function SignedIn(props: { actor: string; csrf: string; signOut: string }) {
+	return (
+		<div class="who">
+			<span class="mono">{props.actor}</span>
+			<form method="post" action={props.signOut}>
+				<input type="hidden" name="csrf" value={props.csrf} />
+				<button type="submit">Sign out</button>
+			</form>
+		</div>
+	);
+}

@@ -15,7 +15,7 @@ import {
 	Table,
 	Tile,
 } from "./charts";
-import { Document, utc } from "./layout";
+import { Document, SignedIn, utc } from "./layout";
 
 export const REFRESH_S = 15;
 
@@ -275,13 +275,7 @@ export function OpsPage(props: { s: OpsSnapshot; csrf: string; actor: string }) 
 				<span id="freshness" class="freshness muted">
 					{`live, refreshed every ${REFRESH_S} s`}
 				</span>
-				<div class="who">
-					<span class="mono">{props.actor}</span>
-					<form method="post" action="/ops/sign-out">
-						<input type="hidden" name="csrf" value={props.csrf} />
-						<button type="submit">Sign out</button>
-					</form>
-				</div>
+				<SignedIn actor={props.actor} csrf={props.csrf} signOut="/ops/sign-out" />
 			</header>
 			<main>
 				<OpsPanels s={props.s} />

@@ -9,7 +9,7 @@
 import type { AuditEntry, DeskPage, ReviewItem } from "../../durable-objects/review-desk";
 import { APPROVAL_STATUSES, type ApprovalStatus } from "../../px/approval";
 import { age } from "./charts";
-import { Document, utc } from "./layout";
+import { Document, SignedIn, utc } from "./layout";
 
 export interface ReviewPageProps {
 	status: ApprovalStatus;
@@ -198,13 +198,7 @@ export function ReviewPage(props: ReviewPageProps) {
 						</a>
 					))}
 				</nav>
-				<div class="who">
-					<span class="mono">{props.actor}</span>
-					<form method="post" action="/review/sign-out">
-						<input type="hidden" name="csrf" value={props.csrf} />
-						<button type="submit">Sign out</button>
-					</form>
-				</div>
+				<SignedIn actor={props.actor} csrf={props.csrf} signOut="/review/sign-out" />
 			</header>
 			<main>
 				<div id="flash" aria-live="polite">
