@@ -5,7 +5,7 @@
 import { raw } from "hono/html";
 import { BarChart, money, Panel, percent, Table, Tile } from "../src/worker/pages/charts";
 import { PX_CSS } from "../src/worker/pages/style";
-import { BIDDER_COLUMNS, type Report } from "./report-queries";
+import { BIDDER_COLUMNS, bidderCells, type Report } from "./report-queries";
 
 const rowsOf = (counts: Record<string, number>) =>
 	Object.entries(counts).map(([label, value]) => ({ label, value }));
@@ -107,19 +107,7 @@ export function ReportPage({ report: r }: { report: Report }) {
 						<Panel title="Bidders" wide>
 							<Table
 								head={[...BIDDER_COLUMNS]}
-								rows={r.bidders.map((b) => [
-									b.bidder,
-									b.bids,
-									b.no_bids,
-									b.timeouts,
-									b.errors,
-									b.wins,
-									money(b.win_ecpm),
-									b.plays,
-									b.expiries,
-									percent(b.plays_per_win),
-									money(b.revenue),
-								])}
+								rows={r.bidders.map((b) => bidderCells(b, { money, share: (v) => percent(v) }))}
 							/>
 						</Panel>
 					</div>

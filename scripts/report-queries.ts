@@ -313,3 +313,23 @@ export const BIDDER_COLUMNS = [
 	"plays/win",
 	"revenue",
 ] as const;
+
+/** One bidder's row under BIDDER_COLUMNS, with the caller's money and share formats. */
+export function bidderCells(
+	b: BidderRow,
+	format: { money: (v: number | null) => string; share: (v: number | null) => string },
+): (string | number)[] {
+	return [
+		b.bidder,
+		b.bids,
+		b.no_bids,
+		b.timeouts,
+		b.errors,
+		b.wins,
+		format.money(b.win_ecpm),
+		b.plays,
+		b.expiries,
+		format.share(b.plays_per_win),
+		format.money(b.revenue),
+	];
+}

@@ -15,7 +15,7 @@ import {
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { renderReportHtml } from "./report-html";
-import { BIDDER_COLUMNS, type Report, runReport } from "./report-queries";
+import { BIDDER_COLUMNS, bidderCells, type Report, runReport } from "./report-queries";
 
 /** Every *.parquet file under `dir`, sorted so runs are reproducible. */
 export function parquetFilesIn(dir: string): string[] {
@@ -162,19 +162,7 @@ export function formatReport(r: Report): string {
 		`delivery: ${r.delivery.wins} wins, ${r.delivery.plays} billed plays (${r.delivery.unbilled_plays} under the play threshold), ${r.delivery.expiries} expiries, plays per win ${pct(r.delivery.plays_per_win)}`,
 		table(
 			[...BIDDER_COLUMNS],
-			r.bidders.map((b) => [
-				b.bidder,
-				b.bids,
-				b.no_bids,
-				b.timeouts,
-				b.errors,
-				b.wins,
-				money(b.win_ecpm),
-				b.plays,
-				b.expiries,
-				pct(b.plays_per_win),
-				money(b.revenue),
-			]),
+			r.bidders.map((b) => bidderCells(b, { money, share: pct })),
 		),
 		"",
 		`expiries: ${r.expiries.total} (${
