@@ -205,10 +205,6 @@ export type EventFields<T extends PxEventType> = Omit<
 
 export const EVENT_TYPES = PxEventSchema.options.map((o) => o.shape.type.value) as PxEventType[];
 
-const schemas = Object.fromEntries(
-	PxEventSchema.options.map((o) => [o.shape.type.value, o]),
-) as unknown as Record<PxEventType, z.ZodType>;
-
 export interface EventOptions {
 	/** When it happened, epoch ms; defaults to Date.now(). */
 	now?: number;
@@ -234,11 +230,6 @@ export function newEvent<T extends PxEventType>(
 		ts: options.now ?? Date.now(),
 		...fields,
 	} as unknown as EventOf<T>;
-}
-
-/** Validates one record against its type's schema: the consumer's check, for producer tests. */
-export function validateEvent<T extends PxEventType>(event: EventOf<T>): EventOf<T> {
-	return schemas[event.type as T].parse(event) as EventOf<T>;
 }
 
 /** Validates a record of any version ≥ 1 (a queue message, a DLQ replay, an archived row). */

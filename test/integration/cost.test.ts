@@ -97,7 +97,7 @@ describe("platform operations per decision", () => {
 			kvReads: 0,
 			dataPoints: 0,
 		};
-		const overrides = { ...counting(counts), BIDDERS: biddersJson(t, bidders) };
+		const overrides = counting(counts);
 		const screenId = `bb-${t}`;
 		// A screen seen before (its object exists): the steady state, not the first request.
 		const warm = await adRequest(
@@ -114,17 +114,10 @@ describe("platform operations per decision", () => {
 		const stub = screenStub(env, "demo-pub", screenId);
 		const before = await stub.usage();
 
-		const { res, settled } = await callEdge(
-			"/v1/ad-requests",
-			{
-				method: "POST",
-				headers: { authorization: "Bearer demo-publisher-key", "content-type": "application/json" },
-				body: JSON.stringify({
-					screen_id: screenId,
-					slot_id: "face-a",
-					screen: billboardScreen(screenId),
-				}),
-			},
+		const { res, settled } = await adRequest(
+			{ screen_id: screenId, slot_id: "face-a", screen: billboardScreen(screenId) },
+			biddersJson(t, bidders),
+			"",
 			overrides,
 		);
 		const answer = (await res.json()) as { filled: boolean; proof_of_play_url: string };

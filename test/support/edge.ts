@@ -50,11 +50,16 @@ export async function callEdge(
 	return { res, settled: waitOnExecutionContext(ctx) };
 }
 
-export function adRequest(body: unknown, bidders: string, query = "") {
+export function adRequest(
+	body: unknown,
+	bidders: string,
+	query = "",
+	overrides: Partial<Env> = {},
+) {
 	return callEdge(
 		`/v1/ad-requests${query}`,
 		{ method: "POST", headers: authHeaders(), body: JSON.stringify(body) },
-		{ BIDDERS: bidders },
+		{ ...overrides, BIDDERS: bidders },
 	);
 }
 
