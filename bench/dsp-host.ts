@@ -31,8 +31,7 @@ function answer(dsp: BenchDsp, request: BidRequest, base: string) {
 		dsp.media === "video" && request.imp[0]?.video
 			? videoSpot(request, base, offer)
 			: staticSpot(request, base, offer);
-	const bid = result.body?.seatbid?.[0]?.bid[0];
-	if (bid) {
+	for (const bid of result.body?.seatbid?.[0]?.bid ?? []) {
 		const notices = `${base}/notices/${dsp.name}`;
 		bid.nurl = `${notices}/win?price=\${AUCTION_PRICE}&auction=\${AUCTION_ID}`;
 		bid.burl = `${notices}/bill?price=\${AUCTION_PRICE}&mult=\${AUCTION_MULTIPLIER}`;

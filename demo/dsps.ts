@@ -1,6 +1,6 @@
 // The demo DSPs: deterministic bidders that make README's first command return a real ad.
 // Each is a pure function from an OpenRTB 2.6 request to a response, like a real bidder adapter.
-import type { Bid, BidRequest, BidResponse } from "iab-openrtb/v26";
+import type { Bid, BidRequest, BidResponse, Imp } from "iab-openrtb/v26";
 import type { ApprovalUnit } from "../src/px/approval";
 import { vast } from "./vast";
 
@@ -11,7 +11,7 @@ export interface DspAnswer {
 
 export type DemoDsp = (request: BidRequest, assetBase: string) => DspAnswer;
 
-interface Offer {
+export interface Offer {
 	price: number;
 	crid: string;
 	adomain: string;
@@ -22,54 +22,58 @@ interface Offer {
 	durationS?: number;
 }
 
-/** Pick a duration the slot allows, preferring `want` seconds. */
-function durationFor(request: BidRequest, want: number): number {
-	const video = request.imp[0]?.video;
+/** Pick a duration the imp allows, preferring `want` seconds. */
+function durationFor(imp: Imp, want: number): number {
+	const video = imp.video;
 	if (video?.rqddurs?.length) return video.rqddurs.includes(want) ? want : video.rqddurs[0]!;
 	const min = video?.minduration ?? 1;
 	const max = video?.maxduration ?? want;
 	return Math.min(Math.max(want, min), max);
 }
 
-function bid(
+/** One bid for one imp: a DSP bids on every imp of a multi-imp request it can fill. */
+export type ImpBid = (
 	request: BidRequest,
+	imp: Imp,
+	assetBase: string,
+	offer: Offer,
+) => Bid | undefined;
+
+function bidFor(
+	request: BidRequest,
+	imp: Imp,
 	assetBase: string,
 	offer: Offer,
 	adm: string,
 	extra: Partial<Bid>,
-): DspAnswer {
-	const imp = request.imp[0]!;
+): Bid {
 	const floor = imp.bidfloor ?? 0;
 	const price = Math.max(offer.price, floor + 0.5);
 	// Notices go to the demo server that answered (its bound port), so tests can count them.
 	const base = `${assetBase}/notices/${offer.seat}`;
 	return {
+		id: `${offer.seat}-${request.id}-${imp.id}`,
+		impid: imp.id,
+		price,
+		crid: offer.crid,
+		adid: offer.crid,
+		adomain: [offer.adomain],
+		cat: ["IAB8"],
+		adm,
+		nurl: `${base}/win?price=\${AUCTION_PRICE}&auction=\${AUCTION_ID}&imp=\${AUCTION_IMP_ID}`,
+		burl: `${base}/bill?price=\${AUCTION_PRICE}&mult=\${AUCTION_MULTIPLIER}&ts=\${AUCTION_IMP_TS}&auction=\${AUCTION_ID}&imp=\${AUCTION_IMP_ID}`,
+		lurl: `${base}/loss?reason=\${AUCTION_LOSS}&min=\${AUCTION_MIN_TO_WIN}`,
+		...extra,
+	};
+}
+
+/** A response with the given bids under one seat; 204 (no bid) when there are none. */
+export function respond(request: BidRequest, seat: string, bids: (Bid | undefined)[]): DspAnswer {
+	const made = bids.filter((b): b is Bid => b !== undefined);
+	if (made.length === 0) return { status: 204 };
+	return {
 		status: 200,
-		body: {
-			id: request.id,
-			cur: request.cur?.[0] ?? "USD",
-			seatbid: [
-				{
-					seat: offer.seat,
-					bid: [
-						{
-							id: `${offer.seat}-${request.id}`,
-							impid: imp.id,
-							price,
-							crid: offer.crid,
-							adid: offer.crid,
-							adomain: [offer.adomain],
-							cat: ["IAB8"],
-							adm,
-							nurl: `${base}/win?price=\${AUCTION_PRICE}&auction=\${AUCTION_ID}`,
-							burl: `${base}/bill?price=\${AUCTION_PRICE}&mult=\${AUCTION_MULTIPLIER}&ts=\${AUCTION_IMP_TS}&auction=\${AUCTION_ID}`,
-							lurl: `${base}/loss?reason=\${AUCTION_LOSS}&min=\${AUCTION_MIN_TO_WIN}`,
-							...extra,
-						},
-					],
-				},
-			],
-		},
+		body: { id: request.id, cur: request.cur?.[0] ?? "USD", seatbid: [{ seat, bid: made }] },
 	};
 }
 
@@ -82,15 +86,15 @@ export const staticAssetUrl = (assetBase: string, crid: string, size: { w: numbe
 /** Length of demo/assets/spot-*.mp4. */
 const SPOT_SECONDS = 15;
 
-export function videoSpot(request: BidRequest, assetBase: string, offer: Offer): DspAnswer {
-	const video = request.imp[0]?.video;
-	if (!video) return { status: 204 };
+export const videoBid: ImpBid = (request, imp, assetBase, offer) => {
+	const video = imp.video;
+	if (!video) return undefined;
 	const portrait = (video.h ?? 0) > (video.w ?? 0);
 	const [w, h] = portrait ? [1080, 1920] : [1920, 1080];
 	// The demo spot files are 15 s long: bid only where a 15 s spot may run (unless a test forces one).
 	const durationS = offer.durationS ?? SPOT_SECONDS;
-	if (offer.durationS === undefined && durationFor(request, SPOT_SECONDS) !== SPOT_SECONDS) {
-		return { status: 204 };
+	if (offer.durationS === undefined && durationFor(imp, SPOT_SECONDS) !== SPOT_SECONDS) {
+		return undefined;
 	}
 	const adm = vast({
 		adId: offer.crid,
@@ -100,15 +104,14 @@ export function videoSpot(request: BidRequest, assetBase: string, offer: Offer):
 		h,
 		durationS,
 	});
-	return bid(request, assetBase, offer, adm, { w, h, dur: durationS, mtype: 2 });
-}
+	return bidFor(request, imp, assetBase, offer, adm, { w, h, dur: durationS, mtype: 2 });
+};
 
-export function staticSpot(request: BidRequest, assetBase: string, offer: Offer): DspAnswer {
-	const imp = request.imp[0];
-	const w = imp?.banner?.w ?? imp?.video?.w;
-	const h = imp?.banner?.h ?? imp?.video?.h;
-	if (!w || !h) return { status: 204 };
-	const durationS = offer.durationS ?? (imp?.video ? durationFor(request, 10) : 10);
+export const staticBid: ImpBid = (request, imp, assetBase, offer) => {
+	const w = imp.banner?.w ?? imp.video?.w;
+	const h = imp.banner?.h ?? imp.video?.h;
+	if (!w || !h) return undefined;
+	const durationS = offer.durationS ?? (imp.video ? durationFor(imp, 10) : 10);
 	const adm = vast({
 		adId: offer.crid,
 		mediaUrl: staticAssetUrl(assetBase, offer.crid, { w, h }),
@@ -117,8 +120,29 @@ export function staticSpot(request: BidRequest, assetBase: string, offer: Offer)
 		h,
 		durationS,
 	});
-	return bid(request, assetBase, offer, adm, { w, h, dur: durationS, mtype: imp?.banner ? 1 : 2 });
-}
+	return bidFor(request, imp, assetBase, offer, adm, {
+		w,
+		h,
+		dur: durationS,
+		mtype: imp.banner ? 1 : 2,
+	});
+};
+
+/** A video bid on every imp that takes the spot. */
+export const videoSpot = (request: BidRequest, assetBase: string, offer: Offer): DspAnswer =>
+	respond(
+		request,
+		offer.seat,
+		request.imp.map((imp) => videoBid(request, imp, assetBase, offer)),
+	);
+
+/** A still image at the imp's size on every imp. */
+export const staticSpot = (request: BidRequest, assetBase: string, offer: Offer): DspAnswer =>
+	respond(
+		request,
+		offer.seat,
+		request.imp.map((imp) => staticBid(request, imp, assetBase, offer)),
+	);
 
 /** Stable per auction id, so the same request always gets the same answer. */
 function hash(text: string): number {
@@ -137,15 +161,18 @@ export const demoDsps: Record<string, DemoDsp> = {
 			seat: "demo-video",
 		}),
 	/** Bids on static (banner) slots only. */
-	static: (request, assetBase) =>
-		request.imp[0]?.banner
-			? staticSpot(request, assetBase, {
-					price: 6,
-					crid: "demo-static-urbanbank",
-					adomain: "urbanbank.example",
-					seat: "demo-static",
-				})
-			: { status: 204 },
+	static: (request, assetBase) => {
+		const offer = {
+			price: 6,
+			crid: "demo-static-urbanbank",
+			adomain: "urbanbank.example",
+			seat: "demo-static",
+		};
+		const bids = request.imp.map((imp) =>
+			imp.banner ? staticBid(request, imp, assetBase, offer) : undefined,
+		);
+		return respond(request, offer.seat, bids);
+	},
 	/** No-bids (HTTP 204) on every other auction, else a modest static bid. */
 	sometimes: (request, assetBase) =>
 		hash(request.id) % 2 === 0
@@ -169,11 +196,13 @@ export const demoDsps: Record<string, DemoDsp> = {
 			seat: "demo-newcomer",
 			videoName: "freshjuice",
 		};
-		const imp = request.imp[0];
-		if (imp?.video && durationFor(request, SPOT_SECONDS) === SPOT_SECONDS) {
-			return videoSpot(request, assetBase, { ...offer, price: 10 });
-		}
-		return imp?.banner ? staticSpot(request, assetBase, { ...offer, price: 9 }) : { status: 204 };
+		const bids = request.imp.map((imp) => {
+			if (imp.video && durationFor(imp, SPOT_SECONDS) === SPOT_SECONDS) {
+				return videoBid(request, imp, assetBase, { ...offer, price: 10 });
+			}
+			return imp.banner ? staticBid(request, imp, assetBase, { ...offer, price: 9 }) : undefined;
+		});
+		return respond(request, offer.seat, bids);
 	},
 };
 

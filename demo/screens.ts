@@ -59,6 +59,28 @@ export const demoScreens: ScreenInput[] = [
 		timezone: "Europe/London",
 		audience: { multiplier: 4, source: "exchange" },
 	},
+	{
+		id: "demo-transit-1",
+		name: "Metro platform, a main area and a side strip",
+		venue: { type: 10502 },
+		geo: { lat: 48.8606, lon: 2.3376, country: "FRA", city: "Paris" },
+		resolution: { w: 1920, h: 1080 },
+		slots: [
+			{
+				id: "main",
+				w: 1440,
+				h: 1080,
+				formats: ["image", "video"],
+				mimes: ["image/png", "video/mp4"],
+				min_duration: 5,
+				max_duration: 15,
+			},
+			{ id: "side", w: 480, h: 1080, formats: ["image"], mimes: ["image/png"], durations: [10] },
+		],
+		connectivity: "wired",
+		timezone: "Europe/Paris",
+		audience: { multiplier: 40, source: "publisher" },
+	},
 ];
 
 /** Waits for an edge's /healthz, then registers the demo screens through the data collection API. */

@@ -10,6 +10,7 @@ import type {
 	BatchReportInput,
 	PlayBatchResult,
 	Problem,
+	ScheduleAnswer,
 	Screen,
 	ScreenAssets,
 	TelemetryRecord,
@@ -69,6 +70,18 @@ export class EdgeClient {
 		// The edge answers within timeout_ms; allow it plus the network's round trip.
 		const timeout = (request.timeout_ms ?? 500) + 5_000;
 		return this.json<AdAnswer>("POST", "/v1/ad-requests", request, { auth: true, timeout });
+	}
+
+	/**
+	 * POST /v1/ad-requests for several display areas (`slot_ids`) and/or a loop (`until`): one
+	 * decision per placement, in schedule order, each with its own proof-of-play URL.
+	 */
+	requestSchedule(
+		request: Omit<AdRequestInput, "slot_id"> &
+			({ slot_ids: string[] } | { slot_id: string; until: number }),
+	): Promise<ScheduleAnswer> {
+		const timeout = (request.timeout_ms ?? 500) + 5_000;
+		return this.json<ScheduleAnswer>("POST", "/v1/ad-requests", request, { auth: true, timeout });
 	}
 
 	/** POST /v1/plays: many reports, one result each (the single route's status and body). */

@@ -1,7 +1,12 @@
 // The wire types the SDK speaks, inferred from the same zod schemas the edge validates with
 // (type-only imports: the SDK bundle carries no zod).
 import type { z } from "zod";
-import type { AdAnswer, FilledAnswer } from "../src/px/answer-schema";
+import type {
+	AdAnswer,
+	FilledAnswer,
+	PlacementDecision,
+	ScheduleAnswer,
+} from "../src/px/answer-schema";
 import type { AdRequestInput, Screen } from "../src/px/model";
 import type {
 	ExpiryRecorded,
@@ -19,11 +24,13 @@ export type {
 	AdRequestInput,
 	ExpiryRecorded,
 	FilledAnswer,
+	PlacementDecision,
 	PlayAccepted,
 	PlayBatchRequest,
 	PlayBatchResult,
 	PlayReport,
 	Problem,
+	ScheduleAnswer,
 	Screen,
 	ScreenAssets,
 	TelemetryRecord,

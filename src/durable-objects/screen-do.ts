@@ -3,6 +3,7 @@
 // it (the approval lookup in redeemPlay): of N concurrent calls exactly one moves a decision.
 import { DurableObject } from "cloudflare:workers";
 import type { PxAnswer } from "../px/answer";
+import type { IssuedDecision } from "../px/decision";
 import type { MacroValues } from "../px/macros";
 import { mergePatch } from "../px/merge-patch";
 import { Screen } from "../px/model";
@@ -16,6 +17,9 @@ import { countingSql, type SqlUsage } from "./sql-usage";
 /** Bumped with every change to the tables below, so an object migrates once and then starts fast. */
 const SCHEMA_VERSION = 3;
 const SCHEMA_KEY = "schema_version";
+
+/** Most issued decisions admit hands back for reuse: more than one request's worth of spots. */
+const MAX_ISSUED_RETURNED = 32;
 
 /** How long a play report waits for the creative's approval before asking the player to retry. */
 const PLAY_APPROVAL_BUDGET_MS = 2_000;
@@ -75,8 +79,10 @@ export type AdmitResult =
 	| {
 			kind: "admitted";
 			profile: Screen | null;
-			cached: { decisionId: string; answer: PxAnswer; approvalKey: string | null } | null;
-			recentAdvertisers: string[];
+			/** Issued, still playable decisions of the slots asked about, by planned play time. */
+			issued: IssuedDecision[];
+			/** Advertisers of decisions planned within the separation window of the asked times. */
+			recent: { decisionId: string; domains: string[] }[];
 	  };
 
 export type PlayResult =
@@ -200,8 +206,10 @@ export class ScreenDO extends DurableObject<Env> {
 	// --- the hot path: one call per ad request ---
 
 	admit(input: {
-		slotId: string;
-		playAt: number;
+		slotIds: string[];
+		/** The planned play times asked about: from the first spot to the last (a loop's end). */
+		from: number;
+		to: number;
 		rateLimit: RateLimit;
 		separationSeconds: number;
 		/** The request describes the screen inline (an unregistered screen). */
@@ -218,44 +226,50 @@ export class ScreenDO extends DurableObject<Env> {
 		const retryAfter = this.takeToken(input.rateLimit, now);
 		if (retryAfter > 0) return { kind: "limited", retryAfterSeconds: retryAfter };
 
-		const cached = this.sql
-			.exec<{ decision_id: string; answer: string; meta: string }>(
-				`SELECT decision_id, answer, meta FROM decisions
-				 WHERE slot_id = ? AND state = 'issued' AND not_after > ? AND not_before <= ? AND ? <= not_after
-				 ORDER BY play_at LIMIT 1`,
-				input.slotId,
+		const issued = this.sql
+			.exec<{
+				decision_id: string;
+				slot_id: string;
+				not_before: number;
+				not_after: number;
+				answer: string;
+				meta: string;
+			}>(
+				`SELECT decision_id, slot_id, not_before, not_after, answer, meta FROM decisions
+				 WHERE slot_id IN (${input.slotIds.map(() => "?").join(", ")})
+				   AND state = 'issued' AND not_after > ? AND not_before <= ? AND ? <= not_after
+				 ORDER BY play_at LIMIT ${MAX_ISSUED_RETURNED}`,
+				...input.slotIds,
 				now,
-				input.playAt,
-				input.playAt,
+				input.to,
+				input.from,
 			)
-			.toArray()[0];
-
-		// The cached decision does not count for separation: when it is not served (its creative's
-		// approval is re-checked first) the fresh auction replaces it.
+			.toArray()
+			.map((row) => ({
+				decisionId: row.decision_id,
+				slotId: row.slot_id,
+				notBefore: row.not_before,
+				notAfter: row.not_after,
+				answer: JSON.parse(row.answer) as PxAnswer,
+				approvalKey: (JSON.parse(row.meta) as Partial<DecisionMeta>).approvalKey ?? null,
+			}));
 		const window = input.separationSeconds * 1000;
-		const recent = new Set<string>();
-		if (window > 0) {
-			const rows = this.sql.exec<{ adomain: string }>(
-				`SELECT adomain FROM decisions
-				 WHERE state != 'expired' AND play_at > ? AND play_at < ? AND decision_id != ?`,
-				input.playAt - window,
-				input.playAt + window,
-				cached?.decision_id ?? "",
-			);
-			for (const row of rows) for (const d of JSON.parse(row.adomain) as string[]) recent.add(d);
-		}
-		return {
-			kind: "admitted",
-			profile: this.getProfile(),
-			cached: cached
-				? {
-						decisionId: cached.decision_id,
-						answer: JSON.parse(cached.answer),
-						approvalKey: (JSON.parse(cached.meta) as Partial<DecisionMeta>).approvalKey ?? null,
-					}
-				: null,
-			recentAdvertisers: [...recent],
-		};
+		const recent =
+			window > 0
+				? this.sql
+						.exec<{ decision_id: string; adomain: string }>(
+							`SELECT decision_id, adomain FROM decisions
+							 WHERE state != 'expired' AND play_at > ? AND play_at < ?`,
+							input.from - window,
+							input.to + window,
+						)
+						.toArray()
+						.map((row) => ({
+							decisionId: row.decision_id,
+							domains: JSON.parse(row.adomain) as string[],
+						}))
+				: [];
+		return { kind: "admitted", profile: this.getProfile(), issued, recent };
 	}
 
 	/**
@@ -278,26 +292,34 @@ export class ScreenDO extends DurableObject<Env> {
 
 	private bucket: { tokens: number; at: number } | undefined;
 
-	/** Called after the answer went out (ctx.waitUntil): cache + PoP ledger + separation memory. */
-	async recordDecision(d: DecisionRecord): Promise<void> {
-		const purgeAt = Math.max(d.reportUntil, d.playAt + d.separationSeconds * 1000);
+	/**
+	 * The ledger entries of one request's winners (cache + PoP ledger + separation memory), in one
+	 * call and one transaction: awaited before the answer, since a token without its entry could
+	 * never be billed.
+	 */
+	async recordDecisions(records: DecisionRecord[]): Promise<void> {
 		this.ensureSchema();
-		this.sql.exec(
-			`INSERT OR IGNORE INTO decisions
-			 (decision_id, slot_id, play_at, not_before, not_after, report_until, purge_at, state, answer, adomain, notices, meta)
-			 VALUES (?, ?, ?, ?, ?, ?, ?, 'issued', ?, ?, ?, ?)`,
-			d.decisionId,
-			d.slotId,
-			d.playAt,
-			d.notBefore,
-			d.notAfter,
-			d.reportUntil,
-			purgeAt,
-			JSON.stringify(d.answer),
-			JSON.stringify(d.advertiserDomains),
-			JSON.stringify(d.notices),
-			JSON.stringify(d.meta),
-		);
+		this.ctx.storage.transactionSync(() => {
+			for (const d of records) {
+				const purgeAt = Math.max(d.reportUntil, d.playAt + d.separationSeconds * 1000);
+				this.sql.exec(
+					`INSERT OR IGNORE INTO decisions
+					 (decision_id, slot_id, play_at, not_before, not_after, report_until, purge_at, state, answer, adomain, notices, meta)
+					 VALUES (?, ?, ?, ?, ?, ?, ?, 'issued', ?, ?, ?, ?)`,
+					d.decisionId,
+					d.slotId,
+					d.playAt,
+					d.notBefore,
+					d.notAfter,
+					d.reportUntil,
+					purgeAt,
+					JSON.stringify(d.answer),
+					JSON.stringify(d.advertiserDomains),
+					JSON.stringify(d.notices),
+					JSON.stringify(d.meta),
+				);
+			}
+		});
 		await this.scheduleAlarm();
 	}
 

@@ -49,10 +49,35 @@ export const NoFillAnswer = z.object({
 	debug: z.unknown().optional(),
 });
 
+const Placement = {
+	/** The slot (display area) this decision is for. */
+	slot_id: z.string(),
+	/** Its planned play time, epoch ms: a loop's spots follow one another. */
+	play_at: z.number().int(),
+};
+
+/** One placement of a request for several slots or a loop. */
+export const PlacementDecision = z.discriminatedUnion("filled", [
+	FilledAnswer.omit({ debug: true }).extend(Placement),
+	NoFillAnswer.omit({ debug: true }).extend(Placement),
+]);
+
+/**
+ * The answer to `slot_ids` or `until`: one decision per placement in schedule order (by play
+ * time, then in the order the slots were named); `filled` is true when any placement is.
+ */
+export const ScheduleAnswer = z.object({
+	filled: z.boolean(),
+	decisions: z.array(PlacementDecision),
+	debug: z.unknown().optional(),
+});
+
 /** The px dialect's answer: always a 200, filled or not, so a player always has a body to log. */
 export const AdAnswer = z.discriminatedUnion("filled", [FilledAnswer, NoFillAnswer]);
 export type AdAnswer = z.infer<typeof AdAnswer>;
 export type FilledAnswer = z.infer<typeof FilledAnswer>;
+export type ScheduleAnswer = z.infer<typeof ScheduleAnswer>;
+export type PlacementDecision = z.infer<typeof PlacementDecision>;
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const agrees: Same<z.infer<typeof PxAnswerSchema>, Omit<PxAnswer, "price">> = true;

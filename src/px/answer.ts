@@ -13,3 +13,43 @@ export interface PxAnswer {
 	expiry_url: string;
 	price?: never;
 }
+
+/** One placement's outcome, as every dialect shapes its answer from it. */
+export interface PlacementOutcome {
+	slot_id: string;
+	/** The placement's planned play time, epoch ms. */
+	play_at: number;
+	answer?: PxAnswer;
+	no_fill_reason?: string;
+	/** Served again from the screen's cache (no new auction). */
+	cached: boolean;
+}
+
+/** What a decision came to, before a dialect shapes it. */
+export interface Decided {
+	/** The request asked for several slots or a loop: answer with the whole list. */
+	multi: boolean;
+	/** In schedule order. */
+	placements: PlacementOutcome[];
+}
+
+/**
+ * The px dialect's body: one slot, one spot answers as before (filled or not, with the reason);
+ * several slots or a loop answer `decisions`, one per placement in schedule order, `filled` true
+ * when any of them is.
+ */
+export function pxAnswerBody(decided: Decided): Record<string, unknown> {
+	const one = (p: PlacementOutcome) =>
+		p.answer
+			? { filled: true, cached: p.cached, ...p.answer }
+			: { filled: false, no_fill_reason: p.no_fill_reason };
+	if (!decided.multi) return one(decided.placements[0]!);
+	return {
+		filled: decided.placements.some((p) => p.answer),
+		decisions: decided.placements.map((p) => ({
+			slot_id: p.slot_id,
+			play_at: p.play_at,
+			...one(p),
+		})),
+	};
+}

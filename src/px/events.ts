@@ -20,9 +20,12 @@
 //    dropped_bids (bids of that response past the per-response cap, never evaluated).
 // 3: play may carry the player's displayed_at and displayed_ms, the play_share they give, and
 //    billable (false: under the play threshold, no burl fired; absent means billed).
+// 4: requests for several display areas or a loop: ad_request may carry `placements` (how many
+//    impressions it asked for); auction (one record per placement) and win may carry imp_id and
+//    slot_id; win may carry play_at (the planned time of its spot).
 import { z } from "zod";
 
-export const EVENT_SCHEMA_VERSION = 3;
+export const EVENT_SCHEMA_VERSION = 4;
 
 const text = z.string().min(1).max(256);
 /** Dates a record can carry: Date, ISO strings and the archive's hour partitions end at year 9999. */
@@ -56,6 +59,8 @@ export const AdRequestEvent = z.looseObject({
 	type: z.literal("ad_request"),
 	dialect: text,
 	slot_id: text,
+	/** Impressions asked for: display areas times loop spots (absent: one slot, one spot). */
+	placements: count.optional(),
 	outcome: AdRequestOutcome,
 	no_fill_reason: z.string().max(256).optional(),
 	latency_ms: nonNegative,
@@ -81,6 +86,9 @@ export const AuctionEvent = z.looseObject({
 	...envelope,
 	type: z.literal("auction"),
 	auction_id: text,
+	/** Which imp of a multi-imp bid request this record is the auction of. */
+	imp_id: text.optional(),
+	slot_id: text.optional(),
 	at: z.union([z.literal(1), z.literal(2)]),
 	floor_cpm: nonNegative,
 	cur: z.string().length(3),
@@ -93,6 +101,10 @@ export const WinEvent = z.looseObject({
 	type: z.literal("win"),
 	auction_id: text,
 	decision_id: text,
+	imp_id: text.optional(),
+	slot_id: text.optional(),
+	/** The planned start of the spot this win fills, epoch ms. */
+	play_at: epochMs.optional(),
 	bidder: text,
 	crid: text,
 	adomain: domains,

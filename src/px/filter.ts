@@ -28,7 +28,8 @@
 //  16  AdvertiserExclusion      an adomain is in badv (subdomains included)
 //      NotAllowedInDeal         a deal bid whose adomain is outside the deal's wadomain
 //  17  CategoryExclusion        a cat is in bcat (IAB 1.0: "IAB7" also blocks "IAB7-1")
-//  18  CompetitiveSeparation    an adomain played on this screen recently
+//  18  CompetitiveSeparation    an adomain played on this screen recently (allocate.ts adds the
+//                               same reason across the placements of one request)
 //  19  ExpiredBeforePlay        bid.exp ends before the planned play (imp.dt + duration) ends
 //  20  CreativeDisapproved      approval of the asset that plays says rejected
 //      CreativePendingApproval  approval says pending or has never seen that asset
@@ -319,9 +320,7 @@ function policyReason(input: {
 	ctx: FilterContext;
 }): Reason | undefined {
 	const { bid, deal, ctx } = input;
-	const domains = Array.isArray(bid.adomain)
-		? bid.adomain.filter((d): d is string => typeof d === "string").map(normalizeDomain)
-		: [];
+	const domains = advertiserDomains(bid);
 	if (domains.length === 0 || domains.some((d) => d === "")) return Reason.InvalidAdvertiserDomain;
 	const blocked = (ctx.request.badv ?? []).map(normalizeDomain).filter(Boolean);
 	if (domains.some((d) => blocked.some((b) => coveredBy(d, b)))) {
@@ -350,6 +349,18 @@ export function normalizeDomain(value: string): string {
 		.replace(/[/?#:].*$/, "")
 		.replace(/^www\./, "")
 		.replace(/\.$/, "");
+}
+
+/** A bid's advertiser domains, normalized; empty when it names none. */
+export function advertiserDomains(bid: Pick<Bid, "adomain">): string[] {
+	return Array.isArray(bid.adomain)
+		? bid.adomain.filter((d): d is string => typeof d === "string").map(normalizeDomain)
+		: [];
+}
+
+/** True when two bids' advertisers overlap: a shared domain, or one a subdomain of the other's. */
+export function sameAdvertiser(a: ReadonlyArray<string>, b: ReadonlyArray<string>): boolean {
+	return a.some((x) => x !== "" && b.some((y) => y !== "" && (coveredBy(x, y) || coveredBy(y, x))));
 }
 
 /** True when `domain` is `parent` or one of its subdomains. */

@@ -132,34 +132,86 @@ export const Screen = z.object({
 export type Screen = z.infer<typeof Screen>;
 export type ScreenInput = z.input<typeof Screen>;
 
+/** Most impressions one request may ask for: display areas times loop spots. */
+export const MAX_PLACEMENTS = 16;
+
 /**
  * An ad request in the PX model. A screen that is registered through the data collection API
  * sends only ids; an unregistered one sends its screen description inline.
  */
-export const AdRequest = z.object({
-	screen_id: id,
-	slot_id: id,
-	screen: Screen.optional(),
-	/** When the ad will play, epoch milliseconds; defaults to now. */
-	play_at: z.number().int().positive().optional(),
-	/** How long after play_at the ad may still be played, seconds (OpenRTB imp.exp). */
-	play_window_s: z.number().int().positive().max(86_400).default(3600),
-	/** How long the screen waits for the answer, ms (OpenRTB tmax). */
-	timeout_ms: z.number().int().min(50).max(5000).default(500),
-	ip: z.union([z.ipv4(), z.ipv6()]).optional(),
-	ua: z.string().max(512).optional(),
-	test: z.boolean().default(false),
-});
+export const AdRequest = z
+	.object({
+		screen_id: id,
+		/** The one slot (display area) this request is for; or `slot_ids` for several at once. */
+		slot_id: id.optional(),
+		/**
+		 * Several display areas of one player decided together (OpenRTB multi-imp): one decision per
+		 * area, and one advertiser never in two areas at once.
+		 */
+		slot_ids: z.array(id).min(1).max(MAX_PLACEMENTS).optional(),
+		screen: Screen.optional(),
+		/** When the ad will play, epoch milliseconds; defaults to now. */
+		play_at: z.number().int().positive().optional(),
+		/** How long after play_at the ad may still be played, seconds (OpenRTB imp.exp). */
+		play_window_s: z.number().int().positive().max(86_400).default(3600),
+		/** How long the screen waits for the answer, ms (OpenRTB tmax). */
+		timeout_ms: z.number().int().min(50).max(5000).default(500),
+		/**
+		 * Loop mode: fill the slot(s) with spots back to back from play_at until this epoch ms, in one
+		 * call (at most MAX_PLACEMENTS spots in all).
+		 */
+		until: z.number().int().positive().optional(),
+		/** A loop's spot length, seconds; by default the slot's longest allowed duration. */
+		spot_s: seconds.optional(),
+		ip: z.union([z.ipv4(), z.ipv6()]).optional(),
+		ua: z.string().max(512).optional(),
+		test: z.boolean().default(false),
+	})
+	.superRefine((req, ctx) => {
+		if ((req.slot_id === undefined) === (req.slot_ids === undefined)) {
+			ctx.addIssue({
+				code: "custom",
+				path: [req.slot_id === undefined ? "slot_id" : "slot_ids"],
+				message: "send either slot_id or slot_ids",
+			});
+		}
+		const seen = new Set<string>();
+		req.slot_ids?.forEach((slot, i) => {
+			if (seen.has(slot)) {
+				ctx.addIssue({ code: "custom", path: ["slot_ids", i], message: "duplicate slot id" });
+			}
+			seen.add(slot);
+		});
+		if (req.spot_s !== undefined && req.until === undefined) {
+			ctx.addIssue({ code: "custom", path: ["spot_s"], message: "spot_s only applies with until" });
+		}
+	});
 export type AdRequest = z.infer<typeof AdRequest>;
 export type AdRequestInput = z.input<typeof AdRequest>;
 
-/** An ad request joined with the screen and slot it is for: what the translation needs. */
+/** One impression of a request: a slot at a planned time (OpenRTB imp, with its own imp.dt). */
+export interface Placement {
+	impId: string;
+	slot: AdSlot;
+	/** Planned play time, epoch ms. */
+	playAt: number;
+	/** How long the spot lasts on screen, ms: what separation across placements measures. */
+	spotMs: number;
+}
+
+/** An ad request joined with the screen and slots it is for: what the translation needs. */
 export interface ResolvedAdRequest {
 	request: AdRequest;
 	screen: Screen;
-	slot: AdSlot;
-	/** Play time actually used, epoch ms. */
+	/** In schedule order: by play time, then in the order the request named the slots. */
+	placements: Placement[];
+	/** Play time actually used for the first spot, epoch ms. */
 	playAt: number;
+	/**
+	 * The request asked for several slots or a loop: it is answered with a list of decisions, one
+	 * per placement, even when that list holds one.
+	 */
+	multi: boolean;
 }
 
 export const Publisher = z

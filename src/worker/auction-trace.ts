@@ -2,13 +2,14 @@
 // Everything in it that a bidder chose (ids, seats, domains, prices) is clipped to what the event
 // schema and the archive accept, so no bid, however malformed, can make recording the auction fail.
 import type { EvaluatedBid } from "../px/filter";
+import { type BidOutcomeLabel, bidOutcome } from "../px/outcomes";
 import { Reason, reasonLabel } from "../px/reasons";
 import type { BidderOutcome } from "./fanout";
 
-export type BidOutcomeLabel = "won" | "lost" | "filtered";
-
 export interface TracedBid {
 	bid_id?: string;
+	/** The imp the bid was for: which placement's auction it took part in. */
+	imp_id?: string;
 	seat?: string;
 	crid?: string;
 	adomain?: string[];
@@ -62,14 +63,6 @@ function opt<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V 
 	return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
 
-/** The loss codes that mean "valid, but someone else won" rather than "filtered out". */
-const LOSSES = new Set<Reason>([Reason.LostToHigherBid, Reason.LostToDeal]);
-
-export function bidOutcome(reason: Reason): BidOutcomeLabel {
-	if (reason === Reason.Won) return "won";
-	return LOSSES.has(reason) ? "lost" : "filtered";
-}
-
 export function traceBidders(
 	outcomes: BidderOutcome[],
 	bids: EvaluatedBid[],
@@ -93,6 +86,7 @@ export function traceBidders(
 				>;
 				return {
 					...opt("bid_id", clip(bid.id)),
+					...opt("imp_id", clip(bid.impid)),
 					...opt("seat", clip(b.seat)),
 					...opt("crid", clip(bid.crid)),
 					...opt("adomain", clippedDomains(bid.adomain)),

@@ -3,7 +3,6 @@
 // each record on its own, so a producer bug costs that record a dead-letter, not the others.
 
 import type { ApprovalOf } from "../px/approval";
-import type { AuctionResult } from "../px/auction";
 import { type AuctionBid, newEvent, type PxEvent } from "../px/events";
 import type { EvaluatedBid } from "../px/filter";
 import type { ResolvedAdRequest } from "../px/model";
@@ -19,18 +18,40 @@ export interface RequestFacts {
 	context: ResolvedAdRequest;
 }
 
+/** One placement's auction: its imp, its floor and what it cleared at. */
+export interface PlacementFacts {
+	impId: string;
+	slotId: string;
+	playAt: number;
+	floor: number;
+	clearingPrice?: number;
+}
+
+/** A placement won and recorded in the screen's ledger. */
+export interface WinFacts {
+	impId: string;
+	decisionId: string;
+	bid: EvaluatedBid;
+	clearingPrice: number;
+	notAfter: number;
+	advertiserDomains: string[];
+}
+
 export interface AuctionFacts {
 	auctionId: string;
 	at: 1 | 2;
-	floor: number;
 	currency: string;
 	multiplier: number;
-	auction: AuctionResult;
+	placements: PlacementFacts[];
+	/** Every bid with its final reason. */
+	bids: EvaluatedBid[];
 	trace: TracedBidder[];
 	biddersCalled: number;
 	approval: ApprovalOf;
 	noFillReason?: string;
-	win?: { decisionId: string; notAfter: number; advertiserDomains: string[] };
+	wins: WinFacts[];
+	/** Placements of the same request served from the screen's cache (no auction record). */
+	cachedPlacements: number;
 }
 
 function envelope(r: RequestFacts) {
@@ -53,7 +74,8 @@ export function adRequestEvent(
 		{
 			...envelope(r),
 			dialect: r.dialect,
-			slot_id: r.context.slot.id,
+			slot_id: r.context.placements[0]!.slot.id,
+			...(r.context.multi ? { placements: r.context.placements.length } : {}),
 			outcome,
 			...(noFillReason ? { no_fill_reason: noFillReason } : {}),
 			latency_ms: r.answeredAt - r.startedAt,
@@ -65,7 +87,7 @@ export function adRequestEvent(
 
 export function auctionEvents(r: RequestFacts, a: AuctionFacts): PxEvent[] {
 	const base = envelope(r);
-	const winner = a.auction.winner;
+	const multi = r.context.multi;
 	const events: (PxEvent | undefined)[] = newCreatives(a).map((b) =>
 		newEvent("creative_seen", {
 			...base,
@@ -80,38 +102,58 @@ export function auctionEvents(r: RequestFacts, a: AuctionFacts): PxEvent[] {
 			duration_s: b.creative!.duration_s,
 		}),
 	);
-	events.push(
-		newEvent(
-			"auction",
-			{
-				...base,
-				auction_id: a.auctionId,
-				at: a.at,
-				floor_cpm: a.floor,
-				cur: a.currency,
-				bids: auctionBids(a.trace),
-				...(winner ? { clearing_price: winner.clearingPrice } : {}),
-			},
-			{ now: r.startedAt },
-		),
-	);
-	if (winner && a.win) {
+	// One auction record per placement; a bid for an imp the request did not have is kept on the
+	// first one, so every bid is recorded exactly once.
+	const known = new Set(a.placements.map((p) => p.impId));
+	for (const [i, p] of a.placements.entries()) {
+		const mine = (imp: string | undefined) =>
+			imp === p.impId || (i === 0 && (imp === undefined || !known.has(imp)));
+		events.push(
+			newEvent(
+				"auction",
+				{
+					...base,
+					auction_id: a.auctionId,
+					...(multi ? { imp_id: p.impId, slot_id: p.slotId } : {}),
+					at: a.at,
+					floor_cpm: p.floor,
+					cur: a.currency,
+					bids: auctionBids(a.trace, mine, i === 0),
+					...(p.clearingPrice !== undefined ? { clearing_price: p.clearingPrice } : {}),
+				},
+				{ now: r.startedAt },
+			),
+		);
+	}
+	const slotOf = new Map(a.placements.map((p) => [p.impId, p]));
+	for (const win of a.wins) {
+		const placement = slotOf.get(win.impId);
 		events.push(
 			newEvent("win", {
 				...base,
 				auction_id: a.auctionId,
-				decision_id: a.win.decisionId,
-				bidder: winner.bid.bidder,
-				crid: winner.bid.creative!.id,
-				adomain: a.win.advertiserDomains,
-				price_cpm: winner.bid.price,
-				clearing_price_cpm: winner.clearingPrice,
+				decision_id: win.decisionId,
+				...(multi && placement
+					? { imp_id: win.impId, slot_id: placement.slotId, play_at: placement.playAt }
+					: {}),
+				bidder: win.bid.bidder,
+				crid: win.bid.creative!.id,
+				adomain: win.advertiserDomains,
+				price_cpm: win.bid.price,
+				clearing_price_cpm: win.clearingPrice,
 				multiplier: a.multiplier,
-				not_after: a.win.notAfter,
+				not_after: win.notAfter,
 			}),
 		);
 	}
-	events.push(adRequestEvent(r, winner ? "filled" : "no_fill", a.biddersCalled, a.noFillReason));
+	events.push(
+		adRequestEvent(
+			r,
+			a.wins.length + a.cachedPlacements > 0 ? "filled" : "no_fill",
+			a.biddersCalled,
+			a.noFillReason,
+		),
+	);
 	return events.filter((e): e is PxEvent => e !== undefined);
 }
 
@@ -123,7 +165,7 @@ export function auctionEvents(r: RequestFacts, a: AuctionFacts): PxEvent[] {
  */
 function newCreatives(a: AuctionFacts): EvaluatedBid[] {
 	const seen = new Set<string>();
-	return a.auction.bids.filter((b) => {
+	return a.bids.filter((b) => {
 		const key = b.approvalKey;
 		const status = key ? a.approval(key) : undefined;
 		const heldBack = status === undefined || status === "pending";
@@ -133,15 +175,24 @@ function newCreatives(a: AuctionFacts): EvaluatedBid[] {
 	});
 }
 
-function auctionBids(trace: TracedBidder[]): AuctionBid[] {
+/**
+ * The bids of one placement's auction record, per bidder: a called bidder with no bid for this
+ * imp appears once as no_bid. Bidder-level facts (dropped bids) go on the first record only.
+ */
+function auctionBids(
+	trace: TracedBidder[],
+	mine: (impId: string | undefined) => boolean,
+	first: boolean,
+): AuctionBid[] {
 	return trace.flatMap((t): AuctionBid[] => {
-		if (t.bids.length === 0) {
+		const bids = t.bids.filter((b) => mine(b.imp_id));
+		if (bids.length === 0) {
 			const outcome = t.status === "bids" || t.status === "not_called" ? "no_bid" : t.status;
 			return [{ bidder: t.bidder, outcome, reason: t.reason ?? 0, latency_ms: t.latency_ms }];
 		}
-		return t.bids.map((b, i) => ({
+		return bids.map((b, i) => ({
 			// The response's dropped bids are counted once, on its first bid.
-			...(i === 0 && t.dropped_bids ? { dropped_bids: t.dropped_bids } : {}),
+			...(first && i === 0 && t.dropped_bids ? { dropped_bids: t.dropped_bids } : {}),
 			bidder: t.bidder,
 			...(b.bid_id ? { bid_id: b.bid_id } : {}),
 			...(b.seat ? { seat: b.seat } : {}),

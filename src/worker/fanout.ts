@@ -4,9 +4,8 @@
 import type { BidRequest } from "iab-openrtb/v26";
 import type { BidderConfig } from "../px/bidders";
 import { type CandidateBid, parseBidResponse } from "../px/openrtb/response";
+import type { BidderStatus } from "../px/outcomes";
 import { Reason } from "../px/reasons";
-
-export type BidderStatus = "bids" | "no_bid" | "timeout" | "error";
 
 export interface BidderOutcome {
 	bidder: string;

@@ -16,28 +16,30 @@ import { log } from "./log";
 
 export interface NoticeValues {
 	auctionId: string;
-	impId: string;
 	currency: string;
 	multiplier: number;
-	clearingPrice?: number;
+	/** Clearing price per imp id: the winner's price, and what a loser on that imp had to beat. */
+	clearing: ReadonlyMap<string, number>;
 }
 
 const NOTICE_TIMEOUT_MS = 5_000;
 
 function macrosFor(bid: EvaluatedBid, values: NoticeValues): MacroValues {
+	const impId = typeof bid.bid.impid === "string" ? bid.bid.impid : undefined;
+	const clearingPrice = impId === undefined ? undefined : values.clearing.get(impId);
 	return {
 		AUCTION_ID: values.auctionId,
 		AUCTION_BID_ID: bid.bid.id,
-		AUCTION_IMP_ID: values.impId,
+		AUCTION_IMP_ID: impId,
 		AUCTION_SEAT_ID: bid.seat,
 		AUCTION_AD_ID: bid.bid.adid,
 		AUCTION_CURRENCY: values.currency,
 		AUCTION_MULTIPLIER: values.multiplier,
 		...(bid.reason === Reason.Won
-			? { AUCTION_PRICE: values.clearingPrice }
+			? { AUCTION_PRICE: clearingPrice }
 			: {
 					AUCTION_LOSS: bid.reason,
-					AUCTION_MIN_TO_WIN: values.clearingPrice,
+					AUCTION_MIN_TO_WIN: clearingPrice,
 				}),
 	};
 }
@@ -82,12 +84,11 @@ export const sendable = (url: string | undefined): url is string =>
 	typeof url === "string" && url.length <= MAX_NOTICE_URL && /^https?:\/\//i.test(url);
 
 export function auctionNotices(bids: EvaluatedBid[], values: NoticeValues) {
-	const winner = bids.find((b) => b.reason === Reason.Won);
 	return {
 		/**
-		 * nurl to the winner; lurl with ${AUCTION_LOSS} to each other bidder, once per bidder (for
-		 * its first bid that gave one): the URLs are the bidders' choice, and one auction must not
-		 * turn into dozens of subrequests to them.
+		 * nurl to each winner (one per won imp); lurl with ${AUCTION_LOSS} to each bidder that lost,
+		 * once per bidder (for its first losing bid that gave one): the URLs are the bidders' choice,
+		 * and one auction must not turn into dozens of subrequests to them.
 		 */
 		message(): NoticeMessage | undefined {
 			const notices: Notice[] = [];
@@ -108,12 +109,12 @@ export function auctionNotices(bids: EvaluatedBid[], values: NoticeValues) {
 				? { v: 1, auction_id: values.auctionId, notices, attempt: 0 }
 				: undefined;
 		},
-		/** What the screen's ledger keeps for the winner: burl on play, lurl (code 2) on expiry. */
-		forWinner(): DecisionNotices {
+		/** What the screen's ledger keeps for a winner: burl on play, lurl (code 2) on expiry. */
+		forWinner(winner: EvaluatedBid): DecisionNotices {
 			return {
-				...(winner?.bid.burl ? { burl: winner.bid.burl } : {}),
-				...(winner?.bid.lurl ? { lurl: winner.bid.lurl } : {}),
-				macros: winner ? macrosFor(winner, values) : {},
+				...(winner.bid.burl ? { burl: winner.bid.burl } : {}),
+				...(winner.bid.lurl ? { lurl: winner.bid.lurl } : {}),
+				macros: macrosFor(winner, values),
 			};
 		},
 	};

@@ -76,6 +76,21 @@ export const problems = {
 		detail: `No auction was run; ask again after ${retryAfterS} s`,
 		headers: { "retry-after": String(retryAfterS) },
 	}),
+	/** 429 for one screen's ad requests (its token bucket in ScreenDO). */
+	rateLimited: (retryAfterS: number): ProblemInit => ({
+		status: 429,
+		type: "rate-limited",
+		title: "Too many ad requests for this screen",
+		detail: `Retry after ${retryAfterS} s`,
+		headers: { "retry-after": String(retryAfterS) },
+	}),
+	newScreensLimited: (): ProblemInit => ({
+		status: 429,
+		type: "new-screens-rate-limited",
+		title: "Too many new unregistered screens",
+		detail: "Register screens with PUT /v1/screens/{id} instead of describing them inline",
+		headers: { "retry-after": "60" },
+	}),
 	notFound: (detail = "No such resource"): ProblemInit => ({
 		status: 404,
 		type: "not-found",

@@ -169,7 +169,7 @@ describe("platform operations per decision", () => {
 		console.log(`cost: ${JSON.stringify(figures)}`);
 
 		// The hot path: admit + the ledger write, one message of records, one of notices.
-		expect(hotPath.doCalls).toEqual(["admit", "recordDecision"]);
+		expect(hotPath.doCalls).toEqual(["admit", "recordDecisions"]);
 		expect(hotPath.queueMessages).toEqual({ EVENTS: 1, NOTICES: 1 });
 		expect(subrequests).toBe(3);
 		expect(figures.ad_request.sqlite_rows.written).toBeLessThanOrEqual(2);

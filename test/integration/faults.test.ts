@@ -84,7 +84,7 @@ function flakyScreens(): Env["SCREENS"] {
 			new Proxy(real.get(id), {
 				get: (target, prop) => {
 					const method = Reflect.get(target, prop as string) as (...a: unknown[]) => unknown;
-					if (prop === "admit" || prop === "recordDecision") {
+					if (prop === "admit" || prop === "recordDecisions") {
 						const fault = prop === "admit" ? admitFault : ledgerFault;
 						return async (...args: unknown[]) => {
 							await fault();

@@ -192,7 +192,7 @@ describe("the screen's Durable Object failing", () => {
 					{ name: "ledger", behaviour: "bid", query: { crid: "crid-ledger", price: 7 } },
 				]),
 				EVENTS: queue,
-				SCREENS: screensWith("recordDecision", () => Promise.reject(new Error("storage down"))),
+				SCREENS: screensWith("recordDecisions", () => Promise.reject(new Error("storage down"))),
 			},
 		);
 		expect(res.status).toBe(200);

@@ -154,13 +154,16 @@ describe("ScreenDO state", () => {
 		const stub = screenStub(env, "demo-pub", screenId);
 		const admit = () =>
 			stub.admit({
-				slotId: "face-a",
-				playAt: Date.now(),
+				slotIds: ["face-a"],
+				from: Date.now(),
+				to: Date.now(),
 				rateLimit: { burst: 100, per_minute: 100 },
 				separationSeconds: 0,
 			});
 		const hit = await admit();
-		expect(hit.kind === "admitted" && hit.cached?.decisionId).toBe(answer.decision_id);
+		expect(hit.kind === "admitted" && hit.issued.map((d) => d.decisionId)).toEqual([
+			answer.decision_id,
+		]);
 
 		await runInDurableObject(stub, (_i, state) => {
 			state.storage.sql.exec(
@@ -170,7 +173,7 @@ describe("ScreenDO state", () => {
 			);
 		});
 		const expired = await admit();
-		expect(expired.kind === "admitted" && expired.cached).toBeNull();
+		expect(expired.kind === "admitted" && expired.issued).toEqual([]);
 
 		await runInDurableObject(stub, (_i, state) => {
 			state.storage.sql.exec(
@@ -181,7 +184,7 @@ describe("ScreenDO state", () => {
 		});
 		expect((await callEdge(popPath, { method: "POST" })).res.status).toBe(200);
 		const played = await admit();
-		expect(played.kind === "admitted" && played.cached).toBeNull();
+		expect(played.kind === "admitted" && played.issued).toEqual([]);
 	});
 
 	it("state survives eviction", async () => {
@@ -215,8 +218,9 @@ describe("ScreenDO state", () => {
 		const limit = { burst: 2, per_minute: 60 };
 		const admit = () =>
 			stub.admit({
-				slotId: "s",
-				playAt: Date.now(),
+				slotIds: ["s"],
+				from: Date.now(),
+				to: Date.now(),
 				rateLimit: limit,
 				separationSeconds: 0,
 				inline: true,

@@ -1,11 +1,12 @@
 // Real OpenRTB DSPs on loopback for the workerd tests, well and badly behaved. One Node HTTP
 // server; the path picks the behaviour, query parameters tune the bid:
-//   /dsp/<behaviour>?tag=T&price=P&crid=C&adomain=D&delay=MS&dur=S&deal=ID&asset=URL
-// (`asset` swaps the file the markup points at, as a DSP reusing an approved crid would).
+//   /dsp/<behaviour>?tag=T&price=P&crid=C&adomain=D&delay=MS&dur=S&deal=ID&asset=URL&imp=ID
+// (bids go to every imp the creative fits, or only to imp `imp`;
+// `asset` swaps the file the markup points at, as a DSP reusing an approved crid would).
 // Notices (nurl/burl/lurl) come back to /notices/<tag>/<kind> and are listed by GET /log?tag=T.
 import { createServer, type Server, type ServerResponse } from "node:http";
 import type { BidRequest, BidResponse } from "iab-openrtb/v26";
-import { staticSpot, videoSpot } from "../../demo/dsps";
+import { respond, staticBid, videoBid } from "../../demo/dsps";
 import { readBody } from "../../demo/server";
 import { fuzzAnswer } from "./fuzz-dsp";
 
@@ -26,29 +27,42 @@ function send(res: ServerResponse, status: number, body?: unknown) {
 	res.end(body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body));
 }
 
-/** A valid bid from the demo bidder logic, with this test's notice URLs and tweaks applied. */
+/**
+ * Valid bids from the demo bidder logic, one per imp it can fill (a video where the imp takes one
+ * unless `media=image`), with this test's notice URLs and tweaks applied to each.
+ */
 function validResponse(req: BidRequest, q: URLSearchParams, base: string): BidResponse | undefined {
 	const tag = q.get("tag") ?? "untagged";
 	const offer = offerFrom(q, tag);
-	const answer =
-		req.imp[0]?.video && q.get("media") !== "image"
-			? videoSpot(req, base, offer)
-			: staticSpot(req, base, offer);
-	const body = answer.body;
-	const bid = body?.seatbid?.[0]?.bid[0];
-	if (!body || !bid) return undefined;
-	bid.price = offer.price;
+	const only = q.get("imp");
+	const imps = req.imp.filter((imp) => only === null || imp.id === only);
+	const body = respond(
+		req,
+		offer.seat,
+		imps.map((imp) =>
+			imp.video && q.get("media") !== "image"
+				? videoBid(req, imp, base, offer)
+				: staticBid(req, imp, base, offer),
+		),
+	).body;
+	if (!body) return undefined;
 	const notices = `${base}/notices/${tag}`;
-	bid.nurl = `${notices}/nurl?price=\${AUCTION_PRICE}&auction=\${AUCTION_ID}&bid=\${AUCTION_BID_ID}`;
 	const failFirst = q.get("burlfail") ? `&failfirst=${q.get("burlfail")}` : "";
-	bid.burl = `${notices}/burl?price=\${AUCTION_PRICE}&mult=\${AUCTION_MULTIPLIER}&ts=\${AUCTION_IMP_TS}${failFirst}`;
-	bid.lurl = `${notices}/lurl?loss=\${AUCTION_LOSS}&min=\${AUCTION_MIN_TO_WIN}`;
-	if (q.get("deal")) bid.dealid = q.get("deal")!;
-	const asset = q.get("asset");
-	if (asset && bid.adm) {
-		bid.adm = bid.adm.replace(/(<MediaFile[^>]*>)<!\[CDATA\[[^\]]*\]\]>/, `$1<![CDATA[${asset}]]>`);
+	for (const bid of body.seatbid![0]!.bid) {
+		bid.price = offer.price;
+		bid.nurl = `${notices}/nurl?price=\${AUCTION_PRICE}&auction=\${AUCTION_ID}&bid=\${AUCTION_BID_ID}`;
+		bid.burl = `${notices}/burl?price=\${AUCTION_PRICE}&mult=\${AUCTION_MULTIPLIER}&ts=\${AUCTION_IMP_TS}${failFirst}`;
+		bid.lurl = `${notices}/lurl?loss=\${AUCTION_LOSS}&min=\${AUCTION_MIN_TO_WIN}`;
+		if (q.get("deal")) bid.dealid = q.get("deal")!;
+		const asset = q.get("asset");
+		if (asset && bid.adm) {
+			bid.adm = bid.adm.replace(
+				/(<MediaFile[^>]*>)<!\[CDATA\[[^\]]*\]\]>/,
+				`$1<![CDATA[${asset}]]>`,
+			);
+		}
+		if (q.get("exp")) bid.exp = Number(q.get("exp"));
 	}
-	if (q.get("exp")) bid.exp = Number(q.get("exp"));
 	return body;
 }
 

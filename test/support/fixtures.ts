@@ -27,3 +27,8 @@ function screen(id: string): ScreenInput {
 	if (!found) throw new Error(`no demo screen ${id}`);
 	return found;
 }
+
+/** The demo metro platform screen (a 1440×1080 main area and a 480×1080 side strip), renamed. */
+export function transitScreen(id = "transit-1"): ScreenInput {
+	return { ...structuredClone(screen("demo-transit-1")), id };
+}

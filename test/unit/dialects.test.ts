@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { PxAnswer } from "../../src/px/answer";
+import type { PlacementOutcome, PxAnswer } from "../../src/px/answer";
 import { dialectByName, dialects, parseDialectRequest } from "../../src/px/dialects";
 import { vistar } from "../../src/px/dialects/vistar";
-import { AdRequest } from "../../src/px/model";
 
 const issuesOf = (name: string, body: unknown) => {
 	const result = parseDialectRequest(name, body);
@@ -126,11 +125,13 @@ describe("vistar dialect", () => {
 		const result = parseDialectRequest("vistar", body());
 		if (!result.ok) throw new Error(JSON.stringify(result.issues));
 		const { request } = result;
+		// Every display area gets an ad, as in Vistar.
 		expect(request).toMatchObject({
 			screen_id: "kiosk-42",
-			slot_id: "main",
+			slot_ids: ["main", "banner"],
 			play_at: DISPLAY_TIME * 1000,
 		});
+		expect(request.slot_id).toBeUndefined();
 		expect(request.screen).toMatchObject({
 			id: "kiosk-42",
 			name: "Concourse kiosk 42",
@@ -165,6 +166,21 @@ describe("vistar dialect", () => {
 				exact_aspect: false,
 			},
 		]);
+	});
+
+	it("a loop_end_time asks for a loop until then, in epoch seconds", () => {
+		const result = parseDialectRequest("vistar", {
+			...body(),
+			display_area_id: "banner",
+			loop_end_time: DISPLAY_TIME + 60,
+		});
+		expect(result.ok && [result.request.slot_id, result.request.until]).toEqual([
+			"banner",
+			(DISPLAY_TIME + 60) * 1000,
+		]);
+		expect(
+			issuesOf("vistar", { ...body(), loop_end_time: (DISPLAY_TIME + 60) * 1000 })[0]?.pointer,
+		).toBe("#/loop_end_time");
 	});
 
 	it("picks the display area named by display_area_id", () => {
@@ -247,7 +263,6 @@ describe("vistar dialect", () => {
 	});
 
 	describe("answer", () => {
-		const request = AdRequest.parse({ screen_id: "kiosk-42", slot_id: "banner" });
 		const answer: PxAnswer = {
 			decision_id: "d-1",
 			creative: {
@@ -266,7 +281,13 @@ describe("vistar dialect", () => {
 		};
 
 		it("lists the ad the way Vistar players read it", () => {
-			expect(vistar.toDialectAnswer?.(answer, request)).toEqual({
+			const decided = (outcome: Partial<PlacementOutcome>) => ({
+				multi: false,
+				placements: [
+					{ slot_id: "banner", play_at: DISPLAY_TIME * 1000, cached: false, ...outcome },
+				],
+			});
+			expect(vistar.toDialectAnswer(decided({ answer }))).toEqual({
 				advertisement: [
 					{
 						id: "d-1",
@@ -289,8 +310,39 @@ describe("vistar dialect", () => {
 			});
 		});
 
+		it("lists one advertisement per filled display area or loop spot, with its own display_time", () => {
+			const shaped = vistar.toDialectAnswer({
+				multi: true,
+				placements: [
+					{ slot_id: "main", play_at: DISPLAY_TIME * 1000, cached: false, answer },
+					{
+						slot_id: "banner",
+						play_at: DISPLAY_TIME * 1000,
+						cached: false,
+						no_fill_reason: "no_bids",
+					},
+					{ slot_id: "main", play_at: (DISPLAY_TIME + 15) * 1000, cached: true, answer },
+				],
+			}) as { advertisement: { display_area_id: string; display_time: number }[] };
+			expect(shaped.advertisement.map((a) => [a.display_area_id, a.display_time])).toEqual([
+				["main", DISPLAY_TIME],
+				["main", DISPLAY_TIME + 15],
+			]);
+		});
+
 		it("answers an empty list when there is no ad", () => {
-			expect(vistar.toDialectAnswer?.(undefined, request)).toEqual({ advertisement: [] });
+			const decided = {
+				multi: false,
+				placements: [
+					{
+						slot_id: "banner",
+						play_at: DISPLAY_TIME * 1000,
+						cached: false,
+						no_fill_reason: "no_bids",
+					},
+				],
+			};
+			expect(vistar.toDialectAnswer(decided)).toEqual({ advertisement: [] });
 		});
 	});
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AdRequest, type AdRequestInput, Screen, type ScreenInput } from "../../src/px/model";
-import { MAX_LEAD_MS, resolveAdRequest } from "../../src/px/resolve";
+import { DEFAULT_SPOT_S, MAX_LEAD_MS, resolveAdRequest } from "../../src/px/resolve";
 
 const NOW = Date.UTC(2025, 5, 2, 12, 0, 0);
 
@@ -25,7 +25,7 @@ describe("resolveAdRequest", () => {
 		expect(result.ok).toBe(true);
 		if (!result.ok) return;
 		expect(result.value.screen).toBe(profile);
-		expect(result.value.slot.id).toBe("ticker");
+		expect(result.value.placements[0]!.slot.id).toBe("ticker");
 		expect(result.value.playAt).toBe(NOW);
 	});
 
@@ -36,7 +36,7 @@ describe("resolveAdRequest", () => {
 		});
 		const result = resolveAdRequest(request({ screen: inline }), profile, NOW);
 		expect(result.ok && result.value.screen.venue.type).toBe(70102);
-		expect(result.ok && result.value.slot.w).toBe(1080);
+		expect(result.ok && result.value.placements[0]!.slot.w).toBe(1080);
 	});
 
 	it("uses the inline description of an unregistered screen", () => {
@@ -90,5 +90,105 @@ describe("resolveAdRequest", () => {
 			NOW,
 		);
 		expect(closed).toMatchObject({ ok: false, error: { status: 400, pointer: "#/play_at" } });
+	});
+});
+
+describe("resolveAdRequest: several display areas and loops", () => {
+	const loopProfile = Screen.parse(
+		screenInput({
+			slots: [
+				{
+					id: "main",
+					w: 1080,
+					h: 1350,
+					formats: ["video"],
+					mimes: ["video/mp4"],
+					max_duration: 15,
+				},
+				{
+					id: "ticker",
+					w: 1080,
+					h: 200,
+					formats: ["image"],
+					mimes: ["image/png"],
+					durations: [10],
+				},
+				{ id: "side", w: 400, h: 400, formats: ["image"], mimes: ["image/png"] },
+			],
+		}),
+	);
+	const placementsOf = (over: Partial<AdRequestInput>) => {
+		const result = resolveAdRequest(
+			AdRequest.parse({ screen_id: "lobby-7", play_at: NOW, ...over }),
+			loopProfile,
+			NOW,
+		);
+		if (!result.ok) throw new Error(JSON.stringify(result.error));
+		return result.value;
+	};
+
+	it("slot_ids make one placement per area at the same time, imp ids in the order named", () => {
+		const value = placementsOf({ slot_ids: ["ticker", "main"] });
+		expect(value.multi).toBe(true);
+		expect(value.placements.map((p) => [p.impId, p.slot.id, p.playAt, p.spotMs])).toEqual([
+			["1", "ticker", NOW, 10_000],
+			["2", "main", NOW, 15_000],
+		]);
+	});
+
+	it("until fills a loop with whole spots of the slot's length, in time order across slots", () => {
+		const value = placementsOf({ slot_ids: ["main", "ticker"], until: NOW + 30_000 });
+		expect(value.placements.map((p) => [p.impId, p.slot.id, p.playAt - NOW])).toEqual([
+			["1", "main", 0],
+			["2", "ticker", 0],
+			["3", "ticker", 10_000],
+			["4", "main", 15_000],
+			["5", "ticker", 20_000],
+		]);
+	});
+
+	it("spot_s overrides the slot's length; a slot without durations gets the default spot", () => {
+		expect(
+			placementsOf({ slot_id: "main", until: NOW + 60_000, spot_s: 20 }).placements,
+		).toHaveLength(3);
+		expect(placementsOf({ slot_id: "side", until: NOW + 60_000 }).placements).toHaveLength(
+			60 / DEFAULT_SPOT_S,
+		);
+	});
+
+	it("refuses loops that need more than 16 placements, or leave no room for one spot", () => {
+		const refused = (over: Partial<AdRequestInput>) =>
+			resolveAdRequest(
+				AdRequest.parse({ screen_id: "lobby-7", play_at: NOW, ...over }),
+				loopProfile,
+				NOW,
+			);
+		expect(refused({ slot_id: "ticker", until: NOW + 170_000 })).toMatchObject({
+			ok: false,
+			error: { status: 400, pointer: "#/until" },
+		});
+		expect(refused({ slot_id: "ticker", until: NOW + 160_000 }).ok).toBe(true);
+		expect(refused({ slot_id: "main", until: NOW + 5_000 })).toMatchObject({
+			ok: false,
+			error: { status: 400, pointer: "#/until", detail: expect.stringContaining("15 s") },
+		});
+	});
+
+	it("names the unknown slot in slot_ids by its index", () => {
+		const result = resolveAdRequest(
+			AdRequest.parse({ screen_id: "lobby-7", slot_ids: ["main", "nope"] }),
+			loopProfile,
+			NOW,
+		);
+		expect(result).toMatchObject({ ok: false, error: { status: 400, pointer: "#/slot_ids/1" } });
+	});
+
+	it("the model wants exactly one of slot_id and slot_ids, no duplicates, and spot_s only in loops", () => {
+		const issues = (body: unknown) =>
+			AdRequest.safeParse(body).error?.issues.map((i) => i.path.join("/"));
+		expect(issues({ screen_id: "s" })).toEqual(["slot_id"]);
+		expect(issues({ screen_id: "s", slot_id: "a", slot_ids: ["b"] })).toEqual(["slot_ids"]);
+		expect(issues({ screen_id: "s", slot_ids: ["a", "a"] })).toEqual(["slot_ids/1"]);
+		expect(issues({ screen_id: "s", slot_id: "a", spot_s: 10 })).toEqual(["spot_s"]);
 	});
 });

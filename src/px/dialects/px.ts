@@ -1,4 +1,5 @@
 // The native dialect: the body already is a PX ad request.
+import { pxAnswerBody } from "../answer";
 import { AdRequest } from "../model";
 import type { Dialect } from "./types";
 
@@ -6,4 +7,5 @@ export const px: Dialect<AdRequest> = {
 	name: "px",
 	schema: AdRequest,
 	toPx: (input) => input,
+	toDialectAnswer: pxAnswerBody,
 };

@@ -1,6 +1,6 @@
 import type { z } from "zod";
-import type { PxAnswer } from "../answer";
-import type { AdRequest, AdRequestInput } from "../model";
+import type { Decided } from "../answer";
+import type { AdRequestInput } from "../model";
 
 /**
  * A publisher dialect: the request body a family of players already speaks, and how it maps
@@ -18,6 +18,6 @@ export interface Dialect<I> {
 	 * names what the publisher actually sent. Identity when absent.
 	 */
 	toDialectPointer?(pxPointer: string): string;
-	/** Shapes the answer the way this dialect's players expect; `undefined` means no ad. */
-	toDialectAnswer?(answer: PxAnswer | undefined, request: AdRequest): unknown;
+	/** Shapes the answer the way this dialect's players expect. */
+	toDialectAnswer(decided: Decided): Record<string, unknown>;
 }

@@ -1,11 +1,12 @@
 // The "player" dialect, shaped like the Vistar Media get-ad API (vistarmedia/client-api
 // api.proto): players that already speak it can switch endpoints without new firmware logic.
 // Differences on purpose: no api_key in the body (auth is a header, keys never reach body
-// logs), and one display area is decided per request (`display_area_id`, else the first).
+// logs). As in Vistar, every display area gets its own ad (one OpenRTB imp each, one advertiser
+// never in two areas at once); `display_area_id` narrows a request to one area. `loop_end_time`
+// fills each area's loop with spots until then, in one call.
 import { z } from "zod";
-import type { PxAnswer } from "../answer";
+import type { Decided, PlacementOutcome } from "../answer";
 import {
-	type AdRequest,
 	type AdRequestInput,
 	type AdSlot,
 	type Format,
@@ -120,8 +121,15 @@ export const VistarAdRequest = z
 		longitude: z.number().min(-180).max(180).optional(),
 		device_attribute: z.array(DeviceAttribute).max(64).default([]),
 		display_area: z.array(DisplayArea).min(1).max(16),
-		/** Which display area this request is for; the first one when absent. */
+		/** Which display area this request is for; every one of them when absent. */
 		display_area_id: z.string().min(1).max(128).optional(),
+		/** Loop mode: fill each area with spots from display_time until this, epoch seconds. */
+		loop_end_time: z
+			.number()
+			.int()
+			.positive()
+			.max(9_999_999_999, "must be epoch seconds (this looks like milliseconds)")
+			.optional(),
 	})
 	.superRefine((req, ctx) => {
 		const seen = new Set<string>();
@@ -244,7 +252,9 @@ const FIXED_POINTERS: Record<string, string> = {
 	"#/screen_id": "#/device_id",
 	"#/screen/id": "#/device_id",
 	"#/slot_id": "#/display_area",
+	"#/slot_ids": "#/display_area",
 	"#/play_at": "#/display_time",
+	"#/until": "#/loop_end_time",
 	"#/screen/geo/lat": "#/latitude",
 	"#/screen/geo/lon": "#/longitude",
 	"#/screen/venue/name": "#/venue_id",
@@ -265,29 +275,34 @@ function toDialectPointer(pxPointer: string): string {
 	return "#";
 }
 
-function toDialectAnswer(answer: PxAnswer | undefined, request: AdRequest) {
-	if (!answer) return { advertisement: [] };
+function advertisement(p: PlacementOutcome & { answer: NonNullable<PlacementOutcome["answer"]> }) {
+	const { answer } = p;
 	const advertiser = answer.creative.advertiser_domains[0];
 	return {
-		advertisement: [
-			{
-				id: answer.decision_id,
-				proof_of_play_url: answer.proof_of_play_url,
-				expiration_url: answer.expiry_url,
-				display_time: Math.floor(answer.play.not_before / 1000),
-				lease_expiry: Math.floor(answer.play.not_after / 1000),
-				display_area_id: request.slot_id,
-				creative_id: answer.creative.id,
-				asset_id: answer.creative.id,
-				asset_url: answer.creative.asset_url,
-				mime_type: answer.creative.mime,
-				width: answer.creative.w,
-				height: answer.creative.h,
-				length_in_seconds: Math.round(answer.creative.duration_s),
-				length_in_milliseconds: Math.round(answer.creative.duration_s * 1000),
-				...(advertiser === undefined ? {} : { advertiser }),
-			},
-		],
+		id: answer.decision_id,
+		proof_of_play_url: answer.proof_of_play_url,
+		expiration_url: answer.expiry_url,
+		display_time: Math.floor(p.play_at / 1000),
+		lease_expiry: Math.floor(answer.play.not_after / 1000),
+		display_area_id: p.slot_id,
+		creative_id: answer.creative.id,
+		asset_id: answer.creative.id,
+		asset_url: answer.creative.asset_url,
+		mime_type: answer.creative.mime,
+		width: answer.creative.w,
+		height: answer.creative.h,
+		length_in_seconds: Math.round(answer.creative.duration_s),
+		length_in_milliseconds: Math.round(answer.creative.duration_s * 1000),
+		...(advertiser === undefined ? {} : { advertiser }),
+	};
+}
+
+/** One advertisement per filled placement, in schedule order; an empty list when none is. */
+function toDialectAnswer(decided: Decided) {
+	return {
+		advertisement: decided.placements.flatMap((p) =>
+			p.answer ? [advertisement({ ...p, answer: p.answer })] : [],
+		),
 	};
 }
 
@@ -296,10 +311,14 @@ export const vistar: Dialect<VistarAdRequest> = {
 	schema: VistarAdRequest,
 	toPx(req): AdRequestInput {
 		const screen = describeScreen(req);
+		const areas = req.display_area_id
+			? [req.display_area_id]
+			: req.display_area.map((area) => area.id);
 		return {
 			screen_id: req.device_id,
-			slot_id: req.display_area_id ?? req.display_area[0]?.id ?? "",
+			...(areas.length === 1 ? { slot_id: areas[0] } : { slot_ids: areas }),
 			play_at: req.display_time * 1000,
+			...(req.loop_end_time === undefined ? {} : { until: req.loop_end_time * 1000 }),
 			...(screen ? { screen } : {}),
 		};
 	},

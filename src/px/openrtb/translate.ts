@@ -1,8 +1,10 @@
-// PX → OpenRTB 2.6 bid request for one DOOH slot (OpenRTB 2.6 §3.2, DOOH notes §7.9).
+// PX → OpenRTB 2.6 bid request for one DOOH screen (OpenRTB 2.6 §3.2, DOOH notes §7.9): one imp
+// per placement, so several display areas and a loop's spots are one request, each imp with its
+// own tagid (the slot) and imp.dt (its planned play time).
 // Only fields we actually know are sent: a field that is absent means "unknown" to a bidder,
 // while a made-up default would be read as a fact.
 import type { Banner, BidRequest, Device, DOOH, Imp, Pmp, Qty, Video } from "iab-openrtb/v26";
-import type { AdSlot, DealTerms, Publisher, ResolvedAdRequest, Screen } from "../model";
+import type { AdSlot, DealTerms, Placement, Publisher, ResolvedAdRequest, Screen } from "../model";
 import { OPENOOH_VENUETYPETAX } from "../venues";
 
 // AdCOM 1.0 list values (iab-adcom is only a transitive dependency, so they are spelled here).
@@ -26,7 +28,6 @@ const CONNECTIONTYPE = { wired: 1, wifi: 2, cellular: 3 } as const;
 const NEEDS_A_TOUCH = [2, 4, 5, 7, 13] as const;
 /** IAB guidance for DOOH `device.ifa`: the screen id is assigned by the publisher. */
 const IFA_TYPE = "ppid";
-const IMP_ID = "1";
 
 export interface TranslateInput {
 	id: string;
@@ -97,12 +98,13 @@ function video(slot: AdSlot, screen: Screen): Video | undefined {
 	};
 }
 
-function imp(input: TranslateInput): Imp {
-	const { request, screen, slot, playAt } = input.resolved;
+function imp(input: TranslateInput, placement: Placement): Imp {
+	const { request, screen } = input.resolved;
+	const { slot, playAt } = placement;
 	const lead = input.now === undefined ? 0 : Math.max(0, Math.ceil((playAt - input.now) / 1000));
 	const floor = slot.floor_cpm ?? input.publisher.floor_cpm;
 	return {
-		id: IMP_ID,
+		id: placement.impId,
 		tagid: slot.id,
 		...opt("banner", banner(slot, screen)),
 		...opt("video", video(slot, screen)),
@@ -186,7 +188,7 @@ export function toBidRequest(input: TranslateInput): BidRequest {
 	const { publisher, exchange } = input;
 	return {
 		id: input.id,
-		imp: [imp(input)],
+		imp: input.resolved.placements.map((p) => imp(input, p)),
 		dooh: dooh(screen, publisher),
 		device: device(input),
 		...(request.test ? { test: 1 as const } : {}),

@@ -3,7 +3,7 @@
 // test/integration/openapi.test.ts fails when this list and the routes Hono has registered differ.
 // Only zod and src/px are imported here, so the generator runs in plain Node.
 import { z } from "zod";
-import { AdAnswer } from "../../px/answer-schema";
+import { AdAnswer, ScheduleAnswer } from "../../px/answer-schema";
 import { VistarAdRequest } from "../../px/dialects/vistar";
 import { AdRequest, Screen } from "../../px/model";
 import {
@@ -69,7 +69,7 @@ export const schemas = {
 	Problem: output("Problem", Problem),
 	AdRequest: input("AdRequest", AdRequest),
 	VistarAdRequest: input("VistarAdRequest", VistarAdRequest),
-	AdAnswer: output("AdAnswer", AdAnswer),
+	AdAnswer: output("AdAnswer", z.union([AdAnswer, ScheduleAnswer])),
 	VistarAnswer: output(
 		"VistarAnswer",
 		z.object({
@@ -181,9 +181,9 @@ export const operations: Operation[] = [
 		method: "post",
 		path: "/v1/ad-requests",
 		operationId: "requestAd",
-		summary: "Ask for an ad for one slot of a screen",
+		summary: "Ask for ads for a screen's slots: one spot, several display areas, or a loop",
 		description:
-			"The edge runs an auction within `timeout_ms` and answers with what to play, its play window and a signed proof-of-play URL. A no fill is a 200 with `filled: false`. With `?dialect=vistar` the body and the answer follow the Vistar-style player API.",
+			"The edge runs an auction within `timeout_ms` and answers with what to play, its play window and a signed proof-of-play URL. A no fill is a 200 with `filled: false`. `slot_ids` asks for several display areas at once (one OpenRTB imp each, one decision each, one advertiser never in two areas at once); `until` fills the slots with back-to-back spots until then (loop mode, at most 16 placements); both answer `decisions`, one per placement in schedule order. With `?dialect=vistar` the body and the answer follow the Vistar-style player API (every display_area gets an ad; `loop_end_time` for loops).",
 		tag: "ad requests",
 		security: "publisher",
 		parameters: [
@@ -207,7 +207,8 @@ export const operations: Operation[] = [
 		},
 		responses: {
 			"200": {
-				description: "An ad to play, or no fill (px dialect; vistar: VistarAnswer)",
+				description:
+					"An ad to play or no fill; with slot_ids or until, one decision per placement (px dialect; vistar: VistarAnswer)",
 				content: json(schemas.AdAnswer),
 			},
 			"400": badRequest,

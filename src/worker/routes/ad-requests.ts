@@ -8,8 +8,8 @@ import { dialectByName, parseDialectRequest } from "../../px/dialects";
 import { debugAllowed, requirePublisher } from "../auth";
 import { readJsonBody } from "../body";
 import type { AppEnv } from "../context";
-import { decide } from "../decide";
-import { fieldsProblem, HttpProblem } from "../problem";
+import { decide, decideServices } from "../decide";
+import { fieldsProblem, HttpProblem, problems } from "../problem";
 import { limitPublisher } from "../publisher-limit";
 
 export const adRequests = new Hono<AppEnv>();
@@ -28,9 +28,10 @@ adRequests.post("/", async (c) => {
 		);
 	}
 	const dialect = dialectByName(dialectName)!;
+	const publisher = c.get("publisher");
 	const decision = await decide({
-		env: c.env,
-		publisher: c.get("publisher"),
+		services: decideServices(c.env, publisher.id, parsed.request.screen_id),
+		publisher,
 		request: parsed.request,
 		dialect: dialectName,
 		requestId: c.get("requestId"),
@@ -51,13 +52,7 @@ adRequests.post("/", async (c) => {
 		throw err;
 	});
 	if (decision.kind === "limited") {
-		throw new HttpProblem({
-			status: 429,
-			type: "rate-limited",
-			title: "Too many ad requests for this screen",
-			detail: `Retry after ${decision.retryAfterSeconds} s`,
-			headers: { "retry-after": String(decision.retryAfterSeconds) },
-		});
+		throw new HttpProblem(problems.rateLimited(decision.retryAfterSeconds));
 	}
 	c.executionCtx.waitUntil(decision.after());
 
@@ -65,14 +60,15 @@ adRequests.post("/", async (c) => {
 		c.req.query("debug") === "1" && (await debugAllowed(c))
 			? { debug: { bidders: decision.trace } }
 			: {};
-	if (dialect.toDialectAnswer) {
-		const shaped = dialect.toDialectAnswer(decision.answer, parsed.request) as Record<
-			string,
-			unknown
-		>;
-		return c.json({ ...shaped, ...debug });
-	}
-	if (!decision.answer)
-		return c.json({ filled: false, no_fill_reason: decision.noFillReason, ...debug });
-	return c.json({ filled: true, cached: decision.cached, ...decision.answer, ...debug });
+	const shaped = dialect.toDialectAnswer({
+		multi: decision.multi,
+		placements: decision.placements.map((p) => ({
+			slot_id: p.placement.slot.id,
+			play_at: p.placement.playAt,
+			...(p.answer ? { answer: p.answer } : {}),
+			...(p.noFillReason ? { no_fill_reason: p.noFillReason } : {}),
+			cached: p.cached,
+		})),
+	});
+	return c.json({ ...shaped, ...debug });
 });

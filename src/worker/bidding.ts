@@ -1,0 +1,145 @@
+// The bidder side of one decision: choose the bidders, call them under the deadline, judge every
+// bid against the request its bidder was sent, confirm approvals, and run one auction per
+// placement (px/allocate.ts). Bidder circuits and the deadline margin learn from each call here.
+import type { BidRequest } from "iab-openrtb/v26";
+import { type Allocation, allocate } from "../px/allocate";
+import type { ApprovalOf } from "../px/approval";
+import { type BidderConfig, bidderFloor, selectBidders, timeBidders } from "../px/bidders";
+import { type EvaluatedBid, evaluateBids, judgeApprovals, keyApprovals } from "../px/filter";
+import type { Placement, Publisher, Screen } from "../px/model";
+import { Reason } from "../px/reasons";
+import { lookupApprovals } from "./approvals";
+import { type TracedBidder, traceBidders } from "./auction-trace";
+import { type BidderCall, type BidderOutcome, fanOut } from "./fanout";
+import { bidderCircuits, deadlineMargin } from "./pacing";
+
+/** A bidder's timeout noticed later than this after its budget says more about us than about it. */
+const OWN_LAG_TOLERANCE_MS = 15;
+
+export interface BiddingInput {
+	bidders: ReadonlyArray<BidderConfig>;
+	/** Values for bidder headers configured as `{ "secret": "NAME" }`. */
+	secrets: Record<string, unknown>;
+	approvals: KVNamespace;
+	publisher: Publisher;
+	screen: Screen;
+	placements: ReadonlyArray<Placement>;
+	bidRequest: BidRequest;
+	/** When bidding must be done (epoch ms), and the margin kept after it for our own work. */
+	deadline: number;
+	margin: number;
+	recentAdvertisers: ReadonlyArray<string>;
+}
+
+export interface Bidding {
+	calls: BidderCall[];
+	outcomes: BidderOutcome[];
+	skipped: { bidder: string; reason: Reason }[];
+	approval: ApprovalOf;
+	allocation: Allocation;
+	trace: TracedBidder[];
+	/** Records how long our own work after the bidders took, for the next requests' margin. */
+	timeOwnWork(): void;
+}
+
+export async function runBidding(input: BiddingInput): Promise<Bidding> {
+	const { publisher, bidRequest, deadline } = input;
+	const selection = selectBidders(input.bidders, {
+		venueType: input.screen.venue.type,
+		formats: [...new Set(input.placements.flatMap((p) => p.slot.formats))],
+	});
+	// Bidders whose circuit is open are not called; each one called gets its own tmax.
+	const circuitAt = Date.now();
+	const open: { bidder: string; reason: Reason }[] = [];
+	const callable = selection.selected.filter((bidder) => {
+		if (bidderCircuits.verdict(circuitKey(bidder), circuitAt) !== "skip") return true;
+		open.push({ bidder: bidder.name, reason: Reason.BidderCircuitOpen });
+		return false;
+	});
+	const timed = timeBidders(callable, deadline - Date.now());
+	const skipped = [...selection.skipped, ...open, ...timed.skipped];
+	const calls = timed.calls.map(({ bidder, budgetMs, tmax }) => ({
+		bidder,
+		budgetMs,
+		request: forBidder(bidRequest, bidder, tmax),
+	}));
+	const outcomes = await fanOut(calls, { secrets: input.secrets });
+	const biddersDone = Date.now();
+	learnFrom(calls, outcomes, biddersDone);
+
+	const recentAdvertisers = new Set(input.recentAdvertisers);
+	const auctionTime = Date.now();
+	// Each bidder's bids are judged against the request that bidder was sent (its own floors).
+	const screened = await keyApprovals(
+		outcomes.flatMap((o, i) =>
+			evaluateBids(o.candidates, {
+				request: calls[i]!.request,
+				recentAdvertisers,
+				now: auctionTime,
+				maxBidCpm: publisher.max_bid_cpm,
+			}),
+		),
+	);
+	const approval = await lookupApprovals(
+		input.approvals,
+		screened.flatMap((b) => (b.approvalKey ? [b.approvalKey] : [])),
+		deadline + input.margin / 2 - Date.now(),
+	);
+	const floors = new Map(bidRequest.imp.map((imp) => [imp.id, imp.bidfloor ?? 0]));
+	const allocation = allocate(
+		judgeApprovals(screened, approval),
+		input.placements.map((p) => ({
+			impId: p.impId,
+			playAt: p.playAt,
+			spotMs: p.spotMs,
+			floor: floors.get(p.impId) ?? 0,
+		})),
+		{ at: publisher.auction_type, separationMs: publisher.separation_seconds * 1000 },
+	);
+	return {
+		calls,
+		outcomes,
+		skipped,
+		approval,
+		allocation,
+		trace: traceBidders(outcomes, allocation.bids, skipped),
+		// What our own work after the bidders took (lag included) sets the next requests' margin.
+		timeOwnWork: () => deadlineMargin.record(Date.now() - Math.min(biddersDone, deadline)),
+	};
+}
+
+/** Bids of one placement, whatever became of them. */
+export function bidsFor(bids: ReadonlyArray<EvaluatedBid>, impId: string): EvaluatedBid[] {
+	return bids.filter((b) => (b.bid as { impid?: unknown } | null)?.impid === impId);
+}
+
+function learnFrom(calls: BidderCall[], outcomes: BidderOutcome[], at: number): void {
+	for (const [i, o] of outcomes.entries()) {
+		const key = circuitKey(calls[i]!.bidder);
+		// A timeout noticed late was our overload, not the bidder's: it must not open its circuit.
+		if (o.status === "timeout" && (o.lateMs ?? 0) > OWN_LAG_TOLERANCE_MS) {
+			bidderCircuits.inconclusive(key);
+		} else {
+			bidderCircuits.record(key, o.status === "bids" || o.status === "no_bid", at);
+		}
+	}
+}
+
+/** The auction's request as one bidder gets it: its own floors and its own tmax. */
+function forBidder(request: BidRequest, bidder: BidderConfig, tmax: number): BidRequest {
+	if (!bidder.floor_adjustment) return { ...request, tmax };
+	return {
+		...request,
+		tmax,
+		imp: request.imp.map((imp) => {
+			const floor = bidderFloor(bidder, imp.bidfloor ?? 0);
+			return imp.bidfloor === floor || (imp.bidfloor === undefined && floor === 0)
+				? imp
+				: { ...imp, bidfloor: floor };
+		}),
+	};
+}
+
+/** A bidder's endpoint is part of its identity for the breaker: a new endpoint starts closed. */
+const circuitKey = (bidder: { name: string; endpoint: string }) =>
+	`${bidder.name} ${bidder.endpoint}`;

@@ -1,0 +1,139 @@
+// The winners of one decision made real: a signed proof-of-play token, the answer the screen gets
+// and a ledger entry in the screen's object for each won placement, plus the win and loss notices.
+import type { PxAnswer } from "../px/answer";
+import { answerFor, playWindow } from "../px/decision";
+import { normalizeDomain } from "../px/filter";
+import type { ResolvedAdRequest } from "../px/model";
+import { Reason } from "../px/reasons";
+import { clippedDomains } from "./auction-trace";
+import type { Bidding } from "./bidding";
+import { withinBudget } from "./budget";
+import type { DecideInput } from "./decide";
+import type { WinFacts } from "./decision-events";
+import { errorText, log } from "./log";
+import { auctionNotices } from "./notices";
+import { signPopToken } from "./pop-token";
+
+/**
+ * Signs a proof-of-play token and writes a ledger entry for each won placement, all in one call
+ * to the screen's object, awaited before answering: a token whose entry was never written could
+ * never be billed. If the write fails or is late, every winner is told it lost (1, internal error)
+ * and the placements go unfilled.
+ */
+/** The ledger write that makes a decision billable gets at least this long. */
+export const LEDGER_MIN_MS = 50;
+
+export async function recordWinners(args: {
+	input: DecideInput;
+	context: ResolvedAdRequest;
+	bidding: Bidding;
+	auctionId: string;
+	multiplier: number;
+	currency: string;
+	ledgerBudgetMs: number;
+}) {
+	const { input, context, bidding, auctionId, multiplier, currency } = args;
+	const { publisher, request, startedAt } = input;
+	const byImp = new Map(context.placements.map((p) => [p.impId, p]));
+	const winners = bidding.allocation.placements.flatMap((p) =>
+		p.winner ? [{ placement: byImp.get(p.impId)!, ...p.winner }] : [],
+	);
+	const clearing = new Map(winners.map((w) => [w.placement.impId, w.clearingPrice]));
+	const values = { auctionId, currency, multiplier, clearing };
+	const notices = auctionNotices(bidding.allocation.bids, values);
+	const settled = await Promise.all(
+		winners.map(async (w) => {
+			const decisionId = crypto.randomUUID();
+			const creative = w.bid.creative!;
+			const window = playWindow({
+				startedAt,
+				playAt: w.placement.playAt,
+				playWindowS: request.play_window_s,
+				bidExpS: w.bid.bid.exp,
+			});
+			const token = await signPopToken(
+				{
+					v: 1,
+					d: decisionId,
+					p: publisher.id,
+					s: request.screen_id,
+					nb: window.notBefore,
+					na: window.notAfter,
+					ru: window.reportUntil,
+				},
+				input.services.popSigningKey,
+			);
+			const advertiserDomains = clippedDomains(w.bid.bid.adomain) ?? [];
+			const answer = answerFor({
+				decisionId,
+				creative,
+				advertiserDomains,
+				window,
+				multiplier,
+				proofOfPlayUrl: `${input.origin}/v1/plays/${token}`,
+			});
+			const record = {
+				decisionId,
+				slotId: w.placement.slot.id,
+				playAt: w.placement.playAt,
+				...window,
+				answer,
+				advertiserDomains: advertiserDomains.map(normalizeDomain),
+				separationSeconds: publisher.separation_seconds,
+				notices: notices.forWinner(w.bid),
+				meta: {
+					publisherId: publisher.id,
+					screenId: request.screen_id,
+					auctionId,
+					bidder: w.bid.bidder,
+					crid: creative.id,
+					priceCpm: w.clearingPrice,
+					multiplier,
+					venueType: context.screen.venue.type,
+					approvalKey: w.bid.approvalKey!,
+				},
+			};
+			const win: WinFacts = {
+				impId: w.placement.impId,
+				decisionId,
+				bid: w.bid,
+				clearingPrice: w.clearingPrice,
+				notAfter: window.notAfter,
+				advertiserDomains,
+			};
+			return { answer, record, win };
+		}),
+	);
+	const recorded =
+		settled.length === 0
+			? { ok: true as const }
+			: await withinBudget(
+					input.services.screen.recordDecisions(settled.map((s) => s.record)),
+					args.ledgerBudgetMs,
+				);
+	if (recorded.ok) {
+		return {
+			failed: false,
+			answers: new Map(settled.map((s) => [s.win.impId, s.answer])),
+			wins: settled.map((s) => s.win),
+			bids: bidding.allocation.bids,
+			clearing,
+			notices: notices.message(),
+		};
+	}
+	log("error", "ledger_write_failed", {
+		why: recorded.why,
+		...(recorded.why === "error" ? { error: errorText(recorded.error) } : {}),
+	});
+	const bids = bidding.allocation.bids.map((b) =>
+		b.reason === Reason.Won ? { ...b, reason: Reason.InternalError } : b,
+	);
+	return {
+		failed: true,
+		answers: new Map<string, PxAnswer>(),
+		wins: [],
+		bids,
+		clearing: new Map<string, number>(),
+		notices: auctionNotices(bids, { ...values, clearing: new Map() }).message(),
+	};
+}
