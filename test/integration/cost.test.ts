@@ -6,7 +6,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { screenStub } from "../../src/worker/screens";
 import { adRequest, approve, biddersJson, callEdge, dspAssets, dspLog } from "../support/edge";
-import { billboardScreen } from "../support/fixtures";
+import { authHeaders, billboardScreen, transitScreen } from "../support/fixtures";
 
 interface Counts {
 	doCalls: string[];
@@ -176,5 +176,60 @@ describe("platform operations per decision", () => {
 		expect(figures.play.do_calls).toEqual(["redeemPlay"]);
 		// The state change, the outbox row (event + notice) in and out, the alarm.
 		expect(figures.play.sqlite_rows.written).toBeLessThanOrEqual(5);
+	});
+
+	it("a loop of 4 spots costs one bid request per DSP, two object calls and one message of each kind", async () => {
+		const t = `costloop${Date.now().toString(36)}`;
+		const bidders = ["a", "b", "c"].map((x, i) => ({
+			name: `loop-${x}`,
+			behaviour: "bid",
+			media: ["banner" as const],
+			query: { crid: `crid-loop-${x}`, price: 6 + i, adomain: `${x}.example`, media: "image" },
+		}));
+		for (const b of bidders) {
+			await approve({
+				bidder: b.name,
+				crid: b.query.crid,
+				asset_url: dspAssets.image(b.query.crid, { w: 480, h: 1080 }),
+			});
+		}
+		const screenId = `transit-${t}`;
+		const put = await callEdge(`/v1/screens/${screenId}`, {
+			method: "PUT",
+			headers: authHeaders(),
+			body: JSON.stringify(transitScreen(screenId)),
+		});
+		expect(put.res.status).toBeLessThan(300);
+		const counts: Counts = {
+			doCalls: [],
+			queueMessages: {},
+			queueBytes: {},
+			kvReads: 0,
+			dataPoints: 0,
+		};
+		const stub = screenStub(env, "demo-pub", screenId);
+		const before = await stub.usage();
+		const playAt = Date.now() + 30_000;
+		const { res, settled } = await adRequest(
+			{ screen_id: screenId, slot_id: "side", play_at: playAt, until: playAt + 40_000 },
+			biddersJson(t, bidders),
+			"",
+			counting(counts),
+		);
+		const answer = (await res.json()) as { decisions: { filled: boolean }[] };
+		await settled;
+		const after = await stub.usage();
+		const subrequests = (await dspLog(t)).filter((l) => l.startsWith("request")).length;
+		console.log(
+			`cost (4-spot loop): ${JSON.stringify({ ...counts, dsp_subrequests: subrequests, rows_written: after.rowsWritten - before.rowsWritten })}`,
+		);
+		// Three advertisers for four spots 10 minutes' separation apart: the fourth stays empty.
+		expect(answer.decisions.map((d) => d.filled)).toEqual([true, true, true, false]);
+		expect(counts.doCalls).toEqual(["admit", "recordDecisions"]);
+		expect(counts.queueMessages).toEqual({ EVENTS: 1, NOTICES: 1 });
+		expect(subrequests).toBe(3);
+		// A decision's ledger row costs what the single request's does (2 rows written: the row
+		// and its primary-key index), and nothing per spot beyond it.
+		expect(after.rowsWritten - before.rowsWritten).toBeLessThanOrEqual(2 * 3);
 	});
 });
