@@ -15,8 +15,15 @@ export const MAX_LEAD_MS = 24 * 60 * 60 * 1000;
 /** A spot's length when neither the request nor the slot's durations say (a common DOOH spot). */
 export const DEFAULT_SPOT_S = 15;
 
+/**
+ * Why a request cannot be served on this screen: the screen is unknown, an inline description
+ * claims another id, a slot is not the screen's, or the schedule asked for is out of bounds. The
+ * route maps each kind to its HTTP status (and the pointer into the dialect the player spoke).
+ */
+export type ResolveFailure = "unknown-screen" | "screen-mismatch" | "unknown-slot" | "bad-schedule";
+
 export interface ResolveError {
-	status: 400 | 404 | 422;
+	kind: ResolveFailure;
 	/** JSON pointer into the PX request. */
 	pointer: string;
 	detail: string;
@@ -27,12 +34,12 @@ export type ResolveResult =
 	| { ok: false; error: ResolveError };
 
 const fail = (
-	status: ResolveError["status"],
+	kind: ResolveFailure,
 	pointer: string,
 	detail: string,
 ): { ok: false; error: ResolveError } => ({
 	ok: false,
-	error: { status, pointer, detail },
+	error: { kind, pointer, detail },
 });
 
 export function resolveAdRequest(
@@ -43,22 +50,22 @@ export function resolveAdRequest(
 	const screen = profile ?? request.screen;
 	if (!screen) {
 		return fail(
-			404,
+			"unknown-screen",
 			"#/screen_id",
 			`screen "${request.screen_id}" is not registered and the request does not describe it`,
 		);
 	}
 	if (!profile && screen.id !== request.screen_id) {
-		return fail(422, "#/screen/id", `must equal screen_id "${request.screen_id}"`);
+		return fail("screen-mismatch", "#/screen/id", `must equal screen_id "${request.screen_id}"`);
 	}
 	const slots = slotsOf(request, screen);
 	if (!slots.ok) return slots;
 	const playAt = request.play_at ?? now;
 	if (playAt - now > MAX_LEAD_MS) {
-		return fail(400, "#/play_at", "must be at most 24 h in the future");
+		return fail("bad-schedule", "#/play_at", "must be at most 24 h in the future");
 	}
 	if (playAt + request.play_window_s * 1000 <= now) {
-		return fail(400, "#/play_at", "play_at plus play_window_s is already in the past");
+		return fail("bad-schedule", "#/play_at", "play_at plus play_window_s is already in the past");
 	}
 	const placements = schedule(request, slots.value, playAt);
 	if (!placements.ok) return placements;
@@ -84,7 +91,11 @@ function slotsOf(request: AdRequest, screen: Screen): Step<AdSlot[]> {
 		if (!slot) {
 			const known = screen.slots.map((s) => `"${s.id}"`).join(", ");
 			const pointer = request.slot_ids ? `#/slot_ids/${i}` : "#/slot_id";
-			return fail(400, pointer, `screen "${screen.id}" has no slot "${slotId}" (slots: ${known})`);
+			return fail(
+				"unknown-slot",
+				pointer,
+				`screen "${screen.id}" has no slot "${slotId}" (slots: ${known})`,
+			);
 		}
 		slots.push(slot);
 	}
@@ -112,7 +123,11 @@ function schedule(request: AdRequest, slots: AdSlot[], playAt: number): Step<Pla
 		}
 		const spots = Math.floor((request.until - playAt) / spotMs);
 		if (spots < 1) {
-			return fail(400, "#/until", `leaves no room for one ${spotMs / 1000} s spot after play_at`);
+			return fail(
+				"bad-schedule",
+				"#/until",
+				`leaves no room for one ${spotMs / 1000} s spot after play_at`,
+			);
 		}
 		for (let k = 0; k < spots && planned.length <= MAX_PLACEMENTS; k++) {
 			planned.push({ slot, playAt: playAt + k * spotMs, spotMs });
@@ -120,7 +135,7 @@ function schedule(request: AdRequest, slots: AdSlot[], playAt: number): Step<Pla
 	}
 	if (planned.length > MAX_PLACEMENTS) {
 		return fail(
-			400,
+			"bad-schedule",
 			request.until === undefined ? "#/slot_ids" : "#/until",
 			`asks for more than ${MAX_PLACEMENTS} spots in one request; ask again for the rest`,
 		);

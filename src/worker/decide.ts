@@ -28,7 +28,7 @@ import { errorText, log } from "./log";
 import { memoByString } from "./memo";
 import { enqueueNotices } from "./notices";
 import { deadlineMargin, decisionSlots, SHED_RETRY_AFTER_S } from "./pacing";
-import { fieldsProblem, HttpProblem, problems } from "./problem";
+import { HttpProblem, problems } from "./problem";
 import { mayStartNewScreen } from "./publisher-limit";
 import { screenStub } from "./screens";
 import { LEDGER_MIN_MS, recordWinners } from "./winners";
@@ -94,6 +94,8 @@ export interface PlacementAnswer {
 
 export type Decision =
 	| { kind: "limited"; retryAfterSeconds: number }
+	/** The request cannot be served on this screen (px/resolve.ts says why and where). */
+	| { kind: "unresolved"; error: ResolveError }
 	| {
 			kind: "answered";
 			/** The request asked for several slots or a loop: answer with the whole list. */
@@ -139,7 +141,7 @@ async function decideAdmitted(input: DecideInput): Promise<Decision> {
 	if (admitted.kind === "limited") return admitted;
 	const profile = admitted.kind === "admitted" ? (admitted.profile ?? undefined) : undefined;
 	const resolved = resolveAdRequest(request, profile, startedAt);
-	if (!resolved.ok) throw resolveProblem(resolved.error);
+	if (!resolved.ok) return { kind: "unresolved", error: resolved.error };
 	// Unknown (nothing stored, nothing described) always fails to resolve (404) above.
 	if (admitted.kind !== "admitted") throw new HttpProblem(problems.internal());
 	const context = resolved.value;
@@ -304,11 +306,4 @@ async function reusable(
 function eventLoopLag(): Promise<number> {
 	const asked = Date.now();
 	return new Promise((resolve) => setTimeout(() => resolve(Date.now() - asked), 0));
-}
-
-function resolveProblem({ status, pointer, detail }: ResolveError): HttpProblem {
-	return new HttpProblem({
-		...fieldsProblem([{ pointer, detail }], "Cannot serve this ad request"),
-		status,
-	});
 }

@@ -49,7 +49,7 @@ describe("resolveAdRequest", () => {
 		expect(resolveAdRequest(request(), undefined, NOW)).toEqual({
 			ok: false,
 			error: {
-				status: 404,
+				kind: "unknown-screen",
 				pointer: "#/screen_id",
 				detail: 'screen "lobby-7" is not registered and the request does not describe it',
 			},
@@ -62,19 +62,28 @@ describe("resolveAdRequest", () => {
 			undefined,
 			NOW,
 		);
-		expect(result).toMatchObject({ ok: false, error: { status: 422, pointer: "#/screen/id" } });
+		expect(result).toMatchObject({
+			ok: false,
+			error: { kind: "screen-mismatch", pointer: "#/screen/id" },
+		});
 	});
 
 	it("answers 400 at #/slot_id for a slot the screen does not have", () => {
 		const result = resolveAdRequest(request({ slot_id: "side" }), profile, NOW);
-		expect(result).toMatchObject({ ok: false, error: { status: 400, pointer: "#/slot_id" } });
+		expect(result).toMatchObject({
+			ok: false,
+			error: { kind: "unknown-slot", pointer: "#/slot_id" },
+		});
 		expect(!result.ok && result.error.detail).toContain('"main", "ticker"');
 	});
 
 	it("accepts play_at up to 24 h ahead and refuses later", () => {
 		expect(resolveAdRequest(request({ play_at: NOW + MAX_LEAD_MS }), profile, NOW).ok).toBe(true);
 		const late = resolveAdRequest(request({ play_at: NOW + MAX_LEAD_MS + 1 }), profile, NOW);
-		expect(late).toMatchObject({ ok: false, error: { status: 400, pointer: "#/play_at" } });
+		expect(late).toMatchObject({
+			ok: false,
+			error: { kind: "bad-schedule", pointer: "#/play_at" },
+		});
 	});
 
 	it("accepts a play_at in the past while its window is open, refuses it after", () => {
@@ -89,7 +98,10 @@ describe("resolveAdRequest", () => {
 			profile,
 			NOW,
 		);
-		expect(closed).toMatchObject({ ok: false, error: { status: 400, pointer: "#/play_at" } });
+		expect(closed).toMatchObject({
+			ok: false,
+			error: { kind: "bad-schedule", pointer: "#/play_at" },
+		});
 	});
 });
 
@@ -165,12 +177,12 @@ describe("resolveAdRequest: several display areas and loops", () => {
 			);
 		expect(refused({ slot_id: "ticker", until: NOW + 170_000 })).toMatchObject({
 			ok: false,
-			error: { status: 400, pointer: "#/until" },
+			error: { kind: "bad-schedule", pointer: "#/until" },
 		});
 		expect(refused({ slot_id: "ticker", until: NOW + 160_000 }).ok).toBe(true);
 		expect(refused({ slot_id: "main", until: NOW + 5_000 })).toMatchObject({
 			ok: false,
-			error: { status: 400, pointer: "#/until", detail: expect.stringContaining("15 s") },
+			error: { kind: "bad-schedule", pointer: "#/until", detail: expect.stringContaining("15 s") },
 		});
 	});
 
@@ -180,7 +192,10 @@ describe("resolveAdRequest: several display areas and loops", () => {
 			loopProfile,
 			NOW,
 		);
-		expect(result).toMatchObject({ ok: false, error: { status: 400, pointer: "#/slot_ids/1" } });
+		expect(result).toMatchObject({
+			ok: false,
+			error: { kind: "unknown-slot", pointer: "#/slot_ids/1" },
+		});
 	});
 
 	it("the model wants exactly one of slot_id and slot_ids, no duplicates, and spot_s only in loops", () => {

@@ -5,12 +5,21 @@
 // "true" or for an operator key; otherwise debug=1 is ignored, so a player never breaks on it.
 import { Hono } from "hono";
 import { dialectByName, parseDialectRequest } from "../../px/dialects";
+import type { ResolveFailure } from "../../px/resolve";
 import { debugAllowed, requirePublisher } from "../auth";
 import { readJsonBody } from "../body";
 import type { AppEnv } from "../context";
 import { decide, decideServices } from "../decide";
 import { fieldsProblem, HttpProblem, problems } from "../problem";
 import { limitPublisher } from "../publisher-limit";
+
+/** 404 for a screen nobody registered or described, 422 for a contradiction, else 400. */
+const UNRESOLVED_STATUS: Record<ResolveFailure, number> = {
+	"unknown-screen": 404,
+	"screen-mismatch": 422,
+	"unknown-slot": 400,
+	"bad-schedule": 400,
+};
 
 export const adRequests = new Hono<AppEnv>();
 adRequests.use(requirePublisher, limitPublisher("ad"));
@@ -37,22 +46,18 @@ adRequests.post("/", async (c) => {
 		requestId: c.get("requestId"),
 		origin: new URL(c.req.url).origin,
 		startedAt,
-	}).catch((err: unknown) => {
-		// Problems found after parsing point into the PX request; show the field the player sent.
-		if (err instanceof HttpProblem && dialect.toDialectPointer && err.problem.errors) {
-			const errors = err.problem.errors.map((e) => ({
-				...e,
-				pointer: dialect.toDialectPointer!(e.pointer),
-			}));
-			throw new HttpProblem({
-				...fieldsProblem(errors, err.problem.title),
-				status: err.problem.status,
-			});
-		}
-		throw err;
 	});
 	if (decision.kind === "limited") {
 		throw new HttpProblem(problems.rateLimited(decision.retryAfterSeconds));
+	}
+	if (decision.kind === "unresolved") {
+		// The pointer is into the PX request; show the field the player actually sent.
+		const { kind, pointer, detail } = decision.error;
+		const issue = { pointer: dialect.toDialectPointer?.(pointer) ?? pointer, detail };
+		throw new HttpProblem({
+			...fieldsProblem([issue], "Cannot serve this ad request"),
+			status: UNRESOLVED_STATUS[kind],
+		});
 	}
 	c.executionCtx.waitUntil(decision.after());
 
