@@ -3,6 +3,7 @@
 // the type checks at the bottom fail the build when the two drift apart.
 import { z } from "zod";
 import type { PxAnswer } from "./answer";
+import { NO_FILL_REASONS } from "./outcomes";
 
 export const AnswerCreative = z.object({
 	id: z.string(),
@@ -44,8 +45,11 @@ export const FilledAnswer = PxAnswerSchema.extend({
 
 export const NoFillAnswer = z.object({
 	filled: z.literal(false),
-	/** no_bidders, no_bids, all_bids_filtered, bidders_timed_out, bidders_failed, internal_error. */
-	no_fill_reason: z.string().optional(),
+	/** Why nothing won (px/outcomes.ts); a player must treat a value it does not know as no fill. */
+	no_fill_reason: z
+		.string()
+		.optional()
+		.meta({ examples: [...NO_FILL_REASONS] }),
 	debug: z.unknown().optional(),
 });
 

@@ -24,6 +24,7 @@
 //    impressions it asked for); auction (one record per placement) and win may carry imp_id and
 //    slot_id; win may carry play_at (the planned time of its spot).
 import { z } from "zod";
+import { AUCTION_LINE_OUTCOMES } from "./outcomes";
 
 export const EVENT_SCHEMA_VERSION = 4;
 
@@ -48,7 +49,7 @@ const envelope = {
 };
 
 export const AdRequestOutcome = z.enum(["filled", "no_fill", "rejected", "cached"]);
-export const BidOutcome = z.enum(["won", "lost", "filtered", "no_bid", "timeout", "error"]);
+export const BidOutcome = z.enum(AUCTION_LINE_OUTCOMES);
 /** reported by the screen, inferred when nobody reported, revoked when its creative was rejected. */
 export const ExpiryReason = z.enum(["reported", "inferred", "revoked"]);
 export type ExpiryReason = z.infer<typeof ExpiryReason>;

@@ -4,10 +4,18 @@
 import { Reason } from "./reasons";
 
 /** How a called bidder answered. */
-export type BidderStatus = "bids" | "no_bid" | "timeout" | "error";
+export const BIDDER_STATUSES = ["bids", "no_bid", "timeout", "error"] as const;
+export type BidderStatus = (typeof BIDDER_STATUSES)[number];
 
 /** What became of one bid after the auction. */
-export type BidOutcomeLabel = "won" | "lost" | "filtered";
+export const BID_OUTCOMES = ["won", "lost", "filtered"] as const;
+export type BidOutcomeLabel = (typeof BID_OUTCOMES)[number];
+
+/**
+ * An auction record's per-bidder line: a bid's outcome, or, for a bidder without a bid, how its
+ * call went (not called counts as no_bid, with the reason it was not called).
+ */
+export const AUCTION_LINE_OUTCOMES = [...BID_OUTCOMES, "no_bid", "timeout", "error"] as const;
 
 export const NO_FILL_REASONS = [
 	"no_bidders",
