@@ -27,7 +27,7 @@ import { parquetReadObjects } from "hyparquet";
 import { safeParseEvent } from "../src/px/events";
 import { gunzip } from "../src/queues/gzip";
 import { archivedRecord } from "../src/queues/parquet";
-import { dataPoint, metricsFor } from "../src/worker/metrics";
+import { dataPoint, metricsFor } from "../src/services/metrics";
 import { type LocalR2Object, localR2Objects } from "./report";
 
 export const SQL_API_PATH = "/client/v4/accounts/local/analytics_engine/sql";

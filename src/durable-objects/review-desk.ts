@@ -7,70 +7,14 @@
 import { DurableObject } from "cloudflare:workers";
 import { type ApprovalRecord, type ApprovalStatus, approvalKvKey } from "../px/approval";
 import type { CreativeSeenEvent } from "../px/events";
-import { withinBudget } from "../worker/budget";
-import { log } from "../worker/log";
+import type { AuditEntry, DecidedItem, DeskPage, DeskStats, ReviewItem } from "../px/review-api";
+import { withinBudget } from "../services/budget";
+import { log } from "../services/log";
 
 /** A KV write that has not answered by then counts as failed and is retried. */
 const PUBLISH_TIMEOUT_MS = 5_000;
 const RETRY_BASE_MS = 1_000;
 const RETRY_MAX_MS = 5 * 60_000;
-
-export interface ReviewItem {
-	creative_key: string;
-	bidder: string;
-	crid: string;
-	adomain: string[];
-	asset_url: string;
-	mime: string;
-	w: number;
-	h: number;
-	duration_s: number | null;
-	status: ApprovalStatus;
-	reason: string | null;
-	first_seen: number;
-	updated_at: number;
-	/**
-	 * Auctions this asset bid in and was filtered from while it was not approved (201): one per
-	 * creative_seen event, which the hot path sends for every such auction. Queue delivery is at
-	 * least once, so a redelivered event can count an auction twice.
-	 */
-	held_back: number;
-}
-
-/** A decision and whether the replica auctions read already has it. */
-export interface DecidedItem extends ReviewItem {
-	replica: "published" | "pending";
-}
-
-export type AuditEntry = {
-	action: "intake" | "approve" | "reject";
-	actor: string;
-	reason: string | null;
-	at: number;
-};
-
-/** One page of the desk for the review page: items with their audit trails, and the counts. */
-export interface DeskPage {
-	items: (ReviewItem & { audit: AuditEntry[] })[];
-	counts: Record<ApprovalStatus, number>;
-	/** Pass as `after` for the next page; absent on the last one. */
-	next?: string;
-}
-
-/** What the operator console shows about the desk: the backlog and how long decisions take. */
-export interface DeskStats {
-	pending: number;
-	/** first_seen of the oldest pending item, epoch ms; null when nothing is pending. */
-	oldest_pending: number | null;
-	/** Auctions the pending items were held back from, in total. */
-	pending_held_back: number;
-	/** Decisions of the last 24 hours and their lag (first seen → decided), ms. */
-	decided_24h: number;
-	lag_p50_ms: number | null;
-	lag_max_ms: number | null;
-	/** Decisions not yet in the auctions' replica (the outbox). */
-	unpublished: number;
-}
 
 type Row = Omit<ReviewItem, "adomain"> & { adomain: string };
 
@@ -482,8 +426,4 @@ export class ReviewDesk extends DurableObject<Env> {
 function parseCursor(after: string | undefined): { at: number; key: string } | undefined {
 	const match = after ? /^(\d{1,16}):(.{1,600})$/.exec(after) : null;
 	return match ? { at: Number(match[1]), key: match[2]! } : undefined;
-}
-
-export function reviewDesk(env: Pick<Env, "REVIEW_DESK">): DurableObjectStub<ReviewDesk> {
-	return env.REVIEW_DESK.get(env.REVIEW_DESK.idFromName("review-desk"));
 }

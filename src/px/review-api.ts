@@ -3,6 +3,63 @@
 import { z } from "zod";
 import { ApprovalStatus } from "./approval";
 
+export interface ReviewItem {
+	creative_key: string;
+	bidder: string;
+	crid: string;
+	adomain: string[];
+	asset_url: string;
+	mime: string;
+	w: number;
+	h: number;
+	duration_s: number | null;
+	status: ApprovalStatus;
+	reason: string | null;
+	first_seen: number;
+	updated_at: number;
+	/**
+	 * Auctions this asset bid in and was filtered from while it was not approved (201): one per
+	 * creative_seen event, which the hot path sends for every such auction. Queue delivery is at
+	 * least once, so a redelivered event can count an auction twice.
+	 */
+	held_back: number;
+}
+
+/** A decision and whether the replica auctions read already has it. */
+export interface DecidedItem extends ReviewItem {
+	replica: "published" | "pending";
+}
+
+export type AuditEntry = {
+	action: "intake" | "approve" | "reject";
+	actor: string;
+	reason: string | null;
+	at: number;
+};
+
+/** One page of the desk for the review page: items with their audit trails, and the counts. */
+export interface DeskPage {
+	items: (ReviewItem & { audit: AuditEntry[] })[];
+	counts: Record<ApprovalStatus, number>;
+	/** Pass as `after` for the next page; absent on the last one. */
+	next?: string;
+}
+
+/** What the operator console shows about the desk: the backlog and how long decisions take. */
+export interface DeskStats {
+	pending: number;
+	/** first_seen of the oldest pending item, epoch ms; null when nothing is pending. */
+	oldest_pending: number | null;
+	/** Auctions the pending items were held back from, in total. */
+	pending_held_back: number;
+	/** Decisions of the last 24 hours and their lag (first seen → decided), ms. */
+	decided_24h: number;
+	lag_p50_ms: number | null;
+	lag_max_ms: number | null;
+	/** Decisions not yet in the auctions' replica (the outbox). */
+	unpublished: number;
+}
+
 export const RejectBody = z.object({ reason: z.string().trim().min(3).max(500) });
 export const ApproveBody = z.object({ reason: z.string().trim().max(500).optional() });
 

@@ -16,7 +16,7 @@
 //   before anything is written.
 // Bounded per run: R2 calls, passes and records per pass; what is left waits for the next run.
 import type { ConsumersEnv } from "../consumers";
-import { log } from "../worker/log";
+import { log } from "../services/log";
 import {
 	COMPACTED_PREFIX,
 	compactedKey,

@@ -2,35 +2,35 @@
 // filter, auction, answer. Everything that can wait (DO write, notices, events, metrics) is
 // returned as `after` for ctx.waitUntil.
 import type { BidRequest } from "iab-openrtb/v26";
-import type { AdmitResult } from "../durable-objects/screen-do";
 import type { PxAnswer } from "../px/answer";
 import { runAuction } from "../px/auction";
 import { bidderFloor, parseBidders, selectBidders, timeBidders } from "../px/bidders";
 import { evaluateBids, judgeApprovals, keyApprovals, normalizeDomain } from "../px/filter";
+import type { AdmitResult } from "../px/ledger";
 import type { AdRequest, Publisher } from "../px/model";
 import type { NoticeMessage } from "../px/notice-message";
 import { toBidRequest } from "../px/openrtb/translate";
 import { Reason } from "../px/reasons";
 import { resolveAdRequest } from "../px/resolve";
-import { lookupApprovals } from "./approvals";
+import { lookupApprovals } from "../services/approvals";
+import { inBackground, withinBudget } from "../services/budget";
+import { publishEvents } from "../services/emit";
+import { log } from "../services/log";
+import { auctionNotices, enqueueNotices, type NoticeValues } from "../services/notices";
+import { screenStub } from "../services/stubs";
 import { clippedDomains, type TracedBidder, traceBidders } from "./auction-trace";
-import { inBackground, withinBudget } from "./budget";
 import {
 	type AuctionFacts,
 	adRequestEvent,
 	auctionEvents,
 	type RequestFacts,
 } from "./decision-events";
-import { publishEvents } from "./emit";
 import { type BidderOutcome, fanOut } from "./fanout";
-import { log } from "./log";
 import { memoByString } from "./memo";
-import { auctionNotices, enqueueNotices, type NoticeValues } from "./notices";
 import { bidderCircuits, deadlineMargin, decisionSlots, SHED_RETRY_AFTER_S } from "./pacing";
 import { signPopToken } from "./pop-token";
 import { fieldsProblem, HttpProblem, problems } from "./problem";
 import { mayStartNewScreen } from "./publisher-limit";
-import { screenStub } from "./screens";
 
 /** A player may start an ad this early before the planned play time. */
 export const PLAY_EARLY_TOLERANCE_MS = 60_000;

@@ -1,9 +1,11 @@
 // The operator console's figures: the Analytics Engine queries of metrics.ts (CONSOLE_QUERIES)
 // plus the review desk's backlog, gathered into one snapshot. Each section stands alone: a query
 // that fails leaves its panel empty with the reason, never the whole console.
-import { type DeskStats, reviewDesk } from "../../durable-objects/review-desk";
+
 import { isReason, reasonLabel } from "../../px/reasons";
-import { type ConsoleQuery, consoleSql } from "../metrics";
+import type { DeskStats } from "../../px/review-api";
+import { type ConsoleQuery, consoleSql } from "../../services/metrics";
+import { reviewDesk } from "../../services/stubs";
 import { type AeRow, aeTime, num, numOrNull, queryAnalytics, sqlApiUrl } from "./analytics-sql";
 
 export interface BidderFigures {

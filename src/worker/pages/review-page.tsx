@@ -6,8 +6,9 @@
 //
 // Everything about a creative comes from a DSP and is hostile: JSX escapes it, and an asset URL
 // is only ever used as a src or link when it is http(s) (never javascript:, data: or the like).
-import type { AuditEntry, DeskPage, ReviewItem } from "../../durable-objects/review-desk";
+
 import { APPROVAL_STATUSES, type ApprovalStatus } from "../../px/approval";
+import type { AuditEntry, DeskPage, ReviewItem } from "../../px/review-api";
 import { age } from "./charts";
 import { Document, SignedIn, utc } from "./layout";
 

@@ -4,8 +4,8 @@
 // script calls and posts get a problem+json (401, or 403 for a failed CSRF/origin check).
 import type { Context, Hono } from "hono";
 import { createMiddleware } from "hono/factory";
+import { log } from "../../services/log";
 import type { AppEnv } from "../context";
-import { log } from "../log";
 import { page } from "../pages/layout";
 import { SignInPage } from "../pages/sign-in";
 import { HttpProblem, problems } from "../problem";

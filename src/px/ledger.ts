@@ -1,0 +1,88 @@
+// The proof-of-play ledger's contract: what a screen's object stores per decision and what its
+// methods answer. It lives in the domain, not beside the object, because the decision path, the
+// settlement events and the buyers' notices all read the same shapes and must not import the
+// Durable Object (or each other) to do so.
+import type { PxAnswer } from "./answer";
+import type { MacroValues } from "./macros";
+import type { Screen } from "./model";
+
+/** What the edge stores per decision: the answer to replay from cache, and the PoP ledger entry. */
+export interface DecisionRecord {
+	decisionId: string;
+	slotId: string;
+	playAt: number;
+	notBefore: number;
+	notAfter: number;
+	/** Last moment a proof of play is accepted (not_after plus the reporting grace). */
+	reportUntil: number;
+	answer: PxAnswer;
+	advertiserDomains: string[];
+	notices: DecisionNotices;
+	meta: DecisionMeta;
+	/** Kept for separation checks after the decision itself is no longer needed. */
+	separationSeconds: number;
+}
+
+/**
+ * Billing (burl, fired on proof of play) and loss (lurl, fired when a won ad expires unplayed)
+ * templates with the auction's macro values; ${AUCTION_IMP_TS} is only known at play time.
+ */
+export interface DecisionNotices {
+	burl?: string;
+	lurl?: string;
+	macros: MacroValues;
+}
+
+/** What play and expiry events need to say about the decision they settle. */
+export interface DecisionMeta {
+	publisherId: string;
+	screenId: string;
+	auctionId: string;
+	bidder: string;
+	crid: string;
+	priceCpm: number;
+	multiplier: number;
+	venueType: number;
+	/** The asset's unit of approval (px/approval.ts): re-checked before serving or billing. */
+	approvalKey: string;
+}
+
+export type AdmitResult =
+	| { kind: "limited"; retryAfterSeconds: number }
+	/** Nothing is stored for this screen and the request does not describe it: 404, nothing written. */
+	| { kind: "unknown" }
+	/** An unregistered screen seen for the first time: admit again with `acceptNew` to create it. */
+	| { kind: "new" }
+	| {
+			kind: "admitted";
+			profile: Screen | null;
+			cached: { decisionId: string; answer: PxAnswer; approvalKey: string | null } | null;
+			recentAdvertisers: string[];
+	  };
+
+export type PlayResult =
+	| {
+			kind: "accepted";
+			notices: DecisionNotices;
+			meta: DecisionMeta;
+			/** False when the play ran under the threshold share: recorded, never billed. */
+			billable: boolean;
+			share?: number;
+	  }
+	| { kind: "replay" }
+	| { kind: "expired" }
+	/** The creative was rejected since the auction: expired now, never billed. */
+	| { kind: "revoked" }
+	/** Its approval could not be confirmed now: nothing recorded, the player should retry. */
+	| { kind: "approval_unknown" }
+	| { kind: "unknown" };
+
+export type ExpiryResult =
+	| { kind: "recorded"; notices: DecisionNotices; meta: DecisionMeta }
+	| { kind: "already_played" }
+	| { kind: "already_expired" }
+	| { kind: "unknown" };
+
+export type ProfileUpdate =
+	| { ok: true; screen: Screen }
+	| { ok: false; issues: { path: PropertyKey[]; message: string }[] };
