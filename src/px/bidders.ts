@@ -4,8 +4,8 @@
 // produce the same calls in the same order, which keeps fan-out behaviour reproducible in tests
 // and explainable in the debug trace.
 import { z } from "zod";
-import { roundCpm } from "./auction";
 import { jsonPointer } from "./field-issues";
+import { roundCpm } from "./money";
 import { Reason } from "./reasons";
 import { isKnownVenueType } from "./venues";
 

@@ -48,9 +48,9 @@
 // - a slot object without any size accepts every size.
 import type { Banner, Bid, BidRequest, Deal, Imp, Video } from "iab-openrtb/v26";
 import { type ApprovalOf, approvalKey, MAX_CRID_LENGTH } from "./approval";
-import { roundCpm } from "./auction";
 import { type Creative, extractCreative, sameAspect } from "./creative";
 import { DEFAULT_MAX_BID_CPM } from "./model";
+import { roundCpm } from "./money";
 import type { CandidateBid } from "./openrtb/response";
 import { Reason } from "./reasons";
 
