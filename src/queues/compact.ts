@@ -15,7 +15,7 @@
 // - An input that vanished while a pass read it (a concurrent run compacted it) fails the pass
 //   before anything is written.
 // Bounded per run: R2 calls, passes and records per pass; what is left waits for the next run.
-import type { ConsumersEnv } from "../consumers";
+
 import { log } from "../services/log";
 import {
 	COMPACTED_PREFIX,
@@ -24,6 +24,7 @@ import {
 	mergeRecords,
 	readArchiveFile,
 } from "./compacted";
+import type { ConsumersEnv } from "./env";
 
 /**
  * How long after an hour ends its partition is compacted. The consumer writes an hour's last

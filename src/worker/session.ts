@@ -17,19 +17,8 @@
 //   from this origin (sameOrigin): SameSite=Strict alone would trust every browser to enforce it.
 import { getCookie, setCookie } from "hono/cookie";
 import { isConfiguredKeyHash } from "./auth";
-import type { AppContext } from "./context";
+import type { ActiveSession, AppContext, Role, Session } from "./context";
 import { base64url, fromBase64url, hmacKey, sha256Hex } from "./crypto";
-
-export type Role = "reviewer" | "operator";
-
-export interface Session {
-	role: Role;
-	/** SHA-256 (hex) of the key the person signed in with. */
-	key_sha256: string;
-	/** Issued at and expires at, epoch ms. */
-	iat: number;
-	exp: number;
-}
 
 /** Cookie names; hono adds the `__Host-` prefix (`__Host-px-review`, `__Host-px-ops`). */
 export const SESSION_COOKIE: Record<Role, string> = {
@@ -147,11 +136,6 @@ export function setSessionCookie(c: AppContext, role: Role, value: string, maxAg
 
 export function clearSessionCookie(c: AppContext, role: Role) {
 	setSessionCookie(c, role, "", 0);
-}
-
-export interface ActiveSession extends Session {
-	/** The token state-changing requests of this session must carry. */
-	csrf: string;
 }
 
 /**

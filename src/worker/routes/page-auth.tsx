@@ -5,7 +5,7 @@
 import type { Context, Hono } from "hono";
 import { createMiddleware } from "hono/factory";
 import { log } from "../../services/log";
-import type { AppEnv } from "../context";
+import type { AppEnv, Role } from "../context";
 import { page } from "../pages/layout";
 import { SignInPage } from "../pages/sign-in";
 import { HttpProblem, problems } from "../problem";
@@ -13,7 +13,6 @@ import {
 	checkKey,
 	clearSessionCookie,
 	currentSession,
-	type Role,
 	sameOrigin,
 	sameText,
 	sessionSecret,
