@@ -4,7 +4,8 @@
 // Durable Object (or each other) to do so.
 import type { PxAnswer } from "./answer";
 import type { MacroValues } from "./macros";
-import type { Screen } from "./model";
+import { mergePatch } from "./merge-patch";
+import { Screen } from "./model";
 
 /** What the edge stores per decision: the answer to replay from cache, and the PoP ledger entry. */
 export interface DecisionRecord {
@@ -86,3 +87,32 @@ export type ExpiryResult =
 export type ProfileUpdate =
 	| { ok: true; screen: Screen }
 	| { ok: false; issues: { path: PropertyKey[]; message: string }[] };
+
+/** What GET /v1/screens/{id}/assets reads from a screen's ledger. */
+export interface LedgerAssets {
+	profile: Screen | null;
+	decisions: {
+		slotId: string;
+		state: "issued" | "played";
+		playAt: number;
+		notAfter: number;
+		creative: PxAnswer["creative"];
+		approvalKey: string | null;
+	}[];
+}
+
+/** A screen's own token bucket for ad requests (its publisher's rate_limit). */
+export interface RateLimit {
+	burst: number;
+	per_minute: number;
+}
+
+/** JSON Merge Patch on a stored profile, validated as a whole so a patch never stores half a screen. */
+export function patchedProfile(current: Screen, patch: unknown): ProfileUpdate {
+	const parsed = Screen.safeParse(mergePatch(current, patch));
+	if (parsed.success) return { ok: true, screen: parsed.data };
+	return {
+		ok: false,
+		issues: parsed.error.issues.map((i) => ({ path: i.path, message: i.message })),
+	};
+}
