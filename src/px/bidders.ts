@@ -7,7 +7,7 @@ import { z } from "zod";
 import { jsonPointer } from "./field-issues";
 import { roundCpm } from "./money";
 import { Reason } from "./reasons";
-import { isKnownVenueType } from "./venues";
+import { isKnownVenueType, venueLineage } from "./venues";
 
 /** A Worker invocation has at most 6 simultaneous outbound connections; more would queue. */
 export const MAX_PARALLEL_BIDDERS = 6;
@@ -173,13 +173,9 @@ function mediaFor(formats: SelectionTarget["formats"]): Set<BidderMedia> {
 	return media;
 }
 
-/** True when `venueType` is one of `ids` or a child/grandchild of one (child = parent×100+n). */
+/** True when `venueType` is one of `ids` or a child/grandchild of one (the taxonomy's lineage). */
 export function buysVenue(ids: ReadonlyArray<number>, venueType: number): boolean {
-	if (ids.length === 0) return true;
-	for (let t = venueType; t > 0; t = Math.floor(t / 100)) {
-		if (ids.includes(t)) return true;
-	}
-	return false;
+	return ids.length === 0 || venueLineage(venueType).some((t) => ids.includes(t));
 }
 
 function compareBidders(a: BidderConfig, b: BidderConfig): number {

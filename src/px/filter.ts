@@ -49,6 +49,7 @@
 import type { Banner, Bid, BidRequest, Deal, Imp, Video } from "iab-openrtb/v26";
 import { type ApprovalOf, approvalKey, MAX_CRID_LENGTH } from "./approval";
 import { type Creative, extractCreative, sameAspect } from "./creative";
+import { isObject as isJsonObject } from "./json";
 import { DEFAULT_MAX_BID_CPM } from "./model";
 import { roundCpm } from "./money";
 import type { CandidateBid } from "./openrtb/response";
@@ -401,6 +402,4 @@ function isPositive(value: unknown): value is number {
 	return typeof value === "number" && Number.isFinite(value) && value > 0;
 }
 
-function isObject(value: unknown): value is Bid {
-	return typeof value === "object" && value !== null && !Array.isArray(value);
-}
+const isObject = (value: unknown): value is Bid => isJsonObject(value);
