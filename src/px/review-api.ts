@@ -63,7 +63,7 @@ export interface DeskStats {
 export const RejectBody = z.object({ reason: z.string().trim().min(3).max(500) });
 export const ApproveBody = z.object({ reason: z.string().trim().max(500).optional() });
 
-export const ReviewItemSchema = z.object({
+const ReviewItemSchema = z.object({
 	/** bidder:crid:<SHA-256 of the asset URL>: the unit of approval. */
 	creative_key: z.string(),
 	bidder: z.string(),
@@ -85,7 +85,7 @@ export const DecidedItemSchema = ReviewItemSchema.extend({
 	replica: z.enum(["published", "pending"]),
 });
 
-export const AuditEntrySchema = z.object({
+const AuditEntrySchema = z.object({
 	action: z.enum(["intake", "approve", "reject"]),
 	actor: z.string(),
 	reason: z.string().nullable(),

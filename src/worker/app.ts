@@ -17,9 +17,9 @@ import { telemetry } from "./routes/telemetry";
 import { uiAssets } from "./routes/ui-assets";
 
 /** Largest request body any endpoint accepts; an ad request is a few KB. */
-export const MAX_BODY_BYTES = 64 * 1024;
+const MAX_BODY_BYTES = 64 * 1024;
 
-export function createApp() {
+function createApp() {
 	const app = new Hono<AppEnv>();
 	app.use(requestId());
 	app.use(accessLog);

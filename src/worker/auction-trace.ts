@@ -5,9 +5,9 @@ import type { EvaluatedBid } from "../px/filter";
 import { Reason, reasonLabel } from "../px/reasons";
 import type { BidderOutcome } from "./fanout";
 
-export type BidOutcomeLabel = "won" | "lost" | "filtered";
+type BidOutcomeLabel = "won" | "lost" | "filtered";
 
-export interface TracedBid {
+interface TracedBid {
 	bid_id?: string;
 	seat?: string;
 	crid?: string;
@@ -32,8 +32,8 @@ export interface TracedBidder {
 }
 
 /** Longest id, seat or domain kept from a bid; the most advertiser domains kept per bid. */
-export const TRACE_MAX_TEXT = 128;
-export const TRACE_MAX_DOMAINS = 8;
+const TRACE_MAX_TEXT = 128;
+const TRACE_MAX_DOMAINS = 8;
 
 /** A non-empty string (numbers too: some DSPs send numeric ids) clipped to TRACE_MAX_TEXT. */
 function clip(value: unknown): string | undefined {
@@ -65,7 +65,7 @@ function opt<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V 
 /** The loss codes that mean "valid, but someone else won" rather than "filtered out". */
 const LOSSES = new Set<Reason>([Reason.LostToHigherBid, Reason.LostToDeal]);
 
-export function bidOutcome(reason: Reason): BidOutcomeLabel {
+function bidOutcome(reason: Reason): BidOutcomeLabel {
 	if (reason === Reason.Won) return "won";
 	return LOSSES.has(reason) ? "lost" : "filtered";
 }

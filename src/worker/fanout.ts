@@ -6,7 +6,7 @@ import type { BidderConfig } from "../px/bidders";
 import { type CandidateBid, parseBidResponse } from "../px/openrtb/response";
 import { Reason } from "../px/reasons";
 
-export type BidderStatus = "bids" | "no_bid" | "timeout" | "error";
+type BidderStatus = "bids" | "no_bid" | "timeout" | "error";
 
 export interface BidderOutcome {
 	bidder: string;
@@ -26,14 +26,14 @@ export interface BidderOutcome {
 	lateMs?: number;
 }
 
-export interface BidderCall {
+interface BidderCall {
 	bidder: BidderConfig;
 	request: BidRequest;
 	/** How long to wait for this bidder (px/bidders.ts timeBidders). */
 	budgetMs: number;
 }
 
-export interface FanOutOptions {
+interface FanOutOptions {
 	/** Values for headers configured as `{ "secret": "NAME" }`. */
 	secrets: Record<string, unknown>;
 }

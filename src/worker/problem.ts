@@ -4,7 +4,7 @@
 import { type FieldIssue, jsonPointer } from "../px/field-issues";
 
 /** One offending field: a JSON pointer into the request body, e.g. "#/slots/0/w", and why. */
-export type FieldError = FieldIssue;
+type FieldError = FieldIssue;
 
 export interface ProblemInit {
 	status: number;
@@ -23,7 +23,7 @@ export class HttpProblem extends Error {
 	}
 }
 
-export const PROBLEM_CONTENT_TYPE = "application/problem+json";
+const PROBLEM_CONTENT_TYPE = "application/problem+json";
 
 /** The JSON a problem is answered with (its headers travel separately). */
 export function problemBody(problem: ProblemInit, instance?: string): Record<string, unknown> {

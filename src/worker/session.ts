@@ -21,7 +21,7 @@ import type { ActiveSession, AppContext, Role, Session } from "./context";
 import { base64url, fromBase64url, hmacKey, sha256Hex } from "./crypto";
 
 /** Cookie names; hono adds the `__Host-` prefix (`__Host-px-review`, `__Host-px-ops`). */
-export const SESSION_COOKIE: Record<Role, string> = {
+const SESSION_COOKIE: Record<Role, string> = {
 	reviewer: "px-review",
 	operator: "px-ops",
 };
@@ -98,7 +98,7 @@ export async function decodeSession(
  * The CSRF token of a session: derived from what stays fixed while it is renewed (role, key, issue
  * time), so a page rendered before a renewal still posts, and a new sign-in gets a new token.
  */
-export async function csrfToken(secret: string, session: Session): Promise<string> {
+async function csrfToken(secret: string, session: Session): Promise<string> {
 	return (await sign(secret, `csrf.${session.role}.${session.key_sha256}.${session.iat}`)).slice(
 		0,
 		32,
@@ -123,7 +123,7 @@ export function sameOrigin(c: AppContext): boolean {
 	return c.req.header("sec-fetch-site") === "same-origin";
 }
 
-export function setSessionCookie(c: AppContext, role: Role, value: string, maxAgeMs: number) {
+function setSessionCookie(c: AppContext, role: Role, value: string, maxAgeMs: number) {
 	setCookie(c, SESSION_COOKIE[role], value, {
 		path: "/",
 		secure: true,

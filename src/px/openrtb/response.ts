@@ -16,7 +16,7 @@ export interface CandidateBid {
 	cur: string;
 }
 
-export type ParsedBidResponse =
+type ParsedBidResponse =
 	| { kind: "no_bid"; nbr?: number }
 	| { kind: "invalid"; reason: Reason; detail: string }
 	/** `dropped`: bids past MAX_BIDS_PER_RESPONSE, counted but never evaluated. */

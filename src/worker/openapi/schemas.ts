@@ -23,7 +23,7 @@ import {
 import { ScreenAssets } from "../../px/screen-assets";
 import { TelemetryAccepted, TelemetryBatch } from "../../px/telemetry";
 
-export type Method = "get" | "put" | "post" | "patch" | "head";
+type Method = "get" | "put" | "post" | "patch" | "head";
 
 /** A schema published under components/schemas; `io` picks its request or response form. */
 export interface Named {
@@ -32,7 +32,7 @@ export interface Named {
 	io: "input" | "output";
 }
 
-export interface Parameter {
+interface Parameter {
 	name: string;
 	in: "query" | "path";
 	description: string;

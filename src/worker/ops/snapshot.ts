@@ -8,7 +8,7 @@ import { type ConsoleQuery, consoleSql } from "../../services/metrics";
 import { reviewDesk } from "../../services/stubs";
 import { type AeRow, aeTime, num, numOrNull, queryAnalytics, sqlApiUrl } from "./analytics-sql";
 
-export interface BidderFigures {
+interface BidderFigures {
 	bidder: string;
 	calls: number;
 	avg_latency_ms: number | null;
@@ -69,7 +69,7 @@ export interface OpsSnapshot {
 const ratio = (a: number, b: number) => (b > 0 ? a / b : null);
 
 /** Snapshots are shared for this long per isolate: several wall screens cost one set of queries. */
-export const SNAPSHOT_TTL_MS = 10_000;
+const SNAPSHOT_TTL_MS = 10_000;
 const cache = new Map<string, { at: number; snapshot: Promise<OpsSnapshot> }>();
 
 export function opsSnapshot(env: Env, now = Date.now()): Promise<OpsSnapshot> {

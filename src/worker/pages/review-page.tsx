@@ -12,7 +12,7 @@ import type { AuditEntry, DeskPage, ReviewItem } from "../../px/review-api";
 import { age } from "./charts";
 import { Document, SignedIn, utc } from "./layout";
 
-export interface ReviewPageProps {
+interface ReviewPageProps {
 	status: ApprovalStatus;
 	desk: DeskPage;
 	csrf: string;
@@ -26,7 +26,7 @@ export interface ReviewPageProps {
 const TAB_ORDER: ApprovalStatus[] = ["pending", "approved", "rejected"];
 
 /** The asset URL if it is safe to load in the reviewer's browser, else undefined. */
-export function previewableUrl(url: string, allowHttp: boolean): string | undefined {
+function previewableUrl(url: string, allowHttp: boolean): string | undefined {
 	let parsed: URL;
 	try {
 		parsed = new URL(url);

@@ -21,7 +21,7 @@ import {
 
 export type PageEnv = AppEnv;
 
-export const AREA_PATH: Record<Role, string> = { reviewer: "/review", operator: "/ops" };
+const AREA_PATH: Record<Role, string> = { reviewer: "/review", operator: "/ops" };
 
 /** Whether the caller is a script that wants JSON back (review.js, ops.js), not a page load. */
 export function wantsJson(c: Context): boolean {
