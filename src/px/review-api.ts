@@ -3,20 +3,9 @@
 import { z } from "zod";
 import { ApprovalStatus } from "./approval";
 
-export interface ReviewItem {
-	creative_key: string;
-	bidder: string;
-	crid: string;
-	adomain: string[];
-	asset_url: string;
-	mime: string;
-	w: number;
-	h: number;
-	duration_s: number | null;
-	status: ApprovalStatus;
-	reason: string | null;
-	first_seen: number;
-	updated_at: number;
+// The desk's records are the schemas below, so the API, the OpenAPI document and the object
+// cannot drift apart; the desk keeps one field the API does not publish.
+export interface ReviewItem extends z.infer<typeof ReviewItemSchema> {
 	/**
 	 * Auctions this asset bid in and was filtered from while it was not approved (201): one per
 	 * creative_seen event, which the hot path sends for every such auction. Queue delivery is at
@@ -27,15 +16,10 @@ export interface ReviewItem {
 
 /** A decision and whether the replica auctions read already has it. */
 export interface DecidedItem extends ReviewItem {
-	replica: "published" | "pending";
+	replica: z.infer<typeof DecidedItemSchema>["replica"];
 }
 
-export type AuditEntry = {
-	action: "intake" | "approve" | "reject";
-	actor: string;
-	reason: string | null;
-	at: number;
-};
+export type AuditEntry = z.infer<typeof AuditEntrySchema>;
 
 /** One page of the desk for the review page: items with their audit trails, and the counts. */
 export interface DeskPage {

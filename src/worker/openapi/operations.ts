@@ -3,6 +3,7 @@
 // test/integration/openapi.test.ts fails when this list and the routes Hono has registered differ.
 // Only zod and src/px are imported here, so the generator runs in plain Node.
 import { z } from "zod";
+import { ApprovalStatus } from "../../px/approval";
 import { MAX_BATCH_REPORTS } from "../../px/play-report";
 import { AssetsQuery } from "../../px/screen-assets";
 import {
@@ -259,7 +260,7 @@ export const operations: Operation[] = [
 				name: "status",
 				in: "query",
 				description: "pending (default), approved or rejected",
-				schema: z.enum(["pending", "approved", "rejected"]),
+				schema: ApprovalStatus,
 			},
 			{ name: "limit", in: "query", description: "1–200, default 50", schema: z.number().int() },
 			{
