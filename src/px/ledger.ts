@@ -3,6 +3,7 @@
 // settlement events and the buyers' notices all read the same shapes and must not import the
 // Durable Object (or each other) to do so.
 import type { PxAnswer } from "./answer";
+import type { PathIssue } from "./field-issues";
 import type { MacroValues } from "./macros";
 import { mergePatch } from "./merge-patch";
 import { Screen } from "./model";
@@ -84,9 +85,7 @@ export type ExpiryResult =
 	| { kind: "already_expired" }
 	| { kind: "unknown" };
 
-export type ProfileUpdate =
-	| { ok: true; screen: Screen }
-	| { ok: false; issues: { path: PropertyKey[]; message: string }[] };
+export type ProfileUpdate = { ok: true; screen: Screen } | { ok: false; issues: PathIssue[] };
 
 /** What GET /v1/screens/{id}/assets reads from a screen's ledger. */
 export interface LedgerAssets {
