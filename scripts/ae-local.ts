@@ -3,7 +3,7 @@
 // Why: wrangler dev (workerd) drops Analytics Engine writes, so the operator console would show
 // nothing locally. Rather than give the console a second, dev-only code path, this serves the
 // SQL API's protocol (POST SQL, Bearer token, ClickHouse JSON answer) and the console's
-// production code runs unchanged against it, with the same SQL (src/worker/metrics.ts). The data
+// production code runs unchanged against it, with the same SQL (src/services/metrics.ts). The data
 // is what this local run really did: the events the queue consumer archived to the local R2
 // bucket, turned into data points by `metricsFor`, the very mapping the Worker uses to write AE.
 // DuckDB (already the report's engine) runs the queries.
@@ -27,7 +27,7 @@ import { parquetReadObjects } from "hyparquet";
 import { safeParseEvent } from "../src/px/events";
 import { gunzip } from "../src/queues/gzip";
 import { archivedRecord } from "../src/queues/parquet";
-import { dataPoint, metricsFor } from "../src/worker/metrics";
+import { dataPoint, metricsFor } from "../src/services/metrics";
 import { type LocalR2Object, localR2Objects } from "./report";
 
 export const SQL_API_PATH = "/client/v4/accounts/local/analytics_engine/sql";

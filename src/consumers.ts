@@ -4,9 +4,7 @@
 // Object of px-edge) through a cross-script binding.
 import { handleQueue } from "./queues";
 import { compactOnSchedule } from "./queues/compact";
-
-/** wrangler.consumers.toml's bindings; the ones it shares with px-edge have px-edge's types. */
-export type ConsumersEnv = Pick<Env, "METRICS" | "NOTICES" | "REVIEW_DESK"> & { ARCHIVE: R2Bucket };
+import type { ConsumersEnv } from "./queues/env";
 
 export default {
 	queue: handleQueue,

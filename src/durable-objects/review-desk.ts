@@ -7,70 +7,15 @@
 import { DurableObject } from "cloudflare:workers";
 import { type ApprovalRecord, type ApprovalStatus, approvalKvKey } from "../px/approval";
 import type { CreativeSeenEvent } from "../px/events";
-import { withinBudget } from "../worker/budget";
-import { log } from "../worker/log";
+import type { AuditEntry, DecidedItem, DeskPage, DeskStats, ReviewItem } from "../px/review-api";
+import { withinBudget } from "../services/budget";
+import { log } from "../services/log";
+import { deskStats, migrateDesk } from "./desk-tables";
 
 /** A KV write that has not answered by then counts as failed and is retried. */
 const PUBLISH_TIMEOUT_MS = 5_000;
 const RETRY_BASE_MS = 1_000;
 const RETRY_MAX_MS = 5 * 60_000;
-
-export interface ReviewItem {
-	creative_key: string;
-	bidder: string;
-	crid: string;
-	adomain: string[];
-	asset_url: string;
-	mime: string;
-	w: number;
-	h: number;
-	duration_s: number | null;
-	status: ApprovalStatus;
-	reason: string | null;
-	first_seen: number;
-	updated_at: number;
-	/**
-	 * Auctions this asset bid in and was filtered from while it was not approved (201): one per
-	 * creative_seen event, which the hot path sends for every such auction. Queue delivery is at
-	 * least once, so a redelivered event can count an auction twice.
-	 */
-	held_back: number;
-}
-
-/** A decision and whether the replica auctions read already has it. */
-export interface DecidedItem extends ReviewItem {
-	replica: "published" | "pending";
-}
-
-export type AuditEntry = {
-	action: "intake" | "approve" | "reject";
-	actor: string;
-	reason: string | null;
-	at: number;
-};
-
-/** One page of the desk for the review page: items with their audit trails, and the counts. */
-export interface DeskPage {
-	items: (ReviewItem & { audit: AuditEntry[] })[];
-	counts: Record<ApprovalStatus, number>;
-	/** Pass as `after` for the next page; absent on the last one. */
-	next?: string;
-}
-
-/** What the operator console shows about the desk: the backlog and how long decisions take. */
-export interface DeskStats {
-	pending: number;
-	/** first_seen of the oldest pending item, epoch ms; null when nothing is pending. */
-	oldest_pending: number | null;
-	/** Auctions the pending items were held back from, in total. */
-	pending_held_back: number;
-	/** Decisions of the last 24 hours and their lag (first seen → decided), ms. */
-	decided_24h: number;
-	lag_p50_ms: number | null;
-	lag_max_ms: number | null;
-	/** Decisions not yet in the auctions' replica (the outbox). */
-	unpublished: number;
-}
 
 type Row = Omit<ReviewItem, "adomain"> & { adomain: string };
 
@@ -82,38 +27,7 @@ export class ReviewDesk extends DurableObject<Env> {
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
 		this.sql = ctx.storage.sql;
-		this.sql.exec(`
-			CREATE TABLE IF NOT EXISTS creatives (
-				creative_key TEXT PRIMARY KEY,
-				bidder TEXT NOT NULL, crid TEXT NOT NULL, adomain TEXT NOT NULL,
-				asset_url TEXT NOT NULL, mime TEXT NOT NULL, w INTEGER NOT NULL, h INTEGER NOT NULL,
-				duration_s REAL,
-				status TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'rejected')),
-				reason TEXT, first_seen INTEGER NOT NULL, updated_at INTEGER NOT NULL
-			);
-			CREATE INDEX IF NOT EXISTS creatives_status ON creatives (status, first_seen);
-			CREATE TABLE IF NOT EXISTS audit (
-				id INTEGER PRIMARY KEY AUTOINCREMENT,
-				creative_key TEXT NOT NULL, action TEXT NOT NULL, actor TEXT NOT NULL,
-				reason TEXT, at INTEGER NOT NULL
-			);
-			CREATE INDEX IF NOT EXISTS audit_key ON audit (creative_key, id);
-			CREATE TABLE IF NOT EXISTS version_seq (id INTEGER PRIMARY KEY CHECK (id = 1), v INTEGER NOT NULL);
-			CREATE TABLE IF NOT EXISTS outbox (
-				creative_key TEXT PRIMARY KEY, version INTEGER NOT NULL, record TEXT NOT NULL,
-				attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL
-			);
-		`);
-		// Columns added since the table was first created: a desk stored before has not got them.
-		const columns = new Set(
-			this.sql
-				.exec<{ name: string }>("SELECT name FROM pragma_table_info('creatives')")
-				.toArray()
-				.map((c) => c.name),
-		);
-		if (!columns.has("held_back")) {
-			this.sql.exec("ALTER TABLE creatives ADD COLUMN held_back INTEGER NOT NULL DEFAULT 0");
-		}
+		migrateDesk(this.sql);
 	}
 
 	private draining: Promise<void> | undefined;
@@ -290,29 +204,7 @@ export class ReviewDesk extends DurableObject<Env> {
 	}
 
 	stats(now = Date.now()): DeskStats {
-		const pending = this.sql
-			.exec<{ n: number; oldest: number | null; held: number | null }>(
-				`SELECT COUNT(*) AS n, MIN(first_seen) AS oldest, SUM(held_back) AS held
-				 FROM creatives WHERE status = 'pending'`,
-			)
-			.one();
-		const lags = this.sql
-			.exec<{ lag: number }>(
-				`SELECT updated_at - first_seen AS lag FROM creatives
-				 WHERE status != 'pending' AND updated_at > ? ORDER BY lag`,
-				now - 86_400_000,
-			)
-			.toArray()
-			.map((r) => r.lag);
-		return {
-			pending: pending.n,
-			oldest_pending: pending.oldest,
-			pending_held_back: pending.held ?? 0,
-			decided_24h: lags.length,
-			lag_p50_ms: lags.length ? lags[Math.floor((lags.length - 1) / 2)]! : null,
-			lag_max_ms: lags.length ? lags.at(-1)! : null,
-			unpublished: this.outboxSize(),
-		};
+		return deskStats(this.sql, now, this.outboxSize());
 	}
 
 	/** A reviewer's decision: recorded and audited first, then published to the replica. */
@@ -482,8 +374,4 @@ export class ReviewDesk extends DurableObject<Env> {
 function parseCursor(after: string | undefined): { at: number; key: string } | undefined {
 	const match = after ? /^(\d{1,16}):(.{1,600})$/.exec(after) : null;
 	return match ? { at: Number(match[1]), key: match[2]! } : undefined;
-}
-
-export function reviewDesk(env: Pick<Env, "REVIEW_DESK">): DurableObjectStub<ReviewDesk> {
-	return env.REVIEW_DESK.get(env.REVIEW_DESK.idFromName("review-desk"));
 }

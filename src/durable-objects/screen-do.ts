@@ -3,114 +3,44 @@
 // it (the approval lookup in redeemPlay): of N concurrent calls exactly one moves a decision.
 import { DurableObject } from "cloudflare:workers";
 import type { PxAnswer } from "../px/answer";
-import type { IssuedDecision } from "../px/decision";
-import type { MacroValues } from "../px/macros";
-import { mergePatch } from "../px/merge-patch";
-import { Screen } from "../px/model";
+import {
+	type AdmitResult,
+	type DecisionMeta,
+	type DecisionNotices,
+	type DecisionRecord,
+	type ExpiryResult,
+	type LedgerAssets,
+	type PlayResult,
+	type ProfileUpdate,
+	patchedProfile,
+	type RateLimit,
+} from "../px/ledger";
+import type { Screen } from "../px/model";
 import { isBillableShare, type PlayReport, playShare } from "../px/play-report";
-import { lookupApprovals } from "../worker/approvals";
-import { log } from "../worker/log";
-import type { Settlement } from "../worker/settlement";
+import { lookupApprovals } from "../services/approvals";
+import { log } from "../services/log";
+import type { Settlement } from "../services/settlement";
+import {
+	assetRows,
+	countByState,
+	hasTables,
+	issuedDecisions,
+	nextAlarmAt,
+	plannedAdvertisers,
+	readProfile,
+	SCHEMA_KEY,
+	SCHEMA_VERSION,
+	SCREEN_SCHEMA,
+	stateOf,
+	writeProfile,
+} from "./screen-tables";
 import { SettlementOutbox } from "./settlement-outbox";
 import { countingSql, type SqlUsage } from "./sql-usage";
 
-/** Bumped with every change to the tables below, so an object migrates once and then starts fast. */
-const SCHEMA_VERSION = 3;
-const SCHEMA_KEY = "schema_version";
-
-/** Most issued decisions admit hands back for reuse: more than one request's worth of spots. */
-const MAX_ISSUED_RETURNED = 32;
-
 /** How long a play report waits for the creative's approval before asking the player to retry. */
 const PLAY_APPROVAL_BUDGET_MS = 2_000;
-
-export interface RateLimit {
-	burst: number;
-	per_minute: number;
-}
-
-/** What the edge stores per decision: the answer to replay from cache, and the PoP ledger entry. */
-export interface DecisionRecord {
-	decisionId: string;
-	slotId: string;
-	playAt: number;
-	notBefore: number;
-	notAfter: number;
-	/** Last moment a proof of play is accepted (not_after plus the reporting grace). */
-	reportUntil: number;
-	answer: PxAnswer;
-	advertiserDomains: string[];
-	notices: DecisionNotices;
-	meta: DecisionMeta;
-	/** Kept for separation checks after the decision itself is no longer needed. */
-	separationSeconds: number;
-}
-
-/**
- * Billing (burl, fired on proof of play) and loss (lurl, fired when a won ad expires unplayed)
- * templates with the auction's macro values; ${AUCTION_IMP_TS} is only known at play time.
- */
-export interface DecisionNotices {
-	burl?: string;
-	lurl?: string;
-	macros: MacroValues;
-}
-
-/** What play and expiry events need to say about the decision they settle. */
-export interface DecisionMeta {
-	publisherId: string;
-	screenId: string;
-	auctionId: string;
-	bidder: string;
-	crid: string;
-	priceCpm: number;
-	multiplier: number;
-	venueType: number;
-	/** The asset's unit of approval (px/approval.ts): re-checked before serving or billing. */
-	approvalKey: string;
-}
-
-export type AdmitResult =
-	| { kind: "limited"; retryAfterSeconds: number }
-	/** Nothing is stored for this screen and the request does not describe it: 404, nothing written. */
-	| { kind: "unknown" }
-	/** An unregistered screen seen for the first time: admit again with `acceptNew` to create it. */
-	| { kind: "new" }
-	| {
-			kind: "admitted";
-			profile: Screen | null;
-			/** Issued, still playable decisions of the slots asked about, by planned play time. */
-			issued: IssuedDecision[];
-			/** Advertisers of decisions planned within the separation window of the asked times. */
-			recent: { decisionId: string; domains: string[] }[];
-	  };
-
-export type PlayResult =
-	| {
-			kind: "accepted";
-			notices: DecisionNotices;
-			meta: DecisionMeta;
-			/** False when the play ran under the threshold share: recorded, never billed. */
-			billable: boolean;
-			share?: number;
-	  }
-	| { kind: "replay" }
-	| { kind: "expired" }
-	/** The creative was rejected since the auction: expired now, never billed. */
-	| { kind: "revoked" }
-	/** Its approval could not be confirmed now: nothing recorded, the player should retry. */
-	| { kind: "approval_unknown" }
-	| { kind: "unknown" };
-
-export type ExpiryResult =
-	| { kind: "recorded"; notices: DecisionNotices; meta: DecisionMeta }
-	| { kind: "already_played" }
-	| { kind: "already_expired" }
-	| { kind: "unknown" };
-
-export type ProfileUpdate =
-	| { ok: true; screen: Screen }
-	| { ok: false; issues: { path: PropertyKey[]; message: string }[] };
+/** Most issued decisions admit hands back for reuse: more than one request's worth of spots. */
+const MAX_ISSUED_RETURNED = 32;
 
 export class ScreenDO extends DurableObject<Env> {
 	private readonly sql: SqlStorage;
@@ -129,40 +59,14 @@ export class ScreenDO extends DurableObject<Env> {
 		// version gets the tables added since (CREATE … IF NOT EXISTS) once.
 		this.ready = ctx.storage.kv.get<number>(SCHEMA_KEY) === SCHEMA_VERSION;
 		if (this.ready) return;
-		const hasState =
-			this.sql
-				.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'decisions'")
-				.toArray().length > 0;
-		if (hasState) this.ensureSchema();
+		if (hasTables(this.sql)) this.ensureSchema();
 	}
 
 	private ready: boolean;
 
 	private ensureSchema(): void {
 		if (this.ready) return;
-		this.sql.exec(`
-			CREATE TABLE IF NOT EXISTS profile (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL, updated_at INTEGER NOT NULL);
-			CREATE TABLE IF NOT EXISTS decisions (
-				decision_id TEXT PRIMARY KEY,
-				slot_id TEXT NOT NULL,
-				play_at INTEGER NOT NULL,
-				not_before INTEGER NOT NULL,
-				not_after INTEGER NOT NULL,
-				report_until INTEGER NOT NULL,
-				purge_at INTEGER NOT NULL,
-				state TEXT NOT NULL CHECK (state IN ('issued', 'played', 'expired')),
-				answer TEXT NOT NULL,
-				adomain TEXT NOT NULL,
-				notices TEXT NOT NULL,
-				meta TEXT NOT NULL
-			);
-			-- No secondary indexes: a screen holds at most a few hundred decisions, and an index entry
-			-- is a billed row written on every insert and state change (rows read cost 1/1000 of that).
-			DROP INDEX IF EXISTS decisions_slot;
-			DROP INDEX IF EXISTS decisions_purge;
-			DROP TABLE IF EXISTS bucket;
-			${SettlementOutbox.SCHEMA}
-		`);
+		this.sql.exec(SCREEN_SCHEMA);
 		this.ctx.storage.kv.put(SCHEMA_KEY, SCHEMA_VERSION);
 		this.ready = true;
 	}
@@ -171,21 +75,14 @@ export class ScreenDO extends DurableObject<Env> {
 
 	getProfile(): Screen | null {
 		if (!this.ready) return null;
-		const row = this.sql
-			.exec<{ json: string }>("SELECT json FROM profile WHERE id = 1")
-			.toArray()[0];
-		return row ? (JSON.parse(row.json) as Screen) : null;
+		return readProfile(this.sql);
 	}
 
 	/** Stores the profile; `created` tells a first registration from a replacement. */
 	putProfile(screen: Screen): { screen: Screen; created: boolean } {
 		const created = this.getProfile() === null;
 		this.ensureSchema();
-		this.sql.exec(
-			"INSERT OR REPLACE INTO profile (id, json, updated_at) VALUES (1, ?, ?)",
-			JSON.stringify(screen),
-			Date.now(),
-		);
+		writeProfile(this.sql, screen, Date.now());
 		return { screen, created };
 	}
 
@@ -193,14 +90,8 @@ export class ScreenDO extends DurableObject<Env> {
 	patchProfile(patch: unknown): ProfileUpdate | null {
 		const current = this.getProfile();
 		if (!current) return null;
-		const parsed = Screen.safeParse(mergePatch(current, patch));
-		if (!parsed.success) {
-			return {
-				ok: false,
-				issues: parsed.error.issues.map((i) => ({ path: i.path, message: i.message })),
-			};
-		}
-		return { ok: true, screen: this.putProfile(parsed.data).screen };
+		const update = patchedProfile(current, patch);
+		return update.ok ? { ok: true, screen: this.putProfile(update.screen).screen } : update;
 	}
 
 	// --- the hot path: one call per ad request ---
@@ -226,49 +117,16 @@ export class ScreenDO extends DurableObject<Env> {
 		const retryAfter = this.takeToken(input.rateLimit, now);
 		if (retryAfter > 0) return { kind: "limited", retryAfterSeconds: retryAfter };
 
-		const issued = this.sql
-			.exec<{
-				decision_id: string;
-				slot_id: string;
-				not_before: number;
-				not_after: number;
-				answer: string;
-				meta: string;
-			}>(
-				`SELECT decision_id, slot_id, not_before, not_after, answer, meta FROM decisions
-				 WHERE slot_id IN (${input.slotIds.map(() => "?").join(", ")})
-				   AND state = 'issued' AND not_after > ? AND not_before <= ? AND ? <= not_after
-				 ORDER BY play_at LIMIT ${MAX_ISSUED_RETURNED}`,
-				...input.slotIds,
-				now,
-				input.to,
-				input.from,
-			)
-			.toArray()
-			.map((row) => ({
-				decisionId: row.decision_id,
-				slotId: row.slot_id,
-				notBefore: row.not_before,
-				notAfter: row.not_after,
-				answer: JSON.parse(row.answer) as PxAnswer,
-				approvalKey: (JSON.parse(row.meta) as Partial<DecisionMeta>).approvalKey ?? null,
-			}));
+		const issued = issuedDecisions(this.sql, {
+			slotIds: input.slotIds,
+			from: input.from,
+			to: input.to,
+			now,
+			limit: MAX_ISSUED_RETURNED,
+		});
 		const window = input.separationSeconds * 1000;
 		const recent =
-			window > 0
-				? this.sql
-						.exec<{ decision_id: string; adomain: string }>(
-							`SELECT decision_id, adomain FROM decisions
-							 WHERE state != 'expired' AND play_at > ? AND play_at < ?`,
-							input.from - window,
-							input.to + window,
-						)
-						.toArray()
-						.map((row) => ({
-							decisionId: row.decision_id,
-							domains: JSON.parse(row.adomain) as string[],
-						}))
-				: [];
+			window > 0 ? plannedAdvertisers(this.sql, input.from - window, input.to + window) : [];
 		return { kind: "admitted", profile: this.getProfile(), issued, recent };
 	}
 
@@ -463,9 +321,7 @@ export class ScreenDO extends DurableObject<Env> {
 	}
 
 	private stateOf(decisionId: string): string | undefined {
-		return this.sql
-			.exec<{ state: string }>("SELECT state FROM decisions WHERE decision_id = ?", decisionId)
-			.toArray()[0]?.state;
+		return stateOf(this.sql, decisionId);
 	}
 
 	// --- expiry ---
@@ -500,14 +356,7 @@ export class ScreenDO extends DurableObject<Env> {
 	}
 
 	private async scheduleAlarm(): Promise<void> {
-		const next = this.sql
-			.exec<{ at: number | null }>(
-				`SELECT MIN(at) AS at FROM (
-				   SELECT MIN(purge_at) AS at FROM decisions
-				   UNION ALL SELECT MIN(report_until) + 1 FROM decisions WHERE state = 'issued'
-				   UNION ALL SELECT MIN(next_at) FROM outbox)`,
-			)
-			.toArray()[0]?.at;
+		const next = nextAlarmAt(this.sql);
 		if (next == null) {
 			await this.ctx.storage.deleteAlarm();
 			return;
@@ -525,63 +374,14 @@ export class ScreenDO extends DurableObject<Env> {
 	 * For GET /v1/screens/{id}/assets: the profile and the creatives of decisions still to play
 	 * before `until` or played since `since`, soonest first. Null when nothing is stored.
 	 */
-	ledgerAssets(
-		since: number,
-		until: number,
-	): {
-		profile: Screen | null;
-		decisions: {
-			slotId: string;
-			state: "issued" | "played";
-			playAt: number;
-			notAfter: number;
-			creative: PxAnswer["creative"];
-			approvalKey: string | null;
-		}[];
-	} | null {
+	ledgerAssets(since: number, until: number): LedgerAssets | null {
 		if (!this.ready) return null;
-		const now = Date.now();
-		const rows = this.sql
-			.exec<{
-				slot_id: string;
-				state: "issued" | "played";
-				play_at: number;
-				not_after: number;
-				answer: string;
-				meta: string;
-			}>(
-				`SELECT slot_id, state, play_at, not_after, answer, meta FROM decisions
-				 WHERE (state = 'issued' AND not_after >= ? AND not_before <= ?)
-				    OR (state = 'played' AND play_at >= ?)
-				 ORDER BY state = 'played', CASE WHEN state = 'played' THEN -play_at ELSE play_at END
-				 LIMIT 200`,
-				now,
-				until,
-				since,
-			)
-			.toArray();
-		return {
-			profile: this.getProfile(),
-			decisions: rows.map((r) => ({
-				slotId: r.slot_id,
-				state: r.state,
-				playAt: r.play_at,
-				notAfter: r.not_after,
-				creative: (JSON.parse(r.answer) as PxAnswer).creative,
-				approvalKey: (JSON.parse(r.meta) as Partial<DecisionMeta>).approvalKey ?? null,
-			})),
-		};
+		return { profile: this.getProfile(), decisions: assetRows(this.sql, Date.now(), since, until) };
 	}
 
 	/** For tests and operators: decisions by state, and undelivered outbox rows. */
 	stats(): { decisions: Record<string, number>; outbox: number } {
-		const decisions: Record<string, number> = {};
-		if (!this.ready) return { decisions, outbox: 0 };
-		for (const row of this.sql.exec<{ state: string; n: number }>(
-			"SELECT state, COUNT(*) AS n FROM decisions GROUP BY state",
-		)) {
-			decisions[row.state] = row.n;
-		}
-		return { decisions, outbox: this.outbox.size() };
+		if (!this.ready) return { decisions: {}, outbox: 0 };
+		return { decisions: countByState(this.sql), outbox: this.outbox.size() };
 	}
 }

@@ -6,15 +6,15 @@
 // billing notices are at least once, and the screen's object never waits on a DSP.
 import type { PxEvent } from "../px/events";
 import type { NoticeMessage } from "../px/notice-message";
-import { publishEvents } from "../worker/emit";
-import { log } from "../worker/log";
-import { enqueueNotices, sendable } from "../worker/notices";
+import { publishEvents } from "../services/emit";
+import { log } from "../services/log";
+import { enqueueNotices, sendable } from "../services/notices";
 import {
 	type Settled,
 	type Settlement,
 	settlementEvent,
 	settlementNotice,
-} from "../worker/settlement";
+} from "../services/settlement";
 
 const RETRY_BASE_MS = 1_000;
 const RETRY_MAX_MS = 60 * 60_000;

@@ -5,8 +5,10 @@
 // brand in two areas at once, and a loop keeps the separation a screen keeps between requests.
 // Those bids lose with CompetitiveSeparation. Greedy in schedule order, so the earlier spot gets
 // the best bid: the same input always yields the same winners.
+
+import { advertiserDomains, sameAdvertiser } from "./advertisers";
 import { type AuctionOptions, runAuction } from "./auction";
-import { advertiserDomains, type EvaluatedBid, sameAdvertiser } from "./filter";
+import type { EvaluatedBid } from "./filter";
 import { Reason } from "./reasons";
 
 export interface PlacementTerms {

@@ -5,7 +5,7 @@ import { z } from "zod";
 import type { PxAnswer } from "./answer";
 import { NO_FILL_REASONS } from "./outcomes";
 
-export const AnswerCreative = z.object({
+const AnswerCreative = z.object({
 	id: z.string(),
 	asset_url: z.string(),
 	mime: z.string(),
@@ -16,14 +16,14 @@ export const AnswerCreative = z.object({
 	advertiser_domains: z.array(z.string()),
 });
 
-export const PlayWindow = z.object({
+const PlayWindow = z.object({
 	/** The ad may start from here (already 60 s before the planned play time), epoch ms. */
 	not_before: z.number().int(),
 	/** …until here; proof of play is accepted 15 minutes longer. */
 	not_after: z.number().int(),
 });
 
-export const PxAnswerSchema = z.object({
+const PxAnswerSchema = z.object({
 	decision_id: z.string(),
 	creative: AnswerCreative,
 	play: PlayWindow,
@@ -43,7 +43,7 @@ export const FilledAnswer = PxAnswerSchema.extend({
 	debug: z.unknown().optional(),
 });
 
-export const NoFillAnswer = z.object({
+const NoFillAnswer = z.object({
 	filled: z.literal(false),
 	/** Why nothing won (px/outcomes.ts); a player must treat a value it does not know as no fill. */
 	no_fill_reason: z

@@ -39,7 +39,7 @@ export const MAX_CRID_LENGTH = 128;
 const encoder = new TextEncoder();
 
 /** SHA-256 of the exact asset URL, lower-case hex (WebCrypto: Workers and Node alike). */
-export async function assetDigest(assetUrl: string): Promise<string> {
+async function assetDigest(assetUrl: string): Promise<string> {
 	const digest = await crypto.subtle.digest("SHA-256", encoder.encode(assetUrl));
 	return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }

@@ -6,7 +6,7 @@ import { sameAspect } from "./creative";
 import { DURATION_TOLERANCE_S } from "./filter";
 import type { AdSlot, Format } from "./model";
 
-export interface AssetShape {
+interface AssetShape {
 	mime: string;
 	w: number;
 	h: number;

@@ -12,14 +12,10 @@
 //   own bid; the floor is the winner's deal floor for deals, max(opts.floor, imp floor) for open.
 //   A deal winner follows its deal's `at` when the deal sets one: 3 pays the deal's fixed price
 //   (its bidfloor), 1 and 2 as above; without it, the publisher's `at`.
-// - Money: CPM in the request currency, rounded to 4 decimals, half up (away from zero for the
-//   positive amounts used here), on the decimal value as written (1.00005 → 1.0001), not on its
-//   binary approximation.
+// - Money: see money.ts.
 import type { EvaluatedBid } from "./filter";
+import { PRICE_INCREMENT, roundCpm } from "./money";
 import { Reason } from "./reasons";
-
-/** One bid increment for second price, CPM. */
-export const PRICE_INCREMENT = 0.01;
 
 export interface AuctionOptions {
 	/** OpenRTB `at`: 1 first price, 2 second price plus one increment. */
@@ -110,19 +106,4 @@ function clearingPrice(input: {
 	if (input.at === 3) return Math.min(own, roundCpm(input.classFloor));
 	const base = Math.max(input.second?.bid.price ?? 0, input.classFloor);
 	return Math.min(own, roundCpm(base + PRICE_INCREMENT));
-}
-
-/**
- * Rounds a CPM to 4 decimals, half up, on its shortest decimal representation. Finite in, finite
- * out; non-finite input gives 0, so no price can turn into NaN further down.
- */
-export function roundCpm(value: number): number {
-	if (!Number.isFinite(value)) return 0;
-	const abs = Math.abs(value);
-	const text = String(abs);
-	// Shifting the decimal point in the string avoids 1.00005 * 1e4 = 10000.499999999998.
-	const whole = Math.round(text.includes("e") ? abs * 1e4 : Number(`${text}e4`));
-	// Past 2^53 no fourth decimal is left to round, and `${whole}` may read "1e+21" (→ NaN).
-	const rounded = Number.isSafeInteger(whole) ? Number(`${whole}e-4`) : abs;
-	return value < 0 ? -rounded : rounded;
 }

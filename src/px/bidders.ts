@@ -4,19 +4,19 @@
 // produce the same calls in the same order, which keeps fan-out behaviour reproducible in tests
 // and explainable in the debug trace.
 import { z } from "zod";
-import { roundCpm } from "./auction";
 import { jsonPointer } from "./field-issues";
+import { roundCpm } from "./money";
 import { Reason } from "./reasons";
-import { isKnownVenueType } from "./venues";
+import { isKnownVenueType, venueLineage } from "./venues";
 
 /** A Worker invocation has at most 6 simultaneous outbound connections; more would queue. */
 export const MAX_PARALLEL_BIDDERS = 6;
-export const DEFAULT_PRIORITY = 100;
-export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024;
+const DEFAULT_PRIORITY = 100;
+const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024;
 /** A DSP in the same region as the edge location; configure more for a distant one. */
-export const DEFAULT_NETWORK_ALLOWANCE_MS = 20;
+const DEFAULT_NETWORK_ALLOWANCE_MS = 20;
 /** Shorter than this, a bidder cannot run its own auction (Prebid's bidder_response_duration_min). */
-export const MIN_BIDDER_TMAX_MS = 20;
+const MIN_BIDDER_TMAX_MS = 20;
 
 // Headers fetch() manages itself or that would corrupt the request framing.
 const RESERVED_HEADERS = new Set(["host", "content-length", "transfer-encoding", "connection"]);
@@ -40,8 +40,8 @@ const headerValue = z.union([
 		.strict(),
 ]);
 
-export const BidderMedia = z.enum(["banner", "video"]);
-export type BidderMedia = z.infer<typeof BidderMedia>;
+const BidderMedia = z.enum(["banner", "video"]);
+type BidderMedia = z.infer<typeof BidderMedia>;
 
 export const BidderConfig = z
 	.object({
@@ -89,7 +89,7 @@ export const BidderConfig = z
 export type BidderConfig = z.infer<typeof BidderConfig>;
 export type BidderConfigInput = z.input<typeof BidderConfig>;
 
-export const BidderList = z.array(BidderConfig).superRefine((bidders, ctx) => {
+const BidderList = z.array(BidderConfig).superRefine((bidders, ctx) => {
 	const seen = new Set<string>();
 	bidders.forEach((bidder, i) => {
 		if (seen.has(bidder.name)) {
@@ -99,13 +99,13 @@ export const BidderList = z.array(BidderConfig).superRefine((bidders, ctx) => {
 	});
 });
 
-export interface ConfigIssue {
+interface ConfigIssue {
 	/** JSON pointer into the configuration, e.g. "#/2/endpoint". */
 	pointer: string;
 	detail: string;
 }
 
-export type ParseBiddersResult =
+type ParseBiddersResult =
 	| { ok: true; bidders: BidderConfig[] }
 	| { ok: false; issues: ConfigIssue[] };
 
@@ -129,14 +129,14 @@ export function parseBidders(json: string): ParseBiddersResult {
 	};
 }
 
-export interface SelectionTarget {
+interface SelectionTarget {
 	/** OpenOOH 1.1 numeric venue type of the screen. */
 	venueType: number;
 	/** What the slot can play (PX model formats). */
 	formats: ReadonlyArray<"image" | "video" | "html">;
 }
 
-export interface BidderSelection {
+interface BidderSelection {
 	selected: BidderConfig[];
 	/** Bidders that wanted this inventory but did not fit under the connection cap. */
 	skipped: { bidder: string; reason: Reason }[];
@@ -173,13 +173,9 @@ function mediaFor(formats: SelectionTarget["formats"]): Set<BidderMedia> {
 	return media;
 }
 
-/** True when `venueType` is one of `ids` or a child/grandchild of one (child = parent×100+n). */
+/** True when `venueType` is one of `ids` or a child/grandchild of one (the taxonomy's lineage). */
 export function buysVenue(ids: ReadonlyArray<number>, venueType: number): boolean {
-	if (ids.length === 0) return true;
-	for (let t = venueType; t > 0; t = Math.floor(t / 100)) {
-		if (ids.includes(t)) return true;
-	}
-	return false;
+	return ids.length === 0 || venueLineage(venueType).some((t) => ids.includes(t));
 }
 
 function compareBidders(a: BidderConfig, b: BidderConfig): number {
@@ -206,7 +202,7 @@ export function bidderTimeout(
 	return Math.max(0, Math.min(bidder.timeout_ms ?? remainingMs, remainingMs));
 }
 
-export interface TimedCall<B> {
+interface TimedCall<B> {
 	bidder: B;
 	/** How long we wait for this bidder's answer. */
 	budgetMs: number;

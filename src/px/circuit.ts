@@ -6,7 +6,7 @@
 // under concurrency a DSP that times out on half its calls would show runs of failures.
 // State is per isolate: each isolate finds out on its own.
 
-export interface CircuitOptions {
+interface CircuitOptions {
 	/** Calls in the window before its failure share counts. */
 	minCalls: number;
 	/** Share of failed calls in the window that opens the circuit. */
@@ -26,7 +26,7 @@ interface State {
 	probing: boolean;
 }
 
-export type CircuitVerdict = "call" | "probe" | "skip";
+type CircuitVerdict = "call" | "probe" | "skip";
 
 export class CircuitBreakers {
 	private readonly states = new Map<string, State>();

@@ -39,7 +39,7 @@ export interface Creative {
 	markup_type: "vast" | "image";
 }
 
-export type ExtractResult =
+type ExtractResult =
 	| { ok: true; creative: Creative }
 	| { ok: false; reason: Reason; detail: string };
 
@@ -195,7 +195,7 @@ function flag(b: boolean): number {
 }
 
 /** Relative tolerance for "same aspect ratio": absorbs encoder rounding (854x480 vs 16:9). */
-export const ASPECT_TOLERANCE = 0.01;
+const ASPECT_TOLERANCE = 0.01;
 
 export function sameAspect(a: { w: number; h: number }, b: { w: number; h: number }): boolean {
 	const ra = a.w / a.h;

@@ -10,7 +10,7 @@
 const SAMPLES = 64;
 const PERCENTILE = 0.9;
 
-export interface MarginOptions {
+interface MarginOptions {
 	/** Used until enough samples exist, and the floor afterwards stays near it. */
 	initialMs: number;
 	minMs: number;
@@ -50,7 +50,7 @@ export class AdaptiveMargin {
 	}
 }
 
-export interface LimitOptions {
+interface LimitOptions {
 	initial: number;
 	min: number;
 	max: number;

@@ -30,7 +30,7 @@ export const EVENT_SCHEMA_VERSION = 4;
 
 const text = z.string().min(1).max(256);
 /** Dates a record can carry: Date, ISO strings and the archive's hour partitions end at year 9999. */
-export const MAX_EPOCH_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+const MAX_EPOCH_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 const epochMs = z.number().int().nonnegative().max(MAX_EPOCH_MS);
 const nonNegative = z.number().nonnegative();
 const count = z.number().int().nonnegative();
@@ -49,13 +49,13 @@ const envelope = {
 };
 
 export const AdRequestOutcome = z.enum(["filled", "no_fill", "rejected", "cached"]);
-export const BidOutcome = z.enum(AUCTION_LINE_OUTCOMES);
+const BidOutcome = z.enum(AUCTION_LINE_OUTCOMES);
 /** reported by the screen, inferred when nobody reported, revoked when its creative was rejected. */
 export const ExpiryReason = z.enum(["reported", "inferred", "revoked"]);
 export type ExpiryReason = z.infer<typeof ExpiryReason>;
 export const TelemetryKind = z.enum(["requested", "played", "error"]);
 
-export const AdRequestEvent = z.looseObject({
+const AdRequestEvent = z.looseObject({
 	...envelope,
 	type: z.literal("ad_request"),
 	dialect: text,
@@ -97,7 +97,7 @@ export const AuctionEvent = z.looseObject({
 	clearing_price: nonNegative.optional(),
 });
 
-export const WinEvent = z.looseObject({
+const WinEvent = z.looseObject({
 	...envelope,
 	type: z.literal("win"),
 	auction_id: text,
@@ -136,7 +136,7 @@ export const PlayEvent = z.looseObject({
 	billable: z.boolean().optional(),
 });
 
-export const ExpiryEvent = z.looseObject({
+const ExpiryEvent = z.looseObject({
 	...envelope,
 	type: z.literal("expiry"),
 	decision_id: text,
@@ -163,7 +163,7 @@ export const CreativeSeenEvent = z.looseObject({
 	duration_s: nonNegative.optional(),
 });
 
-export const TelemetryEvent = z.looseObject({
+const TelemetryEvent = z.looseObject({
 	...envelope,
 	type: z.literal("telemetry"),
 	// The screen library does not always know its venue.
@@ -192,14 +192,14 @@ type Known<T> = T extends readonly (infer U)[]
 		? { [K in keyof T as string extends K ? never : K]: Known<T[K]> }
 		: T;
 
-export type AdRequestEvent = Known<z.infer<typeof AdRequestEvent>>;
+type AdRequestEvent = Known<z.infer<typeof AdRequestEvent>>;
 export type AuctionBid = Known<z.infer<typeof AuctionBid>>;
 export type AuctionEvent = Known<z.infer<typeof AuctionEvent>>;
-export type WinEvent = Known<z.infer<typeof WinEvent>>;
+type WinEvent = Known<z.infer<typeof WinEvent>>;
 export type PlayEvent = Known<z.infer<typeof PlayEvent>>;
-export type ExpiryEvent = Known<z.infer<typeof ExpiryEvent>>;
+type ExpiryEvent = Known<z.infer<typeof ExpiryEvent>>;
 export type CreativeSeenEvent = Known<z.infer<typeof CreativeSeenEvent>>;
-export type TelemetryEvent = Known<z.infer<typeof TelemetryEvent>>;
+type TelemetryEvent = Known<z.infer<typeof TelemetryEvent>>;
 export type PxEvent =
 	| AdRequestEvent
 	| AuctionEvent
@@ -209,7 +209,7 @@ export type PxEvent =
 	| CreativeSeenEvent
 	| TelemetryEvent;
 export type PxEventType = PxEvent["type"];
-export type EventOf<T extends PxEventType> = Extract<PxEvent, { type: T }>;
+type EventOf<T extends PxEventType> = Extract<PxEvent, { type: T }>;
 /** What a producer supplies: everything but the envelope fields the builder fills in. */
 export type EventFields<T extends PxEventType> = Omit<
 	EventOf<T>,
@@ -218,7 +218,7 @@ export type EventFields<T extends PxEventType> = Omit<
 
 export const EVENT_TYPES = PxEventSchema.options.map((o) => o.shape.type.value) as PxEventType[];
 
-export interface EventOptions {
+interface EventOptions {
 	/** When it happened, epoch ms; defaults to Date.now(). */
 	now?: number;
 	/** The event id; defaults to crypto.randomUUID(). Pass one to make a retry idempotent. */

@@ -1,9 +1,16 @@
 // Zod issues → JSON pointers, so every 4xx names the offending field of the body as sent.
 import type { z } from "zod";
 
+/** One offending field, the API's one name for it: a JSON pointer into the body as sent, and why. */
 export interface FieldIssue {
 	pointer: string;
 	detail: string;
+}
+
+/** The same before it is pointed: a path into the value (zod's issue shape, also sent over RPC). */
+export interface PathIssue {
+	path: ReadonlyArray<PropertyKey>;
+	message: string;
 }
 
 /** RFC 6901 pointer in URI-fragment form, e.g. `#/display_area/0/width`. */

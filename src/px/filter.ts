@@ -48,10 +48,12 @@
 //   is acceptable, a landscape spot shrunk onto a portrait screen is not;
 // - a slot object without any size accepts every size.
 import type { Banner, Bid, BidRequest, Deal, Imp, Video } from "iab-openrtb/v26";
+import { advertiserDomains, coveredBy, domainSuffixes, normalizeDomain } from "./advertisers";
 import { type ApprovalOf, approvalKey, MAX_CRID_LENGTH } from "./approval";
-import { roundCpm } from "./auction";
 import { type Creative, extractCreative, sameAspect } from "./creative";
+import { isObject as isJsonObject } from "./json";
 import { DEFAULT_MAX_BID_CPM } from "./model";
+import { roundCpm } from "./money";
 import type { CandidateBid } from "./openrtb/response";
 import { Reason } from "./reasons";
 
@@ -337,45 +339,6 @@ function policyReason(input: {
 	return undefined;
 }
 
-/**
- * "https://www.Ford.com/cars" → "ford.com". DSPs send adomain in many shapes; blocks and the
- * separation memory must compare like with like (the worker should record winners through this).
- */
-export function normalizeDomain(value: string): string {
-	return value
-		.trim()
-		.toLowerCase()
-		.replace(/^[a-z][a-z0-9+.-]*:\/\//, "")
-		.replace(/[/?#:].*$/, "")
-		.replace(/^www\./, "")
-		.replace(/\.$/, "");
-}
-
-/** A bid's advertiser domains, normalized; empty when it names none. */
-export function advertiserDomains(bid: Pick<Bid, "adomain">): string[] {
-	return Array.isArray(bid.adomain)
-		? bid.adomain.filter((d): d is string => typeof d === "string").map(normalizeDomain)
-		: [];
-}
-
-/** True when two bids' advertisers overlap: a shared domain, or one a subdomain of the other's. */
-export function sameAdvertiser(a: ReadonlyArray<string>, b: ReadonlyArray<string>): boolean {
-	return a.some((x) => x !== "" && b.some((y) => y !== "" && (coveredBy(x, y) || coveredBy(y, x))));
-}
-
-/** True when `domain` is `parent` or one of its subdomains. */
-function coveredBy(domain: string, parent: string): boolean {
-	return domain === parent || domain.endsWith(`.${parent}`);
-}
-
-/** "a.b.ford.com" → ["a.b.ford.com", "b.ford.com", "ford.com"] (never a bare TLD). */
-function domainSuffixes(domain: string): string[] {
-	const labels = domain.split(".");
-	const out: string[] = [];
-	for (let i = 0; i <= Math.max(0, labels.length - 2); i++) out.push(labels.slice(i).join("."));
-	return out;
-}
-
 function categoryBlocked(cat: unknown, bcat: ReadonlyArray<string>): boolean {
 	if (!Array.isArray(cat) || bcat.length === 0) return false;
 	const blocked = new Set(bcat.map((c) => c.toUpperCase()));
@@ -412,6 +375,4 @@ function isPositive(value: unknown): value is number {
 	return typeof value === "number" && Number.isFinite(value) && value > 0;
 }
 
-function isObject(value: unknown): value is Bid {
-	return typeof value === "object" && value !== null && !Array.isArray(value);
-}
+const isObject = (value: unknown): value is Bid => isJsonObject(value);

@@ -19,7 +19,7 @@ export const MACRO_NAMES = [
 	"AUCTION_MULTIPLIER",
 	"AUCTION_IMP_TS",
 ] as const;
-export type MacroName = (typeof MACRO_NAMES)[number];
+type MacroName = (typeof MACRO_NAMES)[number];
 export type MacroValues = Partial<Record<MacroName, string | number>>;
 
 const KNOWN = new Set<string>(MACRO_NAMES);

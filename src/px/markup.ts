@@ -189,7 +189,7 @@ const NAMED_ENTITIES: Record<string, string> = {
 	apos: "'",
 };
 
-export function decodeEntities(text: string): string {
+function decodeEntities(text: string): string {
 	return text.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, ent: string) => {
 		if (ent[0] === "#") {
 			const code =

@@ -1,3 +1,5 @@
+import { isObject } from "./json";
+
 /** RFC 7396 JSON Merge Patch: what PATCH on a registered screen means (null deletes a field). */
 export function mergePatch(target: unknown, patch: unknown): unknown {
 	if (!isObject(patch)) return patch;
@@ -7,8 +9,4 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
 		else result[key] = mergePatch(result[key], value);
 	}
 	return result;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-	return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -4,13 +4,13 @@
 // answers screens, and a billing notice is retried with backoff until the buyer takes it.
 import { z } from "zod";
 
-export const NOTICE_KINDS = ["nurl", "lurl", "burl"] as const;
+const NOTICE_KINDS = ["nurl", "lurl", "burl"] as const;
 export type NoticeKind = (typeof NOTICE_KINDS)[number];
 
 /** Longer than any template a bidder may send (response.ts caps them) after substitution. */
 export const MAX_NOTICE_URL = 8_192;
 /** One message per auction: the winner's nurl and one lurl per losing bidder. */
-export const MAX_NOTICES_PER_MESSAGE = 64;
+const MAX_NOTICES_PER_MESSAGE = 64;
 
 export const Notice = z.object({
 	kind: z.enum(NOTICE_KINDS),

@@ -4,11 +4,11 @@
 import { z } from "zod";
 
 /** A play is billable when at least this share of the spot was on screen (Vistar's 75 %). */
-export const MIN_BILLABLE_SHARE = 0.75;
+const MIN_BILLABLE_SHARE = 0.75;
 /** A player's clock may run ahead of ours by this much. */
-export const MAX_PLAYER_CLOCK_SKEW_MS = 5 * 60_000;
+const MAX_PLAYER_CLOCK_SKEW_MS = 5 * 60_000;
 /** Players queue reports offline for days; a display time older than this is not believable. */
-export const MAX_REPORT_AGE_MS = 30 * 24 * 3_600_000;
+const MAX_REPORT_AGE_MS = 30 * 24 * 3_600_000;
 /** The longest spot a slot may declare (AdSlot durations are ≤ 3600 s). */
 const MAX_DISPLAYED_MS = 3_600_000;
 

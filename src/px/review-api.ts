@@ -3,10 +3,51 @@
 import { z } from "zod";
 import { ApprovalStatus } from "./approval";
 
+// The desk's records are the schemas below, so the API, the OpenAPI document and the object
+// cannot drift apart; the desk keeps one field the API does not publish.
+export interface ReviewItem extends z.infer<typeof ReviewItemSchema> {
+	/**
+	 * Auctions this asset bid in and was filtered from while it was not approved (201): one per
+	 * creative_seen event, which the hot path sends for every such auction. Queue delivery is at
+	 * least once, so a redelivered event can count an auction twice.
+	 */
+	held_back: number;
+}
+
+/** A decision and whether the replica auctions read already has it. */
+export interface DecidedItem extends ReviewItem {
+	replica: z.infer<typeof DecidedItemSchema>["replica"];
+}
+
+export type AuditEntry = z.infer<typeof AuditEntrySchema>;
+
+/** One page of the desk for the review page: items with their audit trails, and the counts. */
+export interface DeskPage {
+	items: (ReviewItem & { audit: AuditEntry[] })[];
+	counts: Record<ApprovalStatus, number>;
+	/** Pass as `after` for the next page; absent on the last one. */
+	next?: string;
+}
+
+/** What the operator console shows about the desk: the backlog and how long decisions take. */
+export interface DeskStats {
+	pending: number;
+	/** first_seen of the oldest pending item, epoch ms; null when nothing is pending. */
+	oldest_pending: number | null;
+	/** Auctions the pending items were held back from, in total. */
+	pending_held_back: number;
+	/** Decisions of the last 24 hours and their lag (first seen → decided), ms. */
+	decided_24h: number;
+	lag_p50_ms: number | null;
+	lag_max_ms: number | null;
+	/** Decisions not yet in the auctions' replica (the outbox). */
+	unpublished: number;
+}
+
 export const RejectBody = z.object({ reason: z.string().trim().min(3).max(500) });
 export const ApproveBody = z.object({ reason: z.string().trim().max(500).optional() });
 
-export const ReviewItemSchema = z.object({
+const ReviewItemSchema = z.object({
 	/** bidder:crid:<SHA-256 of the asset URL>: the unit of approval. */
 	creative_key: z.string(),
 	bidder: z.string(),
@@ -28,7 +69,7 @@ export const DecidedItemSchema = ReviewItemSchema.extend({
 	replica: z.enum(["published", "pending"]),
 });
 
-export const AuditEntrySchema = z.object({
+const AuditEntrySchema = z.object({
 	action: z.enum(["intake", "approve", "reject"]),
 	actor: z.string(),
 	reason: z.string().nullable(),

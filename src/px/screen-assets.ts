@@ -3,10 +3,10 @@
 // on it recently (buyers' campaigns repeat), or approved and fitting one of its slots.
 import { z } from "zod";
 
-export const ASSET_HORIZON_MAX_HOURS = 72;
-export const ASSET_HORIZON_DEFAULT_HOURS = 24;
+const ASSET_HORIZON_MAX_HOURS = 72;
+const ASSET_HORIZON_DEFAULT_HOURS = 24;
 /** A player caches this many at most; past it the list is cut, surest first. */
-export const MAX_LISTED_ASSETS = 100;
+const MAX_LISTED_ASSETS = 100;
 
 export const AssetsQuery = z.object({
 	hours: z.coerce
@@ -17,8 +17,8 @@ export const AssetsQuery = z.object({
 		.default(ASSET_HORIZON_DEFAULT_HOURS),
 });
 
-export const AssetReason = z.enum(["scheduled", "recent", "eligible"]);
-export type AssetReason = z.infer<typeof AssetReason>;
+const AssetReason = z.enum(["scheduled", "recent", "eligible"]);
+type AssetReason = z.infer<typeof AssetReason>;
 
 export const ScreenAsset = z.object({
 	asset_url: z.string(),

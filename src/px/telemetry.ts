@@ -4,10 +4,10 @@ import { z } from "zod";
 import { TelemetryKind } from "./events";
 
 /** Players queue reports offline for days; a month covers that, older is not worth counting. */
-export const MAX_TELEMETRY_AGE_MS = 30 * 24 * 3_600_000;
+const MAX_TELEMETRY_AGE_MS = 30 * 24 * 3_600_000;
 /** A player's clock may run ahead of ours by this much. */
-export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
-export const MAX_TELEMETRY_BATCH = 100;
+const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+const MAX_TELEMETRY_BATCH = 100;
 
 export const TelemetryRecord = z.object({
 	screen_id: z.string().min(1).max(128),

@@ -6,9 +6,9 @@ import taxonomy from "./data/openooh-venues.json";
 /** OpenRTB 2.6 `dooh.venuetypetax` code for OpenOOH Venue Taxonomy 1.1 (AdCOM list). */
 export const OPENOOH_VENUETYPETAX = 5;
 
-export type VenueLevel = "parent" | "child" | "grandchild";
+type VenueLevel = "parent" | "child" | "grandchild";
 
-export interface VenueType {
+interface VenueType {
 	id: number;
 	name: string;
 	level: VenueLevel;

@@ -6,7 +6,7 @@
 import type { PxEvent } from "../px/events";
 import { archiveKey, encodeEvents } from "./parquet";
 
-export interface Archived<T> {
+interface Archived<T> {
 	ok: T[];
 	failed: T[];
 }

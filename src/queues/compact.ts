@@ -15,8 +15,8 @@
 // - An input that vanished while a pass read it (a concurrent run compacted it) fails the pass
 //   before anything is written.
 // Bounded per run: R2 calls, passes and records per pass; what is left waits for the next run.
-import type { ConsumersEnv } from "../consumers";
-import { log } from "../worker/log";
+
+import { log } from "../services/log";
 import {
 	COMPACTED_PREFIX,
 	compactedKey,
@@ -24,6 +24,7 @@ import {
 	mergeRecords,
 	readArchiveFile,
 } from "./compacted";
+import type { ConsumersEnv } from "./env";
 
 /**
  * How long after an hour ends its partition is compacted. The consumer writes an hour's last
@@ -38,9 +39,9 @@ export const CLOSE_GRACE_MS = 10 * 60_000;
  * about two days, and an event lands in the hour of its own ts; older late files (a replayed
  * dead letter) stay as they are, and readers still read them.
  */
-export const LOOKBACK_HOURS = 72;
+const LOOKBACK_HOURS = 72;
 
-export interface CompactOptions {
+interface CompactOptions {
 	graceMs?: number;
 	lookbackHours?: number;
 	/** Partitions compacted per run. */
@@ -240,7 +241,7 @@ async function runPass(
  * many as fit the record and name budgets. Files named in a compacted file's `sources` must be
  * removed before (they are held already).
  */
-export function passInputs(
+function passInputs(
 	files: ArchiveFile[],
 	limits: Pick<Required<CompactOptions>, "maxInputFiles" | "maxRecordsPerFile">,
 ): ArchiveFile[] | undefined {

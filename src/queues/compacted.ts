@@ -15,7 +15,7 @@ export async function readArchiveFile(file: ArrayBuffer): Promise<Record<string,
 	return rows.map(archivedRecord);
 }
 
-export interface Merged {
+interface Merged {
 	records: PxEvent[];
 	/** Rows dropped as further copies of an event_id (queue redeliveries, an earlier crash). */
 	duplicates: number;

@@ -2,7 +2,7 @@
 // so nothing is silently dropped and an operator can replay it. Its own backstop: a message R2
 // will not take is retried with backoff, and on its last attempt written whole to the log
 // (Workers Logs keep it) before it is let go. Events carry no secrets.
-import { log } from "../worker/log";
+import { log } from "../services/log";
 
 /** The dead-letter consumer's max_retries in wrangler.toml. */
 export const DEAD_LETTER_MAX_ATTEMPTS = 10;

@@ -3,13 +3,13 @@
 // or retried one by one: a poisoned message is retried alone (and lands in the dead-letter queue
 // after max_retries), a failed sink retries only the messages it failed.
 
-import type { ConsumersEnv } from "../consumers";
-import { reviewDesk } from "../durable-objects/review-desk";
 import { type CreativeSeenEvent, type PxEvent, safeParseEvent } from "../px/events";
-import { log } from "../worker/log";
-import { dataPoint, writeMetrics } from "../worker/metrics";
+import { log } from "../services/log";
+import { dataPoint, writeMetrics } from "../services/metrics";
+import { reviewDesk } from "../services/stubs";
 import { archiveEvents } from "./archive";
 import { keepDeadLetters } from "./dead-letter";
+import type { ConsumersEnv } from "./env";
 import { deliverNotices } from "./notices";
 
 interface Item {

@@ -10,8 +10,8 @@ import {
 	NoticeMessage,
 	noticeRetryDelaySeconds,
 } from "../px/notice-message";
-import { log } from "../worker/log";
-import { fireNotice } from "../worker/notices";
+import { log } from "../services/log";
+import { fireNotice } from "../services/notices";
 
 export async function deliverNotices(
 	batch: MessageBatch,

@@ -66,7 +66,7 @@ export const ARCHIVE_COLUMNS = [
 	"extra",
 ] as const;
 
-export type ArchiveColumn = (typeof ARCHIVE_COLUMNS)[number];
+type ArchiveColumn = (typeof ARCHIVE_COLUMNS)[number];
 
 /**
  * - UUID: FIXED_LEN_BYTE_ARRAY(16) with the UUID logical type; readers get the canonical
@@ -200,7 +200,7 @@ function worthCompressing(kind: Kind, values: unknown[]): boolean {
 
 type WriteOptions = Parameters<typeof parquetWriteBuffer>[0];
 
-export interface EncodeOptions {
+interface EncodeOptions {
 	/**
 	 * GZIP by default, with ./gzip; `compressors` must supply any other codec but SNAPPY (built
 	 * into hyparquet-writer) and UNCOMPRESSED. Only columns worth compressing use it.

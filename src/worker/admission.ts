@@ -3,10 +3,11 @@
 // timeout. Fails closed and fast: without the screen's state there is no rate limit, no
 // registered profile and no separation memory, so no auction; the screen learns at once (503)
 // that it may retry, well inside its timeout.
-import type { AdmitResult, ScreenDO } from "../durable-objects/screen-do";
+import type { AdmitResult } from "../px/ledger";
 import type { AdRequest, Publisher } from "../px/model";
-import { withinBudget } from "./budget";
-import { errorText, log } from "./log";
+import { withinBudget } from "../services/budget";
+import { errorText, log } from "../services/log";
+import type { ScreenStub } from "../services/stubs";
 import { HttpProblem, problems } from "./problem";
 
 /** The screen's Durable Object must admit a request within this share of its timeout. */
@@ -18,7 +19,7 @@ const ADMIT_RETRY_AFTER_S = 5;
 export type Admitted = Extract<AdmitResult, { kind: "admitted" | "limited" | "unknown" }>;
 
 export interface AdmissionInput {
-	screen: Pick<DurableObjectStub<ScreenDO>, "admit">;
+	screen: Pick<ScreenStub, "admit">;
 	publisher: Publisher;
 	request: AdRequest;
 	startedAt: number;

@@ -1,8 +1,8 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
+import { log } from "../services/log";
 import type { AppEnv } from "./context";
-import { log } from "./log";
 import { accessLog } from "./middleware/access-log";
 import { HttpProblem, problemResponse, problems } from "./problem";
 import { adRequests } from "./routes/ad-requests";
@@ -17,9 +17,9 @@ import { telemetry } from "./routes/telemetry";
 import { uiAssets } from "./routes/ui-assets";
 
 /** Largest request body any endpoint accepts; an ad request is a few KB. */
-export const MAX_BODY_BYTES = 64 * 1024;
+const MAX_BODY_BYTES = 64 * 1024;
 
-export function createApp() {
+function createApp() {
 	const app = new Hono<AppEnv>();
 	app.use(requestId());
 	app.use(accessLog);

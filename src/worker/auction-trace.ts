@@ -6,7 +6,7 @@ import { type BidOutcomeLabel, bidOutcome } from "../px/outcomes";
 import { Reason, reasonLabel } from "../px/reasons";
 import type { BidderOutcome } from "./fanout";
 
-export interface TracedBid {
+interface TracedBid {
 	bid_id?: string;
 	/** The imp the bid was for: which placement's auction it took part in. */
 	imp_id?: string;
@@ -33,8 +33,8 @@ export interface TracedBidder {
 }
 
 /** Longest id, seat or domain kept from a bid; the most advertiser domains kept per bid. */
-export const TRACE_MAX_TEXT = 128;
-export const TRACE_MAX_DOMAINS = 8;
+const TRACE_MAX_TEXT = 128;
+const TRACE_MAX_DOMAINS = 8;
 
 /** A non-empty string (numbers too: some DSPs send numeric ids) clipped to TRACE_MAX_TEXT. */
 function clip(value: unknown): string | undefined {

@@ -35,7 +35,7 @@ export function presentedKey(c: AppContext): string | undefined {
 	return c.req.header("x-api-key")?.trim() || undefined;
 }
 
-export async function findPublisher(env: Env, key: string): Promise<Publisher | undefined> {
+async function findPublisher(env: Env, key: string): Promise<Publisher | undefined> {
 	return publishersByHash(env.PUBLISHERS).get(await sha256Hex(key));
 }
 

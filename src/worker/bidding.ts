@@ -8,7 +8,7 @@ import { type BidderConfig, bidderFloor, selectBidders, timeBidders } from "../p
 import { type EvaluatedBid, evaluateBids, judgeApprovals, keyApprovals } from "../px/filter";
 import type { Placement, Publisher, Screen } from "../px/model";
 import { Reason } from "../px/reasons";
-import { lookupApprovals } from "./approvals";
+import { lookupApprovals } from "../services/approvals";
 import { type TracedBidder, traceBidders } from "./auction-trace";
 import { type BidderCall, type BidderOutcome, fanOut } from "./fanout";
 import { bidderCircuits, deadlineMargin } from "./pacing";

@@ -6,7 +6,7 @@ import { fieldsProblem, HttpProblem, problems, validationProblem } from "./probl
  * No request body of ours nests deeper than a few levels; past this, recursion further in (merge
  * patch, validation, Durable Object RPC serialization) would fail as a 500 instead of a 400.
  */
-export const MAX_JSON_DEPTH = 32;
+const MAX_JSON_DEPTH = 32;
 
 /** The (already size-capped) body as JSON, or a 400 problem saying why it is not JSON. */
 export async function readJsonBody(c: AppContext): Promise<unknown> {

@@ -1,6 +1,5 @@
 import type { Context } from "hono";
 import type { Publisher } from "../px/model";
-import type { ActiveSession } from "./session";
 
 export type AppEnv = {
 	Bindings: Env;
@@ -9,3 +8,20 @@ export type AppEnv = {
 };
 
 export type AppContext = Context<AppEnv>;
+
+/** Who signs in to the pages (session.ts). */
+export type Role = "reviewer" | "operator";
+
+export interface Session {
+	role: Role;
+	/** SHA-256 (hex) of the key the person signed in with. */
+	key_sha256: string;
+	/** Issued at and expires at, epoch ms. */
+	iat: number;
+	exp: number;
+}
+
+export interface ActiveSession extends Session {
+	/** The token state-changing requests of this session must carry. */
+	csrf: string;
+}

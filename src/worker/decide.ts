@@ -3,7 +3,7 @@
 // rest, sign and record the winners, answer. The rules live in src/px (resolve, allocate,
 // decision); the platform reaches this module only through `DecideServices`. Everything that can
 // wait (notices, events, metrics, revocations) is returned as `after` for ctx.waitUntil.
-import type { ScreenDO } from "../durable-objects/screen-do";
+
 import type { PxAnswer } from "../px/answer";
 import { type BidderConfig, parseBidders } from "../px/bidders";
 import { type IssuedDecision, matchIssued, recentAdvertisers } from "../px/decision";
@@ -12,25 +12,26 @@ import type { AdRequest, Placement, Publisher } from "../px/model";
 import { toBidRequest } from "../px/openrtb/translate";
 import { noFillReason } from "../px/outcomes";
 import { type ResolveError, resolveAdRequest } from "../px/resolve";
+import { lookupApprovals } from "../services/approvals";
+import { inBackground } from "../services/budget";
+import { publishEvents } from "../services/emit";
+import { errorText, log } from "../services/log";
+import { enqueueNotices } from "../services/notices";
+import type { ScreenStub } from "../services/stubs";
+import { screenStub } from "../services/stubs";
 import { admit } from "./admission";
-import { lookupApprovals } from "./approvals";
 import { type TracedBidder, traceBidders } from "./auction-trace";
 import { bidsFor, runBidding } from "./bidding";
-import { inBackground } from "./budget";
 import {
 	type AuctionFacts,
 	adRequestEvent,
 	auctionEvents,
 	type RequestFacts,
 } from "./decision-events";
-import { publishEvents } from "./emit";
-import { errorText, log } from "./log";
 import { memoByString } from "./memo";
-import { enqueueNotices } from "./notices";
 import { deadlineMargin, decisionSlots, SHED_RETRY_AFTER_S } from "./pacing";
 import { HttpProblem, problems } from "./problem";
 import { mayStartNewScreen } from "./publisher-limit";
-import { screenStub } from "./screens";
 import { LEDGER_MIN_MS, recordWinners } from "./winners";
 
 /**
@@ -41,7 +42,7 @@ const LATE_AFTER_MS = 20;
 
 /** Everything a decision touches outside the process, built once per request by the route. */
 export interface DecideServices {
-	screen: Pick<DurableObjectStub<ScreenDO>, "admit" | "recordDecisions" | "revoke">;
+	screen: Pick<ScreenStub, "admit" | "recordDecisions" | "revoke">;
 	approvals: KVNamespace;
 	notices: Queue;
 	publish(events: PxEvent[]): Promise<unknown>;
@@ -213,7 +214,12 @@ async function decideAdmitted(input: DecideInput): Promise<Decision> {
 	const multiplier = bidRequest.imp[0]?.qty?.multiplier ?? 1;
 	const currency = bidRequest.cur?.[0] ?? "USD";
 	const won = await recordWinners({
-		input,
+		screen: services.screen,
+		popSigningKey: services.popSigningKey,
+		origin: input.origin,
+		publisher,
+		request,
+		startedAt,
 		context,
 		bidding,
 		auctionId,

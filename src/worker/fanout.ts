@@ -32,7 +32,7 @@ export interface BidderCall {
 	budgetMs: number;
 }
 
-export interface FanOutOptions {
+interface FanOutOptions {
 	/** Values for headers configured as `{ "secret": "NAME" }`. */
 	secrets: Record<string, unknown>;
 }

@@ -1,18 +1,41 @@
 // The one error shape of the whole API: RFC 9457 problem details.
 // Validation problems name every offending field as a JSON pointer, so a publisher's
 // integrator can fix the payload without reading our source.
-import { type FieldIssue, jsonPointer } from "../px/field-issues";
+import { type FieldIssue, jsonPointer, type PathIssue } from "../px/field-issues";
 
-/** One offending field: a JSON pointer into the request body, e.g. "#/slots/0/w", and why. */
-export type FieldError = FieldIssue;
+/**
+ * Every problem type the API answers with, as `/problems/<slug>`: one list, so a client can
+ * switch on them and a new one is a deliberate addition here, not a string at a throw site.
+ */
+export const PROBLEM_TYPES = [
+	"validation",
+	"invalid-json",
+	"body-too-large",
+	"unauthorized",
+	"forbidden",
+	"not-found",
+	"internal",
+	"rate-limited",
+	"publisher-rate-limited",
+	"new-screens-rate-limited",
+	"edge-overloaded",
+	"screen-state-unavailable",
+	"already-reported",
+	"approval-unavailable",
+	"creative-revoked",
+	"decision-expired",
+	"play-too-early",
+	"play-window-closed",
+] as const;
+export type ProblemType = (typeof PROBLEM_TYPES)[number];
 
 export interface ProblemInit {
 	status: number;
 	/** Short slug; becomes the problem type URI `/problems/<slug>`. */
-	type: string;
+	type: ProblemType;
 	title: string;
 	detail?: string;
-	errors?: FieldError[];
+	errors?: FieldIssue[];
 	headers?: Record<string, string>;
 	[extension: string]: unknown;
 }
@@ -23,7 +46,7 @@ export class HttpProblem extends Error {
 	}
 }
 
-export const PROBLEM_CONTENT_TYPE = "application/problem+json";
+const PROBLEM_CONTENT_TYPE = "application/problem+json";
 
 /** The JSON a problem is answered with (its headers travel separately). */
 export function problemBody(problem: ProblemInit, instance?: string): Record<string, unknown> {
@@ -40,14 +63,9 @@ export function problemResponse(problem: ProblemInit, instance?: string): Respon
 	});
 }
 
-export interface Issue {
-	path: ReadonlyArray<PropertyKey>;
-	message: string;
-}
-
 /** 400 naming every offending field; accepts zod issues or the same shape from an RPC. */
 export function validationProblem(
-	issues: ReadonlyArray<Issue>,
+	issues: ReadonlyArray<PathIssue>,
 	title = "Invalid request body",
 ): ProblemInit {
 	return fieldsProblem(
@@ -56,7 +74,7 @@ export function validationProblem(
 	);
 }
 
-export function fieldsProblem(errors: FieldError[], title = "Invalid request body"): ProblemInit {
+export function fieldsProblem(errors: FieldIssue[], title = "Invalid request body"): ProblemInit {
 	const first = errors[0];
 	return {
 		status: 400,
@@ -69,7 +87,7 @@ export function fieldsProblem(errors: FieldError[], title = "Invalid request bod
 
 export const problems = {
 	/** 503 before any auction ran: the screen may ask again after `retryAfterS`. */
-	noAuction: (type: string, title: string, retryAfterS: number): ProblemInit => ({
+	noAuction: (type: ProblemType, title: string, retryAfterS: number): ProblemInit => ({
 		status: 503,
 		type,
 		title,

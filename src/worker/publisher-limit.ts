@@ -3,8 +3,8 @@
 // Uses the Workers Rate Limiting binding: counted per Cloudflare location, no round trip to a
 // central object on the hot path.
 import { createMiddleware } from "hono/factory";
+import { log } from "../services/log";
 import type { AppEnv } from "./context";
-import { log } from "./log";
 import { HttpProblem } from "./problem";
 
 /** PUBLISHER_LIMITER counts over 10 s (wrangler.toml): a limited publisher may retry after that. */

@@ -6,15 +6,14 @@
 // assets are listed: the ledger's are re-checked in the approvals replica (fail closed), the
 // desk's are approved by definition.
 
-import { reviewDesk } from "../durable-objects/review-desk";
 import { fitsSlot } from "../px/asset-fit";
 import { parseBidders, selectBidders } from "../px/bidders";
 import type { Publisher } from "../px/model";
 import { mergeAssets, type ScreenAsset, type ScreenAssets } from "../px/screen-assets";
-import { lookupApprovals } from "./approvals";
-import { log } from "./log";
+import { lookupApprovals } from "../services/approvals";
+import { log } from "../services/log";
+import { reviewDesk, screenStub } from "../services/stubs";
 import { memoByString } from "./memo";
-import { screenStub } from "./screens";
 
 /** The approvals replica gets this long; what it cannot confirm in time is left out. */
 const APPROVAL_BUDGET_MS = 1_000;

@@ -17,22 +17,11 @@
 //   from this origin (sameOrigin): SameSite=Strict alone would trust every browser to enforce it.
 import { getCookie, setCookie } from "hono/cookie";
 import { isConfiguredKeyHash } from "./auth";
-import type { AppContext } from "./context";
+import type { ActiveSession, AppContext, Role, Session } from "./context";
 import { base64url, fromBase64url, hmacKey, sha256Hex } from "./crypto";
 
-export type Role = "reviewer" | "operator";
-
-export interface Session {
-	role: Role;
-	/** SHA-256 (hex) of the key the person signed in with. */
-	key_sha256: string;
-	/** Issued at and expires at, epoch ms. */
-	iat: number;
-	exp: number;
-}
-
 /** Cookie names; hono adds the `__Host-` prefix (`__Host-px-review`, `__Host-px-ops`). */
-export const SESSION_COOKIE: Record<Role, string> = {
+const SESSION_COOKIE: Record<Role, string> = {
 	reviewer: "px-review",
 	operator: "px-ops",
 };
@@ -109,7 +98,7 @@ export async function decodeSession(
  * The CSRF token of a session: derived from what stays fixed while it is renewed (role, key, issue
  * time), so a page rendered before a renewal still posts, and a new sign-in gets a new token.
  */
-export async function csrfToken(secret: string, session: Session): Promise<string> {
+async function csrfToken(secret: string, session: Session): Promise<string> {
 	return (await sign(secret, `csrf.${session.role}.${session.key_sha256}.${session.iat}`)).slice(
 		0,
 		32,
@@ -134,7 +123,7 @@ export function sameOrigin(c: AppContext): boolean {
 	return c.req.header("sec-fetch-site") === "same-origin";
 }
 
-export function setSessionCookie(c: AppContext, role: Role, value: string, maxAgeMs: number) {
+function setSessionCookie(c: AppContext, role: Role, value: string, maxAgeMs: number) {
 	setCookie(c, SESSION_COOKIE[role], value, {
 		path: "/",
 		secure: true,
@@ -147,11 +136,6 @@ export function setSessionCookie(c: AppContext, role: Role, value: string, maxAg
 
 export function clearSessionCookie(c: AppContext, role: Role) {
 	setSessionCookie(c, role, "", 0);
-}
-
-export interface ActiveSession extends Session {
-	/** The token state-changing requests of this session must carry. */
-	csrf: string;
 }
 
 /**

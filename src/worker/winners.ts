@@ -2,17 +2,36 @@
 // and a ledger entry in the screen's object for each won placement, plus the win and loss notices.
 import type { PxAnswer } from "../px/answer";
 import { answerFor, playWindow } from "../px/decision";
-import { normalizeDomain } from "../px/filter";
-import type { ResolvedAdRequest } from "../px/model";
+import { ledgerEntry } from "../px/ledger";
+import type { AdRequest, Publisher, ResolvedAdRequest } from "../px/model";
 import { Reason } from "../px/reasons";
+import { withinBudget } from "../services/budget";
+import { errorText, log } from "../services/log";
+import { auctionNotices } from "../services/notices";
+import type { ScreenStub } from "../services/stubs";
 import { clippedDomains } from "./auction-trace";
 import type { Bidding } from "./bidding";
-import { withinBudget } from "./budget";
-import type { DecideInput } from "./decide";
 import type { WinFacts } from "./decision-events";
-import { errorText, log } from "./log";
-import { auctionNotices } from "./notices";
 import { signPopToken } from "./pop-token";
+
+/** The ledger write that makes a decision billable gets at least this long. */
+export const LEDGER_MIN_MS = 50;
+
+export interface WinnersInput {
+	screen: Pick<ScreenStub, "recordDecisions">;
+	popSigningKey: string;
+	/** Where proof-of-play URLs point (the edge's origin). */
+	origin: string;
+	publisher: Publisher;
+	request: AdRequest;
+	startedAt: number;
+	context: ResolvedAdRequest;
+	bidding: Bidding;
+	auctionId: string;
+	multiplier: number;
+	currency: string;
+	ledgerBudgetMs: number;
+}
 
 /**
  * Signs a proof-of-play token and writes a ledger entry for each won placement, all in one call
@@ -20,20 +39,8 @@ import { signPopToken } from "./pop-token";
  * never be billed. If the write fails or is late, every winner is told it lost (1, internal error)
  * and the placements go unfilled.
  */
-/** The ledger write that makes a decision billable gets at least this long. */
-export const LEDGER_MIN_MS = 50;
-
-export async function recordWinners(args: {
-	input: DecideInput;
-	context: ResolvedAdRequest;
-	bidding: Bidding;
-	auctionId: string;
-	multiplier: number;
-	currency: string;
-	ledgerBudgetMs: number;
-}) {
-	const { input, context, bidding, auctionId, multiplier, currency } = args;
-	const { publisher, request, startedAt } = input;
+export async function recordWinners(args: WinnersInput) {
+	const { publisher, request, startedAt, context, bidding, auctionId, multiplier, currency } = args;
 	const byImp = new Map(context.placements.map((p) => [p.impId, p]));
 	const winners = bidding.allocation.placements.flatMap((p) =>
 		p.winner ? [{ placement: byImp.get(p.impId)!, ...p.winner }] : [],
@@ -61,7 +68,7 @@ export async function recordWinners(args: {
 					na: window.notAfter,
 					ru: window.reportUntil,
 				},
-				input.services.popSigningKey,
+				args.popSigningKey,
 			);
 			const advertiserDomains = clippedDomains(w.bid.bid.adomain) ?? [];
 			const answer = answerFor({
@@ -70,29 +77,31 @@ export async function recordWinners(args: {
 				advertiserDomains,
 				window,
 				multiplier,
-				proofOfPlayUrl: `${input.origin}/v1/plays/${token}`,
+				proofOfPlayUrl: `${args.origin}/v1/plays/${token}`,
 			});
-			const record = {
+			const record = ledgerEntry({
 				decisionId,
 				slotId: w.placement.slot.id,
 				playAt: w.placement.playAt,
-				...window,
+				window,
 				answer,
-				advertiserDomains: advertiserDomains.map(normalizeDomain),
-				separationSeconds: publisher.separation_seconds,
+				winner: {
+					bidder: w.bid.bidder,
+					crid: creative.id,
+					approvalKey: w.bid.approvalKey!,
+					clearingPrice: w.clearingPrice,
+					adomain: advertiserDomains,
+				},
 				notices: notices.forWinner(w.bid),
-				meta: {
+				auction: {
 					publisherId: publisher.id,
 					screenId: request.screen_id,
 					auctionId,
-					bidder: w.bid.bidder,
-					crid: creative.id,
-					priceCpm: w.clearingPrice,
 					multiplier,
 					venueType: context.screen.venue.type,
-					approvalKey: w.bid.approvalKey!,
+					separationSeconds: publisher.separation_seconds,
 				},
-			};
+			});
 			const win: WinFacts = {
 				impId: w.placement.impId,
 				decisionId,
@@ -108,7 +117,7 @@ export async function recordWinners(args: {
 		settled.length === 0
 			? { ok: true as const }
 			: await withinBudget(
-					input.services.screen.recordDecisions(settled.map((s) => s.record)),
+					args.screen.recordDecisions(settled.map((s) => s.record)),
 					args.ledgerBudgetMs,
 				);
 	if (recorded.ok) {

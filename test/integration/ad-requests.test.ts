@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { PxAnswer } from "../../src/px/answer";
 import { Reason } from "../../src/px/reasons";
-import { clearApprovalMemory } from "../../src/worker/approvals";
+import { clearApprovalMemory } from "../../src/services/approvals";
 import {
 	adRequest,
 	approve,

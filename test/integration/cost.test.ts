@@ -4,7 +4,7 @@
 // Durable Object call, a queue message or a stored row per decision.
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import { screenStub } from "../../src/worker/screens";
+import { screenStub } from "../../src/services/stubs";
 import { adRequest, approve, biddersJson, callEdge, dspAssets, dspLog } from "../support/edge";
 import { authHeaders, billboardScreen, transitScreen } from "../support/fixtures";
 

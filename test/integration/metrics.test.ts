@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { newEvent } from "../../src/px/events";
 import { Reason } from "../../src/px/reasons";
-import { dataPoint, METRIC_LAYOUT, METRIC_QUERIES, metricsFor } from "../../src/worker/metrics";
+import { dataPoint, METRIC_LAYOUT, METRIC_QUERIES, metricsFor } from "../../src/services/metrics";
 
 const base = { publisher_id: "demo-pub", screen_id: "s1", venue_type: 70102 };
 

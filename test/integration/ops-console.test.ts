@@ -4,9 +4,9 @@
 // panel when the API fails.
 import { createMessageBatch } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
-import { reviewDesk } from "../../src/durable-objects/review-desk";
 import { handleQueue } from "../../src/queues";
-import { CONSOLE_QUERIES, consoleSql } from "../../src/worker/metrics";
+import { CONSOLE_QUERIES, consoleSql } from "../../src/services/metrics";
+import { reviewDesk } from "../../src/services/stubs";
 import { clearSnapshotCache, type OpsSnapshot } from "../../src/worker/ops/snapshot";
 import { biddersJson, callEdge, dspBase, dspLog } from "../support/edge";
 import { billboardScreen, REVIEWER_KEY } from "../support/fixtures";

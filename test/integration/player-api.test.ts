@@ -3,11 +3,11 @@
 // list of assets a screen should pre-cache.
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { reviewDesk } from "../../src/durable-objects/review-desk";
 import { approvalKey } from "../../src/px/approval";
 import { Reason } from "../../src/px/reasons";
+import { settlementEvent } from "../../src/services/settlement";
+import { reviewDesk } from "../../src/services/stubs";
 import { signPopToken } from "../../src/worker/pop-token";
-import { settlementEvent } from "../../src/worker/settlement";
 import { adRequest, approve, biddersJson, callEdge, dspAssets, dspLog } from "../support/edge";
 import { authHeaders, billboardScreen, lobbyScreen } from "../support/fixtures";
 import { putOnDesk } from "../support/records";

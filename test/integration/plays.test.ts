@@ -2,8 +2,8 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { Reason } from "../../src/px/reasons";
+import { screenStub } from "../../src/services/stubs";
 import { signPopToken } from "../../src/worker/pop-token";
-import { screenStub } from "../../src/worker/screens";
 import {
 	adRequest,
 	approve,

@@ -1,10 +1,10 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { parquetReadObjects } from "hyparquet";
 import { describe, expect, it } from "vitest";
-import { reviewDesk } from "../../src/durable-objects/review-desk";
 import { newEvent, type PxEvent } from "../../src/px/events";
 import { handleQueue } from "../../src/queues";
 import { gunzip } from "../../src/queues/gzip";
+import { reviewDesk } from "../../src/services/stubs";
 import { env, type TestEnv } from "../support/test-env";
 
 const base = { publisher_id: "demo-pub", screen_id: "lobby-1", venue_type: 70102 };

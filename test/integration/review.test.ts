@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { approvalKey } from "../../src/px/approval";
 import { Reason } from "../../src/px/reasons";
 import { handleQueue } from "../../src/queues";
-import { clearApprovalMemory } from "../../src/worker/approvals";
+import { clearApprovalMemory } from "../../src/services/approvals";
 import { biddersJson, callEdge, dspAssets } from "../support/edge";
 import { billboardScreen, REVIEWER_KEY } from "../support/fixtures";
 import { capturingQueue, putOnDesk } from "../support/records";

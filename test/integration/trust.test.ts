@@ -7,8 +7,8 @@ import { beforeAll, describe, expect, it, vi } from "vitest";
 import type { ReviewDesk } from "../../src/durable-objects/review-desk";
 import { approvalKey, approvalKvKey } from "../../src/px/approval";
 import { Reason } from "../../src/px/reasons";
-import { clearApprovalMemory, lookupApprovals } from "../../src/worker/approvals";
-import { screenStub } from "../../src/worker/screens";
+import { clearApprovalMemory, lookupApprovals } from "../../src/services/approvals";
+import { screenStub } from "../../src/services/stubs";
 import {
 	adRequest,
 	approve,

@@ -134,7 +134,7 @@ const behaviours: Record<string, Behaviour> = {
 };
 
 /**
- * Canned Analytics Engine answers for the console's queries (src/worker/metrics.ts,
+ * Canned Analytics Engine answers for the console's queries (src/services/metrics.ts,
  * CONSOLE_QUERIES), in the API's JSON format: 64-bit integers and DateTimes as strings. Scenario
  * "fail" fails every query; "no-bids" fails only the bids query.
  */

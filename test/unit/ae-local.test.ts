@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalAnalytics, startLocalAnalytics, toDuckDbSql } from "../../scripts/ae-local";
 import { type EventFields, newEvent, type PxEventType } from "../../src/px/events";
 import { encodeEvents } from "../../src/queues/parquet";
-import { CONSOLE_QUERIES, consoleSql, METRIC_QUERIES } from "../../src/worker/metrics";
+import { CONSOLE_QUERIES, consoleSql, METRIC_QUERIES } from "../../src/services/metrics";
 
 const NOW = Date.now();
 const envelope = { publisher_id: "pub", screen_id: "scr", venue_type: 30101 };

@@ -8,6 +8,7 @@ import {
 	REPORT_GRACE_MS,
 	recentAdvertisers,
 } from "../../src/px/decision";
+import { ledgerEntry } from "../../src/px/ledger";
 import type { AdSlot } from "../../src/px/model";
 import { noFillReason } from "../../src/px/outcomes";
 
@@ -95,5 +96,42 @@ describe("pxAnswerBody", () => {
 			],
 		});
 		expect(pxAnswerBody({ multi: true, placements: [none] })).toMatchObject({ filled: false });
+	});
+});
+
+describe("ledgerEntry", () => {
+	it("bills at the clearing price, keeps the approval key and the normalized advertisers", () => {
+		const window = playWindow({ startedAt: T, playAt: T, playWindowS: 60 });
+		const entry = ledgerEntry({
+			decisionId: "d1",
+			slotId: "side",
+			playAt: T,
+			window,
+			answer: { decision_id: "d1" } as PxAnswer,
+			winner: {
+				bidder: "dsp",
+				crid: "c1",
+				approvalKey: "k1",
+				clearingPrice: 4.01,
+				adomain: ["https://www.Brand.example/x", "brand.example"],
+			},
+			notices: { macros: {} },
+			auction: {
+				publisherId: "p",
+				screenId: "s",
+				auctionId: "a",
+				multiplier: 3,
+				venueType: 10502,
+				separationSeconds: 600,
+			},
+		});
+		expect(entry).toMatchObject({
+			notBefore: window.notBefore,
+			notAfter: window.notAfter,
+			reportUntil: window.reportUntil,
+			advertiserDomains: ["brand.example"],
+			separationSeconds: 600,
+			meta: { bidder: "dsp", crid: "c1", priceCpm: 4.01, approvalKey: "k1", multiplier: 3 },
+		});
 	});
 });

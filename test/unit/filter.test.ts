@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { Bid, BidRequest } from "iab-openrtb/v26";
 import { describe, expect, it } from "vitest";
+import { normalizeDomain } from "../../src/px/advertisers";
 import { type ApprovalOf, type ApprovalStatus, approvalKey } from "../../src/px/approval";
 import {
 	type EvaluatedBid,
@@ -8,7 +9,6 @@ import {
 	type FilterContext,
 	judgeApprovals,
 	keyApprovals,
-	normalizeDomain,
 } from "../../src/px/filter";
 import type { CandidateBid } from "../../src/px/openrtb/response";
 import { Reason, type ReasonName } from "../../src/px/reasons";

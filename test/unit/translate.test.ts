@@ -8,9 +8,9 @@ import {
 	Screen,
 	type ScreenInput,
 } from "../../src/px/model";
-import { checkBidRequest } from "../../src/px/openrtb/request-schema";
 import { type TranslateInput, toBidRequest } from "../../src/px/openrtb/translate";
 import { resolveAdRequest } from "../../src/px/resolve";
+import { checkBidRequest } from "../support/bid-request-schema";
 
 // Golden files: input PX + expected OpenRTB. `UPDATE_GOLDEN=1` rewrites "expected" from the
 // current translation; review the diff before committing it.

@@ -4,6 +4,7 @@
 // instead of throwing away the bidder's other bids.
 import type { Bid, BidRequest } from "iab-openrtb/v26";
 import { z } from "zod";
+import { isObject } from "../json";
 import { Reason } from "../reasons";
 
 /** One bid as received, tagged with who sent it. Fields of `bid` are not validated yet. */
@@ -15,7 +16,7 @@ export interface CandidateBid {
 	cur: string;
 }
 
-export type ParsedBidResponse =
+type ParsedBidResponse =
 	| { kind: "no_bid"; nbr?: number }
 	| { kind: "invalid"; reason: Reason; detail: string }
 	/** `dropped`: bids past MAX_BIDS_PER_RESPONSE, counted but never evaluated. */
@@ -115,8 +116,4 @@ function isEmpty(seatbid: unknown): boolean {
 	return (
 		seatbid === undefined || seatbid === null || (Array.isArray(seatbid) && seatbid.length === 0)
 	);
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-	return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -1,6 +1,6 @@
 import { createMiddleware } from "hono/factory";
+import { log } from "../../services/log";
 import type { AppEnv } from "../context";
-import { log } from "../log";
 
 /** One structured line per request; routePath (not the raw URL) keeps tokens and ids out of logs. */
 export const accessLog = createMiddleware<AppEnv>(async (c, next) => {

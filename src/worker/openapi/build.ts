@@ -2,7 +2,8 @@
 // z.toJSONSchema (draft 2020-12, which OpenAPI 3.1 uses); request bodies are described in their
 // input form (defaults optional), answers in their output form (defaults filled in).
 import { z } from "zod";
-import { type Named, type Operation, operations, schemas } from "./operations";
+import { operations } from "./operations";
+import { type Named, type Operation, schemas } from "./schemas";
 
 const isNamed = (s: Named | z.ZodType): s is Named => "name" in s && "io" in s;
 

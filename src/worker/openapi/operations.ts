@@ -3,165 +3,23 @@
 // test/integration/openapi.test.ts fails when this list and the routes Hono has registered differ.
 // Only zod and src/px are imported here, so the generator runs in plain Node.
 import { z } from "zod";
-import { AdAnswer, ScheduleAnswer } from "../../px/answer-schema";
-import { VistarAdRequest } from "../../px/dialects/vistar";
-import { AdRequest, Screen } from "../../px/model";
+import { ApprovalStatus } from "../../px/approval";
+import { MAX_BATCH_REPORTS } from "../../px/play-report";
+import { AssetsQuery } from "../../px/screen-assets";
 import {
-	ExpiryRecorded,
-	MAX_BATCH_REPORTS,
-	PlayAccepted,
-	PlayBatchRequest,
-	PlayBatchResult,
-	PlayReport,
-} from "../../px/play-report";
-import { Problem } from "../../px/problem-schema";
-import {
-	ApproveBody,
-	DecidedItemSchema,
-	RejectBody,
-	ReviewItemWithAudit,
-	ReviewList,
-} from "../../px/review-api";
-import { AssetsQuery, ScreenAssets } from "../../px/screen-assets";
-import { TelemetryAccepted, TelemetryBatch } from "../../px/telemetry";
-
-export type Method = "get" | "put" | "post" | "patch" | "head";
-
-/** A schema published under components/schemas; `io` picks its request or response form. */
-export interface Named {
-	name: string;
-	schema: z.ZodType;
-	io: "input" | "output";
-}
-
-export interface Parameter {
-	name: string;
-	in: "query" | "path";
-	description: string;
-	schema: z.ZodType;
-	required?: boolean;
-}
-
-export interface Response {
-	description: string;
-	content?: { type: string; schema?: Named | z.ZodType };
-	headers?: Record<string, string>;
-}
-
-export interface Operation {
-	method: Method;
-	/** OpenAPI form: /v1/plays/{token}. */
-	path: string;
-	operationId: string;
-	summary: string;
-	description?: string;
-	tag: string;
-	security?: "publisher" | "reviewer";
-	parameters?: Parameter[];
-	body?: { required: boolean; schema: Named; description?: string };
-	responses: Record<string, Response>;
-}
-
-const input = (name: string, schema: z.ZodType): Named => ({ name, schema, io: "input" });
-const output = (name: string, schema: z.ZodType): Named => ({ name, schema, io: "output" });
-
-export const schemas = {
-	Problem: output("Problem", Problem),
-	AdRequest: input("AdRequest", AdRequest),
-	VistarAdRequest: input("VistarAdRequest", VistarAdRequest),
-	AdAnswer: output("AdAnswer", z.union([AdAnswer, ScheduleAnswer])),
-	VistarAnswer: output(
-		"VistarAnswer",
-		z.object({
-			advertisement: z.array(
-				z.object({
-					id: z.string(),
-					proof_of_play_url: z.string(),
-					expiration_url: z.string(),
-					display_time: z.number().int().describe("epoch seconds"),
-					lease_expiry: z.number().int().describe("epoch seconds"),
-					display_area_id: z.string(),
-					creative_id: z.string(),
-					asset_id: z.string(),
-					asset_url: z.string(),
-					mime_type: z.string(),
-					width: z.number().int(),
-					height: z.number().int(),
-					length_in_seconds: z.number().int(),
-					length_in_milliseconds: z.number().int(),
-					advertiser: z.string().optional(),
-				}),
-			),
-		}),
-	),
-	ScreenInput: input("ScreenInput", Screen),
-	Screen: output("Screen", Screen),
-	ScreenPatch: input(
-		"ScreenPatch",
-		z.looseObject({}).describe("JSON Merge Patch (RFC 7396) of a Screen; null removes a field"),
-	),
-	ScreenAssets: output("ScreenAssets", ScreenAssets),
-	PlayReport: input("PlayReport", PlayReport),
-	PlayAccepted: output("PlayAccepted", PlayAccepted),
-	ExpiryRecorded: output("ExpiryRecorded", ExpiryRecorded),
-	PlayBatchRequest: input("PlayBatchRequest", PlayBatchRequest),
-	PlayBatchResult: output("PlayBatchResult", PlayBatchResult),
-	TelemetryBatch: input("TelemetryBatch", TelemetryBatch),
-	TelemetryAccepted: output("TelemetryAccepted", TelemetryAccepted),
-	ReviewList: output("ReviewList", ReviewList),
-	ReviewItemWithAudit: output("ReviewItemWithAudit", ReviewItemWithAudit),
-	DecidedItem: output("DecidedItem", DecidedItemSchema),
-	ApproveBody: input("ApproveBody", ApproveBody),
-	RejectBody: input("RejectBody", RejectBody),
-} satisfies Record<string, Named>;
-
-const json = (schema: Named | z.ZodType) => ({ type: "application/json", schema });
-const problem = (description: string, headers?: Record<string, string>): Response => ({
-	description,
-	content: { type: "application/problem+json", schema: schemas.Problem },
-	...(headers ? { headers } : {}),
-});
-const RETRY_AFTER = { "retry-after": "Seconds to wait before asking again" };
-
-const badRequest = problem("Invalid input: `errors` names every offending field (JSON pointer)");
-const unauthorized = problem("Missing or unknown key");
-const tokenParam: Parameter = {
-	name: "token",
-	in: "path",
-	description: "The token of a proof_of_play_url",
-	schema: z.string(),
-	required: true,
-};
-const screenIdParam: Parameter = {
-	name: "screenId",
-	in: "path",
-	description: "The publisher's screen id (1–128 of A-Z a-z 0-9 . _ : -)",
-	schema: z.string(),
-	required: true,
-};
-const keyParam: Parameter = {
-	name: "key",
-	in: "path",
-	description: "The creative's key: bidder:crid:<SHA-256 of the asset URL>",
-	schema: z.string(),
-	required: true,
-};
-
-/** What every single play report can answer besides 200 (the batch gives the same per report). */
-const playOutcomes: Record<string, Response> = {
-	"400": badRequest,
-	"403": problem("Forged or tampered token"),
-	"404": problem("No such decision for this screen"),
-	"409": problem("Already reported: a proof of play counts once"),
-	"410": problem("Too late, expired, or its creative was rejected since the auction; never billed"),
-	"425": problem("Reported before not_before; nothing recorded", RETRY_AFTER),
-	"503": problem("The creative's approval cannot be confirmed now; nothing recorded", RETRY_AFTER),
-};
-
-const html = (description: string): Response => ({
-	description,
-	content: { type: "text/html" },
-});
+	badRequest,
+	html,
+	json,
+	keyParam,
+	type Operation,
+	playOutcomes,
+	problem,
+	RETRY_AFTER,
+	schemas,
+	screenIdParam,
+	tokenParam,
+	unauthorized,
+} from "./schemas";
 
 export const operations: Operation[] = [
 	{
@@ -403,7 +261,7 @@ export const operations: Operation[] = [
 				name: "status",
 				in: "query",
 				description: "pending (default), approved or rejected",
-				schema: z.enum(["pending", "approved", "rejected"]),
+				schema: ApprovalStatus,
 			},
 			{ name: "limit", in: "query", description: "1–200, default 50", schema: z.number().int() },
 			{

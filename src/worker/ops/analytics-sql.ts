@@ -11,7 +11,7 @@ const TIMEOUT_MS = 8_000;
 
 export type AeRow = Record<string, unknown>;
 
-export class AnalyticsError extends Error {
+class AnalyticsError extends Error {
 	constructor(
 		message: string,
 		readonly status?: number,

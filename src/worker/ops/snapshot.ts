@@ -1,12 +1,14 @@
 // The operator console's figures: the Analytics Engine queries of metrics.ts (CONSOLE_QUERIES)
 // plus the review desk's backlog, gathered into one snapshot. Each section stands alone: a query
 // that fails leaves its panel empty with the reason, never the whole console.
-import { type DeskStats, reviewDesk } from "../../durable-objects/review-desk";
+
 import { isReason, reasonLabel } from "../../px/reasons";
-import { type ConsoleQuery, consoleSql } from "../metrics";
+import type { DeskStats } from "../../px/review-api";
+import { type ConsoleQuery, consoleSql } from "../../services/metrics";
+import { reviewDesk } from "../../services/stubs";
 import { type AeRow, aeTime, num, numOrNull, queryAnalytics, sqlApiUrl } from "./analytics-sql";
 
-export interface BidderFigures {
+interface BidderFigures {
 	bidder: string;
 	calls: number;
 	avg_latency_ms: number | null;
@@ -67,7 +69,7 @@ export interface OpsSnapshot {
 const ratio = (a: number, b: number) => (b > 0 ? a / b : null);
 
 /** Snapshots are shared for this long per isolate: several wall screens cost one set of queries. */
-export const SNAPSHOT_TTL_MS = 10_000;
+const SNAPSHOT_TTL_MS = 10_000;
 const cache = new Map<string, { at: number; snapshot: Promise<OpsSnapshot> }>();
 
 export function opsSnapshot(env: Env, now = Date.now()): Promise<OpsSnapshot> {

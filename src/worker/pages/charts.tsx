@@ -6,7 +6,7 @@
 // relies on that). Colours come from CSS classes so the page's theme decides them.
 import type { Child } from "hono/jsx";
 
-export interface BarRow {
+interface BarRow {
 	label: string;
 	value: number;
 	/** What is written next to the bar; defaults to the value. */
@@ -80,7 +80,7 @@ export function BarChart(props: { rows: BarRow[]; title: string; empty?: string 
 	);
 }
 
-export interface SeriesPoint {
+interface SeriesPoint {
 	/** Epoch ms of the bucket's start. */
 	t: number;
 	/** Height of the column (e.g. ad requests). */

@@ -42,7 +42,7 @@ export const ASSET_VERSION = "1";
  * Where the pages may load from. Creatives are served by DSPs from anywhere, over https; where
  * http creatives are allowed (local development, REQUIRE_SECURE_CREATIVES=false) http too.
  */
-export function contentSecurityPolicy(env: Env): string {
+function contentSecurityPolicy(env: Env): string {
 	const assets = env.REQUIRE_SECURE_CREATIVES === "false" ? "https: http:" : "https:";
 	return [
 		"default-src 'none'",

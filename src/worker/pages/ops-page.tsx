@@ -17,7 +17,7 @@ import {
 } from "./charts";
 import { Document, SignedIn, utc } from "./layout";
 
-export const REFRESH_S = 15;
+const REFRESH_S = 15;
 
 const OUTCOME_TONE: Record<string, string> = {
 	won: "good",

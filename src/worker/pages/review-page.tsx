@@ -6,12 +6,13 @@
 //
 // Everything about a creative comes from a DSP and is hostile: JSX escapes it, and an asset URL
 // is only ever used as a src or link when it is http(s) (never javascript:, data: or the like).
-import type { AuditEntry, DeskPage, ReviewItem } from "../../durable-objects/review-desk";
+
 import { APPROVAL_STATUSES, type ApprovalStatus } from "../../px/approval";
+import type { AuditEntry, DeskPage, ReviewItem } from "../../px/review-api";
 import { age } from "./charts";
 import { Document, SignedIn, utc } from "./layout";
 
-export interface ReviewPageProps {
+interface ReviewPageProps {
 	status: ApprovalStatus;
 	desk: DeskPage;
 	csrf: string;
@@ -25,7 +26,7 @@ export interface ReviewPageProps {
 const TAB_ORDER: ApprovalStatus[] = ["pending", "approved", "rejected"];
 
 /** The asset URL if it is safe to load in the reviewer's browser, else undefined. */
-export function previewableUrl(url: string, allowHttp: boolean): string | undefined {
+function previewableUrl(url: string, allowHttp: boolean): string | undefined {
 	let parsed: URL;
 	try {
 		parsed = new URL(url);

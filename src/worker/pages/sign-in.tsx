@@ -2,7 +2,7 @@
 // The sign-in form of the review desk and the operator console. The key goes in a POST body
 // (never the URL, which browsers keep in history and servers log) and the browser is asked to
 // treat it as a password (its password manager may keep it, it is never shown).
-import type { Role } from "../session";
+import type { Role } from "../context";
 import { Document } from "./layout";
 
 const AREA: Record<Role, { title: string; path: string; key: string }> = {

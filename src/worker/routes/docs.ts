@@ -83,7 +83,7 @@ function renderOperation(path: string, method: string, op: OperationObject): str
 <p>${prose(op.summary)}</p>${op.description ? `<p>${prose(op.description)}</p>` : ""}${params}${body}${responses}</section>`;
 }
 
-export function renderDocs(doc: OpenApi): string {
+function renderDocs(doc: OpenApi): string {
 	const ops = Object.entries(doc.paths).flatMap(([path, methods]) =>
 		Object.entries(methods).map(([method, op]) => ({ path, method, op })),
 	);

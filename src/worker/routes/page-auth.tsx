@@ -4,8 +4,8 @@
 // script calls and posts get a problem+json (401, or 403 for a failed CSRF/origin check).
 import type { Context, Hono } from "hono";
 import { createMiddleware } from "hono/factory";
-import type { AppEnv } from "../context";
-import { log } from "../log";
+import { log } from "../../services/log";
+import type { AppEnv, Role } from "../context";
 import { page } from "../pages/layout";
 import { SignInPage } from "../pages/sign-in";
 import { HttpProblem, problems } from "../problem";
@@ -13,7 +13,6 @@ import {
 	checkKey,
 	clearSessionCookie,
 	currentSession,
-	type Role,
 	sameOrigin,
 	sameText,
 	sessionSecret,
@@ -22,7 +21,7 @@ import {
 
 export type PageEnv = AppEnv;
 
-export const AREA_PATH: Record<Role, string> = { reviewer: "/review", operator: "/ops" };
+const AREA_PATH: Record<Role, string> = { reviewer: "/review", operator: "/ops" };
 
 /** Whether the caller is a script that wants JSON back (review.js, ops.js), not a page load. */
 export function wantsJson(c: Context): boolean {

@@ -12,6 +12,7 @@ import {
 	type PlayBatchResult,
 	PlayReport,
 } from "../../px/play-report";
+import { screenStub } from "../../services/stubs";
 import { readJsonBody } from "../body";
 import type { AppContext, AppEnv } from "../context";
 import { type PopClaims, verifyPopToken } from "../pop-token";
@@ -23,7 +24,6 @@ import {
 	problems,
 	validationProblem,
 } from "../problem";
-import { screenStub } from "../screens";
 
 export const plays = new Hono<AppEnv>();
 

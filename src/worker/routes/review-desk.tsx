@@ -4,8 +4,8 @@
 // A decision made here is published to the auctions' replica exactly like one made through the
 // API (README: "How long a decision takes to reach screens").
 import { Hono } from "hono";
-import { reviewDesk } from "../../durable-objects/review-desk";
 import { ApprovalStatus } from "../../px/approval";
+import { reviewDesk } from "../../services/stubs";
 import type { AppEnv } from "../context";
 import { page } from "../pages/layout";
 import { ReviewPage } from "../pages/review-page";

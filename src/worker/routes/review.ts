@@ -1,9 +1,9 @@
 // The reviewers' JSON API over the review desk (the web page comes later). Reviewer keys are
 // configured as SHA-256 hashes; the audit trail names the reviewer by a short key fingerprint.
 import { Hono } from "hono";
-import { reviewDesk } from "../../durable-objects/review-desk";
 import { ApprovalStatus } from "../../px/approval";
 import { ApproveBody, RejectBody } from "../../px/review-api";
+import { reviewDesk } from "../../services/stubs";
 import { presentedKey, requireReviewer } from "../auth";
 import { readJson, readOptionalJson } from "../body";
 import type { AppContext, AppEnv } from "../context";

@@ -4,12 +4,12 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { Screen } from "../../px/model";
 import { AssetsQuery } from "../../px/screen-assets";
+import { screenStub } from "../../services/stubs";
 import { requirePublisher } from "../auth";
 import { readJson } from "../body";
 import type { AppEnv } from "../context";
 import { fieldsProblem, HttpProblem, problems, validationProblem } from "../problem";
 import { screenAssets } from "../screen-assets";
-import { screenStub } from "../screens";
 
 const ScreenId = z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/);
 

@@ -2,10 +2,10 @@
 import { Hono } from "hono";
 import { newEvent } from "../../px/events";
 import { TelemetryBatch } from "../../px/telemetry";
+import { publishEvents } from "../../services/emit";
 import { requirePublisher } from "../auth";
 import { readJson } from "../body";
 import type { AppEnv } from "../context";
-import { publishEvents } from "../emit";
 import { limitPublisher } from "../publisher-limit";
 
 export const telemetry = new Hono<AppEnv>();

@@ -1,9 +1,10 @@
 // An OpenRTB 2.6 DOOH bid request as a zod schema, written from the spec (§3.2 objects, §7.9
-// DOOH notes) and AdCOM 1.0 lists, to check what we send before a bidder sees it. Objects we
+// DOOH notes) and AdCOM 1.0 lists. Only the tests use it: they hold every request the
+// translation builds to it, so the edge does not pay to re-validate its own output per auction. Objects we
 // fill are strict, so a misspelt field (`venuetax`, `long`) fails here instead of being silently
 // ignored by every DSP; objects we never fill are only checked to be objects.
 import { z } from "zod";
-import { checkRange } from "../range-check";
+import { checkRange } from "../../src/px/range-check";
 
 const int = z.number().int();
 const nonNegInt = int.nonnegative();

@@ -2,7 +2,7 @@
 // Object RPC or a KV write keeps running); the caller just stops waiting and decides what a late
 // or failed answer means for it.
 
-export type Budgeted<T> =
+type Budgeted<T> =
 	| { ok: true; value: T }
 	| { ok: false; why: "timeout" }
 	| { ok: false; why: "error"; error: unknown };

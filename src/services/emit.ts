@@ -6,7 +6,7 @@ import { log } from "./log";
 import { metricsFor, writeMetrics } from "./metrics";
 
 /** Waits between tries of one sendBatch (the hot path's waitUntil has 30 s in all). */
-export const SEND_RETRY_DELAYS_MS = [50, 250, 1_000];
+const SEND_RETRY_DELAYS_MS = [50, 250, 1_000];
 
 export async function publishEvents(
 	env: Pick<Env, "EVENTS" | "METRICS">,

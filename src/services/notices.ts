@@ -1,8 +1,9 @@
 // Win and loss notices (nurl/lurl) put on the notices queue after the answer, and the billing
 // notice (burl) kept for proof of play: in DOOH an impression is billed when it played, not when
 // it was won. The notices consumer (src/queues/notices.ts) calls the buyers' servers.
-import type { DecisionNotices } from "../durable-objects/screen-do";
+
 import type { EvaluatedBid } from "../px/filter";
+import type { DecisionNotices } from "../px/ledger";
 import { type MacroValues, substituteMacros } from "../px/macros";
 import {
 	MAX_NOTICE_URL,

@@ -1,5 +1,5 @@
 // Structured JSON lines: Workers Logs indexes the fields, so never interpolate into msg.
-export type LogLevel = "debug" | "info" | "warn" | "error";
+type LogLevel = "debug" | "info" | "warn" | "error";
 
 export function log(level: LogLevel, msg: string, fields: Record<string, unknown> = {}): void {
 	const line = JSON.stringify({ level, msg, ...fields });

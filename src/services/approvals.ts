@@ -17,9 +17,9 @@ import { log } from "./log";
 
 export const APPROVAL_MEMORY_TTL_MS = 10_000;
 /** KV edge cache TTL (the minimum KV allows). */
-export const APPROVAL_KV_CACHE_TTL_S = 30;
+const APPROVAL_KV_CACHE_TTL_S = 30;
 /** Isolate memory holds at most this many verdicts (128 MB per isolate; a hostile DSP can mint keys). */
-export const APPROVAL_MEMORY_MAX_ENTRIES = 20_000;
+const APPROVAL_MEMORY_MAX_ENTRIES = 20_000;
 
 interface Remembered {
 	status: ApprovalStatus | undefined;

@@ -35,21 +35,21 @@ export const METRIC_LAYOUT = {
 	queue_batch: { index: "queue", blobs: ["queue"], doubles: ["messages", "max_lag_ms", "retried"] },
 } as const;
 
-export type MetricName = keyof typeof METRIC_LAYOUT;
+type MetricName = keyof typeof METRIC_LAYOUT;
 
 /**
  * An Analytics Engine data point as this module builds it (assignable to the runtime's
  * AnalyticsEngineDataPoint); declared here so Node tools (scripts/ae-local.ts) can use the
  * mapping without the Workers types.
  */
-export interface MetricPoint {
+interface MetricPoint {
 	indexes: string[];
 	blobs: string[];
 	doubles: number[];
 }
 
 /** Where points go: the METRICS binding (AnalyticsEngineDataset) in the Worker. */
-export interface MetricSink {
+interface MetricSink {
 	writeDataPoint(point: MetricPoint): void;
 }
 type Layout<M extends MetricName> = (typeof METRIC_LAYOUT)[M];
@@ -150,7 +150,7 @@ export function metricsFor(event: PxEvent): MetricPoint[] {
 type AuctionBid = Extract<PxEvent, { type: "auction" }>["bids"][number];
 
 /** How a called bidder answered: with bids (whatever became of them), none, too late or broken. */
-export type CallStatus = "bids" | "no_bid" | "timeout" | "error";
+type CallStatus = "bids" | "no_bid" | "timeout" | "error";
 
 /**
  * A `bid` point per answer that has a reason: every bid, and every call that failed or was not
@@ -167,7 +167,7 @@ function isBidPoint(bid: AuctionBid): boolean {
  * "bids" if any row is a bid, else that row's outcome. Bidders over the connection cap (no_bid
  * with BidderNotCalled) were never called: they would be 0 ms calls that never happened.
  */
-export function bidderCalls(
+function bidderCalls(
 	bids: readonly AuctionBid[],
 ): { bidder: string; status: CallStatus; latency_ms: number }[] {
 	const calls = new Map<string, { bidder: string; status: CallStatus; latency_ms: number }>();
@@ -185,7 +185,7 @@ export function bidderCalls(
 }
 
 /** Analytics Engine accepts at most 250 data points per invocation. */
-export const MAX_POINTS_PER_INVOCATION = 250;
+const MAX_POINTS_PER_INVOCATION = 250;
 
 export function writeMetrics(dataset: MetricSink, points: MetricPoint[]): void {
 	for (const point of points.slice(0, MAX_POINTS_PER_INVOCATION)) dataset.writeDataPoint(point);

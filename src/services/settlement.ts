@@ -1,8 +1,9 @@
 // How a decision ends, after the screen's ledger settled it: the buyer's notice (burl bills a
 // play; lurl tells a won ad never ran) and the play or expiry event. One builder for plays,
 // reported and inferred expiries and revocations; the screen's outbox delivers them.
-import type { DecisionMeta, DecisionNotices } from "../durable-objects/screen-do";
+
 import { type ExpiryReason, newEvent, type PxEvent } from "../px/events";
+import type { DecisionMeta, DecisionNotices } from "../px/ledger";
 import { Reason } from "../px/reasons";
 import { billingUrl, expiryLossUrl } from "./notices";
 

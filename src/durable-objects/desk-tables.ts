@@ -1,0 +1,69 @@
+// The review desk's tables, and the one aggregate the operator console reads. Kept apart from
+// review-desk.ts so the object's file is about decisions and their publication, not DDL.
+import { APPROVAL_STATUSES } from "../px/approval";
+import type { DeskStats } from "../px/review-api";
+
+const DESK_SCHEMA = `
+CREATE TABLE IF NOT EXISTS creatives (
+	creative_key TEXT PRIMARY KEY,
+	bidder TEXT NOT NULL, crid TEXT NOT NULL, adomain TEXT NOT NULL,
+	asset_url TEXT NOT NULL, mime TEXT NOT NULL, w INTEGER NOT NULL, h INTEGER NOT NULL,
+	duration_s REAL,
+	status TEXT NOT NULL CHECK (status IN (${APPROVAL_STATUSES.map((s) => `'${s}'`).join(", ")})),
+	reason TEXT, first_seen INTEGER NOT NULL, updated_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS creatives_status ON creatives (status, first_seen);
+CREATE TABLE IF NOT EXISTS audit (
+	id INTEGER PRIMARY KEY AUTOINCREMENT,
+	creative_key TEXT NOT NULL, action TEXT NOT NULL, actor TEXT NOT NULL,
+	reason TEXT, at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_key ON audit (creative_key, id);
+CREATE TABLE IF NOT EXISTS version_seq (id INTEGER PRIMARY KEY CHECK (id = 1), v INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS outbox (
+	creative_key TEXT PRIMARY KEY, version INTEGER NOT NULL, record TEXT NOT NULL,
+	attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL
+);
+`;
+
+/** Creates the tables, and adds the columns a desk stored by an earlier version lacks. */
+export function migrateDesk(sql: SqlStorage): void {
+	sql.exec(DESK_SCHEMA);
+	// Columns added since the table was first created: a desk stored before has not got them.
+	const columns = new Set(
+		sql
+			.exec<{ name: string }>("SELECT name FROM pragma_table_info('creatives')")
+			.toArray()
+			.map((c) => c.name),
+	);
+	if (!columns.has("held_back")) {
+		sql.exec("ALTER TABLE creatives ADD COLUMN held_back INTEGER NOT NULL DEFAULT 0");
+	}
+}
+
+/** The backlog and how long decisions take; `unpublished` is the outbox's size. */
+export function deskStats(sql: SqlStorage, now: number, unpublished: number): DeskStats {
+	const pending = sql
+		.exec<{ n: number; oldest: number | null; held: number | null }>(
+			`SELECT COUNT(*) AS n, MIN(first_seen) AS oldest, SUM(held_back) AS held
+			 FROM creatives WHERE status = 'pending'`,
+		)
+		.one();
+	const lags = sql
+		.exec<{ lag: number }>(
+			`SELECT updated_at - first_seen AS lag FROM creatives
+			 WHERE status != 'pending' AND updated_at > ? ORDER BY lag`,
+			now - 86_400_000,
+		)
+		.toArray()
+		.map((r) => r.lag);
+	return {
+		pending: pending.n,
+		oldest_pending: pending.oldest,
+		pending_held_back: pending.held ?? 0,
+		decided_24h: lags.length,
+		lag_p50_ms: lags.length ? lags[Math.floor((lags.length - 1) / 2)]! : null,
+		lag_max_ms: lags.length ? lags.at(-1)! : null,
+		unpublished,
+	};
+}

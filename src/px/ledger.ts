@@ -1,0 +1,173 @@
+// The proof-of-play ledger's contract: what a screen's object stores per decision and what its
+// methods answer. It lives in the domain, not beside the object, because the decision path, the
+// settlement events and the buyers' notices all read the same shapes and must not import the
+// Durable Object (or each other) to do so.
+
+import { normalizeDomain } from "./advertisers";
+import type { PxAnswer } from "./answer";
+import type { IssuedDecision, PlayWindow } from "./decision";
+import type { PathIssue } from "./field-issues";
+import type { MacroValues } from "./macros";
+import { mergePatch } from "./merge-patch";
+import { Screen } from "./model";
+
+/** What the edge stores per decision: the answer to replay from cache, and the PoP ledger entry. */
+export interface DecisionRecord {
+	decisionId: string;
+	slotId: string;
+	playAt: number;
+	notBefore: number;
+	notAfter: number;
+	/** Last moment a proof of play is accepted (not_after plus the reporting grace). */
+	reportUntil: number;
+	answer: PxAnswer;
+	advertiserDomains: string[];
+	notices: DecisionNotices;
+	meta: DecisionMeta;
+	/** Kept for separation checks after the decision itself is no longer needed. */
+	separationSeconds: number;
+}
+
+/** The won bid a ledger entry is for, as the auction left it. */
+export interface LedgerWinner {
+	bidder: string;
+	crid: string;
+	/** Its asset's unit of approval: re-checked before the decision is served again or billed. */
+	approvalKey: string;
+	/** What the buyer pays per mille: the clearing price, never its bid. */
+	clearingPrice: number;
+	/** Its advertiser domains as it sent them (clipped), normalized here for separation. */
+	adomain: string[];
+}
+
+/**
+ * A won placement's ledger entry: what the screen's object keeps to serve the decision again,
+ * bill its play at the clearing price and keep its advertiser away for the separation window.
+ */
+export function ledgerEntry(input: {
+	decisionId: string;
+	slotId: string;
+	playAt: number;
+	window: PlayWindow;
+	answer: PxAnswer;
+	winner: LedgerWinner;
+	notices: DecisionNotices;
+	auction: Omit<DecisionMeta, "bidder" | "crid" | "priceCpm" | "approvalKey"> & {
+		separationSeconds: number;
+	};
+}): DecisionRecord {
+	const { winner, window } = input;
+	const { separationSeconds, ...auction } = input.auction;
+	return {
+		decisionId: input.decisionId,
+		slotId: input.slotId,
+		playAt: input.playAt,
+		notBefore: window.notBefore,
+		notAfter: window.notAfter,
+		reportUntil: window.reportUntil,
+		answer: input.answer,
+		advertiserDomains: [...new Set(winner.adomain.map(normalizeDomain).filter(Boolean))],
+		separationSeconds,
+		notices: input.notices,
+		meta: {
+			...auction,
+			bidder: winner.bidder,
+			crid: winner.crid,
+			priceCpm: winner.clearingPrice,
+			approvalKey: winner.approvalKey,
+		},
+	};
+}
+
+/**
+ * Billing (burl, fired on proof of play) and loss (lurl, fired when a won ad expires unplayed)
+ * templates with the auction's macro values; ${AUCTION_IMP_TS} is only known at play time.
+ */
+export interface DecisionNotices {
+	burl?: string;
+	lurl?: string;
+	macros: MacroValues;
+}
+
+/** What play and expiry events need to say about the decision they settle. */
+export interface DecisionMeta {
+	publisherId: string;
+	screenId: string;
+	auctionId: string;
+	bidder: string;
+	crid: string;
+	priceCpm: number;
+	multiplier: number;
+	venueType: number;
+	/** The asset's unit of approval (px/approval.ts): re-checked before serving or billing. */
+	approvalKey: string;
+}
+
+export type AdmitResult =
+	| { kind: "limited"; retryAfterSeconds: number }
+	/** Nothing is stored for this screen and the request does not describe it: 404, nothing written. */
+	| { kind: "unknown" }
+	/** An unregistered screen seen for the first time: admit again with `acceptNew` to create it. */
+	| { kind: "new" }
+	| {
+			kind: "admitted";
+			profile: Screen | null;
+			/** Issued, still playable decisions of the slots asked about, by planned play time. */
+			issued: IssuedDecision[];
+			/** Advertisers of decisions planned within the separation window of the asked times. */
+			recent: { decisionId: string; domains: string[] }[];
+	  };
+
+export type PlayResult =
+	| {
+			kind: "accepted";
+			notices: DecisionNotices;
+			meta: DecisionMeta;
+			/** False when the play ran under the threshold share: recorded, never billed. */
+			billable: boolean;
+			share?: number;
+	  }
+	| { kind: "replay" }
+	| { kind: "expired" }
+	/** The creative was rejected since the auction: expired now, never billed. */
+	| { kind: "revoked" }
+	/** Its approval could not be confirmed now: nothing recorded, the player should retry. */
+	| { kind: "approval_unknown" }
+	| { kind: "unknown" };
+
+export type ExpiryResult =
+	| { kind: "recorded"; notices: DecisionNotices; meta: DecisionMeta }
+	| { kind: "already_played" }
+	| { kind: "already_expired" }
+	| { kind: "unknown" };
+
+export type ProfileUpdate = { ok: true; screen: Screen } | { ok: false; issues: PathIssue[] };
+
+/** What GET /v1/screens/{id}/assets reads from a screen's ledger. */
+export interface LedgerAssets {
+	profile: Screen | null;
+	decisions: {
+		slotId: string;
+		state: "issued" | "played";
+		playAt: number;
+		notAfter: number;
+		creative: PxAnswer["creative"];
+		approvalKey: string | null;
+	}[];
+}
+
+/** A screen's own token bucket for ad requests (its publisher's rate_limit). */
+export interface RateLimit {
+	burst: number;
+	per_minute: number;
+}
+
+/** JSON Merge Patch on a stored profile, validated as a whole so a patch never stores half a screen. */
+export function patchedProfile(current: Screen, patch: unknown): ProfileUpdate {
+	const parsed = Screen.safeParse(mergePatch(current, patch));
+	if (parsed.success) return { ok: true, screen: parsed.data };
+	return {
+		ok: false,
+		issues: parsed.error.issues.map((i) => ({ path: i.path, message: i.message })),
+	};
+}
