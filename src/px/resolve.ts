@@ -1,6 +1,8 @@
 // Joins an ad request with the screen it is for. The registered profile (data collection API)
 // is the source of truth: an inline description only stands in for a screen nobody registered,
-// so a player cannot rewrite its venue, size or audience per request.
+// so a player cannot rewrite its venue, size or audience per request. The request's slots and
+// loop become placements (slot × planned time), each one OpenRTB imp.
+import type { FieldIssue } from "./field-issues";
 import {
 	type AdRequest,
 	type AdSlot,
@@ -22,12 +24,8 @@ export const DEFAULT_SPOT_S = 15;
  */
 export type ResolveFailure = "unknown-screen" | "screen-mismatch" | "unknown-slot" | "bad-schedule";
 
-export interface ResolveError {
-	kind: ResolveFailure;
-	/** JSON pointer into the PX request. */
-	pointer: string;
-	detail: string;
-}
+/** The field at fault (a pointer into the PX request) and why it cannot be served. */
+export type ResolveError = FieldIssue & { kind: ResolveFailure };
 
 export type ResolveResult =
 	| { ok: true; value: ResolvedAdRequest }
