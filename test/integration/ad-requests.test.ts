@@ -11,6 +11,7 @@ import {
 	dspLog,
 	dspLogAfter,
 	lobbyAssets,
+	registerScreen,
 	setApproval,
 } from "../support/edge";
 import { authHeaders, billboardScreen, lobbyScreen } from "../support/fixtures";
@@ -33,14 +34,7 @@ const BILLBOARD = { w: 1400, h: 400 };
 let tagCount = 0;
 const newTag = () => `t${Date.now().toString(36)}${tagCount++}`;
 
-async function registerLobby(id: string) {
-	const { res } = await callEdge(`/v1/screens/${id}`, {
-		method: "PUT",
-		headers: authHeaders(),
-		body: JSON.stringify(lobbyScreen(id)),
-	});
-	expect(res.status).toBeLessThan(300);
-}
+const registerLobby = (id: string) => registerScreen(lobbyScreen(id));
 
 const bidderOf = (a: Answer, name: string) => a.debug!.bidders.find((b) => b.bidder === name)!;
 

@@ -5,8 +5,16 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { screenStub } from "../../src/services/stubs";
-import { adRequest, approve, biddersJson, callEdge, dspAssets, dspLog } from "../support/edge";
-import { authHeaders, billboardScreen, transitScreen } from "../support/fixtures";
+import {
+	adRequest,
+	approve,
+	biddersJson,
+	callEdge,
+	dspAssets,
+	dspLog,
+	registerScreen,
+} from "../support/edge";
+import { billboardScreen, transitScreen } from "../support/fixtures";
 
 interface Counts {
 	doCalls: string[];
@@ -15,6 +23,14 @@ interface Counts {
 	kvReads: number;
 	dataPoints: number;
 }
+
+const newCounts = (): Counts => ({
+	doCalls: [],
+	queueMessages: {},
+	queueBytes: {},
+	kvReads: 0,
+	dataPoints: 0,
+});
 
 function counting(counts: Counts): Partial<Env> {
 	const queue = (name: "EVENTS" | "NOTICES") =>
@@ -90,13 +106,7 @@ describe("platform operations per decision", () => {
 				asset_url: dspAssets.image(b.query.crid, { w: 1400, h: 400 }),
 			});
 		}
-		const counts: Counts = {
-			doCalls: [],
-			queueMessages: {},
-			queueBytes: {},
-			kvReads: 0,
-			dataPoints: 0,
-		};
+		const counts = newCounts();
 		const overrides = counting(counts);
 		const screenId = `bb-${t}`;
 		// A screen seen before (its object exists): the steady state, not the first request.
@@ -194,19 +204,8 @@ describe("platform operations per decision", () => {
 			});
 		}
 		const screenId = `transit-${t}`;
-		const put = await callEdge(`/v1/screens/${screenId}`, {
-			method: "PUT",
-			headers: authHeaders(),
-			body: JSON.stringify(transitScreen(screenId)),
-		});
-		expect(put.res.status).toBeLessThan(300);
-		const counts: Counts = {
-			doCalls: [],
-			queueMessages: {},
-			queueBytes: {},
-			kvReads: 0,
-			dataPoints: 0,
-		};
+		await registerScreen(transitScreen(screenId));
+		const counts = newCounts();
 		const stub = screenStub(env, "demo-pub", screenId);
 		const before = await stub.usage();
 		const playAt = Date.now() + 30_000;

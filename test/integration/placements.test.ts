@@ -15,9 +15,10 @@ import {
 	callEdge,
 	dspAssets,
 	dspLogAfter,
+	registerScreen,
 	type TestBidder,
 } from "../support/edge";
-import { authHeaders, BASE, PUBLISHER_KEY, transitScreen } from "../support/fixtures";
+import { BASE, PUBLISHER_KEY, transitScreen } from "../support/fixtures";
 import { capturingQueue } from "../support/records";
 
 interface Decision extends Partial<PxAnswer> {
@@ -48,14 +49,7 @@ const brandBidders = (): TestBidder[] =>
 		query: { price: 10 - i, crid: `crid-${brand}`, adomain: `${brand}.example`, media: "image" },
 	}));
 
-async function register(id: string) {
-	const { res } = await callEdge(`/v1/screens/${id}`, {
-		method: "PUT",
-		headers: authHeaders(),
-		body: JSON.stringify(transitScreen(id)),
-	});
-	expect(res.status).toBeLessThan(300);
-}
+const register = (id: string) => registerScreen(transitScreen(id));
 
 async function ask(body: unknown, bidders: TestBidder[], query = "?debug=1") {
 	const tag = newTag();

@@ -5,6 +5,7 @@ import { env } from "cloudflare:workers";
 import { inject, vi } from "vitest";
 import { staticAssetUrl, videoAssetUrl } from "../../demo/dsps";
 import { type ApprovalUnit, approvalKey, approvalKvKey } from "../../src/px/approval";
+import type { ScreenInput } from "../../src/px/model";
 import { app } from "../../src/worker/app";
 import { authHeaders, BASE } from "./fixtures";
 import "./provided-context";
@@ -61,6 +62,16 @@ export function adRequest(
 		{ method: "POST", headers: authHeaders(), body: JSON.stringify(body) },
 		{ ...overrides, BIDDERS: bidders },
 	);
+}
+
+/** Registers a screen through the data collection API (PUT /v1/screens/{id}), as a publisher does. */
+export async function registerScreen(screen: ScreenInput): Promise<void> {
+	const { res } = await callEdge(`/v1/screens/${screen.id}`, {
+		method: "PUT",
+		headers: authHeaders(),
+		body: JSON.stringify(screen),
+	});
+	if (res.status >= 300) throw new Error(`PUT ${screen.id}: ${res.status} ${await res.text()}`);
 }
 
 /** Sets a verdict in the approvals replica, as the review desk publishes it. */
