@@ -303,9 +303,13 @@ async function reusable(
 	const statusOf = (m: IssuedDecision | undefined) =>
 		m?.approvalKey ? status(m.approvalKey) : undefined;
 	const rejected = matched.filter((m) => statusOf(m) === "rejected");
+	// Started now, awaited (and its failure logged) after the answer; until then a failure must
+	// not surface as an unhandled rejection.
+	const revoked = Promise.all(rejected.map((m) => services.screen.revoke(m!.decisionId)));
+	revoked.catch(() => {});
 	return {
 		served: matched.map((m) => (statusOf(m) === "approved" ? m!.answer : undefined)),
-		revoked: Promise.all(rejected.map((m) => services.screen.revoke(m!.decisionId))),
+		revoked,
 	};
 }
 
