@@ -128,6 +128,7 @@ export function issuedDecisions(
 	sql: SqlStorage,
 	q: { slotIds: string[]; from: number; to: number; now: number; limit: number },
 ): IssuedDecision[] {
+	if (q.slotIds.length === 0) return [];
 	return sql
 		.exec<{
 			decision_id: string;
