@@ -70,9 +70,31 @@ export function allocate(
 	return { placements: results, bids };
 }
 
+/** The imp a bid names, if it names one as a string. */
 function impOf(b: EvaluatedBid): string | undefined {
 	const bid = b.bid as { impid?: unknown } | null;
 	return typeof bid === "object" && bid !== null && typeof bid.impid === "string"
 		? bid.impid
 		: undefined;
+}
+
+/**
+ * How many bids each placement got, whatever became of them: what tells "no bids" from "all bids
+ * filtered". A bid naming an imp the request never had was still a bid on it, so it counts for
+ * every placement.
+ */
+export function bidsPerPlacement(
+	bids: ReadonlyArray<EvaluatedBid>,
+	impIds: ReadonlyArray<string>,
+): Map<string, number> {
+	const counts = new Map(impIds.map((id) => [id, 0]));
+	let stray = 0;
+	for (const b of bids) {
+		const imp = impOf(b);
+		const n = imp === undefined ? undefined : counts.get(imp);
+		if (n === undefined) stray++;
+		else counts.set(imp!, n + 1);
+	}
+	for (const [id, n] of counts) counts.set(id, n + stray);
+	return counts;
 }

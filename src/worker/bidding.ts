@@ -2,10 +2,10 @@
 // bid against the request its bidder was sent, confirm approvals, and run one auction per
 // placement (px/allocate.ts). Bidder circuits and the deadline margin learn from each call here.
 import type { BidRequest } from "iab-openrtb/v26";
-import { type Allocation, allocate } from "../px/allocate";
+import { type Allocation, allocate, type PlacementTerms } from "../px/allocate";
 import type { ApprovalOf } from "../px/approval";
 import { type BidderConfig, bidderFloor, selectBidders, timeBidders } from "../px/bidders";
-import { type EvaluatedBid, evaluateBids, judgeApprovals, keyApprovals } from "../px/filter";
+import { evaluateBids, judgeApprovals, keyApprovals } from "../px/filter";
 import type { Placement, Publisher, Screen } from "../px/model";
 import { Reason } from "../px/reasons";
 import { lookupApprovals } from "../services/approvals";
@@ -37,6 +37,8 @@ export interface Bidding {
 	skipped: { bidder: string; reason: Reason }[];
 	approval: ApprovalOf;
 	allocation: Allocation;
+	/** Per placement its imp id, time, spot length and the publisher's floor (before bidder adjustments). */
+	terms: PlacementTerms[];
 	trace: TracedBidder[];
 	/** Records how long our own work after the bidders took, for the next requests' margin. */
 	timeOwnWork(): void;
@@ -86,31 +88,27 @@ export async function runBidding(input: BiddingInput): Promise<Bidding> {
 		deadline + input.margin / 2 - Date.now(),
 	);
 	const floors = new Map(bidRequest.imp.map((imp) => [imp.id, imp.bidfloor ?? 0]));
-	const allocation = allocate(
-		judgeApprovals(screened, approval),
-		input.placements.map((p) => ({
-			impId: p.impId,
-			playAt: p.playAt,
-			spotMs: p.spotMs,
-			floor: floors.get(p.impId) ?? 0,
-		})),
-		{ at: publisher.auction_type, separationMs: publisher.separation_seconds * 1000 },
-	);
+	const terms = input.placements.map((p) => ({
+		impId: p.impId,
+		playAt: p.playAt,
+		spotMs: p.spotMs,
+		floor: floors.get(p.impId) ?? 0,
+	}));
+	const allocation = allocate(judgeApprovals(screened, approval), terms, {
+		at: publisher.auction_type,
+		separationMs: publisher.separation_seconds * 1000,
+	});
 	return {
 		calls,
 		outcomes,
 		skipped,
 		approval,
 		allocation,
+		terms,
 		trace: traceBidders(outcomes, allocation.bids, skipped),
 		// What our own work after the bidders took (lag included) sets the next requests' margin.
 		timeOwnWork: () => deadlineMargin.record(Date.now() - Math.min(biddersDone, deadline)),
 	};
-}
-
-/** Bids of one placement, whatever became of them. */
-export function bidsFor(bids: ReadonlyArray<EvaluatedBid>, impId: string): EvaluatedBid[] {
-	return bids.filter((b) => (b.bid as { impid?: unknown } | null)?.impid === impId);
 }
 
 function learnFrom(calls: BidderCall[], outcomes: BidderOutcome[], at: number): void {

@@ -4,6 +4,7 @@
 // decision); the platform reaches this module only through `DecideServices`. Everything that can
 // wait (notices, events, metrics, revocations) is returned as `after` for ctx.waitUntil.
 
+import { bidsPerPlacement } from "../px/allocate";
 import type { PxAnswer } from "../px/answer";
 import { type BidderConfig, parseBidders } from "../px/bidders";
 import { type IssuedDecision, matchIssued, recentAdvertisers } from "../px/decision";
@@ -21,7 +22,7 @@ import type { ScreenStub } from "../services/stubs";
 import { screenStub } from "../services/stubs";
 import { admit } from "./admission";
 import { type TracedBidder, traceBidders } from "./auction-trace";
-import { bidsFor, runBidding } from "./bidding";
+import { runBidding } from "./bidding";
 import {
 	type AuctionFacts,
 	adRequestEvent,
@@ -231,15 +232,18 @@ async function decideAdmitted(input: DecideInput): Promise<Decision> {
 	bidding.timeOwnWork();
 
 	const statuses = bidding.outcomes.map((o) => o.status);
-	// A bid for an imp the request never had was still a bid on it: it counts for every placement.
-	const stray = won.bids.length - open.reduce((n, p) => n + bidsFor(won.bids, p.impId).length, 0);
+	const tried = bidsPerPlacement(
+		won.bids,
+		open.map((p) => p.impId),
+	);
 	const fresh = open.map((placement): PlacementAnswer => {
 		const win = won.answers.get(placement.impId);
 		if (win) return { placement, answer: win, cached: false };
-		const tried = bidsFor(won.bids, placement.impId).length + stray;
 		return {
 			placement,
-			noFillReason: won.failed ? "internal_error" : noFillReason(statuses, tried),
+			noFillReason: won.failed
+				? "internal_error"
+				: noFillReason(statuses, tried.get(placement.impId) ?? 0),
 			cached: false,
 		};
 	});
@@ -249,18 +253,17 @@ async function decideAdmitted(input: DecideInput): Promise<Decision> {
 	const trace = won.failed
 		? traceBidders(bidding.outcomes, won.bids, bidding.skipped)
 		: bidding.trace;
-	const floors = new Map(bidRequest.imp.map((imp) => [imp.id, imp.bidfloor ?? 0]));
 	const auctionFacts: AuctionFacts = {
 		auctionId,
 		at: publisher.auction_type,
 		currency,
 		multiplier,
-		placements: open.map((p) => ({
-			impId: p.impId,
-			slotId: p.slot.id,
-			playAt: p.playAt,
-			floor: floors.get(p.impId) ?? 0,
-			...(won.clearing.has(p.impId) ? { clearingPrice: won.clearing.get(p.impId) } : {}),
+		placements: bidding.terms.map((t, i) => ({
+			impId: t.impId,
+			slotId: open[i]!.slot.id,
+			playAt: t.playAt,
+			floor: t.floor,
+			...(won.clearing.has(t.impId) ? { clearingPrice: won.clearing.get(t.impId) } : {}),
 		})),
 		bids: won.bids,
 		trace,

@@ -1,6 +1,6 @@
 import type { Bid } from "iab-openrtb/v26";
 import { describe, expect, it } from "vitest";
-import { allocate, type PlacementTerms } from "../../src/px/allocate";
+import { allocate, bidsPerPlacement, type PlacementTerms } from "../../src/px/allocate";
 import type { EvaluatedBid } from "../../src/px/filter";
 import { Reason } from "../../src/px/reasons";
 
@@ -102,5 +102,16 @@ describe("allocate: one auction per placement", () => {
 		expect(result.placements[0]!.winner).toBeUndefined();
 		expect(result.bids[0]!.reason).toBe(Reason.BelowAuctionFloor);
 		expect(result.placements[1]!.winner!.clearingPrice).toBe(5);
+	});
+});
+
+describe("bidsPerPlacement", () => {
+	it("counts each placement's bids, and a bid for an imp the request never had on every placement", () => {
+		const bids = [ev("1", 5, "a.example"), ev("1", 4, "b.example"), ev("99", 3, "c.example")];
+		expect([...bidsPerPlacement(bids, ["1", "2"])]).toEqual([
+			["1", 3],
+			["2", 1],
+		]);
+		expect([...bidsPerPlacement([], ["1"])]).toEqual([["1", 0]]);
 	});
 });

@@ -44,16 +44,11 @@ export interface OpsSnapshot {
 	bids_by_reason: { code: number; label: string; count: number }[];
 	bids_by_outcome: Record<string, number>;
 	bidders: BidderFigures[];
-	totals: {
-		bids: number;
-		wins: number;
-		win_rate: number | null;
-		ecpm: number | null;
-		plays: number;
-		expiries: number;
-		plays_per_win: number | null;
-		expiries_by_reason: Record<string, number>;
-	};
+	/** The bidders' figures summed, with the expiries split by reason. */
+	totals: Pick<
+		BidderFigures,
+		"bids" | "wins" | "win_rate" | "ecpm" | "plays" | "expiries" | "plays_per_win"
+	> & { expiries_by_reason: Record<string, number> };
 	approvals: DeskStats | null;
 	queues: {
 		queue: string;
