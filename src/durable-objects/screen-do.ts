@@ -10,10 +10,12 @@ import {
 	type DecisionRecord,
 	type ExpiryResult,
 	type LedgerAssets,
+	type LedgerWrite,
 	type PlayResult,
 	type ProfileUpdate,
 	patchedProfile,
 	type RateLimit,
+	tooLateToRecord,
 } from "../px/ledger";
 import type { Screen } from "../px/model";
 import { isBillableShare, type PlayReport, playShare } from "../px/play-report";
@@ -24,6 +26,7 @@ import {
 	assetRows,
 	countByState,
 	hasTables,
+	insertDecisions,
 	issuedDecisions,
 	nextAlarmAt,
 	plannedAdvertisers,
@@ -153,32 +156,33 @@ export class ScreenDO extends DurableObject<Env> {
 	/**
 	 * The ledger entries of one request's winners (cache + PoP ledger + separation memory), in one
 	 * call and one transaction: awaited before the answer, since a token without its entry could
-	 * never be billed.
+	 * never be billed. Refused, writing nothing, once the edge has stopped waiting (`until`, its
+	 * clock): a write that lands is always one whose answer the screen got.
 	 */
-	async recordDecisions(records: DecisionRecord[]): Promise<void> {
+	async recordDecisions(records: DecisionRecord[], until: number): Promise<LedgerWrite> {
+		const now = Date.now();
+		if (tooLateToRecord(now, until)) return { kind: "refused", lateMs: now - until };
 		this.ensureSchema();
-		this.ctx.storage.transactionSync(() => {
-			for (const d of records) {
-				const purgeAt = Math.max(d.reportUntil, d.playAt + d.separationSeconds * 1000);
-				this.sql.exec(
-					`INSERT OR IGNORE INTO decisions
-					 (decision_id, slot_id, play_at, not_before, not_after, report_until, purge_at, state, answer, adomain, notices, meta)
-					 VALUES (?, ?, ?, ?, ?, ?, ?, 'issued', ?, ?, ?, ?)`,
-					d.decisionId,
-					d.slotId,
-					d.playAt,
-					d.notBefore,
-					d.notAfter,
-					d.reportUntil,
-					purgeAt,
-					JSON.stringify(d.answer),
-					JSON.stringify(d.advertiserDomains),
-					JSON.stringify(d.notices),
-					JSON.stringify(d.meta),
-				);
-			}
-		});
+		this.ctx.storage.transactionSync(() => insertDecisions(this.sql, records));
 		await this.scheduleAlarm();
+		return { kind: "recorded" };
+	}
+
+	/**
+	 * Decisions the edge gave up on (their write failed or answered late): the buyer was told it
+	 * lost (lurl 1), so they go without a trace (no event, no notice), never served or billed, and
+	 * their token finds nothing. Idempotent. Calls on one stub arrive in order (E-order), so the
+	 * write this follows is never applied after it.
+	 */
+	voidDecisions(decisionIds: string[]): number {
+		if (!this.ready) return 0;
+		return decisionIds.reduce(
+			(n, id) =>
+				n +
+				this.sql.exec("DELETE FROM decisions WHERE decision_id = ? AND state = 'issued'", id)
+					.rowsWritten,
+			0,
+		);
 	}
 
 	// --- proof of play ---

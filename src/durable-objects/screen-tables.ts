@@ -1,9 +1,9 @@
-// A screen's tables and the read-only queries over them. The statements that move a decision
-// (check-and-set) stay in screen-do.ts beside the rules that order them; what is here only reads,
-// or declares, so the object's file keeps to its state machine.
+// A screen's tables and the queries over them. The statements that move a decision (check-and-set)
+// stay in screen-do.ts beside the rules that order them; what is here reads, declares, or inserts
+// new rows, so the object's file keeps to its state machine.
 import type { PxAnswer } from "../px/answer";
 import type { IssuedDecision } from "../px/decision";
-import type { DecisionMeta, LedgerAssets } from "../px/ledger";
+import type { DecisionMeta, DecisionRecord, LedgerAssets } from "../px/ledger";
 import type { Screen } from "../px/model";
 import { SettlementOutbox } from "./settlement-outbox";
 
@@ -54,6 +54,29 @@ export function writeProfile(sql: SqlStorage, screen: Screen, now: number): void
 		JSON.stringify(screen),
 		now,
 	);
+}
+
+/** New issued decisions; one already stored under the same id is left as it is. */
+export function insertDecisions(sql: SqlStorage, records: ReadonlyArray<DecisionRecord>): void {
+	for (const d of records) {
+		const purgeAt = Math.max(d.reportUntil, d.playAt + d.separationSeconds * 1000);
+		sql.exec(
+			`INSERT OR IGNORE INTO decisions
+			 (decision_id, slot_id, play_at, not_before, not_after, report_until, purge_at, state, answer, adomain, notices, meta)
+			 VALUES (?, ?, ?, ?, ?, ?, ?, 'issued', ?, ?, ?, ?)`,
+			d.decisionId,
+			d.slotId,
+			d.playAt,
+			d.notBefore,
+			d.notAfter,
+			d.reportUntil,
+			purgeAt,
+			JSON.stringify(d.answer),
+			JSON.stringify(d.advertiserDomains),
+			JSON.stringify(d.notices),
+			JSON.stringify(d.meta),
+		);
+	}
 }
 
 /** Decisions still to play before `until` (and not expired at `now`) or played since `since`. */

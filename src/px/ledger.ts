@@ -28,6 +28,26 @@ export interface DecisionRecord {
 	separationSeconds: number;
 }
 
+/**
+ * How much earlier than the edge's own give-up instant a screen's object stops accepting a ledger
+ * write. The object compares that instant, read on the edge's clock, with its own clock, and a
+ * write it accepts must still reach the edge before the edge stops waiting; so this covers the
+ * disagreement between the two machines' clocks (NTP keeps it to a few ms) plus the reply's way
+ * back. Kept well under LEDGER_MIN_MS (src/worker/winners.ts) so a write always has time to land.
+ */
+export const LEDGER_CLOCK_SKEW_MS = 20;
+
+/**
+ * What a ledger write did. Refused: the edge had (or was about to have) given up on it, so nothing
+ * was written: a decision whose buyer is told it lost must never be served or billed.
+ */
+export type LedgerWrite = { kind: "recorded" } | { kind: "refused"; lateMs: number };
+
+/** True when a write arriving at `now` (the object's clock) must be refused (see LEDGER_CLOCK_SKEW_MS). */
+export function tooLateToRecord(now: number, edgeGivesUpAt: number): boolean {
+	return now > edgeGivesUpAt - LEDGER_CLOCK_SKEW_MS;
+}
+
 /** The won bid a ledger entry is for, as the auction left it. */
 export interface LedgerWinner {
 	bidder: string;

@@ -43,7 +43,7 @@ const LATE_AFTER_MS = 20;
 
 /** Everything a decision touches outside the process, built once per request by the route. */
 export interface DecideServices {
-	screen: Pick<ScreenStub, "admit" | "recordDecisions" | "revoke">;
+	screen: Pick<ScreenStub, "admit" | "recordDecisions" | "revoke" | "voidDecisions">;
 	approvals: KVNamespace;
 	notices: Queue;
 	publish(events: PxEvent[]): Promise<unknown>;
@@ -283,6 +283,8 @@ async function decideAdmitted(input: DecideInput): Promise<Decision> {
 		after: () =>
 			background([
 				() => reuse.revoked,
+				// Their buyers get lurl 1 below: whatever of them reached the ledger must go.
+				() => won.abandoned.length > 0 && services.screen.voidDecisions(won.abandoned),
 				() => enqueueNotices(services.notices, won.notices),
 				() => services.publish(auctionEvents(facts(), auctionFacts)),
 			]),

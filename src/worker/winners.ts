@@ -2,7 +2,7 @@
 // and a ledger entry in the screen's object for each won placement, plus the win and loss notices.
 import type { PxAnswer } from "../px/answer";
 import { answerFor, playWindow } from "../px/decision";
-import { ledgerEntry } from "../px/ledger";
+import { type LedgerWrite, ledgerEntry } from "../px/ledger";
 import type { AdRequest, Publisher, ResolvedAdRequest } from "../px/model";
 import { Reason } from "../px/reasons";
 import { withinBudget } from "../services/budget";
@@ -36,8 +36,9 @@ export interface WinnersInput {
 /**
  * Signs a proof-of-play token and writes a ledger entry for each won placement, all in one call
  * to the screen's object, awaited before answering: a token whose entry was never written could
- * never be billed. If the write fails or is late, every winner is told it lost (1, internal error)
- * and the placements go unfilled.
+ * never be billed. If the write fails, is late or is refused as late, every winner is told it lost
+ * (1, internal error), the placements go unfilled, and the ids it may have stored are `abandoned`
+ * (the caller voids them after the answer).
  */
 export async function recordWinners(args: WinnersInput) {
 	const { publisher, request, startedAt, context, bidding, auctionId, multiplier, currency } = args;
@@ -113,14 +114,18 @@ export async function recordWinners(args: WinnersInput) {
 			return { answer, record, win };
 		}),
 	);
-	const recorded =
+	// The instant the edge stops waiting, on its clock: the object refuses the write after it, so
+	// no decision whose buyer is told it lost can be stored.
+	const until = Date.now() + args.ledgerBudgetMs;
+	const write: Promise<LedgerWrite> =
 		settled.length === 0
-			? { ok: true as const }
-			: await withinBudget(
-					args.screen.recordDecisions(settled.map((s) => s.record)),
-					args.ledgerBudgetMs,
+			? Promise.resolve({ kind: "recorded" })
+			: args.screen.recordDecisions(
+					settled.map((s) => s.record),
+					until,
 				);
-	if (recorded.ok) {
+	const recorded = await withinBudget(write, args.ledgerBudgetMs);
+	if (recorded.ok && recorded.value.kind === "recorded") {
 		return {
 			failed: false,
 			answers: new Map(settled.map((s) => [s.win.impId, s.answer])),
@@ -128,11 +133,13 @@ export async function recordWinners(args: WinnersInput) {
 			bids: bidding.allocation.bids,
 			clearing,
 			notices: notices.message(),
+			abandoned: [],
 		};
 	}
 	log("error", "ledger_write_failed", {
-		why: recorded.why,
-		...(recorded.why === "error" ? { error: errorText(recorded.error) } : {}),
+		why: recorded.ok ? recorded.value.kind : recorded.why,
+		...(recorded.ok && recorded.value.kind === "refused" ? { late_ms: recorded.value.lateMs } : {}),
+		...(!recorded.ok && recorded.why === "error" ? { error: errorText(recorded.error) } : {}),
 	});
 	const bids = bidding.allocation.bids.map((b) =>
 		b.reason === Reason.Won ? { ...b, reason: Reason.InternalError } : b,
@@ -144,5 +151,7 @@ export async function recordWinners(args: WinnersInput) {
 		bids,
 		clearing: new Map<string, number>(),
 		notices: auctionNotices(bids, { ...values, clearing: new Map() }).message(),
+		// A refused write stored nothing; a late or failed one may still have landed: to be voided.
+		abandoned: recorded.ok ? [] : settled.map((s) => s.record.decisionId),
 	};
 }
