@@ -1,8 +1,9 @@
 // The auctions of one request, one per placement (display area × loop spot), over bids already
 // evaluated by filter.ts. Each placement runs its own auction (auction.ts) over the bids made for
 // its imp, in schedule order; an advertiser that won a placement cannot win another one that
-// overlaps it in time or comes within the publisher's separation of it: a player never shows one
-// brand in two areas at once, and a loop keeps the separation a screen keeps between requests.
+// overlaps it in time or comes within the publisher's separation of it (nor one served from the
+// screen's cache for this request): a player never shows one brand in two areas at once, and a
+// loop keeps the separation a screen keeps between requests.
 // Those bids lose with CompetitiveSeparation. Greedy in schedule order, so the earlier spot gets
 // the best bid: the same input always yields the same winners.
 
@@ -32,9 +33,22 @@ export interface Allocation {
 	bids: EvaluatedBid[];
 }
 
+/** A spot an advertiser already has in this request: [start, end) in epoch ms. */
+export interface TakenSpot {
+	/** Normalized (advertisers.ts). */
+	domains: string[];
+	start: number;
+	end: number;
+}
+
 export interface AllocationOptions extends Omit<AuctionOptions, "floor"> {
 	/** The publisher's competitive separation, ms (0: only overlapping spots are separated). */
 	separationMs: number;
+	/**
+	 * Placements of the request served from the screen's cache: they keep their advertisers away
+	 * exactly as a placement won here does.
+	 */
+	taken?: ReadonlyArray<TakenSpot>;
 }
 
 export function allocate(
@@ -43,7 +57,7 @@ export function allocate(
 	opts: AllocationOptions,
 ): Allocation {
 	const bids = [...evaluated];
-	const taken: { domains: string[]; start: number; end: number }[] = [];
+	const taken: TakenSpot[] = [...(opts.taken ?? [])];
 	const results = placements.map((p) => {
 		const start = p.playAt;
 		const end = p.playAt + p.spotMs;

@@ -1,6 +1,8 @@
 // The rules that turn an auction's winner into what a screen may play: its play window, the answer
 // it gets, and why a placement went unfilled. Pure, so the conductor (src/worker/decide.ts) only
 // moves data between these rules and the platform.
+import { normalizeDomain } from "./advertisers";
+import type { TakenSpot } from "./allocate";
 import type { PxAnswer } from "./answer";
 import type { Creative } from "./creative";
 import type { Placement } from "./model";
@@ -104,11 +106,26 @@ export function matchIssued(
 
 /**
  * The advertisers separation keeps away from this request: those of decisions planned nearby,
- * except the ones this request is about to serve again or replace.
+ * except the ones this request is about to serve again or replace (what it serves again counts
+ * per spot instead: `servedSpots`).
  */
 export function recentAdvertisers(
 	recent: ReadonlyArray<{ decisionId: string; domains: string[] }>,
 	matched: ReadonlySet<string>,
 ): string[] {
 	return [...new Set(recent.flatMap((r) => (matched.has(r.decisionId) ? [] : r.domains)))];
+}
+
+/**
+ * Placements this request serves from the screen's cache, as spots their advertisers already hold
+ * at the placement's time, for the auctions of the others (allocate.ts).
+ */
+export function servedSpots(
+	served: ReadonlyArray<{ placement: Pick<Placement, "playAt" | "spotMs">; answer: PxAnswer }>,
+): TakenSpot[] {
+	return served.map(({ placement, answer }) => ({
+		domains: answer.creative.advertiser_domains.map(normalizeDomain),
+		start: placement.playAt,
+		end: placement.playAt + placement.spotMs,
+	}));
 }

@@ -2,7 +2,7 @@
 // bid against the request its bidder was sent, confirm approvals, and run one auction per
 // placement (px/allocate.ts). Bidder circuits and the deadline margin learn from each call here.
 import type { BidRequest } from "iab-openrtb/v26";
-import { type Allocation, allocate, type PlacementTerms } from "../px/allocate";
+import { type Allocation, allocate, type PlacementTerms, type TakenSpot } from "../px/allocate";
 import type { ApprovalOf } from "../px/approval";
 import { type BidderConfig, bidderFloor, selectBidders, timeBidders } from "../px/bidders";
 import { evaluateBids, judgeApprovals, keyApprovals } from "../px/filter";
@@ -29,6 +29,8 @@ export interface BiddingInput {
 	deadline: number;
 	margin: number;
 	recentAdvertisers: ReadonlyArray<string>;
+	/** The request's placements served from the screen's cache, held by their advertisers. */
+	served: ReadonlyArray<TakenSpot>;
 }
 
 export interface Bidding {
@@ -97,6 +99,7 @@ export async function runBidding(input: BiddingInput): Promise<Bidding> {
 	const allocation = allocate(judgeApprovals(screened, approval), terms, {
 		at: publisher.auction_type,
 		separationMs: publisher.separation_seconds * 1000,
+		taken: input.served,
 	});
 	return {
 		calls,

@@ -7,7 +7,7 @@
 import { bidsPerPlacement } from "../px/allocate";
 import type { PxAnswer } from "../px/answer";
 import { type BidderConfig, parseBidders } from "../px/bidders";
-import { type IssuedDecision, matchIssued, recentAdvertisers } from "../px/decision";
+import { type IssuedDecision, matchIssued, recentAdvertisers, servedSpots } from "../px/decision";
 import type { PxEvent } from "../px/events";
 import type { AdRequest, Placement, Publisher } from "../px/model";
 import { toBidRequest } from "../px/openrtb/translate";
@@ -167,10 +167,11 @@ async function decideAdmitted(input: DecideInput): Promise<Decision> {
 
 	const matched = matchIssued(context.placements, admitted.issued);
 	const reuse = await reusable(matched, services, (deadline - Date.now()) / 2);
-	const fromCache = context.placements.flatMap((placement, i): PlacementAnswer[] => {
+	const served = context.placements.flatMap((placement, i) => {
 		const answer = reuse.served[i];
-		return answer ? [{ placement, answer, cached: true }] : [];
+		return answer ? [{ placement, answer }] : [];
 	});
+	const fromCache = served.map((s): PlacementAnswer => ({ ...s, cached: true }));
 	const open = context.placements.filter((_, i) => !reuse.served[i]);
 	if (open.length === 0) {
 		return {
@@ -211,6 +212,7 @@ async function decideAdmitted(input: DecideInput): Promise<Decision> {
 			admitted.recent,
 			new Set(matched.flatMap((m) => (m ? [m.decisionId] : []))),
 		),
+		served: servedSpots(served),
 	});
 	const multiplier = bidRequest.imp[0]?.qty?.multiplier ?? 1;
 	const currency = bidRequest.cur?.[0] ?? "USD";

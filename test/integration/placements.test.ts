@@ -135,6 +135,34 @@ describe("several display areas in one request", () => {
 		expect(requests).toMatchObject([{ outcome: "filled", placements: 2, slot_id: "main" }]);
 	});
 
+	it("an area served from the screen's cache keeps its advertiser out of the other areas at that time", async () => {
+		const id = `transit-cached-${newTag()}`;
+		await register(id);
+		const playAt = PLAY_AT();
+		const [alpha, bravo] = brandBidders();
+		const first = await ask({ screen_id: id, slot_id: "main", play_at: playAt }, [alpha!]);
+		expect(first.answer).toMatchObject({ filled: true });
+		const mainDecision = (first.answer as { decision_id?: string }).decision_id;
+
+		// Main is served again from the cache (alpha); only side is auctioned, and alpha, which
+		// bids highest there too, must not hold both areas at once.
+		const { answer } = await ask({ screen_id: id, slot_ids: ["main", "side"], play_at: playAt }, [
+			alpha!,
+			bravo!,
+		]);
+		expect(
+			answer.decisions.map((d) => [d.slot_id, d.cached === true, d.creative?.advertiser_domains]),
+		).toEqual([
+			["main", true, ["alpha.example"]],
+			["side", false, ["bravo.example"]],
+		]);
+		expect(answer.decisions[0]!.decision_id).toBe(mainDecision);
+		const alphaBids = answer.debug!.bidders.find((b) => b.bidder === "alpha")!.bids;
+		expect(alphaBids.map((b) => [b.imp_id, b.reason])).toEqual([
+			["2", Reason.CompetitiveSeparation],
+		]);
+	});
+
 	it("an area nobody can fill is answered with its own reason, the others still filled", async () => {
 		await register("transit-half");
 		const { answer } = await ask(

@@ -82,6 +82,32 @@ describe("allocate: one auction per placement", () => {
 		);
 	});
 
+	it("a placement served from the screen's cache holds its advertiser's spot as a winner here would", () => {
+		// Area 1 is served from the cache to brand.example; only area 2 is auctioned, at the same
+		// time (no separation window needed: they overlap), and a loop spot 20 s later is outside
+		// 10 s of separation.
+		const cached = { domains: ["brand.example"], start: T, end: T + 15_000 };
+		const terms: PlacementTerms[] = [
+			{ impId: "2", playAt: T, spotMs: 15_000, floor: 0 },
+			{ impId: "3", playAt: T + 35_000, spotMs: 15_000, floor: 0 },
+		];
+		const bids = [
+			ev("2", 9, "shop.brand.example", "dsp-x"),
+			ev("2", 4, "other.example", "dsp-y"),
+			ev("3", 9, "brand.example", "dsp-x"),
+		];
+		const result = allocate(bids, terms, { at: 1, separationMs: 10_000, taken: [cached] });
+		expect(result.placements.map((p) => p.winner?.bid.bid.adomain?.[0])).toEqual([
+			"other.example",
+			"brand.example",
+		]);
+		expect(result.bids.map((b) => b.reason)).toEqual([
+			Reason.CompetitiveSeparation,
+			Reason.Won,
+			Reason.Won,
+		]);
+	});
+
 	it("a placement nobody bid on has no winner, and bids already filtered stay as they were", () => {
 		const filtered = { ...ev("1", 50, "x.example"), reason: Reason.CreativeSize };
 		const result = allocate([filtered, ev("1", 2, "y.example")], areas(2), {

@@ -7,6 +7,7 @@ import {
 	playWindow,
 	REPORT_GRACE_MS,
 	recentAdvertisers,
+	servedSpots,
 } from "../../src/px/decision";
 import { ledgerEntry } from "../../src/px/ledger";
 import type { AdSlot } from "../../src/px/model";
@@ -65,6 +66,17 @@ describe("matchIssued", () => {
 			{ decisionId: "d2", domains: ["b.example", "a.example"] },
 		];
 		expect(recentAdvertisers(recent, new Set(["d2"]))).toEqual(["a.example"]);
+	});
+});
+
+describe("servedSpots", () => {
+	it("a placement served from the cache holds its spot for its normalized advertisers", () => {
+		const answer = {
+			creative: { advertiser_domains: ["https://www.Brand.example/shoes", "Other.example"] },
+		} as PxAnswer;
+		expect(servedSpots([{ placement: { playAt: T, spotMs: 15_000 }, answer }])).toEqual([
+			{ domains: ["brand.example", "other.example"], start: T, end: T + 15_000 },
+		]);
 	});
 });
 
