@@ -34,7 +34,7 @@ import {
 	stateOf,
 	writeProfile,
 } from "./screen-tables";
-import { SettlementOutbox } from "./settlement-outbox";
+import { type Owed, SettlementOutbox } from "./settlement-outbox";
 import { countingSql, type SqlUsage } from "./sql-usage";
 
 /** How long a play report waits for the creative's approval before asking the player to retry. */
@@ -178,6 +178,16 @@ export class ScreenDO extends DurableObject<Env> {
 				);
 			}
 		});
+		await this.scheduleAlarm();
+	}
+
+	/**
+	 * What the edge could not put on the queues after its own retries (a request's events, an
+	 * auction's notices): kept here and delivered from the alarm like a settlement's.
+	 */
+	async keepUndelivered(owed: Owed): Promise<void> {
+		this.ensureSchema();
+		this.outbox.keep(owed);
 		await this.scheduleAlarm();
 	}
 

@@ -9,6 +9,7 @@ import type { PxAnswer } from "../px/answer";
 import { type BidderConfig, parseBidders } from "../px/bidders";
 import { type IssuedDecision, matchIssued, recentAdvertisers } from "../px/decision";
 import type { PxEvent } from "../px/events";
+import type { NoticeMessage } from "../px/notice-message";
 import type { AdRequest, Placement, Publisher } from "../px/model";
 import { toBidRequest } from "../px/openrtb/translate";
 import { noFillReason } from "../px/outcomes";
@@ -43,10 +44,11 @@ const LATE_AFTER_MS = 20;
 
 /** Everything a decision touches outside the process, built once per request by the route. */
 export interface DecideServices {
-	screen: Pick<ScreenStub, "admit" | "recordDecisions" | "revoke">;
+	screen: Pick<ScreenStub, "admit" | "recordDecisions" | "revoke" | "keepUndelivered">;
 	approvals: KVNamespace;
 	notices: Queue;
-	publish(events: PxEvent[]): Promise<unknown>;
+	/** Sends to the events queue (with retries); returns what it still could not send. */
+	publish(events: PxEvent[]): Promise<{ failed: PxEvent[] }>;
 	bidders: ReadonlyArray<BidderConfig>;
 	/** Values for bidder headers configured as `{ "secret": "NAME" }`. */
 	secrets: Record<string, unknown>;
@@ -182,7 +184,7 @@ async function decideAdmitted(input: DecideInput): Promise<Decision> {
 				background([
 					async () => {
 						const event = adRequestEvent(facts(), "cached", 0);
-						if (event) await services.publish([event]);
+						if (event) await deliverOrKeep(services, [event]);
 					},
 				]),
 		};
@@ -283,8 +285,7 @@ async function decideAdmitted(input: DecideInput): Promise<Decision> {
 		after: () =>
 			background([
 				() => reuse.revoked,
-				() => enqueueNotices(services.notices, won.notices),
-				() => services.publish(auctionEvents(facts(), auctionFacts)),
+				() => deliverOrKeep(services, auctionEvents(facts(), auctionFacts), won.notices),
 			]),
 	};
 }
@@ -314,6 +315,28 @@ async function reusable(
 		served: matched.map((m) => (statusOf(m) === "approved" ? m!.answer : undefined)),
 		revoked,
 	};
+}
+
+/**
+ * Puts a request's events and its auction's notices on their queues; what the queues still
+ * refuse after the sends' own retries goes to the screen's outbox, which retries from its alarm
+ * (an auction is reconciled and a buyer notified from these: they must not vanish).
+ */
+async function deliverOrKeep(
+	services: DecideServices,
+	events: PxEvent[],
+	notices?: NoticeMessage,
+): Promise<void> {
+	const [{ failed }, noticesSent] = await Promise.all([
+		services.publish(events),
+		enqueueNotices(services.notices, notices),
+	]);
+	if (failed.length === 0 && noticesSent) return;
+	await services.screen.keepUndelivered({
+		...(failed.length > 0 ? { events: failed } : {}),
+		...(noticesSent ? {} : { notice: notices }),
+	});
+	log("warn", "kept_for_redelivery", { events: failed.length, notices: !noticesSent });
 }
 
 function eventLoopLag(): Promise<number> {
