@@ -2,6 +2,7 @@ import { app } from "./worker/app";
 
 export { ReviewDesk } from "./durable-objects/review-desk";
 export { ScreenDO } from "./durable-objects/screen-do";
+export { SessionBook } from "./durable-objects/session-book";
 
 export default {
 	fetch: app.fetch,

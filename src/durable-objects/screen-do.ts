@@ -37,7 +37,7 @@ import {
 	stateOf,
 	writeProfile,
 } from "./screen-tables";
-import { SettlementOutbox } from "./settlement-outbox";
+import { type Owed, SettlementOutbox } from "./settlement-outbox";
 import { countingSql, type SqlUsage } from "./sql-usage";
 
 /** How long a play report waits for the creative's approval before asking the player to retry. */
@@ -183,6 +183,13 @@ export class ScreenDO extends DurableObject<Env> {
 					.rowsWritten,
 			0,
 		);
+	}
+
+	/** What the edge's sends could not hand to the queues: delivered from the alarm. */
+	async keepUndelivered(owed: Owed): Promise<void> {
+		this.ensureSchema();
+		this.outbox.keep(owed);
+		await this.scheduleAlarm();
 	}
 
 	// --- proof of play ---

@@ -1,5 +1,8 @@
 // The screen's outbox for what a settled decision owes the world: its play or expiry event and
-// the buyer's notice (burl bills a play; lurl says a won ad never ran). Rows are written in the
+// the buyer's notice (burl bills a play; lurl says a won ad never ran). It also takes what the
+// edge could not hand to the queues after its own retries (a request's ad_request, auction and
+// win events, an auction's nurl/lurl message), so nothing that is billed or reconciled from is
+// lost to a queue outage. Rows are written in the
 // same synchronous step as the ledger's state change, so a settlement can never be recorded
 // without them; delivery retries with backoff from the screen's alarm until the queues have taken
 // each one. From there the notices consumer retries the buyer's server (backoff, dead letters):
@@ -22,12 +25,12 @@ const RETRY_MAX_MS = 60 * 60_000;
 const MAX_ATTEMPTS = 60;
 
 /**
- * What one settlement still owes, in one row (each row is a billed write, and so is its delete).
- * Rows written by earlier versions held an event (kind "event", the record itself) or a notice
- * (kind "notice") each; they are still delivered.
+ * What one settlement (or one request's failed sends) still owes, in one row (each row is a
+ * billed write, and so is its delete). Rows written by earlier versions held one `event`, or an
+ * event or a notice alone (kinds "event" and "notice"); they are still delivered.
  */
-interface Owed {
-	event?: PxEvent;
+export interface Owed {
+	events?: PxEvent[];
 	notice?: NoticeMessage;
 }
 
@@ -51,7 +54,7 @@ export class SettlementOutbox {
 
 	/** Synchronous: call it in the same step as the state change it belongs to. */
 	add(settled: Settled, how: Settlement): void {
-		const owed: Owed = { event: settlementEvent(settled, how) };
+		const owed: Owed = { events: [settlementEvent(settled, how)] };
 		const notice = settlementNotice(settled.notices, how);
 		if (sendable(notice.url)) {
 			owed.notice = {
@@ -62,6 +65,12 @@ export class SettlementOutbox {
 				attempt: 0,
 			};
 		}
+		this.keep(owed);
+	}
+
+	/** Synchronous, like add: what is owed is stored before this returns. */
+	keep(owed: Owed): void {
+		if (!owed.events?.length && !owed.notice) return;
 		this.sql.exec(
 			"INSERT INTO outbox (kind, body, next_at) VALUES ('event', ?, ?)",
 			JSON.stringify(owed),
@@ -94,7 +103,7 @@ export class SettlementOutbox {
 		const [{ failed }, noticesSent] = await Promise.all([
 			publishEvents(
 				this.env,
-				due.flatMap((r) => (r.owed.event ? [r.owed.event] : [])),
+				due.flatMap((r) => r.owed.events ?? []),
 			),
 			Promise.all(
 				due.map((r) =>
@@ -104,14 +113,13 @@ export class SettlementOutbox {
 		]);
 		const failedIds = new Set(failed.map((e) => e.event_id));
 		for (const [i, row] of due.entries()) {
+			const events = (row.owed.events ?? []).filter((e) => failedIds.has(e.event_id));
 			const left: Owed = {
-				...(row.owed.event && failedIds.has(row.owed.event.event_id)
-					? { event: row.owed.event }
-					: {}),
+				...(events.length > 0 ? { events } : {}),
 				...(row.owed.notice && !noticesSent[i] ? { notice: row.owed.notice } : {}),
 			};
 			const attempts = row.attempts + 1;
-			const done = !left.event && !left.notice;
+			const done = !left.events && !left.notice;
 			if (done || attempts >= MAX_ATTEMPTS) {
 				if (!done) log("error", "outbox_abandoned", { owed: Object.keys(left), attempts });
 				this.sql.exec("DELETE FROM outbox WHERE id = ?", row.id);
@@ -135,7 +143,7 @@ export class SettlementOutbox {
 			"SELECT kind, body FROM outbox",
 		)) {
 			const owed = owedOf(row.kind, JSON.parse(row.body));
-			n += (owed.event ? 1 : 0) + (owed.notice ? 1 : 0);
+			n += (owed.events?.length ?? 0) + (owed.notice ? 1 : 0);
 		}
 		return n;
 	}
@@ -143,9 +151,11 @@ export class SettlementOutbox {
 
 function owedOf(kind: "event" | "notice", body: unknown): Owed {
 	if (kind === "notice") return { notice: noticeMessage(body as NoticeMessage) };
-	return typeof body === "object" && body !== null && "event_id" in body
-		? { event: body as PxEvent }
-		: (body as Owed);
+	if (typeof body === "object" && body !== null && "event_id" in body) {
+		return { events: [body as PxEvent] };
+	}
+	const { event, ...owed } = body as Owed & { event?: PxEvent };
+	return event ? { ...owed, events: [event] } : owed;
 }
 
 /** Rows written before notices went through the queue held just { kind, url }. */

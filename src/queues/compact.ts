@@ -23,6 +23,7 @@ import {
 	encodeCompacted,
 	mergeRecords,
 	readArchiveFile,
+	readEventIds,
 } from "./compacted";
 import type { ConsumersEnv } from "./env";
 
@@ -177,14 +178,19 @@ async function compactPartition(
 		if (!inputs) return true;
 		if (budget.operations < inputs.length + 2) return false;
 		budget.operations -= inputs.length + 2;
-		const output = await runPass(bucket, partition, inputs);
+		// A full compacted file is never an input again, so a late copy of one of its events
+		// would otherwise be written a second time, for good.
+		const full = files.filter((f) => isFull(f, limits) && !inputs.includes(f));
+		budget.operations -= full.length;
+		const output = await runPass(bucket, partition, inputs, full);
 		result.passes.push(output.pass);
 		result.filesIn += inputs.length;
-		result.filesOut += 1;
+		if (output.file) result.filesOut += 1;
 		result.records += output.pass.records;
 		result.duplicates += output.pass.duplicates;
 		const used = new Set(inputs.map((f) => f.key));
-		files = [...files.filter((f) => !used.has(f.key) && f.key !== output.file.key), output.file];
+		const written = output.file ? [output.file] : [];
+		files = [...files.filter((f) => !used.has(f.key) && f.key !== output.file?.key), ...written];
 	}
 }
 
@@ -192,15 +198,34 @@ async function runPass(
 	bucket: R2Bucket,
 	partition: string,
 	inputs: ArchiveFile[],
-): Promise<{ pass: Pass; file: ArchiveFile }> {
+	full: ArchiveFile[],
+): Promise<{ pass: Pass; file?: ArchiveFile }> {
+	const read = async (file: ArchiveFile) => {
+		const object = await bucket.get(file.key);
+		if (!object) throw new Error(`${file.key} vanished during the pass (compacted elsewhere?)`);
+		return object.arrayBuffer();
+	};
 	const contents = await Promise.all(
-		inputs.map(async (input) => {
-			const object = await bucket.get(input.key);
-			if (!object) throw new Error(`${input.key} vanished during the pass (compacted elsewhere?)`);
-			return readArchiveFile(await object.arrayBuffer());
-		}),
+		inputs.map(async (input) => readArchiveFile(await read(input))),
 	);
-	const { records, duplicates } = mergeRecords(contents);
+	const stored = new Set<string>();
+	for (const file of full) for (const id of await readEventIds(await read(file))) stored.add(id);
+	const { records, duplicates } = mergeRecords(contents, stored);
+	if (records.length === 0) {
+		// Every record is already held by a full file: the inputs are copies, nothing to write.
+		await bucket.delete(inputs.map((f) => f.key));
+		return {
+			pass: {
+				partition,
+				key: "",
+				inputs: inputs.length,
+				records: 0,
+				duplicates,
+				bytesIn: inputs.reduce((n, f) => n + f.size, 0),
+				bytesOut: 0,
+			},
+		};
+	}
 	const bytes = encodeCompacted(records);
 	const names = inputs.map((f) => f.name);
 	const key = await compactedKey(partition, names);
@@ -245,7 +270,7 @@ function passInputs(
 	files: ArchiveFile[],
 	limits: Pick<Required<CompactOptions>, "maxInputFiles" | "maxRecordsPerFile">,
 ): ArchiveFile[] | undefined {
-	const full = (f: ArchiveFile) => f.compacted && f.records > limits.maxRecordsPerFile / 2;
+	const full = (f: ArchiveFile) => isFull(f, limits);
 	const byKey = (a: ArchiveFile, b: ArchiveFile) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 	const candidates = [
 		...files.filter((f) => f.compacted && !full(f)).sort(byKey),
@@ -265,6 +290,11 @@ function passInputs(
 	}
 	const useful = inputs.length > 1 || (inputs.length === 1 && !inputs[0]!.compacted);
 	return useful ? inputs : undefined;
+}
+
+/** A compacted file over half the record budget takes no more inputs: later files start another. */
+function isFull(file: ArchiveFile, limits: Pick<Required<CompactOptions>, "maxRecordsPerFile">) {
+	return file.compacted && file.records > limits.maxRecordsPerFile / 2;
 }
 
 function needsWork(

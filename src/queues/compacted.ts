@@ -15,6 +15,19 @@ export async function readArchiveFile(file: ArrayBuffer): Promise<Record<string,
 	return rows.map(archivedRecord);
 }
 
+/**
+ * The event ids an archive file holds, reading that one column: what a merge must not write
+ * again when the file itself is not one of the merge's inputs (a full compacted file).
+ */
+export async function readEventIds(file: ArrayBuffer): Promise<Set<string>> {
+	const rows = await parquetReadObjects({
+		file,
+		columns: ["event_id"],
+		compressors: { GZIP: gunzip },
+	});
+	return new Set(rows.map((r) => String(r.event_id).toLowerCase()));
+}
+
 interface Merged {
 	records: PxEvent[];
 	/** Rows dropped as further copies of an event_id (queue redeliveries, an earlier crash). */
@@ -23,9 +36,13 @@ interface Merged {
 
 /**
  * Every record once per event_id, sorted by ts then event_id. Of two copies the one of the
- * higher schema version is kept, as the report does; on a tie the first seen.
+ * higher schema version is kept, as the report does; on a tie the first seen. Ids in `stored`
+ * are already held by another file of the partition: their copies here are dropped.
  */
-export function mergeRecords(files: Record<string, unknown>[][]): Merged {
+export function mergeRecords(
+	files: Record<string, unknown>[][],
+	stored: ReadonlySet<string> = new Set(),
+): Merged {
 	const byId = new Map<string, Record<string, unknown>>();
 	let rows = 0;
 	for (const records of files) {
@@ -33,6 +50,7 @@ export function mergeRecords(files: Record<string, unknown>[][]): Merged {
 			rows++;
 			// Layout 1 kept event_id as text; a UUID column reads back in lowercase.
 			const id = String(record.event_id).toLowerCase();
+			if (stored.has(id)) continue;
 			const kept = byId.get(id);
 			if (!kept || Number(record.schema_version) > Number(kept.schema_version)) {
 				byId.set(id, record);

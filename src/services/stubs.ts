@@ -11,5 +11,10 @@ export function reviewDesk(env: Pick<Env, "REVIEW_DESK">) {
 	return env.REVIEW_DESK.get(env.REVIEW_DESK.idFromName("review-desk"));
 }
 
+/** One book of open page sessions (review desk, operator console) for the whole exchange. */
+export function sessionBook(env: Pick<Env, "SESSION_BOOK">) {
+	return env.SESSION_BOOK.get(env.SESSION_BOOK.idFromName("sessions"));
+}
+
 /** A screen's object as its callers see it (typed RPC). */
 export type ScreenStub = ReturnType<typeof screenStub>;

@@ -16,9 +16,11 @@ export interface Session {
 	role: Role;
 	/** SHA-256 (hex) of the key the person signed in with. */
 	key_sha256: string;
-	/** Issued at and expires at, epoch ms. */
+	/** Issued at (the sign-in, kept across renewals) and expires at, epoch ms. */
 	iat: number;
 	exp: number;
+	/** The session's row in the SessionBook: sign-out closes it for every copy of the cookie. */
+	sid: string;
 }
 
 export interface ActiveSession extends Session {

@@ -10,6 +10,7 @@ import { type BidderConfig, parseBidders } from "../px/bidders";
 import { type IssuedDecision, matchIssued, recentAdvertisers, servedSpots } from "../px/decision";
 import type { PxEvent } from "../px/events";
 import type { AdRequest, Placement, Publisher } from "../px/model";
+import type { NoticeMessage } from "../px/notice-message";
 import { toBidRequest } from "../px/openrtb/translate";
 import { noFillReason } from "../px/outcomes";
 import { type ResolveError, resolveAdRequest } from "../px/resolve";
@@ -43,10 +44,14 @@ const LATE_AFTER_MS = 20;
 
 /** Everything a decision touches outside the process, built once per request by the route. */
 export interface DecideServices {
-	screen: Pick<ScreenStub, "admit" | "recordDecisions" | "revoke" | "voidDecisions">;
+	screen: Pick<
+		ScreenStub,
+		"admit" | "recordDecisions" | "revoke" | "voidDecisions" | "keepUndelivered"
+	>;
 	approvals: KVNamespace;
 	notices: Queue;
-	publish(events: PxEvent[]): Promise<unknown>;
+	/** Sends to the events queue (with retries); returns what it still could not send. */
+	publish(events: PxEvent[]): Promise<{ failed: PxEvent[] }>;
 	bidders: ReadonlyArray<BidderConfig>;
 	/** Values for bidder headers configured as `{ "secret": "NAME" }`. */
 	secrets: Record<string, unknown>;
@@ -183,7 +188,7 @@ async function decideAdmitted(input: DecideInput): Promise<Decision> {
 				background([
 					async () => {
 						const event = adRequestEvent(facts(), "cached", 0);
-						if (event) await services.publish([event]);
+						if (event) await deliverOrKeep(services, [event]);
 					},
 				]),
 		};
@@ -287,8 +292,7 @@ async function decideAdmitted(input: DecideInput): Promise<Decision> {
 				() => reuse.revoked,
 				// Their buyers get lurl 1 below: whatever of them reached the ledger must go.
 				() => won.abandoned.length > 0 && services.screen.voidDecisions(won.abandoned),
-				() => enqueueNotices(services.notices, won.notices),
-				() => services.publish(auctionEvents(facts(), auctionFacts)),
+				() => deliverOrKeep(services, auctionEvents(facts(), auctionFacts), won.notices),
 			]),
 	};
 }
@@ -318,6 +322,28 @@ async function reusable(
 		served: matched.map((m) => (statusOf(m) === "approved" ? m!.answer : undefined)),
 		revoked,
 	};
+}
+
+/**
+ * Puts a request's events and its auction's notices on their queues; what the queues still
+ * refuse after the sends' own retries goes to the screen's outbox, which retries from its alarm
+ * (an auction is reconciled and a buyer notified from these: they must not vanish).
+ */
+async function deliverOrKeep(
+	services: DecideServices,
+	events: PxEvent[],
+	notices?: NoticeMessage,
+): Promise<void> {
+	const [{ failed }, noticesSent] = await Promise.all([
+		services.publish(events),
+		enqueueNotices(services.notices, notices),
+	]);
+	if (failed.length === 0 && noticesSent) return;
+	await services.screen.keepUndelivered({
+		...(failed.length > 0 ? { events: failed } : {}),
+		...(noticesSent ? {} : { notice: notices }),
+	});
+	log("warn", "kept_for_redelivery", { events: failed.length, notices: !noticesSent });
 }
 
 function eventLoopLag(): Promise<number> {

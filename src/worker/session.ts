@@ -13,9 +13,14 @@
 //   SESSION_SIGNING_KEY ends every session.
 // - Sessions expire (SESSION_TTL_MS) and slide: a request in the second half of a session's life
 //   gets a fresh cookie, so a wall screen that refreshes stays signed in, an abandoned one does not.
+//   Renewals never go past SESSION_MAX_MS after the sign-in: then the person signs in again.
+// - A signature cannot be taken back, so each session is also a row in the SessionBook Durable
+//   Object (its id, `sid`, is in the cookie): sign-out closes the row, and every copy of the
+//   cookie stops working at once.
 // - State-changing requests carry a CSRF token bound to the session (csrfToken) and must come
 //   from this origin (sameOrigin): SameSite=Strict alone would trust every browser to enforce it.
 import { getCookie, setCookie } from "hono/cookie";
+import { sessionBook } from "../services/stubs";
 import { isConfiguredKeyHash } from "./auth";
 import type { ActiveSession, AppContext, Role, Session } from "./context";
 import { base64url, fromBase64url, hmacKey, sha256Hex } from "./crypto";
@@ -30,6 +35,12 @@ const SESSION_COOKIE: Record<Role, string> = {
 export const SESSION_TTL_MS: Record<Role, number> = {
 	reviewer: 8 * 3_600_000,
 	operator: 24 * 3_600_000,
+};
+
+/** However long a session keeps being renewed, it ends this long after the sign-in. */
+export const SESSION_MAX_MS: Record<Role, number> = {
+	reviewer: 12 * 3_600_000,
+	operator: 7 * 24 * 3_600_000,
 };
 
 /** Shorter secrets are refused: an HMAC key should be at least as long as its output. */
@@ -87,7 +98,8 @@ export async function decodeSession(
 		const s = JSON.parse(new TextDecoder().decode(bytes)) as Session;
 		if (s.role !== "reviewer" && s.role !== "operator") return undefined;
 		if (typeof s.exp !== "number" || typeof s.iat !== "number" || s.exp <= now) return undefined;
-		if (typeof s.key_sha256 !== "string") return undefined;
+		if (typeof s.key_sha256 !== "string" || typeof s.sid !== "string") return undefined;
+		if (s.exp > s.iat + SESSION_MAX_MS[s.role]) return undefined;
 		return s;
 	} catch {
 		return undefined;
@@ -153,9 +165,11 @@ export async function currentSession(
 	const session = await decodeSession(secret, token, now);
 	if (!session || session.role !== role) return undefined;
 	if (!isConfiguredKeyHash(configuredKeys(c.env, role), session.key_sha256)) return undefined;
-	if (session.exp - now < SESSION_TTL_MS[role] / 2) {
-		const renewed = { ...session, exp: now + SESSION_TTL_MS[role] };
-		setSessionCookie(c, role, await encodeSession(secret, renewed), SESSION_TTL_MS[role]);
+	if (!(await sessionBook(c.env).isOpen(session.sid, role, session.key_sha256))) return undefined;
+	const endsAt = session.iat + SESSION_MAX_MS[role];
+	if (session.exp - now < SESSION_TTL_MS[role] / 2 && session.exp < endsAt) {
+		const renewed = { ...session, exp: Math.min(endsAt, now + SESSION_TTL_MS[role]) };
+		setSessionCookie(c, role, await encodeSession(secret, renewed), renewed.exp - now);
 		return { ...renewed, csrf: await csrfToken(secret, renewed) };
 	}
 	return { ...session, csrf: await csrfToken(secret, session) };
@@ -170,8 +184,26 @@ export async function startSession(
 ): Promise<void> {
 	const secret = sessionSecret(c.env);
 	if (!secret) throw new Error("SESSION_SIGNING_KEY is not configured");
-	const session = { role, key_sha256: keySha256, iat: now, exp: now + SESSION_TTL_MS[role] };
+	const session = {
+		role,
+		key_sha256: keySha256,
+		iat: now,
+		exp: now + SESSION_TTL_MS[role],
+		sid: crypto.randomUUID(),
+	};
+	await sessionBook(c.env).open({
+		sid: session.sid,
+		role,
+		keySha256,
+		endsAt: now + SESSION_MAX_MS[role],
+	});
 	setSessionCookie(c, role, await encodeSession(secret, session), SESSION_TTL_MS[role]);
+}
+
+/** Ends a session for every copy of its cookie, and clears this browser's. */
+export async function endSession(c: AppContext, session: Session): Promise<void> {
+	await sessionBook(c.env).close(session.sid);
+	clearSessionCookie(c, session.role);
 }
 
 /** Who made a decision, as the audit trail names them: the same fingerprint the JSON API uses. */

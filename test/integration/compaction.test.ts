@@ -319,6 +319,42 @@ describe("compaction limits", () => {
 		}
 	});
 
+	it("a late copy of an event that a full compacted file holds is not written again", async () => {
+		const hour = Date.UTC(2031, 8, 10, 12);
+		const limits = { maxRecordsPerFile: 4 };
+		const first = Array.from({ length: 4 }, (_, i) => decision(hour, i)).flat();
+		await archive(first);
+		const now = hour + 2 * HOUR;
+		await compactArchive(env.ARCHIVE, now, limits);
+		const prefix = partitionOf("auction", hour);
+		expect(await listAll(prefix)).toHaveLength(1); // 4 records: over half of 4, full
+
+		// The queue redelivers one compacted auction after the hour was compacted, beside a new one.
+		const redelivered = first.find((e) => e.type === "auction")!;
+		const fresh = decision(hour, 77);
+		await archive([redelivered, ...fresh]);
+		const result = await compactArchive(env.ARCHIVE, now, limits);
+		expect(result.duplicates).toBeGreaterThanOrEqual(1);
+		// Each event_id once across the partition's files, none lost.
+		expect(idsOf(await records(prefix))).toEqual(idsIn([...first, ...fresh], "auction", hour));
+		expect((await compactArchive(env.ARCHIVE, now, limits)).passes).toEqual([]);
+	});
+
+	it("a pass whose every record a full file already holds writes no file", async () => {
+		const hour = Date.UTC(2031, 10, 10, 12);
+		const limits = { maxRecordsPerFile: 4 };
+		const first = Array.from({ length: 4 }, (_, i) => decision(hour, i)).flat();
+		await archive(first);
+		const now = hour + 2 * HOUR;
+		await compactArchive(env.ARCHIVE, now, limits);
+		const prefix = partitionOf("auction", hour);
+		const compacted = await listAll(prefix);
+		await archive([first.find((e) => e.type === "auction")!]);
+		expect(await listAll(prefix)).toHaveLength(2);
+		await compactArchive(env.ARCHIVE, now, limits);
+		expect(await listAll(prefix)).toEqual(compacted);
+	});
+
 	it("runs from the cron trigger's scheduled handler", async () => {
 		const hour = Date.UTC(2031, 9, 10, 3);
 		await archive(decision(hour, 2));

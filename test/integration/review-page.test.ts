@@ -4,7 +4,13 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { approvalKvKey } from "../../src/px/approval";
-import { decodeSession, encodeSession, SESSION_TTL_MS } from "../../src/worker/session";
+import { sessionBook } from "../../src/services/stubs";
+import {
+	decodeSession,
+	encodeSession,
+	SESSION_MAX_MS,
+	SESSION_TTL_MS,
+} from "../../src/worker/session";
 import { callEdge } from "../support/edge";
 import { BASE, REVIEWER_KEY } from "../support/fixtures";
 import { cookieFrom, formPost, OPERATOR_KEY, signIn } from "../support/pages";
@@ -80,20 +86,31 @@ describe("review desk sign-in", () => {
 			key_sha256: hash,
 			iat: now - 10 * 3_600_000,
 			exp: now - 1000,
+			sid: crypto.randomUUID(),
 		});
 		const operator = await encodeSession(SECRET, {
 			role: "operator",
 			key_sha256: hash,
 			iat: now,
 			exp: now + 60_000,
+			sid: crypto.randomUUID(),
 		});
 		const otherSecret = await encodeSession("another-secret-that-is-long-enough-000000", {
 			role: "reviewer",
 			key_sha256: hash,
 			iat: now,
 			exp: now + 60_000,
+			sid: crypto.randomUUID(),
 		});
-		for (const bad of [tampered, expired, operator, otherSecret, "garbage", ""]) {
+		// Signed with the right secret, but never opened by a sign-in: not a session.
+		const neverOpened = await encodeSession(SECRET, {
+			role: "reviewer",
+			key_sha256: hash,
+			iat: now,
+			exp: now + 60_000,
+			sid: crypto.randomUUID(),
+		});
+		for (const bad of [tampered, expired, operator, otherSecret, neverOpened, "garbage", ""]) {
 			const { res } = await callEdge("/review", {
 				headers: { cookie: `__Host-px-review=${bad}` },
 				redirect: "manual",
@@ -109,23 +126,80 @@ describe("review desk sign-in", () => {
 		expect(res.status).toBe(303);
 	});
 
-	it("a session past half its life is renewed; sign-out clears the cookie", async () => {
+	it("a session past half its life is renewed, never past its absolute end", async () => {
 		const now = Date.now();
-		const old = await encodeSession(SECRET, {
-			role: "reviewer",
-			key_sha256: "32dc90f8d497d0e9c2feb824612a5bd35883a01ba25a4555e173b3a31909a2f2",
-			iat: now - 5 * 3_600_000,
-			exp: now + 3 * 3_600_000,
-		});
+		const hash = "32dc90f8d497d0e9c2feb824612a5bd35883a01ba25a4555e173b3a31909a2f2";
+		const opened = async (iat: number, exp: number) => {
+			const sid = crypto.randomUUID();
+			await sessionBook(env).open({
+				sid,
+				role: "reviewer",
+				keySha256: hash,
+				endsAt: iat + SESSION_MAX_MS.reviewer,
+			});
+			return encodeSession(SECRET, { role: "reviewer", key_sha256: hash, iat, exp, sid });
+		};
+		const old = await opened(now - 3 * 3_600_000, now + 3 * 3_600_000);
 		const { res } = await callEdge("/review", { headers: { cookie: `__Host-px-review=${old}` } });
 		expect(res.status).toBe(200);
 		const renewed = cookieFrom(res, "__Host-px-review")!;
 		const session = await decodeSession(SECRET, renewed.split("=")[1]!);
 		expect(session!.exp).toBeGreaterThan(now + 7 * 3_600_000);
 
-		const out = await callEdge("/review/sign-out", formPost({}, { cookie: renewed }));
+		// Signed in 11 h ago: renewed only up to 12 h after the sign-in.
+		const late = await opened(now - 11 * 3_600_000, now + 1_800_000);
+		const lateRes = await callEdge("/review", {
+			headers: { cookie: `__Host-px-review=${late}` },
+		});
+		expect(lateRes.res.status).toBe(200);
+		const capped = await decodeSession(
+			SECRET,
+			cookieFrom(lateRes.res, "__Host-px-review")!.split("=")[1]!,
+		);
+		expect(capped!.exp).toBe(now - 11 * 3_600_000 + SESSION_MAX_MS.reviewer);
+
+		// A cookie claiming more life than the absolute bound is not a session.
+		const stretched = await opened(now - 13 * 3_600_000, now + 3_600_000);
+		const refused = await callEdge("/review", {
+			headers: { cookie: `__Host-px-review=${stretched}` },
+			redirect: "manual",
+		});
+		expect(refused.res.status).toBe(303);
+	});
+
+	it("sign-out needs the session's CSRF token and ends the session for every copy of the cookie", async () => {
+		const { cookie, csrf } = await signIn("review", REVIEWER_KEY);
+		const forged = await callEdge("/review/sign-out", formPost({}, { cookie }));
+		expect(forged.res.status).toBe(403);
+		expect((await callEdge("/review", { headers: { cookie } })).res.status).toBe(200);
+
+		const out = await callEdge("/review/sign-out", formPost({ csrf }, { cookie }));
 		expect(out.res.status).toBe(303);
 		expect(out.res.headers.getSetCookie()[0]).toMatch(/^__Host-px-review=; Max-Age=0/);
+		// The same cookie, kept by someone who copied it, no longer opens anything.
+		const copied = await callEdge("/review", { headers: { cookie }, redirect: "manual" });
+		expect(copied.res.status).toBe(303);
+		const call = await callEdge(
+			"/review/decide",
+			formPost({ csrf, key: "x" }, { cookie, ...json }),
+		);
+		expect(call.res.status).toBe(401);
+	});
+
+	it("sign-in attempts are limited per address: the 21st within a minute gets 429 with Retry-After", async () => {
+		const from = (ip: string, key: string) =>
+			callEdge("/review/sign-in", formPost({ key }, { "cf-connecting-ip": ip }));
+		for (let i = 0; i < 20; i++) {
+			expect((await from("203.0.113.7", `guess-${i}`)).res.status).toBe(401);
+		}
+		// Even the right key: the refusal must not tell a guess from the key.
+		const limited = await from("203.0.113.7", REVIEWER_KEY);
+		expect(limited.res.status).toBe(429);
+		expect(limited.res.headers.get("retry-after")).toBe("60");
+		expect(limited.res.headers.getSetCookie()).toEqual([]);
+		expect(await limited.res.text()).toContain("Too many sign-in attempts");
+		// Another address is not affected.
+		expect((await from("203.0.113.8", REVIEWER_KEY)).res.status).toBe(303);
 	});
 
 	it("without SESSION_SIGNING_KEY nobody can sign in (fails closed)", async () => {

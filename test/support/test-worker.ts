@@ -5,6 +5,7 @@ import edge from "../../src/index";
 
 export { ReviewDesk } from "../../src/durable-objects/review-desk";
 export { ScreenDO } from "../../src/durable-objects/screen-do";
+export { SessionBook } from "../../src/durable-objects/session-book";
 
 export default {
 	fetch: edge.fetch,

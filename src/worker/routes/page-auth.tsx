@@ -5,7 +5,7 @@
 import type { Context, Hono } from "hono";
 import { createMiddleware } from "hono/factory";
 import { log } from "../../services/log";
-import type { AppEnv, Role } from "../context";
+import type { ActiveSession, AppEnv, Role } from "../context";
 import { page } from "../pages/layout";
 import { SignInPage } from "../pages/sign-in";
 import { HttpProblem, problems } from "../problem";
@@ -13,6 +13,7 @@ import {
 	checkKey,
 	clearSessionCookie,
 	currentSession,
+	endSession,
 	sameOrigin,
 	sameText,
 	sessionSecret,
@@ -53,17 +54,31 @@ export function requireSession(role: Role) {
  */
 export async function checkedForm(
 	c: Context<PageEnv>,
+	session: ActiveSession = c.get("session"),
 ): Promise<Record<string, string | File | (string | File)[]>> {
 	if (!sameOrigin(c)) {
 		throw new HttpProblem(problems.forbidden("Cross-origin request refused"));
 	}
 	const form = await c.req.parseBody({ all: true });
 	const sent = c.req.header("x-csrf-token") ?? (typeof form.csrf === "string" ? form.csrf : "");
-	if (!sameText(sent, c.get("session").csrf)) {
+	if (!sameText(sent, session.csrf)) {
 		throw new HttpProblem(problems.forbidden("Missing or wrong CSRF token; reload the page"));
 	}
 	return form;
 }
+
+/**
+ * Sign-in attempts per client address and role (SIGN_IN_LIMITER, wrangler.toml), counted before
+ * the key is checked so that a refusal says nothing about the key. Cloudflare always sets
+ * CF-Connecting-IP; without it (local tools) every caller shares one allowance.
+ */
+async function mayTrySignIn(c: Context<PageEnv>, role: Role): Promise<boolean> {
+	const client = c.req.header("cf-connecting-ip") ?? "unknown";
+	return (await c.env.SIGN_IN_LIMITER.limit({ key: `${role}:${client}` })).success;
+}
+
+/** What SIGN_IN_LIMITER's period is (wrangler.toml): a refused address may try again after it. */
+const SIGN_IN_RETRY_AFTER_S = 60;
 
 /** GET/POST <area>/sign-in and POST <area>/sign-out on `app` (mounted at the area's path). */
 export function signInRoutes(app: Hono<AppEnv>, role: Role): void {
@@ -98,6 +113,18 @@ export function signInRoutes(app: Hono<AppEnv>, role: Role): void {
 				503,
 			);
 		}
+		if (!(await mayTrySignIn(c, role))) {
+			log("warn", "sign_in_limited", { role, request_id: c.get("requestId") });
+			c.header("retry-after", String(SIGN_IN_RETRY_AFTER_S));
+			return page(
+				c,
+				<SignInPage
+					role={role}
+					error={`Too many sign-in attempts from this address: try again in ${SIGN_IN_RETRY_AFTER_S} seconds.`}
+				/>,
+				429,
+			);
+		}
 		const form = await c.req.parseBody();
 		const key = typeof form.key === "string" ? form.key.trim() : "";
 		const hash = key && key.length <= 512 ? await checkKey(c.env, role, key) : undefined;
@@ -117,9 +144,17 @@ export function signInRoutes(app: Hono<AppEnv>, role: Role): void {
 		return c.redirect(home, 303);
 	});
 
+	// Signing out is a state change like any other: this origin and the session's CSRF token, so
+	// another site cannot sign a reviewer out. Without a live session there is nothing to end.
 	app.post("/sign-out", async (c) => {
 		if (!sameOrigin(c)) throw new HttpProblem(problems.forbidden("Cross-origin request refused"));
-		clearSessionCookie(c, role);
+		const session = await currentSession(c, role);
+		if (session) {
+			await checkedForm(c, session);
+			await endSession(c, session);
+		} else {
+			clearSessionCookie(c, role);
+		}
 		return c.redirect(`${home}/sign-in?signed-out`, 303);
 	});
 }
