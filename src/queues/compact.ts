@@ -178,8 +178,7 @@ async function compactPartition(
 		if (!inputs) return true;
 		if (budget.operations < inputs.length + 2) return false;
 		budget.operations -= inputs.length + 2;
-		// A full compacted file is never an input again, so a late copy of one of its events
-		// would otherwise be written a second time, for good.
+		// Full files are never inputs again: late copies of their events must not be kept twice.
 		const full = files.filter((f) => isFull(f, limits) && !inputs.includes(f));
 		budget.operations -= full.length;
 		const output = await runPass(bucket, partition, inputs, full);
@@ -211,20 +210,11 @@ async function runPass(
 	const stored = new Set<string>();
 	for (const file of full) for (const id of await readEventIds(await read(file))) stored.add(id);
 	const { records, duplicates } = mergeRecords(contents, stored);
+	const bytesIn = inputs.reduce((n, f) => n + f.size, 0);
 	if (records.length === 0) {
-		// Every record is already held by a full file: the inputs are copies, nothing to write.
-		await bucket.delete(inputs.map((f) => f.key));
-		return {
-			pass: {
-				partition,
-				key: "",
-				inputs: inputs.length,
-				records: 0,
-				duplicates,
-				bytesIn: inputs.reduce((n, f) => n + f.size, 0),
-				bytesOut: 0,
-			},
-		};
+		await bucket.delete(inputs.map((f) => f.key)); // copies of what full files hold
+		const pass = { partition, key: "", inputs: inputs.length, records: 0, duplicates, bytesIn };
+		return { pass: { ...pass, bytesOut: 0 } };
 	}
 	const bytes = encodeCompacted(records);
 	const names = inputs.map((f) => f.name);
@@ -246,7 +236,7 @@ async function runPass(
 			inputs: inputs.length,
 			records: records.length,
 			duplicates,
-			bytesIn: inputs.reduce((n, f) => n + f.size, 0),
+			bytesIn,
 			bytesOut: bytes.byteLength,
 		},
 		file: {
