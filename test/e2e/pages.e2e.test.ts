@@ -1,4 +1,4 @@
-// The review desk and the operator console in a real browser (Debian's chromium through
+// The review desk and the operator console in a real browser (Chromium through
 // playwright-core) against a real `wrangler dev`: a reviewer signs in, sees the pending demo
 // creative's preview, approves it, and the next ad request fills with it; a wrong key is refused;
 // the console shows a non-zero fill rate after demo traffic.

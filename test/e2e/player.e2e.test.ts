@@ -1,4 +1,4 @@
-// The demo web player in a real browser (Debian's chromium) against a real `wrangler dev` edge:
+// The demo web player in a real browser (Chromium) against a real `wrangler dev` edge:
 // it plays the demo ads full screen through the player SDK, every proof of play is accepted once,
 // billed once and archived once, and reports made while the network is cut are delivered later.
 import { DuckDBInstance } from "@duckdb/node-api";
