@@ -90,6 +90,7 @@ export class Player {
 			client: options.client,
 			clock: this.clock,
 			...(options.reports ? { store: options.reports } : {}),
+			player: `${options.screenId}/${options.slotId}`,
 			onOutcome: (outcome) => this.emit({ type: "report", outcome }),
 		});
 		this.precache = new Precache({
@@ -262,6 +263,7 @@ export class Player {
 		await this.queue.addExpiry({
 			token: tokenOf(answer.expiry_url),
 			decisionId: answer.decision_id,
+			reportUntil: reportUntil(answer),
 		});
 	}
 
@@ -322,6 +324,7 @@ export class Player {
 				await this.queue.addPlay({
 					token: tokenOf(answer.proof_of_play_url),
 					decisionId: answer.decision_id,
+					reportUntil: reportUntil(answer),
 					displayedAt,
 					displayedMs,
 				});
@@ -349,4 +352,11 @@ export class Player {
 			store.release?.(source);
 		}
 	}
+}
+
+/** Answers cached by an edge before play.report_until existed: the same 15 minutes it adds. */
+const REPORT_GRACE_MS = 15 * 60_000;
+
+function reportUntil(answer: FilledAnswer): number {
+	return answer.play.report_until ?? answer.play.not_after + REPORT_GRACE_MS;
 }

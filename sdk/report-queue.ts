@@ -26,29 +26,40 @@ export type QueuedReport = QueuedBase &
 				kind: "played";
 				token: string;
 				decisionId?: string;
+				/** The edge's last moment for this report (the answer's play.report_until). */
+				reportUntil?: number;
 				/** Left out again when the edge disbelieves the player's clock (see sendReports). */
 				displayedAt?: number;
 				displayedMs: number;
 		  }
-		| { kind: "expired"; token: string; decisionId?: string }
+		| { kind: "expired"; token: string; decisionId?: string; reportUntil?: number }
 		| { kind: "telemetry"; event: TelemetryRecord }
 	);
 
-/** Where the queue lives between runs: a whole snapshot in, a whole snapshot out. */
+/**
+ * Where the queue lives between runs: a whole snapshot in, a whole snapshot out, one per player
+ * (`player`, e.g. "lobby-1/main"): two players on one origin or in one directory must never
+ * write over each other's unsent reports.
+ */
 export interface QueueStore {
-	load(): Promise<QueuedReport[]>;
-	save(items: ReadonlyArray<QueuedReport>): Promise<void>;
+	load(player: string): Promise<QueuedReport[]>;
+	save(items: ReadonlyArray<QueuedReport>, player: string): Promise<void>;
 }
 
 export class MemoryQueueStore implements QueueStore {
-	items: QueuedReport[] = [];
-	async load() {
-		return structuredClone(this.items);
+	readonly players = new Map<string, QueuedReport[]>();
+	async load(player: string) {
+		return structuredClone(this.players.get(player) ?? []);
 	}
-	async save(items: ReadonlyArray<QueuedReport>) {
-		this.items = structuredClone([...items]);
+	async save(items: ReadonlyArray<QueuedReport>, player: string) {
+		this.players.set(player, structuredClone([...items]));
 	}
 }
+
+/** The player a queue belongs to when none is named (a queue used on its own). */
+const DEFAULT_PLAYER = "default";
+/** Past a report deadline on the player's clock, a clock running ahead must not drop reports. */
+const DEADLINE_SKEW_MS = 5 * 60_000;
 
 export type ReportOutcome =
 	/** The edge has it (for a play: accepted now, or accepted earlier and this was a replay). */
@@ -61,9 +72,14 @@ export type ReportOutcome =
 export interface ReportQueueOptions {
 	client: EdgeClient;
 	store?: QueueStore;
+	/** Whose queue this is in the store (default "default"); the Player passes screen/slot. */
+	player?: string;
 	clock?: Clock;
 	backoff?: Partial<BackoffOptions>;
-	/** Stop retrying an item after this long (default 3 days). */
+	/**
+	 * Stop retrying an item after this long (default 3 days). Plays and expiries stop earlier, at
+	 * the edge's report deadline (the answer's play.report_until, plus 5 minutes of clock skew).
+	 */
 	maxAgeMs?: number;
 	/** Telemetry waits this long to travel with others (default 30 s); reports go at once. */
 	telemetryDelayMs?: number;
@@ -88,8 +104,10 @@ export class ReportQueue {
 	private readonly maxAgeMs: number;
 	private readonly telemetryDelayMs: number;
 	private readonly maxItems: number;
+	private readonly player: string;
 
 	constructor(private readonly options: ReportQueueOptions) {
+		this.player = options.player ?? DEFAULT_PLAYER;
 		this.clock = options.clock ?? systemClock;
 		this.store = options.store ?? new MemoryQueueStore();
 		this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
@@ -100,7 +118,7 @@ export class ReportQueue {
 
 	/** Reads what an earlier run left behind; every other method waits for it. */
 	load(): Promise<void> {
-		this.loaded ??= this.store.load().then(
+		this.loaded ??= this.store.load(this.player).then(
 			(items) => {
 				// Whatever was due stays due; a crash must not delay a report by a whole backoff.
 				this.items = [...items, ...this.items];
@@ -121,13 +139,18 @@ export class ReportQueue {
 	async addPlay(play: {
 		token: string;
 		decisionId?: string;
+		reportUntil?: number;
 		displayedAt: number;
 		displayedMs: number;
 	}): Promise<void> {
 		await this.add({ kind: "played", ...play }, this.clock.now());
 	}
 
-	async addExpiry(expiry: { token: string; decisionId?: string }): Promise<void> {
+	async addExpiry(expiry: {
+		token: string;
+		decisionId?: string;
+		reportUntil?: number;
+	}): Promise<void> {
 		await this.add({ kind: "expired", ...expiry }, this.clock.now());
 	}
 
@@ -317,6 +340,16 @@ export class ReportQueue {
 
 	private dropExpired(now: number): void {
 		for (const item of [...this.items]) {
+			if (item.kind !== "telemetry" && item.reportUntil !== undefined) {
+				if (now > item.reportUntil + DEADLINE_SKEW_MS) {
+					this.settle({
+						kind: "dropped",
+						report: item,
+						reason: "past the edge's report deadline (play.report_until)",
+					});
+				}
+				continue;
+			}
 			if (now - item.queuedAt > this.maxAgeMs) {
 				this.settle({ kind: "dropped", report: item, reason: "not delivered within maxAgeMs" });
 			}
@@ -333,7 +366,7 @@ export class ReportQueue {
 	private persist(): Promise<void> {
 		const snapshot = this.items.map((i) => ({ ...i }));
 		this.saving = this.saving
-			.then(() => this.store.save(snapshot))
+			.then(() => this.store.save(snapshot, this.player))
 			.catch((err: unknown) => console.error("report queue: could not persist", err));
 		return this.saving;
 	}

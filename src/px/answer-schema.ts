@@ -21,6 +21,8 @@ const PlayWindow = z.object({
 	not_before: z.number().int(),
 	/** …until here; proof of play is accepted 15 minutes longer. */
 	not_after: z.number().int(),
+	/** The last moment a proof of play or an expiry is accepted (not_after + 15 min), epoch ms. */
+	report_until: z.number().int(),
 });
 
 const PxAnswerSchema = z.object({

@@ -7,7 +7,7 @@ export interface PxAnswer {
 	decision_id: string;
 	creative: Omit<Creative, "markup_type"> & { advertiser_domains: string[] };
 	/** The window the ad may start in, epoch milliseconds. */
-	play: { not_before: number; not_after: number };
+	play: { not_before: number; not_after: number; report_until: number };
 	impression_multiplier: number;
 	proof_of_play_url: string;
 	expiry_url: string;

@@ -63,7 +63,11 @@ export function answerFor(input: {
 			duration_s: creative.duration_s,
 			advertiser_domains: input.advertiserDomains,
 		},
-		play: { not_before: window.notBefore, not_after: window.notAfter },
+		play: {
+			not_before: window.notBefore,
+			not_after: window.notAfter,
+			report_until: window.reportUntil,
+		},
 		impression_multiplier: input.multiplier,
 		proof_of_play_url: input.proofOfPlayUrl,
 		expiry_url: `${input.proofOfPlayUrl}/expired`,

@@ -274,7 +274,11 @@ describe("vistar dialect", () => {
 				duration_s: 10,
 				advertiser_domains: ["brand.example"],
 			},
-			play: { not_before: DISPLAY_TIME * 1000, not_after: DISPLAY_TIME * 1000 + 3_600_500 },
+			play: {
+				not_before: DISPLAY_TIME * 1000,
+				not_after: DISPLAY_TIME * 1000 + 3_600_500,
+				report_until: DISPLAY_TIME * 1000 + 4_500_500,
+			},
 			impression_multiplier: 4.5,
 			proof_of_play_url: "https://px.example/v1/plays/tok",
 			expiry_url: "https://px.example/v1/plays/tok/expired",

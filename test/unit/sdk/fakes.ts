@@ -197,7 +197,7 @@ export class FakeEdge {
 				duration_s: d.durationS,
 				advertiser_domains: ["adv.example"],
 			},
-			play: { not_before: d.notBefore, not_after: d.notAfter },
+			play: { not_before: d.notBefore, not_after: d.notAfter, report_until: d.notAfter + 900_000 },
 			impression_multiplier: 1,
 			proof_of_play_url: `${EDGE}/v1/plays/tok-${d.id}`,
 			expiry_url: `${EDGE}/v1/plays/tok-${d.id}/expired`,

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -204,6 +204,83 @@ describe("report queue", () => {
 		});
 		expect(queue.size).toBe(0);
 		queue.stop();
+	});
+
+	it("retries a play until the edge's report deadline (+5 min of clock skew), then drops it", async () => {
+		const { clock, edge, client, queue, outcomes } = setup();
+		const id = await decision(client);
+		edge.online = false;
+		queue.start();
+		const reportUntil = clock.now() + 20 * 60_000;
+		await queue.addPlay({
+			token: `tok-${id}`,
+			reportUntil,
+			displayedAt: clock.now(),
+			displayedMs: 9_000,
+		});
+		await queue.addTelemetry({ screen_id: "s", kind: "played", ts: clock.now(), id: uuid() });
+		await clock.advance(24 * 60_000);
+		expect(queue.snapshot().map((i) => i.kind)).toEqual(["played", "telemetry"]);
+		await clock.advance(7 * 60_000); // the next try after the deadline (backoff at most 5 min)
+		expect(outcomes.find((o) => o.kind === "dropped")).toMatchObject({
+			reason: "past the edge's report deadline (play.report_until)",
+		});
+		// Telemetry is not bound by the play's deadline: the edge takes it for 30 days.
+		expect(queue.snapshot().map((i) => i.kind)).toEqual(["telemetry"]);
+		queue.stop();
+	});
+
+	it("two players sharing a queue file keep their own reports: a crash of one loses none of the other's", async () => {
+		const dir = mkdtempSync(join(tmpdir(), "px-queues-"));
+		dirs.push(dir);
+		const file = join(dir, "reports.json");
+		const { clock, edge, client } = setup();
+		const [idA, idB] = [await decision(client), await decision(client)];
+		edge.online = false;
+		const queueOf = (player: string) =>
+			new ReportQueue({ client, clock, player, store: new FileQueueStore(file) });
+		const a = queueOf("lobby-1/main");
+		const b = queueOf("lobby-2/main");
+		await a.addPlay({ token: `tok-${idA}`, displayedAt: clock.now(), displayedMs: 9_000 });
+		await a.flush();
+		// The other player saves its queue last.
+		await b.addPlay({ token: `tok-${idB}`, displayedAt: clock.now(), displayedMs: 9_000 });
+		await b.flush();
+		// Player A's process dies and starts again: its report is still there, and only its own.
+		const again = queueOf("lobby-1/main");
+		await again.load();
+		expect(again.snapshot().map((i) => (i.kind === "played" ? i.token : ""))).toEqual([
+			`tok-${idA}`,
+		]);
+	});
+
+	it("takes over the queue an earlier version kept for every player, and removes it once saved", async () => {
+		const dir = mkdtempSync(join(tmpdir(), "px-queues-"));
+		dirs.push(dir);
+		const file = join(dir, "reports.json");
+		const legacy = new FileQueueStore(file);
+		const { clock, edge, client } = setup();
+		const id = await decision(client);
+		edge.online = false;
+		const old = [
+			{
+				kind: "played" as const,
+				token: `tok-${id}`,
+				displayedAt: clock.now(),
+				displayedMs: 9_000,
+				id: uuid(),
+				queuedAt: clock.now(),
+				attempts: 0,
+				nextAt: clock.now(),
+			},
+		];
+		writeFileSync(file, JSON.stringify(old));
+		const queue = new ReportQueue({ client, clock, player: "lobby-1/main", store: legacy });
+		await queue.load();
+		expect(queue.size).toBe(1);
+		await queue.flush();
+		expect(existsSync(file)).toBe(false);
+		expect(JSON.parse(readFileSync(legacy.fileOf("lobby-1/main"), "utf8"))).toHaveLength(1);
 	});
 
 	it("survives a restart: a new queue on the same file delivers what the old one could not", async () => {
