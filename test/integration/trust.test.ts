@@ -365,6 +365,29 @@ describe("money", () => {
 		expect(JSON.parse(sent.slice(sent.indexOf("{"))).imp[0].bidfloor).toBe(4);
 	});
 
+	it("a bidder sent a lowered floor (floor_adjustment 0.5) is judged against it, not the publisher's", async () => {
+		const t = tag();
+		await approve(unit("halved", "crid-halved"));
+		// The demo publisher's floor is 2.0; this bidder is sent 2.0 × 0.5 = 1.0 and bids 1.5.
+		const bidders = JSON.stringify(
+			(
+				JSON.parse(
+					biddersJson(t, [
+						{ name: "halved", behaviour: "bid", query: { crid: "crid-halved", price: 1.5 } },
+					]),
+				) as object[]
+			).map((b) => ({ ...b, floor_adjustment: { multiplier: 0.5 } })),
+		);
+		const answer = await ask(`bb-${t}`, bidders);
+		expect(answer.debug!.bidders[0]!.bids[0]!.reason).toBe(Reason.Won);
+		expect(answer.filled).toBe(true);
+		const sent = (await dspLog(t)).find((l) => l.startsWith("request"))!;
+		expect(JSON.parse(sent.slice(sent.indexOf("{"))).imp[0].bidfloor).toBe(1);
+		// Second price, alone: the floor it was sent plus one cent.
+		const nurl = (await dspLogAfter(t, "nurl", 1)).find((l) => l.startsWith("nurl"));
+		expect(nurl).toMatch(/price=1\.01&/);
+	});
+
 	it("a play reported before not_before is refused (425) without touching the ledger", async () => {
 		const t = tag();
 		await approve(unit("early", "crid-early"));
