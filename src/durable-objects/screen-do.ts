@@ -18,7 +18,7 @@ import {
 	tooLateToRecord,
 } from "../px/ledger";
 import type { Screen } from "../px/model";
-import { isBillableShare, type PlayReport, playShare } from "../px/play-report";
+import { judgePlay, type PlayReport } from "../px/play-report";
 import { lookupApprovals } from "../services/approvals";
 import { log } from "../services/log";
 import type { Settlement } from "../services/settlement";
@@ -206,8 +206,8 @@ export class ScreenDO extends DurableObject<Env> {
 	): Promise<PlayResult> {
 		if (!this.ready) return { kind: "unknown" };
 		const row = this.sql
-			.exec<{ state: string; meta: string; answer: string }>(
-				"SELECT state, meta, answer FROM decisions WHERE decision_id = ?",
+			.exec<{ state: string; meta: string; answer: string; not_before: number; not_after: number }>(
+				"SELECT state, meta, answer, not_before, not_after FROM decisions WHERE decision_id = ?",
 				decisionId,
 			)
 			.toArray()[0];
@@ -224,10 +224,14 @@ export class ScreenDO extends DurableObject<Env> {
 			if (status !== "approved") return { kind: "approval_unknown" };
 		}
 		const now = Date.now();
-		// A play under the threshold still spends the token (it was reported once), but is not billed.
-		const durationS = (JSON.parse(row.answer) as PxAnswer).creative.duration_s;
-		const share = playShare(report.displayed_ms, durationS);
-		const billable = isBillableShare(share);
+		// A play that is not billable still spends the token (it was reported once).
+		const { billable, share, reason } = judgePlay(report, {
+			durationS: (JSON.parse(row.answer) as PxAnswer).creative.duration_s,
+			spotMs: (JSON.parse(row.meta) as Partial<DecisionMeta>).spotMs,
+			notBefore: row.not_before,
+			notAfter: row.not_after,
+			now,
+		});
 		const won = this.settle(decisionId, "played", now, {
 			how: {
 				kind: "play",
@@ -236,13 +240,20 @@ export class ScreenDO extends DurableObject<Env> {
 				...(report.displayed_ms !== undefined ? { displayedMs: report.displayed_ms } : {}),
 				...(share !== undefined ? { share } : {}),
 				billable,
+				...(reason ? { reason } : {}),
 			},
 			requestId,
 		});
 		if (won) {
 			await this.scheduleAlarm();
 			this.deliverSoon();
-			return { kind: "accepted", ...won, billable, ...(share !== undefined ? { share } : {}) };
+			return {
+				kind: "accepted",
+				...won,
+				billable,
+				...(share !== undefined ? { share } : {}),
+				...(reason ? { reason } : {}),
+			};
 		}
 		const state = this.stateOf(decisionId);
 		// Still "issued" here means the reporting window closed before this report.

@@ -8,7 +8,7 @@
 // each one. From there the notices consumer retries the buyer's server (backoff, dead letters):
 // billing notices are at least once, and the screen's object never waits on a DSP.
 import type { PxEvent } from "../px/events";
-import type { NoticeMessage } from "../px/notice-message";
+import { type NoticeMessage, noticeId } from "../px/notice-message";
 import { publishEvents } from "../services/emit";
 import { log } from "../services/log";
 import { enqueueNotices, sendable } from "../services/notices";
@@ -61,7 +61,14 @@ export class SettlementOutbox {
 				v: 1,
 				auction_id: settled.meta.auctionId,
 				decision_id: settled.decisionId,
-				notices: [{ kind: notice.kind, url: notice.url, bidder: settled.meta.bidder }],
+				notices: [
+					{
+						kind: notice.kind,
+						url: notice.url,
+						bidder: settled.meta.bidder,
+						id: noticeId(notice.kind, settled.meta.auctionId, { decisionId: settled.decisionId }),
+					},
+				],
 				attempt: 0,
 			};
 		}

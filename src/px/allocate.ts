@@ -17,7 +17,10 @@ export interface PlacementTerms {
 	/** Planned start and length of the spot, epoch ms and ms. */
 	playAt: number;
 	spotMs: number;
-	/** The publisher's floor for open bids on this imp, CPM. */
+	/**
+	 * The publisher's floor for open bids on this imp, CPM, as reported in the decision's events.
+	 * The auction judges each bid against the floor its own bidder was sent (EvaluatedBid.floor).
+	 */
 	floor: number;
 }
 
@@ -41,7 +44,7 @@ export interface TakenSpot {
 	end: number;
 }
 
-export interface AllocationOptions extends Omit<AuctionOptions, "floor"> {
+export interface AllocationOptions extends AuctionOptions {
 	/** The publisher's competitive separation, ms (0: only overlapping spots are separated). */
 	separationMs: number;
 	/**
@@ -73,7 +76,7 @@ export function allocate(
 				? { ...b, reason: Reason.CompetitiveSeparation }
 				: b;
 		});
-		const auction = runAuction(own, { at: opts.at, floor: p.floor, tieBreak: opts.tieBreak });
+		const auction = runAuction(own, { at: opts.at, tieBreak: opts.tieBreak });
 		auction.bids.forEach((b, j) => {
 			bids[mine[j]!] = b;
 		});

@@ -2,14 +2,17 @@
 //
 // - Classes: if any eligible bid carries a deal, the deal class alone competes and every eligible
 //   open bid loses with LostToDeal (a deal is a promise to that buyer). Otherwise the open class
-//   competes; open bids below `opts.floor` (the publisher's floor) lose with BelowAuctionFloor.
+//   competes; open bids below their own floor lose with BelowAuctionFloor. A bid's floor is the one
+//   its bidder was sent (filter.ts reads it from that bidder's request): the publisher's floor
+//   after the bidder's floor_adjustment, so a bidder sent a lowered floor is not held to the
+//   publisher's, and one sent a raised floor is held to it.
 // - Ranking: higher price first; equal prices go to `opts.tieBreak` when given, then to the bidder
 //   that comes first in the input (input follows bidder priority order), then, between bids of
 //   one bidder, to the lower bid id (so the order a DSP lists its bids in does not matter), then
 //   to input order. The same input therefore always yields the same winner.
 // - Price: at = 1 (first price) pays its bid. at = 2 (second price plus one increment) pays
 //   max(second-highest eligible price in the winner's class, floor) + 0.01, never more than its
-//   own bid; the floor is the winner's deal floor for deals, max(opts.floor, imp floor) for open.
+//   own bid; the floor is the winner's own: its deal's floor, or the imp floor it was sent.
 //   A deal winner follows its deal's `at` when the deal sets one: 3 pays the deal's fixed price
 //   (its bidfloor), 1 and 2 as above; without it, the publisher's `at`.
 // - Money: see money.ts.
@@ -20,8 +23,6 @@ import { Reason } from "./reasons";
 export interface AuctionOptions {
 	/** OpenRTB `at`: 1 first price, 2 second price plus one increment. */
 	at: 1 | 2;
-	/** The publisher's floor for open bids, CPM. */
-	floor: number;
 	/** Orders bids of equal price: negative when `a` should win. */
 	tieBreak?: (a: EvaluatedBid, b: EvaluatedBid) => number;
 }
@@ -36,7 +37,6 @@ export function runAuction(
 	evaluated: ReadonlyArray<EvaluatedBid>,
 	opts: AuctionOptions,
 ): AuctionResult {
-	const floor = roundCpm(opts.floor);
 	const reasons = new Map<number, Reason>();
 	const bidderRank = new Map<string, number>();
 	evaluated.forEach((e, i) => {
@@ -49,7 +49,7 @@ export function runAuction(
 	const open = eligible.filter((e) => !isDeal(e.bid));
 	for (const e of open) {
 		if (deals.length > 0) reasons.set(e.index, Reason.LostToDeal);
-		else if (e.bid.price < floor) reasons.set(e.index, Reason.BelowAuctionFloor);
+		else if (e.bid.price < roundCpm(e.bid.floor)) reasons.set(e.index, Reason.BelowAuctionFloor);
 	}
 	const contenders = (deals.length > 0 ? deals : open).filter((e) => !reasons.has(e.index));
 	contenders.sort((a, b) => compare(a, b, opts.tieBreak));
@@ -57,7 +57,7 @@ export function runAuction(
 	const [first, second] = contenders;
 	let clearing = 0;
 	if (first) {
-		const classFloor = isDeal(first.bid) ? first.bid.floor : Math.max(floor, first.bid.floor);
+		const classFloor = roundCpm(first.bid.floor);
 		const at = (isDeal(first.bid) ? first.bid.deal?.at : undefined) ?? opts.at;
 		clearing = clearingPrice({ at, first, second, classFloor });
 		reasons.set(first.index, Reason.Won);

@@ -23,10 +23,13 @@
 // 4: requests for several display areas or a loop: ad_request may carry `placements` (how many
 //    impressions it asked for); auction (one record per placement) and win may carry imp_id and
 //    slot_id; win may carry play_at (the planned time of its spot).
+// 5: a play with billable false carries not_billable_reason (no_evidence, under_threshold,
+//    implausible): a play without displayed_ms, or with one the clocks contradict, is not billed.
 import { z } from "zod";
 import { AUCTION_LINE_OUTCOMES } from "./outcomes";
+import { NOT_BILLABLE_REASONS } from "./play-report";
 
-export const EVENT_SCHEMA_VERSION = 4;
+export const EVENT_SCHEMA_VERSION = 5;
 
 const text = z.string().min(1).max(256);
 /** Dates a record can carry: Date, ISO strings and the archive's hour partitions end at year 9999. */
@@ -132,8 +135,10 @@ export const PlayEvent = z.looseObject({
 	displayed_ms: z.number().int().nonnegative().optional(),
 	/** displayed_ms over the spot's length, when both are known. */
 	play_share: nonNegative.optional(),
-	/** False when the play was recorded but not billed (under the play threshold). */
+	/** False when the play was recorded but not billed (absent: billed). */
 	billable: z.boolean().optional(),
+	/** Why it was not billed, when billable is false (version 5 on). */
+	not_billable_reason: z.enum(NOT_BILLABLE_REASONS).optional(),
 });
 
 const ExpiryEvent = z.looseObject({

@@ -10,6 +10,7 @@ import type { PathIssue } from "./field-issues";
 import type { MacroValues } from "./macros";
 import { mergePatch } from "./merge-patch";
 import { Screen } from "./model";
+import type { NotBillableReason } from "./play-report";
 
 /** What the edge stores per decision: the answer to replay from cache, and the PoP ledger entry. */
 export interface DecisionRecord {
@@ -72,7 +73,9 @@ export function ledgerEntry(input: {
 	answer: PxAnswer;
 	winner: LedgerWinner;
 	notices: DecisionNotices;
-	auction: Omit<DecisionMeta, "bidder" | "crid" | "priceCpm" | "approvalKey"> & {
+	/** The placement's planned spot length, ms: what a still without a duration must fill. */
+	spotMs: number;
+	auction: Omit<DecisionMeta, "bidder" | "crid" | "priceCpm" | "approvalKey" | "spotMs"> & {
 		separationSeconds: number;
 	};
 }): DecisionRecord {
@@ -95,6 +98,7 @@ export function ledgerEntry(input: {
 			crid: winner.crid,
 			priceCpm: winner.clearingPrice,
 			approvalKey: winner.approvalKey,
+			spotMs: input.spotMs,
 		},
 	};
 }
@@ -121,6 +125,8 @@ export interface DecisionMeta {
 	venueType: number;
 	/** The asset's unit of approval (px/approval.ts): re-checked before serving or billing. */
 	approvalKey: string;
+	/** The placement's spot length, ms, for the play threshold of stills; absent on older rows. */
+	spotMs?: number;
 }
 
 export type AdmitResult =
@@ -143,9 +149,10 @@ export type PlayResult =
 			kind: "accepted";
 			notices: DecisionNotices;
 			meta: DecisionMeta;
-			/** False when the play ran under the threshold share: recorded, never billed. */
+			/** False when the play is recorded but never billed, for `reason`. */
 			billable: boolean;
 			share?: number;
+			reason?: NotBillableReason;
 	  }
 	| { kind: "replay" }
 	| { kind: "expired" }

@@ -19,6 +19,12 @@ export const Notice = z.object({
 		.max(MAX_NOTICE_URL)
 		.regex(/^https?:\/\//i),
 	bidder: z.string().max(128),
+	/**
+	 * Its idempotency key (noticeId), sent as the `Idempotency-Key` header: the same on every
+	 * retry and redelivery, so a buyer that sees it twice can tell. Absent on messages enqueued
+	 * before keys existed (noticeKey derives one).
+	 */
+	id: z.string().max(400).optional(),
 });
 export type Notice = z.infer<typeof Notice>;
 
@@ -31,6 +37,33 @@ export const NoticeMessage = z.object({
 	attempt: z.number().int().min(0),
 });
 export type NoticeMessage = z.infer<typeof NoticeMessage>;
+
+/**
+ * The idempotency key of a notice, from ids the buyer already has in its URL (`${AUCTION_ID}`,
+ * `${AUCTION_IMP_ID}`) or the decision it settles: a win per won imp, a loss per bidder and
+ * auction, a burl or expiry lurl per decision (one won placement). Fixed when the notice is
+ * built, so it is the same on every attempt.
+ */
+export function noticeId(
+	kind: NoticeKind,
+	auctionId: string,
+	of: { impId?: string | undefined; bidder?: string; decisionId?: string },
+): string {
+	const which =
+		of.decisionId ?? (kind === "nurl" && of.impId !== undefined ? of.impId : (of.bidder ?? ""));
+	return `${kind}:${auctionId}:${which}`;
+}
+
+/** The key a consumer sends: the notice's own, or for an older message one derived the same way. */
+export function noticeKey(message: NoticeMessage, notice: Notice): string {
+	return (
+		notice.id ??
+		noticeId(notice.kind, message.auction_id, {
+			bidder: notice.bidder,
+			...(message.decision_id ? { decisionId: message.decision_id } : {}),
+		})
+	);
+}
 
 /** Retries back off from 10 s to an hour. */
 export function noticeRetryDelaySeconds(attempt: number): number {

@@ -32,17 +32,66 @@ export const PlayReport = z
 export type PlayReport = z.infer<typeof PlayReport>;
 
 /**
- * Share of the spot that was on screen, or undefined when it cannot be told (no duration
- * reported, or a still image that states no duration: it fills whatever spot it is given).
+ * Why a play was recorded but not billed (the answer's and the play event's
+ * `not_billable_reason`):
+ * - no_evidence: no displayed_ms, or a spot whose length is not known (a ledger row written
+ *   before spot lengths were kept, for a still that states no duration);
+ * - under_threshold: displayed_ms under 75 % of the spot;
+ * - implausible: the report contradicts the clocks (see judgePlay).
  */
-export function playShare(displayedMs: number | undefined, durationS: number): number | undefined {
-	if (displayedMs === undefined || !(durationS > 0)) return undefined;
-	return Math.round((displayedMs / (durationS * 1000)) * 1000) / 1000;
+export const NOT_BILLABLE_REASONS = ["no_evidence", "under_threshold", "implausible"] as const;
+export type NotBillableReason = (typeof NOT_BILLABLE_REASONS)[number];
+
+/** Our own clocks (the auction's edge, the screen's object) may disagree by this much. */
+const EDGE_CLOCK_ALLOWANCE_MS = 1_000;
+
+/** What the ledger knows about the decision a play is reported for, and when it is reported. */
+export interface PlayFacts {
+	/** The creative's duration, s (0: a still that states none). */
+	durationS: number;
+	/** The slot's spot length, ms, as planned at the auction; undefined on older ledger rows. */
+	spotMs: number | undefined;
+	notBefore: number;
+	notAfter: number;
+	/** When the report arrived (the edge's clock). */
+	now: number;
 }
 
-/** A play without a stated duration is taken at its word, as every player did before. */
-export function isBillableShare(share: number | undefined, min = MIN_BILLABLE_SHARE): boolean {
-	return share === undefined || share >= min;
+export interface PlayVerdict {
+	billable: boolean;
+	/** displayed_ms over the spot's length, when both are known. */
+	share?: number;
+	reason?: NotBillableReason;
+}
+
+/**
+ * Whether a reported play bills. The spot's length is the creative's duration, or for a still
+ * that states none the slot's spot; billing needs displayed_ms of at least 75 % of it, and a
+ * report the clocks allow: on screen no longer than the time from not_before (the earliest it may
+ * start) to the report or to not_after plus the spot, whichever is first; and, with displayed_at
+ * (the player's clock, allowed 5 minutes of skew), started within the window and ended by the time
+ * it was reported.
+ */
+export function judgePlay(report: PlayReport, facts: PlayFacts): PlayVerdict {
+	const shown = report.displayed_ms;
+	if (shown === undefined) return { billable: false, reason: "no_evidence" };
+	const spotMs = facts.durationS > 0 ? facts.durationS * 1000 : facts.spotMs;
+	if (!(spotMs !== undefined && spotMs > 0)) return { billable: false, reason: "no_evidence" };
+	const share = Math.round((shown / spotMs) * 1000) / 1000;
+	const notBilled = (reason: NotBillableReason) => ({ billable: false, share, reason });
+	const lastOnScreen = Math.min(facts.now, facts.notAfter + spotMs);
+	if (shown > lastOnScreen - facts.notBefore + EDGE_CLOCK_ALLOWANCE_MS)
+		return notBilled("implausible");
+	const at = report.displayed_at;
+	if (
+		at !== undefined &&
+		(at < facts.notBefore - MAX_PLAYER_CLOCK_SKEW_MS ||
+			at > facts.notAfter + MAX_PLAYER_CLOCK_SKEW_MS ||
+			at + shown > facts.now + MAX_PLAYER_CLOCK_SKEW_MS)
+	)
+		return notBilled("implausible");
+	if (shown < MIN_BILLABLE_SHARE * spotMs) return notBilled("under_threshold");
+	return { billable: true, share };
 }
 
 /**
@@ -56,9 +105,11 @@ export const PlayAccepted = z.object({
 	decision_id: z.string(),
 	/** When the edge recorded the play, epoch ms. */
 	played_at: z.number().int(),
-	/** False when less than the threshold share of the spot was on screen: recorded, not billed. */
+	/** False when the play is recorded but not billed (see not_billable_reason). */
 	billable: z.boolean(),
-	/** displayed_ms over the spot's length, when the player sent displayed_ms. */
+	/** Why it is not billed, when it is not. */
+	not_billable_reason: z.enum(NOT_BILLABLE_REASONS).optional(),
+	/** displayed_ms over the spot's length, when both are known. */
 	play_share: z.number().optional(),
 });
 export type PlayAccepted = z.infer<typeof PlayAccepted>;

@@ -5,12 +5,7 @@
 import type { EvaluatedBid } from "../px/filter";
 import type { DecisionNotices } from "../px/ledger";
 import { type MacroValues, substituteMacros } from "../px/macros";
-import {
-	MAX_NOTICE_URL,
-	type Notice,
-	type NoticeKind,
-	type NoticeMessage,
-} from "../px/notice-message";
+import { MAX_NOTICE_URL, type Notice, type NoticeMessage, noticeId } from "../px/notice-message";
 import { Reason } from "../px/reasons";
 import { sendWithRetry } from "./emit";
 import { log } from "./log";
@@ -23,7 +18,11 @@ export interface NoticeValues {
 	clearing: ReadonlyMap<string, number>;
 }
 
-const NOTICE_TIMEOUT_MS = 5_000;
+/**
+ * How long a buyer's server has to answer a notice before it counts as failed and is tried again
+ * (after at least 10 s): long enough that a slow buyer that does answer is not billed twice.
+ */
+export const NOTICE_TIMEOUT_MS = 30_000;
 
 function macrosFor(bid: EvaluatedBid, values: NoticeValues): MacroValues {
 	const impId = typeof bid.bid.impid === "string" ? bid.bid.impid : undefined;
@@ -48,12 +47,17 @@ function macrosFor(bid: EvaluatedBid, values: NoticeValues): MacroValues {
 export type NoticeResult = "ok" | "refused" | "failed";
 
 /**
- * Calls one notice URL. "refused" is final (the buyer's server answered 4xx: asking again will
- * not change it), "failed" is worth retrying (5xx, 408, 425, 429, no answer in time).
+ * Calls one notice URL with its idempotency key. "refused" is final (the buyer's server answered
+ * 4xx: asking again will not change it), "failed" is worth retrying (no connection, 5xx, 408,
+ * 425, 429, no answer in time).
  */
-export async function fireNotice(kind: NoticeKind, url: string): Promise<NoticeResult> {
+export async function fireNotice(notice: Notice, key: string): Promise<NoticeResult> {
+	const { kind, url } = notice;
 	try {
-		const res = await fetch(url, { signal: AbortSignal.timeout(NOTICE_TIMEOUT_MS) });
+		const res = await fetch(url, {
+			headers: { "idempotency-key": key },
+			signal: AbortSignal.timeout(NOTICE_TIMEOUT_MS),
+		});
 		await res.body?.cancel();
 		if (res.ok) return "ok";
 		log("warn", "notice_rejected", { kind, status: res.status });
@@ -103,8 +107,15 @@ export function auctionNotices(bids: EvaluatedBid[], values: NoticeValues) {
 					told.add(bid.bidder);
 				}
 				const filled = substituteMacros(url, macrosFor(bid, values));
+				const kind = won ? "nurl" : "lurl";
+				const impId = typeof bid.bid.impid === "string" ? bid.bid.impid : undefined;
 				if (sendable(filled))
-					notices.push({ kind: won ? "nurl" : "lurl", url: filled, bidder: bid.bidder });
+					notices.push({
+						kind,
+						url: filled,
+						bidder: bid.bidder,
+						id: noticeId(kind, values.auctionId, { impId, bidder: bid.bidder }),
+					});
 			}
 			return notices.length > 0
 				? { v: 1, auction_id: values.auctionId, notices, attempt: 0 }

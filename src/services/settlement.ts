@@ -4,6 +4,7 @@
 
 import { type ExpiryReason, newEvent, type PxEvent } from "../px/events";
 import type { DecisionMeta, DecisionNotices } from "../px/ledger";
+import type { NotBillableReason } from "../px/play-report";
 import { Reason } from "../px/reasons";
 import { billingUrl, expiryLossUrl } from "./notices";
 
@@ -15,8 +16,9 @@ export type Settlement =
 			displayedAt?: number;
 			displayedMs?: number;
 			share?: number;
-			/** False: recorded as played but under the play threshold, so never billed. */
+			/** False: recorded as played but never billed, for `reason`. */
 			billable?: boolean;
+			reason?: NotBillableReason;
 	  }
 	| { kind: "expiry"; reason: ExpiryReason; reportedAt: number };
 
@@ -49,14 +51,16 @@ export function settlementEvent(settled: Settled, how: Settlement): PxEvent {
 				...(how.displayedMs !== undefined ? { displayed_ms: how.displayedMs } : {}),
 				...(how.share !== undefined ? { play_share: how.share } : {}),
 				...(how.billable === false ? { billable: false } : {}),
+				...(how.billable === false && how.reason ? { not_billable_reason: how.reason } : {}),
 			})
 		: newEvent("expiry", { ...common, reported_at: how.reportedAt, reason: how.reason });
 }
 
 /**
  * burl for a play; lurl with 2 (expired) or, for a revoked creative, 202 (disapproved). A play
- * under the threshold is the buyer's won impression that did not really run: lurl 2, so the
- * buyer releases the spend it held for the burl that will never come.
+ * that is not billable (no evidence, under the threshold, implausible) is the buyer's won
+ * impression that did not provably run: lurl 2, so the buyer releases the spend it held for the
+ * burl that will never come.
  */
 export function settlementNotice(
 	notices: DecisionNotices,

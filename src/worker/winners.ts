@@ -94,6 +94,7 @@ export async function recordWinners(args: WinnersInput) {
 					adomain: advertiserDomains,
 				},
 				notices: notices.forWinner(w.bid),
+				spotMs: w.placement.spotMs,
 				auction: {
 					publisherId: publisher.id,
 					screenId: request.screen_id,

@@ -63,6 +63,39 @@ describe("notices consumer", () => {
 		expect(log.filter((l) => l.startsWith("lurl"))).toHaveLength(1);
 	});
 
+	it("a buyer answering burl after 8 s is sent it exactly once (the queue's retries included)", async () => {
+		const t = tag();
+		const body = message(t, [
+			{ kind: "burl", url: url(t, "burl", "&slow=8000"), bidder: "b", id: `burl:a-${t}:d-${t}` },
+		]);
+		// The queue delivers again whatever the consumer retried; three deliveries would do.
+		let delivery = await deliver([body]);
+		for (let i = 2; i <= 3 && delivery.result.retryMessages.length > 0; i++)
+			delivery = await deliver([body], i);
+		expect(delivery.result.explicitAcks).toEqual(["m0"]);
+		expect(await dspLog(`${t}~hits`)).toEqual([`burl burl:a-${t}:d-${t}`]);
+	}, 30_000);
+
+	it("every notice carries its Idempotency-Key, the same on a retry after a 503", async () => {
+		const t = tag();
+		const burl = { kind: "burl" as const, url: url(t, "burl", "&failfirst=1"), bidder: "b" };
+		const nurl = { kind: "nurl" as const, url: url(t, "nurl"), bidder: "b", id: `nurl:a-${t}:1` };
+		const first = await deliver([
+			{ ...message(t, [burl]), decision_id: `d-${t}` },
+			message(t, [nurl]),
+		]);
+		expect(first.result.retryMessages.map((m) => m.msgId)).toEqual(["m0"]);
+		const second = await deliver([{ ...message(t, [burl]), decision_id: `d-${t}` }], 2);
+		expect(second.result.explicitAcks).toEqual(["m0"]);
+		// A message without keys (enqueued by an older edge) gets one derived the same way.
+		const hits = await dspLog(`${t}~hits`);
+		expect(hits.filter((h) => h.startsWith("burl"))).toEqual([
+			`burl burl:auction-${t}:d-${t}`,
+			`burl burl:auction-${t}:d-${t}`,
+		]);
+		expect(hits.filter((h) => h.startsWith("nurl"))).toEqual([`nurl nurl:a-${t}:1`]);
+	});
+
 	it("a notice refused for good (404) is dropped, not retried", async () => {
 		const t = tag();
 		const { result, retried } = await deliver([

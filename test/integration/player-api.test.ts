@@ -8,7 +8,16 @@ import { Reason } from "../../src/px/reasons";
 import { settlementEvent } from "../../src/services/settlement";
 import { reviewDesk } from "../../src/services/stubs";
 import { signPopToken } from "../../src/worker/pop-token";
-import { adRequest, approve, biddersJson, callEdge, dspAssets, dspLog } from "../support/edge";
+import {
+	adRequest,
+	approve,
+	biddersJson,
+	callEdge,
+	dspAssets,
+	dspLog,
+	fullPlay,
+	spotRan,
+} from "../support/edge";
 import { authHeaders, billboardScreen, lobbyScreen } from "../support/fixtures";
 import { putOnDesk } from "../support/records";
 
@@ -20,11 +29,13 @@ beforeAll(() =>
 	approve({ bidder: "buyer", crid: CRID, asset_url: dspAssets.image(CRID, { w: 1400, h: 400 }) }),
 );
 
-/** Wins one auction for a 10 s still on a fresh inline billboard. */
-async function win(t = tag(), screenId = `bb-${t}`) {
+/** Wins one auction for a 1 s still on a fresh inline billboard (a billed test waits 1 s). */
+async function win(t = tag(), screenId = `bb-${t}`, durationS = 1) {
 	const { res, settled } = await adRequest(
 		{ screen_id: screenId, slot_id: "face-a", screen: billboardScreen(screenId) },
-		biddersJson(t, [{ name: "buyer", behaviour: "bid", query: { crid: CRID, price: 8 } }]),
+		biddersJson(t, [
+			{ name: "buyer", behaviour: "bid", query: { crid: CRID, price: 8, dur: durationS } },
+		]),
 	);
 	const answer = (await res.json()) as {
 		filled: boolean;
@@ -32,6 +43,7 @@ async function win(t = tag(), screenId = `bb-${t}`) {
 		proof_of_play_url: string;
 		expiry_url: string;
 		creative: { duration_s: number };
+		play: { not_before: number; not_after: number };
 	};
 	expect(answer.filled).toBe(true);
 	await settled;
@@ -63,9 +75,9 @@ async function notices(t: string) {
 describe("proof of play with the player's display time and duration", () => {
 	it("a play over the threshold is billed once and says what the player saw", async () => {
 		const { t, answer, popPath } = await win();
-		expect(answer.creative.duration_s).toBe(10);
-		const displayedAt = Date.now() - 9_000;
-		const first = await post(popPath, { displayed_at: displayedAt, displayed_ms: 9_000 });
+		expect(answer.creative.duration_s).toBe(1);
+		await spotRan(answer, 900);
+		const first = await post(popPath, { displayed_at: answer.play.not_before, displayed_ms: 900 });
 		expect(first.res.status).toBe(200);
 		expect(await first.res.json()).toMatchObject({
 			status: "accepted",
@@ -74,18 +86,22 @@ describe("proof of play with the player's display time and duration", () => {
 			play_share: 0.9,
 		});
 		await first.settled;
-		expect((await post(popPath, { displayed_ms: 10_000 })).res.status).toBe(409);
+		expect((await post(popPath, { displayed_ms: 1_000 })).res.status).toBe(409);
 		expect((await notices(t)).burls).toHaveLength(1);
 	});
 
 	it("a play under the threshold spends the token but is not billed: no burl, lurl 2", async () => {
 		const { t, popPath } = await win();
-		const first = await post(popPath, { displayed_at: Date.now() - 3_000, displayed_ms: 3_000 });
+		const first = await post(popPath, { displayed_at: Date.now() - 300, displayed_ms: 300 });
 		expect(first.res.status).toBe(200);
-		expect(await first.res.json()).toMatchObject({ billable: false, play_share: 0.3 });
+		expect(await first.res.json()).toMatchObject({
+			billable: false,
+			not_billable_reason: "under_threshold",
+			play_share: 0.3,
+		});
 		await first.settled;
 		// Single use still holds: the full play reported afterwards is a replay, not a second chance.
-		const again = await post(popPath, { displayed_ms: 10_000 });
+		const again = await post(popPath, { displayed_ms: 1_000 });
 		expect(again.res.status).toBe(409);
 		await again.settled;
 		const { burls, lurls } = await notices(t);
@@ -116,6 +132,7 @@ describe("proof of play with the player's display time and duration", () => {
 			displayedMs: 3_000,
 			share: 0.3,
 			billable: false,
+			reason: "under_threshold",
 		});
 		expect(unbilled).toMatchObject({
 			type: "play",
@@ -123,6 +140,7 @@ describe("proof of play with the player's display time and duration", () => {
 			displayed_ms: 3_000,
 			play_share: 0.3,
 			billable: false,
+			not_billable_reason: "under_threshold",
 		});
 		const billed = settlementEvent(settled, { kind: "play", playedAt: 2_000, billable: true });
 		expect(billed).not.toHaveProperty("billable");
@@ -143,7 +161,11 @@ describe("proof of play with the player's display time and duration", () => {
 			const problem = (await res.json()) as { errors: { pointer: string }[] };
 			expect(problem.errors.map((e) => e.pointer)).toContain(pointer);
 		}
-		const ok = await post(popPath, { displayed_ms: 10_000 });
+		const { answer } = await win(t, `bb-${t}-ok`);
+		const ok = await callEdge(
+			answer.proof_of_play_url.replace(/^https?:\/\/[^/]+/, ""),
+			await fullPlay(answer),
+		);
 		expect(ok.res.status).toBe(200);
 		await ok.settled;
 		expect((await notices(t)).burls).toHaveLength(1);
@@ -153,20 +175,35 @@ describe("proof of play with the player's display time and duration", () => {
 		const { t, popPath } = await win();
 		const bad = await callEdge(`${popPath}?displayed_ms=abc`);
 		expect(bad.res.status).toBe(400);
-		const { res, settled } = await callEdge(`${popPath}?displayed_ms=2000`);
+		const { res, settled } = await callEdge(`${popPath}?displayed_ms=200`);
 		expect(res.status).toBe(200);
 		expect(res.headers.get("content-type")).toBe("image/gif");
 		await settled;
 		expect((await notices(t)).burls).toHaveLength(0);
 	});
 
-	it("a report without figures is billed as before", async () => {
-		const { t, popPath } = await win();
+	it("a report without displayed_ms is recorded, not billed: no_evidence, no burl, lurl 2", async () => {
+		const { t, popPath, answer } = await win();
+		await spotRan(answer);
 		const { res, settled } = await post(popPath);
 		expect(res.status).toBe(200);
-		expect(await res.json()).toMatchObject({ status: "accepted", billable: true });
+		expect(await res.json()).toMatchObject({
+			status: "accepted",
+			billable: false,
+			not_billable_reason: "no_evidence",
+		});
 		await settled;
-		expect((await notices(t)).burls).toHaveLength(1);
+		const { burls, lurls } = await notices(t);
+		expect(burls).toHaveLength(0);
+		expect(lurls).toEqual([`lurl ?loss=${Reason.Expired}&min=`]);
+	});
+
+	it("a full spot reported before it could have run is implausible: recorded, not billed", async () => {
+		const { t, popPath } = await win(tag(), undefined, 10);
+		const { res, settled } = await post(popPath, { displayed_ms: 10_000 });
+		expect(await res.json()).toMatchObject({ billable: false, not_billable_reason: "implausible" });
+		await settled;
+		expect((await notices(t)).burls).toHaveLength(0);
 	});
 });
 
@@ -175,17 +212,18 @@ describe("batched proof of play", () => {
 		const a = await win();
 		const b = await win();
 		const c = await win();
+		await spotRan(c.answer);
 		const forged = await signPopToken(
 			{ v: 1, d: "x", p: "demo-pub", s: "s", nb: 0, na: Date.now() + 1e6, ru: Date.now() + 1e6 },
 			"not-the-key",
 		);
 		const { res, settled } = await post("/v1/plays", {
 			reports: [
-				{ token: a.token, displayed_at: Date.now() - 10_000, displayed_ms: 10_000 },
+				{ token: a.token, displayed_at: a.answer.play.not_before, displayed_ms: 1_000 },
 				{ token: b.token, event: "expired" },
 				{ token: forged },
 				{ token: c.token, displayed_ms: -5 },
-				{ token: a.token, displayed_ms: 10_000 },
+				{ token: a.token, displayed_ms: 1_000 },
 			],
 		});
 		expect(res.status).toBe(200);
@@ -209,7 +247,7 @@ describe("batched proof of play", () => {
 		expect((await notices(b.t)).lurls).toEqual([`lurl ?loss=${Reason.Expired}&min=`]);
 		// The report the batch refused is still open, and counts once when sent again.
 		const retried = await post("/v1/plays", {
-			reports: [{ token: c.token, displayed_ms: 10_000 }],
+			reports: [{ token: c.token, displayed_ms: 1_000 }],
 		});
 		const again = (await retried.res.json()) as { results: { status: number }[] };
 		expect(again.results[0]!.status).toBe(200);
@@ -219,7 +257,8 @@ describe("batched proof of play", () => {
 
 	it("a batch sent twice (a lost answer) bills nothing twice", async () => {
 		const wins = await Promise.all([win(), win(), win()]);
-		const body = { reports: wins.map((w) => ({ token: w.token, displayed_ms: 10_000 })) };
+		for (const w of wins) await spotRan(w.answer);
+		const body = { reports: wins.map((w) => ({ token: w.token, displayed_ms: 1_000 })) };
 		const first = await post("/v1/plays", body);
 		await first.settled;
 		const second = await post("/v1/plays", body);
@@ -330,13 +369,14 @@ describe("GET /v1/screens/{id}/assets", () => {
 	});
 
 	it("a played decision stays listed as recent; a rejected one is dropped", async () => {
-		const { screenId, popPath } = await win();
+		const { screenId, popPath, answer } = await win();
+		await spotRan(answer);
 		// Inline screens have no profile: only their own decisions are listed.
 		const before = await get(`/v1/screens/${screenId}/assets`);
 		const listed = (await before.res.json()) as { assets: { reason: string }[]; hours: number };
 		expect(listed.hours).toBe(24);
 		expect(listed.assets.map((a) => a.reason)).toEqual(["scheduled"]);
-		expect((await post(popPath, { displayed_ms: 10_000 })).res.status).toBe(200);
+		expect((await post(popPath, { displayed_ms: 1_000 })).res.status).toBe(200);
 		const after = (await (await get(`/v1/screens/${screenId}/assets`)).res.json()) as {
 			assets: { reason: string }[];
 		};

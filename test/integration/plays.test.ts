@@ -11,7 +11,9 @@ import {
 	callEdge,
 	dspAssets,
 	dspBase,
+	dspLog,
 	dspLogAfter,
+	fullPlay,
 } from "../support/edge";
 import { billboardScreen } from "../support/fixtures";
 
@@ -37,13 +39,17 @@ async function win(opts: { windowS?: number } = {}) {
 			screen: billboardScreen(screenId),
 			...(opts.windowS ? { play_window_s: opts.windowS } : {}),
 		},
-		biddersJson(t, [{ name: "buyer", behaviour: "bid", query: { crid: "crid-play", price: 8 } }]),
+		// A 1 s still, so a test that bills waits only a second for the spot to have run.
+		biddersJson(t, [
+			{ name: "buyer", behaviour: "bid", query: { crid: "crid-play", price: 8, dur: 1 } },
+		]),
 	);
 	const answer = (await res.json()) as {
 		filled: boolean;
 		proof_of_play_url: string;
 		expiry_url: string;
 		decision_id: string;
+		play: { not_before: number };
 	};
 	expect(answer.filled).toBe(true);
 	await settled;
@@ -59,8 +65,8 @@ async function win(opts: { windowS?: number } = {}) {
 
 describe("proof of play", () => {
 	it("is accepted once, fires burl exactly once, and a replay is 409", async () => {
-		const { t, popPath } = await win();
-		const first = await callEdge(popPath, { method: "POST" });
+		const { t, popPath, answer } = await win();
+		const first = await callEdge(popPath, await fullPlay(answer));
 		expect(first.res.status).toBe(200);
 		expect(await first.res.json()).toMatchObject({ status: "accepted" });
 		await first.settled;
@@ -71,13 +77,19 @@ describe("proof of play", () => {
 		const burls = (await dspLogAfter(t, "burl", 1)).filter((l) => l.startsWith("burl"));
 		expect(burls).toHaveLength(1);
 		expect(burls[0]).toMatch(/price=\d+(\.\d+)?&mult=1&ts=\d{13}/);
+		// Its Idempotency-Key names the auction (the buyer's ${AUCTION_ID}) and the decision.
+		const auction = /auction=([^&]+)/.exec(
+			(await dspLog(t)).find((l) => l.startsWith("nurl"))!,
+		)![1];
+		expect((await dspLog(`${t}~hits`)).filter((h) => h.startsWith("burl"))).toEqual([
+			`burl burl:${auction}:${answer.decision_id}`,
+		]);
 	});
 
 	it("50 simultaneous reports of one token: exactly one is accepted and billed", async () => {
-		const { t, popPath } = await win();
-		const calls = await Promise.all(
-			Array.from({ length: 50 }, () => callEdge(popPath, { method: "POST" })),
-		);
+		const { t, popPath, answer } = await win();
+		const report = await fullPlay(answer);
+		const calls = await Promise.all(Array.from({ length: 50 }, () => callEdge(popPath, report)));
 		const statuses = calls.map((c) => c.res.status);
 		expect(statuses.filter((s) => s === 200)).toHaveLength(1);
 		expect(statuses.filter((s) => s === 409)).toHaveLength(49);

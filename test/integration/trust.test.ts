@@ -17,6 +17,7 @@ import {
 	dspAssets,
 	dspLog,
 	dspLogAfter,
+	fullPlay,
 	setApproval,
 } from "../support/edge";
 import { authHeaders, billboardScreen, REVIEWER_KEY } from "../support/fixtures";
@@ -34,6 +35,7 @@ interface Answer {
 	decision_id?: string;
 	creative?: { id: string; asset_url: string };
 	proof_of_play_url?: string;
+	play?: { not_before: number };
 	debug?: {
 		bidders: { bidder: string; bids: { crid?: string; reason: number; price?: number }[] }[];
 	};
@@ -164,7 +166,7 @@ describe("revocation: a rejection reaches decisions already made", () => {
 		const answer = await ask(
 			`bb-${t}`,
 			biddersJson(t, [
-				{ name: "vanishing", behaviour: "bid", query: { crid: "crid-vanish", price: 6 } },
+				{ name: "vanishing", behaviour: "bid", query: { crid: "crid-vanish", price: 6, dur: 1 } },
 			]),
 		);
 		const path = new URL(answer.proof_of_play_url!).pathname;
@@ -175,7 +177,7 @@ describe("revocation: a rejection reaches decisions already made", () => {
 		expect(unsure.res.headers.get("retry-after")).toBe("30");
 		await approve(u);
 		clearApprovalMemory();
-		const retried = await callEdge(path, { method: "POST" });
+		const retried = await callEdge(path, await fullPlay(answer));
 		expect(retried.res.status).toBe(200);
 		await retried.settled;
 		expect((await dspLogAfter(t, "burl", 1)).filter((l) => l.startsWith("burl"))).toHaveLength(1);
@@ -365,6 +367,29 @@ describe("money", () => {
 		expect(JSON.parse(sent.slice(sent.indexOf("{"))).imp[0].bidfloor).toBe(4);
 	});
 
+	it("a bidder sent a lowered floor (floor_adjustment 0.5) is judged against it, not the publisher's", async () => {
+		const t = tag();
+		await approve(unit("halved", "crid-halved"));
+		// The demo publisher's floor is 2.0; this bidder is sent 2.0 × 0.5 = 1.0 and bids 1.5.
+		const bidders = JSON.stringify(
+			(
+				JSON.parse(
+					biddersJson(t, [
+						{ name: "halved", behaviour: "bid", query: { crid: "crid-halved", price: 1.5 } },
+					]),
+				) as object[]
+			).map((b) => ({ ...b, floor_adjustment: { multiplier: 0.5 } })),
+		);
+		const answer = await ask(`bb-${t}`, bidders);
+		expect(answer.debug!.bidders[0]!.bids[0]!.reason).toBe(Reason.Won);
+		expect(answer.filled).toBe(true);
+		const sent = (await dspLog(t)).find((l) => l.startsWith("request"))!;
+		expect(JSON.parse(sent.slice(sent.indexOf("{"))).imp[0].bidfloor).toBe(1);
+		// Second price, alone: the floor it was sent plus one cent.
+		const nurl = (await dspLogAfter(t, "nurl", 1)).find((l) => l.startsWith("nurl"));
+		expect(nurl).toMatch(/price=1\.01&/);
+	});
+
 	it("a play reported before not_before is refused (425) without touching the ledger", async () => {
 		const t = tag();
 		await approve(unit("early", "crid-early"));
@@ -396,7 +421,11 @@ describe("money", () => {
 		const answer = await ask(
 			screenId,
 			biddersJson(t, [
-				{ name: "queue-down", behaviour: "bid", query: { crid: "crid-queue-down", price: 6 } },
+				{
+					name: "queue-down",
+					behaviour: "bid",
+					query: { crid: "crid-queue-down", price: 6, dur: 1 },
+				},
 			]),
 		);
 		const stub = screenStub(env, "demo-pub", screenId);
@@ -408,7 +437,10 @@ describe("money", () => {
 			} as unknown as Queue;
 			outbox.env = { ...outbox.env, NOTICES: down };
 		});
-		const play = await callEdge(new URL(answer.proof_of_play_url!).pathname, { method: "POST" });
+		const play = await callEdge(
+			new URL(answer.proof_of_play_url!).pathname,
+			await fullPlay(answer),
+		);
 		expect(play.res.status).toBe(200);
 		await play.settled;
 		// The object delivers after answering: the event goes out, the notice stays.

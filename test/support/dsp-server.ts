@@ -3,7 +3,9 @@
 //   /dsp/<behaviour>?tag=T&price=P&crid=C&adomain=D&delay=MS&dur=S&deal=ID&asset=URL&imp=ID
 // (bids go to every imp the creative fits, or only to imp `imp`;
 // `asset` swaps the file the markup points at, as a DSP reusing an approved crid would).
-// Notices (nurl/burl/lurl) come back to /notices/<tag>/<kind> and are listed by GET /log?tag=T.
+// Notices (nurl/burl/lurl) come back to /notices/<tag>/<kind> and are listed by GET /log?tag=T;
+// every request that reached a notice URL (refused ones too) is listed by GET /log?tag=T~hits
+// as "<kind> <Idempotency-Key>".
 import { createServer, type Server, type ServerResponse } from "node:http";
 import type { BidRequest, BidResponse } from "iab-openrtb/v26";
 import { respond, staticBid, videoBid } from "../../demo/dsps";
@@ -257,6 +259,11 @@ export function startDspServer(): Promise<DspServer> {
 		}
 		const notice = /^\/notices\/([^/]+)\/([a-z]+)$/.exec(url.pathname);
 		if (notice) {
+			const hits = `${notice[1]}~hits`;
+			log.set(hits, [
+				...(log.get(hits) ?? []),
+				`${notice[2]} ${req.headers["idempotency-key"] ?? "-"}`,
+			]);
 			// refuse=S: the buyer's server answers status S for good (nothing logged).
 			const refuse = Number(url.searchParams.get("refuse") ?? 0);
 			if (refuse) return send(res, refuse);
@@ -269,6 +276,12 @@ export function startDspServer(): Promise<DspServer> {
 			}
 			const entry = `${notice[2]} ${url.search}`;
 			log.set(notice[1]!, [...(log.get(notice[1]!) ?? []), entry]);
+			// slow=MS: a slow but alive buyer's server, answering 200 only after MS ms.
+			const slow = Number(url.searchParams.get("slow") ?? 0);
+			if (slow) {
+				setTimeout(() => res.destroyed || send(res, 200), slow);
+				return;
+			}
 			return send(res, 200);
 		}
 		// A stand-in for the Analytics Engine SQL API (the operator console's source).

@@ -125,3 +125,25 @@ export async function dspLogAfter(tag: string, kind: string, count: number): Pro
 	await new Promise((r) => setTimeout(r, 300));
 	return dspLog(tag);
 }
+
+/**
+ * Waits until a spot of `ms` could have run since its window opened: a report that says it ran
+ * sooner is implausible and never billed. Tests that bill use 1 s stills (`dur: 1`).
+ */
+export async function spotRan(answer: { play?: { not_before: number } }, ms = 1_000) {
+	const wait = (answer.play?.not_before ?? Date.now()) + ms - Date.now();
+	if (wait > 0) await new Promise((r) => setTimeout(r, wait + 50));
+}
+
+/** A POST that proves a whole spot of `durationS` ran, sent once it could have. */
+export async function fullPlay(
+	answer: { play?: { not_before: number } },
+	durationS = 1,
+): Promise<RequestInit> {
+	await spotRan(answer, durationS * 1000);
+	return {
+		method: "POST",
+		headers: { "content-type": "application/json" },
+		body: JSON.stringify({ displayed_ms: durationS * 1000 }),
+	};
+}

@@ -119,9 +119,13 @@ describe("allocate: one auction per placement", () => {
 		expect(result.bids[0]!.reason).toBe(Reason.CreativeSize);
 	});
 
-	it("each placement's own floor applies", () => {
+	it("each placement's own floor applies (each bid carries the floor its imp was sent with)", () => {
 		const terms = areas(2).map((p, i) => ({ ...p, floor: i === 0 ? 10 : 1 }));
-		const result = allocate([ev("1", 5, "a.example"), ev("2", 5, "b.example")], terms, {
+		const bids = [
+			{ ...ev("1", 5, "a.example"), floor: 10 },
+			{ ...ev("2", 5, "b.example"), floor: 1 },
+		];
+		const result = allocate(bids, terms, {
 			at: 1,
 			separationMs: 0,
 		});

@@ -46,7 +46,7 @@ const reasonsOf = (bids: EvaluatedBid[]) => bids.map((b) => b.reason);
 describe("runAuction: first price", () => {
 	it("the highest bid wins and pays its bid; other eligible bids lose to it", () => {
 		const bids = [ev({ price: 3 }), ev({ price: 5.5 }), ev({ price: 4 })];
-		const result = runAuction(bids, { at: 1, floor: 1 });
+		const result = runAuction(bids, { at: 1 });
 		expect(result.winner?.bid.bid.id).toBe(bids[1]?.bid.id);
 		expect(result.winner?.clearingPrice).toBe(5.5);
 		expect(reasonsOf(result.bids)).toEqual([
@@ -59,42 +59,41 @@ describe("runAuction: first price", () => {
 
 describe("runAuction: second price", () => {
 	it("pays the second-highest price plus one cent", () => {
-		const result = runAuction([ev({ price: 5 }), ev({ price: 4 })], { at: 2, floor: 1 });
+		const result = runAuction([ev({ price: 5 }), ev({ price: 4 })], { at: 2 });
 		expect(result.winner?.clearingPrice).toBe(4.01);
 	});
 
 	it("pays the floor plus one cent when alone", () => {
-		expect(runAuction([ev({ price: 5 })], { at: 2, floor: 2 }).winner?.clearingPrice).toBe(2.01);
-		expect(runAuction([ev({ price: 5 })], { at: 2, floor: 0 }).winner?.clearingPrice).toBe(0.01);
+		expect(runAuction([ev({ price: 5, floor: 2 })], { at: 2 }).winner?.clearingPrice).toBe(2.01);
+		expect(runAuction([ev({ price: 5 })], { at: 2 }).winner?.clearingPrice).toBe(0.01);
 	});
 
-	it("uses the bid's own (imp) floor when it is above the publisher floor", () => {
+	it("uses the floor the winner was sent, whatever another bidder was sent", () => {
 		const result = runAuction([ev({ price: 5, floor: 2.3 }), ev({ price: 2.1 })], {
 			at: 2,
-			floor: 2,
 		});
 		expect(result.winner?.clearingPrice).toBe(2.31);
 	});
 
 	it("never pays more than its own bid", () => {
-		const tie = runAuction([ev({ price: 5 }), ev({ price: 5 })], { at: 2, floor: 1 });
+		const tie = runAuction([ev({ price: 5 }), ev({ price: 5 })], { at: 2 });
 		expect(tie.winner?.clearingPrice).toBe(5);
-		const atFloor = runAuction([ev({ price: 2 })], { at: 2, floor: 2 });
+		const atFloor = runAuction([ev({ price: 2, floor: 2 })], { at: 2 });
 		expect(atFloor.winner?.clearingPrice).toBe(2);
-		const close = runAuction([ev({ price: 4.005 }), ev({ price: 4 })], { at: 2, floor: 1 });
+		const close = runAuction([ev({ price: 4.005 }), ev({ price: 4 })], { at: 2 });
 		expect(close.winner?.clearingPrice).toBe(4.005);
 	});
 
 	it("rounds the clearing price to 4 decimals", () => {
-		const result = runAuction([ev({ price: 2 }), ev({ price: 1.1 })], { at: 2, floor: 0 });
+		const result = runAuction([ev({ price: 2 }), ev({ price: 1.1 })], { at: 2 });
 		expect(result.winner?.clearingPrice).toBe(1.11);
 	});
 });
 
 describe("runAuction: floors", () => {
 	it("open bids under the publisher floor lose with BelowAuctionFloor and do not set the price", () => {
-		const bids = [ev({ price: 1.5 }), ev({ price: 6 }), ev({ price: 1.99 })];
-		const result = runAuction(bids, { at: 2, floor: 2 });
+		const bids = [1.5, 6, 1.99].map((price) => ev({ price, floor: 2 }));
+		const result = runAuction(bids, { at: 2 });
 		expect(reasonsOf(result.bids)).toEqual([
 			Reason.BelowAuctionFloor,
 			Reason.Won,
@@ -103,8 +102,17 @@ describe("runAuction: floors", () => {
 		expect(result.winner?.clearingPrice).toBe(2.01);
 	});
 
+	it("each open bid is judged against the floor its own bidder was sent (floor_adjustment), both ways", () => {
+		// The publisher's floor is 2: "halved" was sent 1 (multiplier 0.5), "doubled" was sent 4.
+		const halved = ev({ price: 1.5, bidder: "halved", floor: 1 });
+		const doubled = ev({ price: 3, bidder: "doubled", floor: 4 });
+		const result = runAuction([doubled, halved], { at: 2 });
+		expect(reasonsOf(result.bids)).toEqual([Reason.BelowAuctionFloor, Reason.Won]);
+		expect(result.winner?.clearingPrice).toBe(1.01);
+	});
+
 	it("has no winner when nothing clears", () => {
-		const result = runAuction([ev({ price: 1 })], { at: 1, floor: 2 });
+		const result = runAuction([ev({ price: 1, floor: 2 })], { at: 1 });
 		expect(result.winner).toBeUndefined();
 		expect(reasonsOf(result.bids)).toEqual([Reason.BelowAuctionFloor]);
 	});
@@ -117,7 +125,7 @@ describe("runAuction: deals", () => {
 			ev({ price: 4, dealid: "d1", floor: 3.5 }),
 			ev({ price: 3.8, dealid: "d1", floor: 3.5 }),
 		];
-		const result = runAuction(bids, { at: 2, floor: 2 });
+		const result = runAuction(bids, { at: 2 });
 		expect(reasonsOf(result.bids)).toEqual([Reason.LostToDeal, Reason.Won, Reason.LostToHigherBid]);
 		expect(result.winner?.clearingPrice).toBe(3.81);
 	});
@@ -125,7 +133,6 @@ describe("runAuction: deals", () => {
 	it("a lone deal bid pays its deal floor plus one cent, even below the publisher floor", () => {
 		const result = runAuction([ev({ price: 1.5, dealid: "low", floor: 1 }), ev({ price: 9 })], {
 			at: 2,
-			floor: 2,
 		});
 		expect(result.winner?.bid.bid.dealid).toBe("low");
 		expect(result.winner?.clearingPrice).toBe(1.01);
@@ -135,7 +142,6 @@ describe("runAuction: deals", () => {
 	it("pays the deal bid in first price", () => {
 		const result = runAuction([ev({ price: 7, dealid: "d" }), ev({ price: 6, dealid: "d" })], {
 			at: 1,
-			floor: 0,
 		});
 		expect(result.winner?.clearingPrice).toBe(7);
 	});
@@ -146,7 +152,7 @@ describe("runAuction: deals", () => {
 				ev({ price: 9, dealid: "fixed", dealAt: 3, floor: 6 }),
 				ev({ price: 7, dealid: "fixed", dealAt: 3, floor: 6 }),
 			],
-			{ at: 2, floor: 0 },
+			{ at: 2 },
 		);
 		expect(result.winner?.bid.bid.price).toBe(9);
 		expect(result.winner?.clearingPrice).toBe(6);
@@ -155,14 +161,14 @@ describe("runAuction: deals", () => {
 	it("a deal's own at overrides the publisher's", () => {
 		const result = runAuction(
 			[ev({ price: 9, dealid: "d", dealAt: 1 }), ev({ price: 7, dealid: "d", dealAt: 1 })],
-			{ at: 2, floor: 0 },
+			{ at: 2 },
 		);
 		expect(result.winner?.clearingPrice).toBe(9);
 	});
 
 	it("ineligible deal bids do not push the open auction aside", () => {
 		const bids = [ev({ price: 7, dealid: "d", reason: Reason.BelowDealFloor }), ev({ price: 3 })];
-		const result = runAuction(bids, { at: 1, floor: 0 });
+		const result = runAuction(bids, { at: 1 });
 		expect(reasonsOf(result.bids)).toEqual([Reason.BelowDealFloor, Reason.Won]);
 	});
 });
@@ -173,14 +179,14 @@ describe("runAuction: ties and determinism", () => {
 			ev({ price: 5, bidder: "first", id: "z" }),
 			ev({ price: 5, bidder: "second", id: "a" }),
 		];
-		expect(runAuction(bids, { at: 1, floor: 0 }).winner?.bid.bidder).toBe("first");
+		expect(runAuction(bids, { at: 1 }).winner?.bid.bidder).toBe("first");
 	});
 
 	it("equal prices within one bidder: the lower bid id wins whatever the listing order", () => {
 		const a = ev({ price: 5, bidder: "same", id: "bid-b" });
 		const b = ev({ price: 5, bidder: "same", id: "bid-a" });
-		expect(runAuction([a, b], { at: 1, floor: 0 }).winner?.bid.bid.id).toBe("bid-a");
-		expect(runAuction([b, a], { at: 1, floor: 0 }).winner?.bid.bid.id).toBe("bid-a");
+		expect(runAuction([a, b], { at: 1 }).winner?.bid.bid.id).toBe("bid-a");
+		expect(runAuction([b, a], { at: 1 }).winner?.bid.bid.id).toBe("bid-a");
 	});
 
 	it("a custom tieBreak decides between equal prices, never over price", () => {
@@ -191,10 +197,8 @@ describe("runAuction: ties and determinism", () => {
 		];
 		const preferY: AuctionOptions["tieBreak"] = (a, b) =>
 			(a.bidder === "y" ? -1 : 0) - (b.bidder === "y" ? -1 : 0);
-		expect(runAuction(bids, { at: 1, floor: 0, tieBreak: preferY }).winner?.bid.bidder).toBe("z");
-		expect(
-			runAuction(bids.slice(0, 2), { at: 1, floor: 0, tieBreak: preferY }).winner?.bid.bidder,
-		).toBe("y");
+		expect(runAuction(bids, { at: 1, tieBreak: preferY }).winner?.bid.bidder).toBe("z");
+		expect(runAuction(bids.slice(0, 2), { at: 1, tieBreak: preferY }).winner?.bid.bidder).toBe("y");
 	});
 
 	it("keeps input order, keeps earlier reasons and does not mutate its input", () => {
@@ -204,7 +208,7 @@ describe("runAuction: ties and determinism", () => {
 			ev({ price: 4 }),
 		];
 		const snapshot = structuredClone(bids);
-		const result = runAuction(bids, { at: 2, floor: 0 });
+		const result = runAuction(bids, { at: 2 });
 		expect(bids).toEqual(snapshot);
 		expect(result.bids.map((b) => b.bid.id)).toEqual(bids.map((b) => b.bid.id));
 		expect(reasonsOf(result.bids)).toEqual([
@@ -218,7 +222,6 @@ describe("runAuction: ties and determinism", () => {
 	it("treats bids already marked Won (code 0) as decided, not eligible", () => {
 		const result = runAuction([ev({ price: 9, reason: Reason.Won }), ev({ price: 3 })], {
 			at: 1,
-			floor: 0,
 		});
 		expect(result.winner?.bid.price).toBe(3);
 	});
@@ -256,7 +259,7 @@ interface Scenario {
 	name: string;
 	request: string;
 	now: number;
-	auction: { at: 1 | 2; floor: number };
+	auction: { at: 1 | 2 };
 	approvals: Record<string, ApprovalStatus>;
 	recentAdvertisers: string[];
 	responses: { bidder: string; body: unknown }[];

@@ -128,6 +128,7 @@ describe("ledgerEntry", () => {
 				adomain: ["https://www.Brand.example/x", "brand.example"],
 			},
 			notices: { macros: {} },
+			spotMs: 15_000,
 			auction: {
 				publisherId: "p",
 				screenId: "s",
@@ -143,7 +144,14 @@ describe("ledgerEntry", () => {
 			reportUntil: window.reportUntil,
 			advertiserDomains: ["brand.example"],
 			separationSeconds: 600,
-			meta: { bidder: "dsp", crid: "c1", priceCpm: 4.01, approvalKey: "k1", multiplier: 3 },
+			meta: {
+				bidder: "dsp",
+				crid: "c1",
+				priceCpm: 4.01,
+				approvalKey: "k1",
+				multiplier: 3,
+				spotMs: 15_000,
+			},
 		});
 	});
 });

@@ -114,6 +114,7 @@ async function recordPlay(
 					decision_id: claims.d,
 					played_at: now,
 					billable: result.billable,
+					...(result.reason ? { not_billable_reason: result.reason } : {}),
 					...(result.share !== undefined ? { play_share: result.share } : {}),
 				},
 			};
