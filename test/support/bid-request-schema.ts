@@ -28,13 +28,18 @@ const Format = z.strictObject({
 	ext,
 });
 
+/** AdCOM Creative Attributes 1–23 (21–23: static, limited and full motion). */
+const CreativeAttribute = adcom(...Array.from({ length: 23 }, (_, i) => i + 1));
+/** AdCOM Placement Positions 0–17 (7 fullscreen, 8 partial screen). */
+const Position = adcom(...Array.from({ length: 18 }, (_, i) => i));
+
 const Banner = z.strictObject({
 	format: z.array(Format).optional(),
 	w: nonNegInt.optional(),
 	h: nonNegInt.optional(),
 	btype: z.array(int).optional(),
-	battr: z.array(int.positive()).optional(),
-	pos: int.optional(),
+	battr: z.array(CreativeAttribute).optional(),
+	pos: Position.optional(),
 	mimes: strings.optional(),
 	topframe: flag.optional(),
 	expdir: z.array(int).optional(),
@@ -52,7 +57,8 @@ const Video = z
 		startdelay: int.min(-2).optional(),
 		maxseq: nonNegInt.optional(),
 		poddur: int.positive().optional(),
-		protocols: z.array(int).optional(),
+		/** AdCOM Creative Subtypes - Audio/Video, 1–16. */
+		protocols: z.array(adcom(...Array.from({ length: 16 }, (_, i) => i + 1))).optional(),
 		w: nonNegInt.optional(),
 		h: nonNegInt.optional(),
 		podid: str.optional(),
@@ -67,15 +73,15 @@ const Video = z
 		sequence: int.optional(),
 		slotinpod: int.optional(),
 		mincpmpersec: z.number().nonnegative().optional(),
-		battr: z.array(int.positive()).optional(),
+		battr: z.array(CreativeAttribute).optional(),
 		maxextended: int.optional(),
 		minbitrate: nonNegInt.optional(),
 		maxbitrate: nonNegInt.optional(),
 		boxingallowed: flag.optional(),
 		playbackmethod: z.array(adcom(1, 2, 3, 4, 5, 6, 7)).optional(),
 		playbackend: int.optional(),
-		delivery: z.array(int).optional(),
-		pos: int.optional(),
+		delivery: z.array(adcom(1, 2, 3)).optional(),
+		pos: Position.optional(),
 		companionad: z.array(anyObject).optional(),
 		api: z.array(int).optional(),
 		companiontype: z.array(int).optional(),
@@ -168,12 +174,16 @@ const Geo = z.strictObject({
 	lastfix: nonNegInt.optional(),
 	ipservice: int.optional(),
 	country: str.regex(/^[A-Z]{3}$/, "ISO-3166-1 alpha-3").optional(),
-	region: str.optional(),
+	// ISO 3166-2 subdivision code; a 2-letter state code in the USA.
+	region: str.regex(/^[A-Z0-9]{1,3}$/, "ISO 3166-2 subdivision code").optional(),
 	regionfips104: str.optional(),
 	metro: str.optional(),
 	city: str.optional(),
 	zip: str.optional(),
-	utcoffset: int.optional(),
+	utcoffset: int
+		.min(-12 * 60)
+		.max(14 * 60)
+		.optional(),
 	ext,
 });
 
@@ -204,6 +214,37 @@ const Device = z.strictObject({
 	mccmnc: str.optional(),
 	connectiontype: adcom(0, 1, 2, 3, 4, 5, 6, 7).optional(),
 	ifa: str.optional(),
+	ext,
+});
+
+const Eid = z.strictObject({
+	inserter: str.optional(),
+	source: str.min(1),
+	matcher: str.optional(),
+	mm: int.optional(),
+	uids: z.array(z.strictObject({ id: str.min(1), atype: adcom(1, 2, 3).optional(), ext })).min(1),
+	ext,
+});
+
+const User = z.strictObject({
+	id: str.optional(),
+	buyeruid: str.optional(),
+	keywords: str.optional(),
+	kwarray: strings.optional(),
+	customdata: str.optional(),
+	geo: anyObject.optional(),
+	data: z.array(anyObject).optional(),
+	consent: str.optional(),
+	eids: z.array(Eid).optional(),
+	ext,
+});
+
+const Regs = z.strictObject({
+	coppa: flag.optional(),
+	gdpr: flag.optional(),
+	us_privacy: str.optional(),
+	gpp: str.min(1).optional(),
+	gpp_sid: z.array(int.positive()).min(1).optional(),
 	ext,
 });
 
@@ -252,7 +293,7 @@ export const OpenRtbDoohRequest = z
 		app: anyObject.optional(),
 		dooh: Dooh,
 		device: Device,
-		user: anyObject.optional(),
+		user: User.optional(),
 		test: flag.optional(),
 		at: adcom(1, 2).optional(),
 		tmax: int.positive().optional(),
@@ -263,15 +304,16 @@ export const OpenRtbDoohRequest = z
 			.array(str.regex(/^[A-Z]{3}$/, "ISO-4217 alpha code"))
 			.min(1)
 			.optional(),
-		wlang: strings.optional(),
+		wlang: z.array(str.regex(/^[a-z]{2}$/, "ISO-639-1-alpha-2")).optional(),
 		wlangb: strings.optional(),
 		acat: strings.optional(),
 		bcat: strings.optional(),
-		cattax: int.optional(),
+		/** AdCOM Category Taxonomies 1–9 (8: Ad Product Taxonomy 2.0). */
+		cattax: adcom(1, 2, 3, 4, 5, 6, 7, 8, 9).optional(),
 		badv: strings.optional(),
 		bapp: strings.optional(),
 		source: Source.optional(),
-		regs: anyObject.optional(),
+		regs: Regs.optional(),
 		ext,
 	})
 	.superRefine((req, ctx) => {
