@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { BidderConfig } from "../../src/px/bidders";
 import {
 	AdRequest,
 	type AdRequestInput,
@@ -8,6 +9,7 @@ import {
 	Screen,
 	type ScreenInput,
 } from "../../src/px/model";
+import { toWire } from "../../src/px/openrtb/profiles";
 import { type TranslateInput, toBidRequest } from "../../src/px/openrtb/translate";
 import { resolveAdRequest } from "../../src/px/resolve";
 import { checkBidRequest } from "../support/bid-request-schema";
@@ -26,6 +28,11 @@ interface GoldenInput {
 	publisher: PublisherInput;
 	profile?: ScreenInput;
 	request: AdRequestInput;
+	/**
+	 * The bidder's dialect settings (BidderConfig `openrtb`, `dooh_aliases`, `profile`): the
+	 * expected output is then what that bidder is sent.
+	 */
+	bidder?: { openrtb?: "2.6" | "2.5"; dooh_aliases?: boolean; profile?: "bidswitch" };
 }
 interface Golden {
 	description: string;
@@ -69,7 +76,12 @@ describe("golden PX → OpenRTB translations", () => {
 		const name = file.replace(/\.json$/, "");
 		it(name, () => {
 			const g = golden(name);
-			const actual = translate(g.input);
+			const bidder = BidderConfig.parse({
+				name: "golden",
+				endpoint: "https://dsp.example/bid",
+				...g.input.bidder,
+			});
+			const actual = toWire(translate(g.input), bidder);
 			if (UPDATE) {
 				const next = { description: g.description, input: g.input, expected: actual };
 				writeFileSync(new URL(file, GOLDEN_DIR), `${JSON.stringify(next, null, "\t")}\n`);
@@ -79,7 +91,7 @@ describe("golden PX → OpenRTB translations", () => {
 			// Strict: an `undefined`-valued key would pass a loose comparison.
 			expect(actual).toStrictEqual(g.expected);
 			expect(emptyValues(actual)).toEqual([]);
-			expect(checkBidRequest(g.expected)).toEqual([]);
+			expect(checkBidRequest(g.expected, bidder)).toEqual([]);
 		});
 	}
 });
@@ -424,5 +436,60 @@ describe("Publisher configuration bounds", () => {
 				],
 			}),
 		).toEqual(["deals"]);
+	});
+});
+
+describe("bidder profiles: toWire", () => {
+	const lobby = golden("video-lobby.ortb25");
+	const v25 = () => structuredClone(lobby.expected) as Record<string, unknown>;
+
+	it("is pure: the 2.6 request the bids are judged against is left as built", () => {
+		const request = translate(lobby.input);
+		const before = structuredClone(request);
+		toWire(request, { openrtb: "2.5", dooh_aliases: true, profile: "bidswitch" });
+		expect(request).toStrictEqual(before);
+	});
+
+	it("sends the 2.6 request unchanged to a 2.6 bidder without extensions", () => {
+		const request = translate(lobby.input);
+		expect(toWire(request, { openrtb: "2.6" })).toStrictEqual(request);
+	});
+
+	const cases: Array<[string, (doc: Record<string, unknown>) => void, string]> = [
+		["dooh at the top", (d) => Object.assign(d, { dooh: { id: "x" } }), "#/dooh"],
+		[
+			"a 2.6 imp.qty",
+			(d) => Object.assign((d.imp as object[])[0]!, { qty: { multiplier: 2 } }),
+			"#/imp/0/qty",
+		],
+		["source.schain", (d) => Object.assign(d.source as object, { schain: {} }), "#/source/schain"],
+		["regs.gdpr", (d) => Object.assign(d.regs as object, { gdpr: 1 }), "#/regs/gdpr"],
+		[
+			"pos 8, a 2.6 list value",
+			(d) => Object.assign((d.imp as { banner: object }[])[0]!.banner, { pos: 8 }),
+			"#/imp/0/banner/pos",
+		],
+		[
+			"a 2.5 ext multiplier that is not a Qty",
+			(d) => Object.assign((d.imp as { ext: object }[])[0]!.ext, { qty: 3 }),
+			"#/imp/0/ext/qty",
+		],
+	];
+	for (const [name, change, pointer] of cases) {
+		it(`the 2.5 check flags ${name} at ${pointer}`, () => {
+			const doc = v25();
+			change(doc);
+			const problems = checkBidRequest(doc, { openrtb: "2.5" });
+			expect(
+				problems.some((p) => p.startsWith(`${pointer}:`)),
+				problems.join("\n"),
+			).toBe(true);
+		});
+	}
+
+	it("the 2.6 check refuses the aliases unless the profile sends them", () => {
+		const aliased = golden("elevator-short.aliases-bidswitch").expected;
+		expect(checkBidRequest(aliased)).toContain("#/dooh/venuetypeid: not an OpenRTB 2.6 field");
+		expect(checkBidRequest(aliased, { dooh_aliases: true })).toEqual([]);
 	});
 });
