@@ -78,6 +78,15 @@ export const BidderConfig = z
 			.optional(),
 		headers: z.record(headerName, headerValue).default({}),
 		enabled: z.boolean().default(true),
+		/**
+		 * The OpenRTB version this bidder speaks (px/openrtb/profiles.ts): 2.5 receives the 2.6
+		 * fields in their 2.5 `ext` locations and the header `x-openrtb-version: 2.5`.
+		 */
+		openrtb: z.enum(["2.6", "2.5"]).default("2.6"),
+		/** Also send `dooh.venuetypeid` and `dooh.venuetax`, the names some intermediaries read. */
+		dooh_aliases: z.boolean().default(false),
+		/** A named intermediary's extensions: "bidswitch" adds `device.ext.dooh.impmultiply`. */
+		profile: z.enum(["bidswitch"]).optional(),
 		max_response_bytes: z
 			.number()
 			.int()

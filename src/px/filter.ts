@@ -24,10 +24,15 @@
 //                               imp.video listing the image mime; mtype must match an offered object
 //  13  CreativeSize             see the size rule below
 //  14  DurationNotAllowed       outside video.minduration..maxduration or not one of rqddurs
+//      CreativeAttributeExclusion  a bid.attr is in the battr of the banner/video that takes it
+//      LanguageExclusion        bid.language (or langb's primary subtag) outside request.wlang; a
+//                               bid that declares no language is not refused for it
 //  15  InvalidAdvertiserDomain  no adomain: blocks and separation could not be enforced
 //  16  AdvertiserExclusion      an adomain is in badv (subdomains included)
 //      NotAllowedInDeal         a deal bid whose adomain is outside the deal's wadomain
-//  17  CategoryExclusion        a cat is in bcat (IAB 1.0: "IAB7" also blocks "IAB7-1")
+//  17  CategoryExclusion        a cat is in bcat (IAB 1.0: "IAB7" also blocks "IAB7-1"); or the
+//                               bid's cats are in another taxonomy (bid.cattax, default 1) than
+//                               bcat's (request.cattax, default 1): a block that cannot be checked
 //  18  CompetitiveSeparation    an adomain played on this screen recently (allocate.ts adds the
 //                               same reason across the placements of one request)
 //  19  ExpiredBeforePlay        bid.exp ends before the planned play (imp.dt + duration) ends
@@ -50,6 +55,7 @@
 import type { Banner, Bid, BidRequest, Deal, Imp, Video } from "iab-openrtb/v26";
 import { advertiserDomains, coveredBy, domainSuffixes, normalizeDomain } from "./advertisers";
 import { type ApprovalOf, approvalKey, MAX_CRID_LENGTH } from "./approval";
+import { attributeBlocked, categoryBlocked, languageBlocked } from "./blocks";
 import { type Creative, extractCreative, sameAspect } from "./creative";
 import { isObject as isJsonObject } from "./json";
 import { DEFAULT_MAX_BID_CPM } from "./model";
@@ -176,6 +182,7 @@ function evaluateBid({ candidate, imps, ctx }: BidInput): EvaluatedBid {
 	const creative = extracted.creative;
 	const reason =
 		creativeReason({ creative, bid, imp }) ??
+		blockedReason({ creative, bid, imp, request: ctx.request }) ??
 		policyReason({ bid, deal, ctx }) ??
 		expiryReason({ creative, bid, imp, now: ctx.now });
 	return { ...result, creative, ...(reason !== undefined ? { reason } : {}) };
@@ -315,6 +322,22 @@ function durationFits(seconds: number, video: Video): boolean {
 	return true;
 }
 
+// Check 14, continued: what the request blocks in battr and wlang.
+function blockedReason(input: {
+	creative: Creative;
+	bid: Bid;
+	imp: Imp;
+	request: BidRequest;
+}): Reason | undefined {
+	const { creative, bid, imp, request } = input;
+	const battr = acceptingObjects(creative, imp).flatMap((o) =>
+		o.kind === "banner" ? (o.banner.battr ?? []) : (o.video.battr ?? []),
+	);
+	if (attributeBlocked(bid, battr)) return Reason.CreativeAttributeExclusion;
+	if (languageBlocked(bid, request)) return Reason.LanguageExclusion;
+	return undefined;
+}
+
 // Checks 15–18.
 function policyReason(input: {
 	bid: Bid;
@@ -332,23 +355,11 @@ function policyReason(input: {
 	if (allowed.length > 0 && !domains.every((d) => allowed.some((a) => coveredBy(d, a)))) {
 		return Reason.NotAllowedInDeal;
 	}
-	if (categoryBlocked(bid.cat, ctx.request.bcat ?? [])) return Reason.CategoryExclusion;
+	if (categoryBlocked(bid, ctx.request)) return Reason.CategoryExclusion;
 	if (domains.some((d) => domainSuffixes(d).some((s) => ctx.recentAdvertisers.has(s)))) {
 		return Reason.CompetitiveSeparation;
 	}
 	return undefined;
-}
-
-function categoryBlocked(cat: unknown, bcat: ReadonlyArray<string>): boolean {
-	if (!Array.isArray(cat) || bcat.length === 0) return false;
-	const blocked = new Set(bcat.map((c) => c.toUpperCase()));
-	return cat.some((c) => {
-		if (typeof c !== "string") return false;
-		const upper = c.toUpperCase();
-		// IAB Content Taxonomy 1.0: "IAB7-39" is a child of "IAB7".
-		const parent = /^(IAB\d+)-\d+$/.exec(upper)?.[1];
-		return blocked.has(upper) || (parent !== undefined && blocked.has(parent));
-	});
 }
 
 // Check 19: the bid must still be valid when the planned play ends.

@@ -1,6 +1,7 @@
 // The PX model: one shape for every screen, slot and ad request, whatever dialect a publisher
 // speaks. Dialect adapters map into it (src/px/dialects), the OpenRTB translation maps out of it.
 import { z } from "zod";
+import { isTimeZone, regionProblem } from "./geo";
 import { checkRange } from "./range-check";
 import { isKnownVenueType } from "./venues";
 
@@ -35,17 +36,26 @@ const deals = z
 	.max(64)
 	.refine((list) => new Set(list.map((d) => d.id)).size === list.length, "duplicate deal id");
 
-export const Geo = z.object({
-	lat: z.number().min(-90).max(90),
-	lon: z.number().min(-180).max(180),
-	country: z
-		.string()
-		.regex(/^[A-Z]{3}$/, "ISO-3166-1 alpha-3")
-		.optional(),
-	region: z.string().max(64).optional(),
-	city: z.string().max(128).optional(),
-	zip: z.string().max(16).optional(),
-});
+const lat = z.number().min(-90).max(90);
+const lon = z.number().min(-180).max(180);
+
+export const Geo = z
+	.object({
+		lat,
+		lon,
+		country: z
+			.string()
+			.regex(/^[A-Z]{3}$/, "ISO-3166-1 alpha-3")
+			.optional(),
+		/** ISO 3166-2 subdivision code without the country prefix; the 2-letter state in the USA. */
+		region: z.string().max(64).optional(),
+		city: z.string().max(128).optional(),
+		zip: z.string().max(16).optional(),
+	})
+	.superRefine((geo, ctx) => {
+		const problem = geo.region === undefined ? undefined : regionProblem(geo.region, geo.country);
+		if (problem) ctx.addIssue({ code: "custom", path: ["region"], message: problem });
+	});
 export type Geo = z.infer<typeof Geo>;
 
 export const Format = z.enum(["image", "video", "html"]);
@@ -121,8 +131,38 @@ export const Screen = z.object({
 	slots: z.array(AdSlot).min(1).max(16),
 	interactive: z.boolean().default(false),
 	connectivity: z.enum(["wired", "wifi", "cellular", "unknown"]).default("unknown"),
-	timezone: z.string().min(1).max(64).default("UTC"),
+	/**
+	 * IANA time zone: device.geo.utcoffset is computed from it at the planned play time. Without
+	 * it no offset is sent (a guessed UTC would reach buyers as a fact).
+	 */
+	timezone: z.string().min(1).max(64).refine(isTimeZone, "unknown IANA time zone").optional(),
 	audience: Audience.optional(),
+	/**
+	 * Languages creatives may be in, ISO 639-1 alpha-2 (OpenRTB `wlang`); a bid that declares
+	 * another `language` is filtered (LanguageExclusion).
+	 */
+	wlang: z
+		.array(z.string().regex(/^[a-z]{2}$/, "ISO 639-1 alpha-2, lower case"))
+		.min(1)
+		.max(32)
+		.optional(),
+	/**
+	 * False where moving images are not allowed (roadside boards in many jurisdictions): the
+	 * request blocks the AdCOM motion attributes 22 and 23 in `battr`.
+	 */
+	allows_motion: z.boolean().default(true),
+	/** The screen's frame ids at audience measurement bodies, sent as `eids`. */
+	measurement: z
+		.object({
+			/** Geopath frame id (USA). */
+			geopath: z.string().min(1).max(64).optional(),
+			/** SpaceID (Outsmart, UK). */
+			spaceid: z.string().min(1).max(64).optional(),
+			/** Route frame id (UK). */
+			route: z.string().min(1).max(64).optional(),
+		})
+		.strict()
+		.optional(),
 	keywords: z.array(z.string().min(1).max(64)).max(32).optional(),
 	/** Deals for this screen; one with a publisher deal's id replaces it here. */
 	deals: deals.optional(),
@@ -163,6 +203,19 @@ export const AdRequest = z
 		until: z.number().int().positive().optional(),
 		/** A loop's spot length, seconds; by default the slot's longest allowed duration. */
 		spot_s: seconds.optional(),
+		/**
+		 * A moving screen's current position (its GPS fix), sent as device.geo with type 1 instead
+		 * of the registered location. `lastfix`: seconds since the fix; `accuracy`: metres.
+		 */
+		position: z
+			.object({
+				lat,
+				lon,
+				lastfix: z.number().int().nonnegative().max(86_400).optional(),
+				accuracy: z.number().int().nonnegative().max(100_000).optional(),
+			})
+			.strict()
+			.optional(),
 		ip: z.union([z.ipv4(), z.ipv6()]).optional(),
 		ua: z.string().max(512).optional(),
 		test: z.boolean().default(false),
@@ -229,6 +282,22 @@ export const Publisher = z
 		max_bid_cpm: z.number().positive().max(MAX_CPM).default(DEFAULT_MAX_BID_CPM),
 		cur: z.string().length(3).default("USD"),
 		bcat: z.array(z.string()).default([]),
+		/**
+		 * The taxonomy of `bcat` (AdCOM Category Taxonomies): absent means IAB Content Category 1.0;
+		 * 8 is IAB Ad Product Taxonomy 2.0.
+		 */
+		cattax: z.number().int().min(1).max(9).optional(),
+		/** Regulations in force for this publisher's screens (OpenRTB `regs`). */
+		regs: z
+			.object({
+				coppa: z.union([z.literal(0), z.literal(1)]).optional(),
+				gdpr: z.union([z.literal(0), z.literal(1)]).optional(),
+				/** Global Privacy Platform consent string and the sections that apply. */
+				gpp: z.string().min(1).max(4096).optional(),
+				gpp_sid: z.array(z.number().int().positive()).min(1).max(32).optional(),
+			})
+			.strict()
+			.optional(),
 		badv: z.array(z.string()).default([]),
 		/** Competitive separation: the same advertiser does not play twice on a screen within this. */
 		separation_seconds: z.number().int().nonnegative().default(0),

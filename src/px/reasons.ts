@@ -28,7 +28,11 @@ export const Reason = {
 	CreativeFormat: LossReasonCode.CREATIVE_FILTERED_INCORRECT_FORMAT,
 	AdvertiserExclusion: LossReasonCode.CREATIVE_FILTERED_ADVERTISER_EXCLUSIONS,
 	NotSecure: LossReasonCode.CREATIVE_FILTERED_NOT_SECURE,
+	/** The bid's `language` is outside the request's `wlang`. */
+	LanguageExclusion: LossReasonCode.CREATIVE_FILTERED_LANGUAGE_EXCLUSIONS,
 	CategoryExclusion: LossReasonCode.CREATIVE_FILTERED_CATEGORY_EXCLUSIONS,
+	/** A `bid.attr` the request blocks in `battr` (motion on a screen that allows none, say). */
+	CreativeAttributeExclusion: LossReasonCode.CREATIVE_FILTERED_ATTRIBUTE_EXCLUSIONS,
 	AnimationTooLong: LossReasonCode.CREATIVE_FILTERED_ANIMATION_TOO_LONG,
 	NotAllowedInDeal: LossReasonCode.CREATIVE_FILTERED_NOT_ALLOWED_IN_DEAL,
 	// Exchange-specific, from LossReasonCode.EXCHANGE_SPECIFIC (500) up.

@@ -7,6 +7,7 @@ import type { ApprovalOf } from "../px/approval";
 import { type BidderConfig, bidderFloor, selectBidders, timeBidders } from "../px/bidders";
 import { evaluateBids, judgeApprovals, keyApprovals } from "../px/filter";
 import type { Placement, Publisher, Screen } from "../px/model";
+import { toWire } from "../px/openrtb/profiles";
 import { Reason } from "../px/reasons";
 import { lookupApprovals } from "../services/approvals";
 import { type TracedBidder, traceBidders } from "./auction-trace";
@@ -62,11 +63,11 @@ export async function runBidding(input: BiddingInput): Promise<Bidding> {
 	});
 	const timed = timeBidders(callable, deadline - Date.now());
 	const skipped = [...selection.skipped, ...open, ...timed.skipped];
-	const calls = timed.calls.map(({ bidder, budgetMs, tmax }) => ({
-		bidder,
-		budgetMs,
-		request: forBidder(bidRequest, bidder, tmax),
-	}));
+	// Bids are judged against the 2.6 request; the bidder reads it in its own dialect.
+	const calls = timed.calls.map(({ bidder, budgetMs, tmax }) => {
+		const request = forBidder(bidRequest, bidder, tmax);
+		return { bidder, budgetMs, request, body: toWire(request, bidder) };
+	});
 	const outcomes = await fanOut(calls, { secrets: input.secrets });
 	const biddersDone = Date.now();
 	learnFrom(calls, outcomes, biddersDone);

@@ -30,6 +30,8 @@ export interface BidderCall {
 	request: BidRequest;
 	/** How long to wait for this bidder (px/bidders.ts timeBidders). */
 	budgetMs: number;
+	/** What goes on the wire: `request` in the bidder's OpenRTB profile (px/openrtb/profiles.ts). */
+	body?: unknown;
 }
 
 interface FanOutOptions {
@@ -61,7 +63,7 @@ async function callBidder(call: BidderCall, options: FanOutOptions): Promise<Bid
 		const response = await fetch(bidder.endpoint, {
 			method: "POST",
 			headers: requestHeaders(bidder, options.secrets),
-			body: JSON.stringify(request),
+			body: JSON.stringify(call.body ?? request),
 			signal: controller.signal,
 		});
 		if (response.status === 204) {
@@ -130,7 +132,7 @@ async function callBidder(call: BidderCall, options: FanOutOptions): Promise<Bid
 function requestHeaders(bidder: BidderConfig, secrets: Record<string, unknown>): Headers {
 	const headers = new Headers({
 		"content-type": "application/json",
-		"x-openrtb-version": "2.6",
+		"x-openrtb-version": bidder.openrtb ?? "2.6",
 	});
 	for (const [name, value] of Object.entries(bidder.headers ?? {})) {
 		const resolved = typeof value === "string" ? value : secrets[value.secret];

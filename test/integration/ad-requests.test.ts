@@ -131,7 +131,7 @@ describe("POST /v1/ad-requests", () => {
 		const sent = log.filter((l) => l.startsWith("request bid"));
 		expect(sent[0]).toContain(" 2.6 "); // x-openrtb-version header
 		const bidRequest = JSON.parse(sent[0]!.split(" ").slice(3).join(" "));
-		expect(bidRequest.dooh.venuetype).toEqual(["70102"]);
+		expect(bidRequest.dooh.venuetype).toEqual(["7", "701", "70102"]);
 		expect(bidRequest.device.devicetype).toBe(8);
 		expect(bidRequest.site).toBeUndefined();
 	});
@@ -188,6 +188,48 @@ describe("POST /v1/ad-requests", () => {
 			expect(bidderOf(answer, bidderName).bids[0]).toMatchObject({ outcome: "filtered", reason });
 		},
 	);
+
+	it("a 2.5 bidder hears OpenRTB 2.5 and its bid is judged by the same terms as a 2.6 bidder's", async () => {
+		await registerLobby("lobby-ortb25");
+		const tag = newTag();
+		const bidders = biddersJson(tag, [
+			{
+				name: "good-high",
+				behaviour: "bid",
+				query: { price: 9, crid: "crid-high", adomain: "high.example" },
+				openrtb: "2.5",
+				dooh_aliases: true,
+			},
+			{
+				name: "good-low",
+				behaviour: "bid",
+				query: { price: 7, crid: "crid-low", adomain: "low.example" },
+			},
+		]);
+		const { res, settled } = await adRequest(
+			{ screen_id: "lobby-ortb25", slot_id: "main" },
+			bidders,
+			"?debug=1",
+		);
+		const answer = (await res.json()) as Answer;
+		expect(answer.creative?.id).toBe("crid-high");
+		await settled;
+		const sent = (await dspLog(tag)).filter((l) => l.startsWith("request bid"));
+		expect(sent).toHaveLength(2);
+		const byVersion = new Map(
+			sent.map((l) => [l.split(" ")[2], JSON.parse(l.split(" ").slice(3).join(" "))]),
+		);
+		expect([...byVersion.keys()].sort()).toEqual(["2.5", "2.6"]);
+		const v25 = byVersion.get("2.5");
+		const v26 = byVersion.get("2.6");
+		expect(v25.source.ext.schain).toEqual(v26.source.schain);
+		expect(v25.source).not.toHaveProperty("schain");
+		expect(v25.imp[0].ext.qty).toEqual({ multiplier: 12.5, sourcetype: 1, vendor: "geopath" });
+		expect(v25.imp[0]).not.toHaveProperty("qty");
+		expect(v25.ext.dooh).toMatchObject({ venuetypeid: 70102, venuetax: 5 });
+		expect(v25).not.toHaveProperty("dooh");
+		expect(v26.dooh).not.toHaveProperty("venuetypeid");
+	});
 
 	it("a response for another auction id is invalid (5)", async () => {
 		await registerLobby("lobby-wrongid");

@@ -21,6 +21,8 @@ export interface TestBidder {
 	media?: ("banner" | "video")[];
 	venue_types?: number[];
 	enabled?: boolean;
+	openrtb?: "2.6" | "2.5";
+	dooh_aliases?: boolean;
 	max_response_bytes?: number;
 	network_allowance_ms?: number;
 }

@@ -53,6 +53,8 @@ describe("parseBidders", () => {
 			enabled: true,
 			max_response_bytes: 64 * 1024,
 			network_allowance_ms: 20,
+			openrtb: "2.6",
+			dooh_aliases: false,
 		});
 		expect(bidders[0]?.headers).toEqual({
 			"x-acme-seat": "px-edge",
@@ -62,6 +64,16 @@ describe("parseBidders", () => {
 		expect(bidders[2]?.priority).toBe(100);
 		expect(bidders[4]?.enabled).toBe(false);
 		expect(bidders[5]?.max_response_bytes).toBe(131072);
+	});
+
+	it("takes an OpenRTB profile: 2.6 or 2.5, the DOOH aliases, a named intermediary", () => {
+		const base = { name: "x", endpoint: "https://dsp.example/bid" };
+		const ok = parseBidders(
+			JSON.stringify([{ ...base, openrtb: "2.5", dooh_aliases: true, profile: "bidswitch" }]),
+		);
+		expect(ok.ok && ok.bidders[0]).toMatchObject({ openrtb: "2.5", profile: "bidswitch" });
+		expect(issuesOf([{ ...base, openrtb: "3.0" }]).map((i) => i.pointer)).toEqual(["#/0/openrtb"]);
+		expect(issuesOf([{ ...base, profile: "acme" }]).map((i) => i.pointer)).toEqual(["#/0/profile"]);
 	});
 
 	it("reports invalid JSON at the root pointer", () => {

@@ -123,6 +123,8 @@ describe("evaluateBids: fixture cases (one reason per bid, first failing check)"
 			"NotSecure",
 			"CreativeSize",
 			"DurationNotAllowed",
+			"CreativeAttributeExclusion",
+			"LanguageExclusion",
 			"InvalidAdvertiserDomain",
 			"AdvertiserExclusion",
 			"NotAllowedInDeal",

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { BidderConfig } from "../../src/px/bidders";
 import {
 	AdRequest,
 	type AdRequestInput,
@@ -8,6 +9,7 @@ import {
 	Screen,
 	type ScreenInput,
 } from "../../src/px/model";
+import { toWire } from "../../src/px/openrtb/profiles";
 import { type TranslateInput, toBidRequest } from "../../src/px/openrtb/translate";
 import { resolveAdRequest } from "../../src/px/resolve";
 import { checkBidRequest } from "../support/bid-request-schema";
@@ -26,6 +28,11 @@ interface GoldenInput {
 	publisher: PublisherInput;
 	profile?: ScreenInput;
 	request: AdRequestInput;
+	/**
+	 * The bidder's dialect settings (BidderConfig `openrtb`, `dooh_aliases`, `profile`): the
+	 * expected output is then what that bidder is sent.
+	 */
+	bidder?: { openrtb?: "2.6" | "2.5"; dooh_aliases?: boolean; profile?: "bidswitch" };
 }
 interface Golden {
 	description: string;
@@ -69,7 +76,12 @@ describe("golden PX → OpenRTB translations", () => {
 		const name = file.replace(/\.json$/, "");
 		it(name, () => {
 			const g = golden(name);
-			const actual = translate(g.input);
+			const bidder = BidderConfig.parse({
+				name: "golden",
+				endpoint: "https://dsp.example/bid",
+				...g.input.bidder,
+			});
+			const actual = toWire(translate(g.input), bidder);
 			if (UPDATE) {
 				const next = { description: g.description, input: g.input, expected: actual };
 				writeFileSync(new URL(file, GOLDEN_DIR), `${JSON.stringify(next, null, "\t")}\n`);
@@ -79,7 +91,7 @@ describe("golden PX → OpenRTB translations", () => {
 			// Strict: an `undefined`-valued key would pass a loose comparison.
 			expect(actual).toStrictEqual(g.expected);
 			expect(emptyValues(actual)).toEqual([]);
-			expect(checkBidRequest(g.expected)).toEqual([]);
+			expect(checkBidRequest(g.expected, bidder)).toEqual([]);
 		});
 	}
 });
@@ -154,7 +166,8 @@ describe("toBidRequest", () => {
 		const bb = translate(billboard).imp[0];
 		expect(bb?.banner).toMatchObject({ w: 1400, h: 400, format: [{ w: 1400, h: 400 }] });
 		expect(bb).not.toHaveProperty("video");
-		expect(translate(kiosk).imp[0]?.banner?.mimes).toEqual(["image/png", "text/html"]);
+		// HTML5 is not played (only an HTML snippet's one <img> is), so text/html is never offered.
+		expect(translate(kiosk).imp[0]?.banner?.mimes).toEqual(["image/png"]);
 		expect(translate(kiosk).imp[0]?.video?.mimes).toEqual(["video/mp4"]);
 	});
 
@@ -190,6 +203,127 @@ describe("toBidRequest", () => {
 		expect(translate(elevator).test).toBe(1);
 		expect(translate(billboard)).not.toHaveProperty("test");
 		expect(translate(lobby).source?.tid).toBe("auc-lobby-1");
+	});
+});
+
+describe("the signals a DOOH buyer reads", () => {
+	const billboard = golden("static-billboard").input;
+	const lobby = golden("video-lobby").input;
+	const loop = golden("multi-area-loop").input;
+	const taxi = golden("moving-taxi").input;
+	const JAN_1 = Date.UTC(2026, 0, 15, 12);
+	const JUL_1 = Date.UTC(2026, 6, 15, 12);
+	const at = (input: GoldenInput, t: number) => ({
+		...input,
+		now: t,
+		request: { ...input.request, play_at: t },
+	});
+
+	it("offers video as inline VAST 2/3/4, progressive, linear", () => {
+		expect(translate(lobby).imp[0]?.video).toMatchObject({
+			protocols: [2, 3, 7],
+			delivery: [2],
+			linearity: 1,
+		});
+	});
+
+	it("marks a slot that fills the panel fullscreen (pos 7, instl 1), any other partial (8, 0)", () => {
+		const full = translate(billboard).imp[0];
+		expect(full).toMatchObject({ instl: 1, banner: { pos: 7 } });
+		const imps = translate(loop).imp;
+		const ad = imps.find((i) => i.tagid === "ad");
+		expect(ad).toMatchObject({ instl: 0, banner: { pos: 8 }, video: { pos: 8 } });
+	});
+
+	it("sends utcoffset from the screen's time zone at imp.dt, DST included", () => {
+		expect(translate(at(lobby, JAN_1)).device?.geo?.utcoffset).toBe(60);
+		expect(translate(at(lobby, JUL_1)).device?.geo?.utcoffset).toBe(120);
+		// The change happens at the play time, not at the auction: asked in March for April.
+		const march = Date.UTC(2026, 2, 28, 12);
+		const april = Date.UTC(2026, 2, 29, 12);
+		const ahead = { ...at(lobby, march), request: { ...lobby.request, play_at: april } };
+		expect(translate(ahead).device?.geo?.utcoffset).toBe(120);
+		expect(translate(at(taxi, JUL_1)).device?.geo?.utcoffset).toBe(-240);
+	});
+
+	it("sends no utcoffset for a screen without a time zone", () => {
+		const noZone = structuredClone(lobby);
+		delete noZone.request.screen!.timezone;
+		expect(translate(noZone).device?.geo).not.toHaveProperty("utcoffset");
+	});
+
+	it("sends a reported position as a GPS fix and drops the registered address", () => {
+		const geo = translate(taxi).device?.geo;
+		expect(geo).toEqual({
+			lat: 40.7484,
+			lon: -73.9857,
+			type: 1,
+			accuracy: 8,
+			lastfix: 3,
+			country: "USA",
+			utcoffset: -300,
+		});
+		const parked = { ...taxi, request: { ...taxi.request, position: undefined } };
+		expect(translate(parked).device?.geo).toMatchObject({
+			type: 3,
+			region: "NY",
+			city: "New York",
+		});
+	});
+
+	it("names the venue with its OpenOOH lineage and the screen with its publisher", () => {
+		const req = translate(billboard);
+		expect(req.dooh?.venuetype).toEqual(["3", "301", "30101"]);
+		expect(req.dooh?.id).toBe("pub-roadside:bb-i95-nb-12");
+		expect(req.device?.ifa).toBe(req.dooh?.id);
+	});
+
+	it("blocks the motion attributes where motion is not allowed", () => {
+		expect(translate(billboard).imp[0]?.banner?.battr).toEqual([2, 4, 5, 7, 13, 22, 23]);
+		expect(translate(lobby).imp[0]?.video?.battr).toEqual([2, 4, 5, 7, 13]);
+	});
+
+	it("strips a country prefix a screen registered before regions were validated", () => {
+		const input = structuredClone(billboard);
+		const stored = Screen.parse(input.profile);
+		stored.geo.region = "US-NJ"; // as stored before registration validated it
+		const resolved = resolveAdRequest(AdRequest.parse(input.request), stored, input.now);
+		if (!resolved.ok) throw new Error(JSON.stringify(resolved.error));
+		const req = toBidRequest({
+			id: "x",
+			resolved: resolved.value,
+			publisher: Publisher.parse(input.publisher),
+			exchange: input.exchange,
+			tmax: 100,
+		});
+		expect(req.device?.geo?.region).toBe("NJ");
+	});
+});
+
+describe("Screen registration: region and time zone", () => {
+	const profile = golden("static-billboard").input.profile!;
+	const issues = (over: Record<string, unknown>, geo: Record<string, unknown> = {}) =>
+		Screen.safeParse({ ...profile, ...over, geo: { ...profile.geo, ...geo } }).error?.issues.map(
+			(i) => `${i.path.join("/")}: ${i.message}`,
+		) ?? [];
+
+	it("takes a US state as its 2-letter code and refuses anything else", () => {
+		expect(issues({}, { region: "NJ" })).toEqual([]);
+		expect(issues({}, { region: "US-NJ" })[0]).toMatch(/^geo\/region: .*"NJ", not "US-NJ"/);
+		expect(issues({}, { region: "ZZ" })[0]).toMatch(/^geo\/region: must be a 2-letter US state/);
+		expect(issues({}, { region: "New Jersey" })[0]).toMatch(/^geo\/region/);
+	});
+
+	it("takes another country's ISO 3166-2 subdivision code", () => {
+		expect(issues({}, { country: "DEU", region: "BY" })).toEqual([]);
+		expect(issues({}, { country: "GBR", region: "LND" })).toEqual([]);
+		expect(issues({}, { country: "JPN", region: "13" })).toEqual([]);
+		expect(issues({}, { country: "DEU", region: "by" })[0]).toMatch(/^geo\/region/);
+	});
+
+	it("refuses a time zone Intl does not know", () => {
+		expect(issues({ timezone: "Europe/Berlin" })).toEqual([]);
+		expect(issues({ timezone: "Mars/Olympus" })).toEqual(["timezone: unknown IANA time zone"]);
 	});
 });
 
@@ -302,5 +436,60 @@ describe("Publisher configuration bounds", () => {
 				],
 			}),
 		).toEqual(["deals"]);
+	});
+});
+
+describe("bidder profiles: toWire", () => {
+	const lobby = golden("video-lobby.ortb25");
+	const v25 = () => structuredClone(lobby.expected) as Record<string, unknown>;
+
+	it("is pure: the 2.6 request the bids are judged against is left as built", () => {
+		const request = translate(lobby.input);
+		const before = structuredClone(request);
+		toWire(request, { openrtb: "2.5", dooh_aliases: true, profile: "bidswitch" });
+		expect(request).toStrictEqual(before);
+	});
+
+	it("sends the 2.6 request unchanged to a 2.6 bidder without extensions", () => {
+		const request = translate(lobby.input);
+		expect(toWire(request, { openrtb: "2.6" })).toStrictEqual(request);
+	});
+
+	const cases: Array<[string, (doc: Record<string, unknown>) => void, string]> = [
+		["dooh at the top", (d) => Object.assign(d, { dooh: { id: "x" } }), "#/dooh"],
+		[
+			"a 2.6 imp.qty",
+			(d) => Object.assign((d.imp as object[])[0]!, { qty: { multiplier: 2 } }),
+			"#/imp/0/qty",
+		],
+		["source.schain", (d) => Object.assign(d.source as object, { schain: {} }), "#/source/schain"],
+		["regs.gdpr", (d) => Object.assign(d.regs as object, { gdpr: 1 }), "#/regs/gdpr"],
+		[
+			"pos 8, a 2.6 list value",
+			(d) => Object.assign((d.imp as { banner: object }[])[0]!.banner, { pos: 8 }),
+			"#/imp/0/banner/pos",
+		],
+		[
+			"a 2.5 ext multiplier that is not a Qty",
+			(d) => Object.assign((d.imp as { ext: object }[])[0]!.ext, { qty: 3 }),
+			"#/imp/0/ext/qty",
+		],
+	];
+	for (const [name, change, pointer] of cases) {
+		it(`the 2.5 check flags ${name} at ${pointer}`, () => {
+			const doc = v25();
+			change(doc);
+			const problems = checkBidRequest(doc, { openrtb: "2.5" });
+			expect(
+				problems.some((p) => p.startsWith(`${pointer}:`)),
+				problems.join("\n"),
+			).toBe(true);
+		});
+	}
+
+	it("the 2.6 check refuses the aliases unless the profile sends them", () => {
+		const aliased = golden("elevator-short.aliases-bidswitch").expected;
+		expect(checkBidRequest(aliased)).toContain("#/dooh/venuetypeid: not an OpenRTB 2.6 field");
+		expect(checkBidRequest(aliased, { dooh_aliases: true })).toEqual([]);
 	});
 });

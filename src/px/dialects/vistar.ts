@@ -82,7 +82,7 @@ const ATTRIBUTE_CHECKS = new Map<string, (value: string) => string | undefined>(
 	["screen_name", (v) => zodProblem(z.string().min(1).max(256), v)],
 	["interactive", (v) => (BOOLEANS.has(v) ? undefined : 'must be "true" or "false"')],
 	["connectivity", (v) => zodProblem(Screen.shape.connectivity, v)],
-	["timezone", (v) => zodProblem(z.string().min(1).max(64), v)],
+	["timezone", (v) => zodProblem(Screen.shape.timezone, v)],
 	[
 		"audience_per_play",
 		(v) => (/^\d+(\.\d+)?$/.test(v) && Number(v) > 0 ? undefined : "must be a positive number"),

@@ -3,15 +3,57 @@
 // own tagid (the slot) and imp.dt (its planned play time).
 // Only fields we actually know are sent: a field that is absent means "unknown" to a bidder,
 // while a made-up default would be read as a fact.
-import type { Banner, BidRequest, Device, DOOH, Imp, Pmp, Qty, Video } from "iab-openrtb/v26";
+import type {
+	Banner,
+	BidRequest,
+	Device,
+	DOOH,
+	EID,
+	Geo,
+	Imp,
+	Pmp,
+	Qty,
+	Regs,
+	User,
+	Video,
+} from "iab-openrtb/v26";
+import { utcOffsetMinutes } from "../geo";
 import type { AdSlot, DealTerms, Placement, Publisher, ResolvedAdRequest, Screen } from "../model";
-import { OPENOOH_VENUETYPETAX } from "../venues";
+import { OPENOOH_VENUETYPETAX, venueLineage } from "../venues";
 
-// AdCOM 1.0 list values (iab-adcom is only a transitive dependency, so they are spelled here).
+// AdCOM 1.0 list values (iab-adcom is only a transitive dependency, so they are spelled here; its
+// types also predate the 2026 lists, hence the casts where a newer value is sent).
 /** Device Types: 8 = Out-of-home device. */
 const DEVICETYPE_OOH = 8;
 /** Location Types: 3 = user-provided (registration data); the publisher registered where the screen is. */
 const LOCATION_REGISTERED = 3;
+/** Location Types: 1 = GPS/location services: a moving screen's own fix. */
+const LOCATION_GPS = 1;
+/**
+ * Creative Subtypes - Audio/Video: VAST 2.0, 3.0 and 4.0 inline. Wrappers (4, 5, 6, 8) are
+ * refused (creative.ts): following them needs network calls the auction cannot afford.
+ */
+const PROTOCOLS_INLINE_VAST = [2, 3, 7] as const;
+/** Delivery Methods: 2 = progressive; players download the file and cache it. */
+const DELIVERY_PROGRESSIVE = 2;
+/** Linearity Modes: 1 = linear; a DOOH spot is the whole slot, never an overlay. */
+const LINEARITY_LINEAR = 1;
+/** Placement Positions: 7 = fullscreen, 8 = partial screen. */
+const POS_FULLSCREEN = 7;
+const POS_PARTIAL_SCREEN = 8;
+/** Creative Attributes 22 (limited motion, cinemagraph) and 23 (full-motion video). */
+const MOTION = [22, 23] as const;
+/**
+ * Agent Types has no value for a screen; 501 (vendor-specific) is what the OpenRTB 2.6 DOOH
+ * examples (implementation notes §7.9.6) send with measurement-body ids.
+ */
+const ATYPE_OOH_FRAME = 501;
+/** Where each measurement body's frame ids come from: its canonical domain (EID `source`). */
+const MEASUREMENT_SOURCES = {
+	geopath: "geopath.org",
+	spaceid: "oohspace.co.uk",
+	route: "route.org.uk",
+} as const;
 /** DOOH Multiplier Measurement Source Types. */
 const QTY_SOURCETYPE = { vendor: 1, publisher: 2, exchange: 3 } as const;
 /** Plcmt Subtypes - Video: 4 = no content / standalone; a DOOH spot has no video around it. */
@@ -63,17 +105,35 @@ function qty(screen: Screen): Qty | undefined {
 	};
 }
 
-function battr(screen: Screen): { battr?: (typeof NEEDS_A_TOUCH)[number][] } {
-	return screen.interactive ? {} : { battr: [...NEEDS_A_TOUCH] };
+function battr(screen: Screen): { battr?: Banner["battr"] } {
+	const blocked = [
+		...(screen.interactive ? [] : NEEDS_A_TOUCH),
+		...(screen.allows_motion ? [] : MOTION),
+	];
+	return blocked.length === 0 ? {} : { battr: blocked as Banner["battr"] };
+}
+
+/** A slot that is the whole panel is fullscreen (and an interstitial); any other is partial. */
+function isFullScreen(slot: AdSlot, screen: Screen): boolean {
+	return slot.w >= screen.resolution.w && slot.h >= screen.resolution.h;
+}
+
+function pos(slot: AdSlot, screen: Screen): { pos: Banner["pos"] } {
+	const value = isFullScreen(slot, screen) ? POS_FULLSCREEN : POS_PARTIAL_SCREEN;
+	return { pos: value as Banner["pos"] };
 }
 
 function banner(slot: AdSlot, screen: Screen): Banner | undefined {
 	if (!slot.formats.some((f) => f === "image" || f === "html")) return undefined;
+	// Only images are played (an HTML snippet is read for its one <img>, creative.ts): offering
+	// text/html would invite creatives the screen cannot run.
+	const mimes = slot.mimes.filter((m) => m.toLowerCase().startsWith("image/"));
 	return {
 		w: slot.w,
 		h: slot.h,
 		format: [{ w: slot.w, h: slot.h }],
-		...opt("mimes", nonEmpty(slot.mimes.filter((m) => !isVideoMime(m)))),
+		...opt("mimes", nonEmpty(mimes)),
+		...pos(slot, screen),
 		...battr(screen),
 	};
 }
@@ -91,9 +151,13 @@ function video(slot: AdSlot, screen: Screen): Video | undefined {
 		w: slot.w,
 		h: slot.h,
 		...durations,
+		protocols: [...PROTOCOLS_INLINE_VAST],
 		plcmt: PLCMT_STANDALONE,
+		linearity: LINEARITY_LINEAR,
 		playbackmethod: [slot.audio ? PLAYBACK_AUTO_SOUND_ON : PLAYBACK_AUTO_SOUND_OFF],
 		...(slot.exact_aspect ? { boxingallowed: 0 as const } : {}),
+		delivery: [DELIVERY_PROGRESSIVE],
+		...pos(slot, screen),
 		...battr(screen),
 	};
 }
@@ -108,6 +172,7 @@ function imp(input: TranslateInput, placement: Placement): Imp {
 		tagid: slot.id,
 		...opt("banner", banner(slot, screen)),
 		...opt("video", video(slot, screen)),
+		instl: isFullScreen(slot, screen) ? 1 : 0,
 		...(floor > 0 ? { bidfloor: floor, bidfloorcur: input.publisher.cur } : {}),
 		...opt("pmp", pmp(screen, input.publisher)),
 		// Screens fetch assets over HTTPS only (local development excepted).
@@ -137,11 +202,21 @@ function pmp(screen: Screen, publisher: Publisher): Pmp | undefined {
 	};
 }
 
+/**
+ * The screen's id for buyers: screen ids are only unique within a publisher, and a buyer caps
+ * frequency across all of them (the same form names the screen's Durable Object).
+ */
+export function doohId(publisher: Pick<Publisher, "id">, screen: Pick<Screen, "id">): string {
+	return `${publisher.id}:${screen.id}`;
+}
+
 function dooh(screen: Screen, publisher: Publisher): DOOH {
 	return {
-		id: screen.id,
+		id: doohId(publisher, screen),
 		...opt("name", screen.name),
-		venuetype: [String(screen.venue.type)],
+		// OpenOOH's enumerated form: the parents, then the leaf, so a buyer targeting a parent
+		// matches without knowing the taxonomy's tree.
+		venuetype: venueLineage(screen.venue.type).map(String),
 		venuetypetax: OPENOOH_VENUETYPETAX,
 		publisher: { id: publisher.id, name: publisher.name, ...opt("domain", publisher.domain) },
 		...opt("domain", publisher.domain),
@@ -155,22 +230,50 @@ function pixelsPerInch(screen: Screen): number | undefined {
 	return Math.max(1, Math.round(screen.resolution.w / (widthMm / 25.4)));
 }
 
+/**
+ * Where the screen is when the first spot plays. A reported position (a moving screen's GPS fix)
+ * replaces the registered place; the registered region, city and zip then describe where the
+ * screen is not, so only the country is kept.
+ */
+function geo(input: TranslateInput): Geo {
+	const { request, screen, playAt } = input.resolved;
+	const { country, region, city, zip } = screen.geo;
+	const utcoffset = opt(
+		"utcoffset",
+		screen.timezone === undefined ? undefined : utcOffsetMinutes(screen.timezone, playAt),
+	);
+	const position = request.position;
+	if (position) {
+		return {
+			lat: position.lat,
+			lon: position.lon,
+			type: LOCATION_GPS,
+			...opt("accuracy", position.accuracy),
+			...opt("lastfix", position.lastfix),
+			...opt("country", country),
+			...utcoffset,
+		};
+	}
+	return {
+		lat: screen.geo.lat,
+		lon: screen.geo.lon,
+		type: LOCATION_REGISTERED,
+		...opt("country", country),
+		// Screens registered before regions were validated may hold "US-NJ": the prefix goes.
+		...opt("region", region?.replace(/^[A-Z]{2}-/, "")),
+		...opt("city", city),
+		...opt("zip", zip),
+		...utcoffset,
+	};
+}
+
 function device(input: TranslateInput): Device {
 	const { request, screen } = input.resolved;
-	const { lat, lon, country, region, city, zip } = screen.geo;
 	const ip = request.ip;
 	return {
 		devicetype: DEVICETYPE_OOH,
-		geo: {
-			lat,
-			lon,
-			type: LOCATION_REGISTERED,
-			...opt("country", country),
-			...opt("region", region),
-			...opt("city", city),
-			...opt("zip", zip),
-		},
-		ifa: screen.id,
+		geo: geo(input),
+		ifa: doohId(input.publisher, screen),
 		...(ip === undefined ? {} : ip.includes(":") ? { ipv6: ip } : { ip }),
 		...opt("ua", request.ua),
 		w: screen.resolution.w,
@@ -183,6 +286,34 @@ function device(input: TranslateInput): Device {
 	};
 }
 
+/** The screen's frame ids at measurement bodies (OpenRTB 2.6 puts EIDs on the User object). */
+function user(screen: Screen, inserter: string): User | undefined {
+	const ids = screen.measurement ?? {};
+	const eids: EID[] = [];
+	for (const body of ["geopath", "spaceid", "route"] as const) {
+		const id = ids[body];
+		if (id === undefined) continue;
+		eids.push({
+			inserter,
+			source: MEASUREMENT_SOURCES[body],
+			uids: [{ id, atype: ATYPE_OOH_FRAME as NonNullable<EID["uids"][number]["atype"]> }],
+		});
+	}
+	return eids.length === 0 ? undefined : { eids };
+}
+
+function regs(publisher: Publisher): Regs | undefined {
+	const r = publisher.regs;
+	if (!r) return undefined;
+	const out: Regs = {
+		...opt("coppa", r.coppa),
+		...opt("gdpr", r.gdpr),
+		...opt("gpp", r.gpp),
+		...opt("gpp_sid", r.gpp_sid && [...r.gpp_sid]),
+	};
+	return Object.keys(out).length === 0 ? undefined : out;
+}
+
 export function toBidRequest(input: TranslateInput): BidRequest {
 	const { request, screen } = input.resolved;
 	const { publisher, exchange } = input;
@@ -191,11 +322,14 @@ export function toBidRequest(input: TranslateInput): BidRequest {
 		imp: input.resolved.placements.map((p) => imp(input, p)),
 		dooh: dooh(screen, publisher),
 		device: device(input),
+		...opt("user", user(screen, exchange.asi)),
 		...(request.test ? { test: 1 as const } : {}),
 		at: publisher.auction_type,
 		tmax: input.tmax,
 		cur: [publisher.cur],
+		...opt("wlang", nonEmpty(screen.wlang)),
 		...opt("bcat", nonEmpty(publisher.bcat)),
+		...opt("cattax", publisher.cattax as BidRequest["cattax"]),
 		...opt("badv", nonEmpty(publisher.badv)),
 		source: {
 			tid: exchange.tid ?? input.id,
@@ -205,5 +339,6 @@ export function toBidRequest(input: TranslateInput): BidRequest {
 				nodes: [{ asi: exchange.asi, sid: publisher.id, hp: 1 }],
 			},
 		},
+		...opt("regs", regs(publisher)),
 	};
 }
