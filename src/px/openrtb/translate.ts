@@ -6,6 +6,7 @@
 import type { Banner, BidRequest, Device, DOOH, Imp, Pmp, Qty, Video } from "iab-openrtb/v26";
 import type { AdSlot, DealTerms, Placement, Publisher, ResolvedAdRequest, Screen } from "../model";
 import { OPENOOH_VENUETYPETAX } from "../venues";
+import { supplyChain } from "./schain";
 
 // AdCOM 1.0 list values (iab-adcom is only a transitive dependency, so they are spelled here).
 /** Device Types: 8 = Out-of-home device. */
@@ -199,11 +200,7 @@ export function toBidRequest(input: TranslateInput): BidRequest {
 		...opt("badv", nonEmpty(publisher.badv)),
 		source: {
 			tid: exchange.tid ?? input.id,
-			schain: {
-				complete: 1,
-				ver: "1.0",
-				nodes: [{ asi: exchange.asi, sid: publisher.id, hp: 1 }],
-			},
+			schain: supplyChain(request.schain, { asi: exchange.asi, sid: publisher.id }),
 		},
 	};
 }
