@@ -9,7 +9,10 @@ import { roundCpm } from "./money";
 import { Reason } from "./reasons";
 import { isKnownVenueType, venueLineage } from "./venues";
 
-/** A Worker invocation has at most 6 simultaneous outbound connections; more would queue. */
+/**
+ * A Worker invocation has at most 6 simultaneous outbound connections; the runtime queues a 7th
+ * until one closes, so the fan-out keeps its own queue and times a waiting bidder when it starts.
+ */
 export const MAX_PARALLEL_BIDDERS = 6;
 const DEFAULT_PRIORITY = 100;
 const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024;
@@ -98,15 +101,24 @@ export const BidderConfig = z
 export type BidderConfig = z.infer<typeof BidderConfig>;
 export type BidderConfigInput = z.input<typeof BidderConfig>;
 
-const BidderList = z.array(BidderConfig).superRefine((bidders, ctx) => {
-	const seen = new Set<string>();
-	bidders.forEach((bidder, i) => {
-		if (seen.has(bidder.name)) {
-			ctx.addIssue({ code: "custom", path: [i, "name"], message: "duplicate bidder name" });
-		}
-		seen.add(bidder.name);
+/**
+ * Most bidders a configuration may list. Every bidder called adds a row to the auction record and
+ * each keeps at least one bid (bidShares), so this bounds the record that must fit one queue message.
+ */
+export const MAX_BIDDERS = 64;
+
+const BidderList = z
+	.array(BidderConfig)
+	.max(MAX_BIDDERS)
+	.superRefine((bidders, ctx) => {
+		const seen = new Set<string>();
+		bidders.forEach((bidder, i) => {
+			if (seen.has(bidder.name)) {
+				ctx.addIssue({ code: "custom", path: [i, "name"], message: "duplicate bidder name" });
+			}
+			seen.add(bidder.name);
+		});
 	});
-});
 
 interface ConfigIssue {
 	/** JSON pointer into the configuration, e.g. "#/2/endpoint". */
@@ -145,35 +157,26 @@ interface SelectionTarget {
 	formats: ReadonlyArray<"image" | "video" | "html">;
 }
 
-interface BidderSelection {
-	selected: BidderConfig[];
-	/** Bidders that wanted this inventory but did not fit under the connection cap. */
-	skipped: { bidder: string; reason: Reason }[];
-}
-
 /**
- * Picks the bidders to call, in call order. Disabled bidders and bidders that do not buy this
- * media or venue are simply not candidates (they are not "skipped": they never wanted it, and
- * counting them would drown the signal). Candidates are ordered by priority, then venue-specific
- * before catch-all (a bidder that targets this venue is likelier to bid), then name; those past
- * the cap are skipped with BidderNotCalled.
+ * The bidders to call, in call order. Disabled bidders and bidders that do not buy this media or
+ * venue are not candidates (they never wanted it, and listing them would drown the signal).
+ * Candidates are ordered by priority, then venue-specific before catch-all (a bidder that targets
+ * this venue is likelier to bid), then name. All of them are called: the first
+ * MAX_PARALLEL_BIDDERS at once, the rest as connections free (src/worker/fanout.ts).
  */
 export function selectBidders(
 	bidders: ReadonlyArray<BidderConfig>,
 	target: SelectionTarget,
-	max = MAX_PARALLEL_BIDDERS,
-): BidderSelection {
+): BidderConfig[] {
 	const wanted = mediaFor(target.formats);
-	const candidates = bidders.filter(
-		(b) =>
-			b.enabled && b.media.some((m) => wanted.has(m)) && buysVenue(b.venue_types, target.venueType),
-	);
-	candidates.sort(compareBidders);
-	const cap = Math.max(0, Math.min(Math.floor(max), MAX_PARALLEL_BIDDERS));
-	return {
-		selected: candidates.slice(0, cap),
-		skipped: candidates.slice(cap).map((b) => ({ bidder: b.name, reason: Reason.BidderNotCalled })),
-	};
+	return bidders
+		.filter(
+			(b) =>
+				b.enabled &&
+				b.media.some((m) => wanted.has(m)) &&
+				buysVenue(b.venue_types, target.venueType),
+		)
+		.sort(compareBidders);
 }
 
 function mediaFor(formats: SelectionTarget["formats"]): Set<BidderMedia> {
@@ -242,4 +245,16 @@ export function timeBidders<
 		else calls.push({ bidder, budgetMs, tmax });
 	}
 	return { calls, skipped };
+}
+
+/**
+ * How many of its bids each response keeps when one auction may evaluate at most `max`: the largest
+ * equal share that fits (a response with fewer keeps them all), never under 1, so no bidder is
+ * silenced and none is favoured by when it answered. `counts[i]` is response i's bid count.
+ */
+export function bidShares(counts: ReadonlyArray<number>, max: number): number[] {
+	const total = (share: number) => counts.reduce((n, c) => n + Math.min(c, share), 0);
+	let share = Math.max(0, ...counts);
+	while (share > 1 && total(share) > max) share--;
+	return counts.map((c) => Math.min(c, Math.max(share, 1)));
 }

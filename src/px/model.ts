@@ -2,6 +2,7 @@
 // speaks. Dialect adapters map into it (src/px/dialects), the OpenRTB translation maps out of it.
 import { z } from "zod";
 import { isTimeZone, regionProblem } from "./geo";
+import { SupplyChain } from "./openrtb/schain";
 import { checkRange } from "./range-check";
 import { isKnownVenueType } from "./venues";
 
@@ -219,6 +220,11 @@ export const AdRequest = z
 		ip: z.union([z.ipv4(), z.ipv6()]).optional(),
 		ua: z.string().max(512).optional(),
 		test: z.boolean().default(false),
+		/**
+		 * The supply chain so far when a CMS or reseller sends this request for the screen's owner
+		 * (OpenRTB SupplyChain 1.0): bidders get it with this exchange's node appended.
+		 */
+		schain: SupplyChain.optional(),
 	})
 	.superRefine((req, ctx) => {
 		if ((req.slot_id === undefined) === (req.slot_ids === undefined)) {
@@ -310,6 +316,13 @@ export const Publisher = z
 		deals: deals.default([]),
 		/** Only deal bids may win (OpenRTB pmp.private_auction = 1); screens may override it. */
 		private_auction: z.boolean().default(false),
+		/**
+		 * sellers.json: PUBLISHER when the inventory is this account's own, INTERMEDIARY when it
+		 * resells another's (a CMS or network in front), BOTH when it does both.
+		 */
+		seller_type: z.enum(["PUBLISHER", "INTERMEDIARY", "BOTH"]).default("PUBLISHER"),
+		/** sellers.json lists the account without its name and domain. */
+		is_confidential: z.boolean().default(false),
 	})
 	.refine((p) => p.floor_cpm <= p.max_bid_cpm, {
 		path: ["floor_cpm"],

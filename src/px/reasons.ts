@@ -40,6 +40,10 @@ export const Reason = {
 	BidderError: 501,
 	DurationNotAllowed: 502,
 	ExpiredBeforePlay: 503,
+	/**
+	 * Retired: no longer recorded (it was "over the 6-connection cap"; further bidders now wait for
+	 * a connection). Kept so archived events and reports still read.
+	 */
 	BidderNotCalled: 504,
 	CompetitiveSeparation: 505,
 	CurrencyNotAccepted: 506,

@@ -164,15 +164,21 @@ function isBidPoint(bid: AuctionBid): boolean {
 /**
  * One call per bidder that was called, with the status of the call itself: an auction records a
  * row per bid (each with its own outcome) or one row for an answer without bids, so the status is
- * "bids" if any row is a bid, else that row's outcome. Bidders over the connection cap (no_bid
- * with BidderNotCalled) were never called: they would be 0 ms calls that never happened.
+ * "bids" if any row is a bid, else that row's outcome. Bidders not called (no time left, circuit
+ * open, or the retired BidderNotCalled of archived auctions) would be 0 ms calls that never happened.
  */
+const NOT_CALLED: ReadonlySet<number> = new Set([
+	Reason.BidderNotCalled,
+	Reason.BidderNoTime,
+	Reason.BidderCircuitOpen,
+]);
+
 function bidderCalls(
 	bids: readonly AuctionBid[],
 ): { bidder: string; status: CallStatus; latency_ms: number }[] {
 	const calls = new Map<string, { bidder: string; status: CallStatus; latency_ms: number }>();
 	for (const bid of bids) {
-		if (bid.outcome === "no_bid" && bid.reason === Reason.BidderNotCalled) continue;
+		if (bid.outcome === "no_bid" && NOT_CALLED.has(bid.reason)) continue;
 		const status: CallStatus =
 			bid.outcome === "won" || bid.outcome === "lost" || bid.outcome === "filtered"
 				? "bids"

@@ -13,6 +13,7 @@ import { plays } from "./routes/plays";
 import { review } from "./routes/review";
 import { reviewPages } from "./routes/review-desk";
 import { screens } from "./routes/screens";
+import { supplyChain } from "./routes/supply-chain";
 import { telemetry } from "./routes/telemetry";
 import { uiAssets } from "./routes/ui-assets";
 
@@ -41,6 +42,7 @@ function createApp() {
 	app.route("/v1/plays", plays);
 	app.route("/v1/review", review);
 	app.route("/v1/telemetry", telemetry);
+	app.route("/", supplyChain);
 	app.route("/", docs);
 	app.route("/", player);
 	// The browser pages: the review desk and the operator console, with their styles and scripts.

@@ -8,10 +8,14 @@ import { sha256Hex } from "./crypto";
 import { memoByString } from "./memo";
 import { HttpProblem, problems } from "./problem";
 
-const publishersByHash = memoByString((raw) => {
-	const list = z.array(Publisher).parse(JSON.parse(raw || "[]"));
-	return new Map(list.map((p) => [p.key_sha256, p]));
-});
+const publishersOf = memoByString((raw) => z.array(Publisher).parse(JSON.parse(raw || "[]")));
+
+const publishersByHash = memoByString(
+	(raw) => new Map(publishersOf(raw).map((p) => [p.key_sha256, p])),
+);
+
+/** Every configured publisher: the sellers this exchange discloses. */
+export const configuredPublishers = (env: Env): Publisher[] => publishersOf(env.PUBLISHERS);
 
 const keyHashes = memoByString(
 	(raw) =>

@@ -4,7 +4,7 @@
 import type { BidRequest } from "iab-openrtb/v26";
 import { type Allocation, allocate, type PlacementTerms, type TakenSpot } from "../px/allocate";
 import type { ApprovalOf } from "../px/approval";
-import { type BidderConfig, bidderFloor, selectBidders, timeBidders } from "../px/bidders";
+import { type BidderConfig, bidderFloor, selectBidders } from "../px/bidders";
 import { evaluateBids, judgeApprovals, keyApprovals } from "../px/filter";
 import type { Placement, Publisher, Screen } from "../px/model";
 import { toWire } from "../px/openrtb/profiles";
@@ -49,26 +49,24 @@ export interface Bidding {
 
 export async function runBidding(input: BiddingInput): Promise<Bidding> {
 	const { publisher, bidRequest, deadline } = input;
-	const selection = selectBidders(input.bidders, {
+	const selected = selectBidders(input.bidders, {
 		venueType: input.screen.venue.type,
 		formats: [...new Set(input.placements.flatMap((p) => p.slot.formats))],
 	});
 	// Bidders whose circuit is open are not called; each one called gets its own tmax.
 	const circuitAt = Date.now();
 	const open: { bidder: string; reason: Reason }[] = [];
-	const callable = selection.selected.filter((bidder) => {
+	const callable = selected.filter((bidder) => {
 		if (bidderCircuits.verdict(circuitKey(bidder), circuitAt) !== "skip") return true;
 		open.push({ bidder: bidder.name, reason: Reason.BidderCircuitOpen });
 		return false;
 	});
-	const timed = timeBidders(callable, deadline - Date.now());
-	const skipped = [...selection.skipped, ...open, ...timed.skipped];
-	// Bids are judged against the 2.6 request; the bidder reads it in its own dialect.
-	const calls = timed.calls.map(({ bidder, budgetMs, tmax }) => {
-		const request = forBidder(bidRequest, bidder, tmax);
-		return { bidder, budgetMs, request, body: toWire(request, bidder) };
+	const { calls, outcomes, ...fanned } = await fanOut(callable, {
+		secrets: input.secrets,
+		deadline,
+		requestFor: (bidder, tmax) => forBidder(bidRequest, bidder, tmax),
 	});
-	const outcomes = await fanOut(calls, { secrets: input.secrets });
+	const skipped = [...open, ...fanned.skipped];
 	const biddersDone = Date.now();
 	learnFrom(calls, outcomes, biddersDone);
 

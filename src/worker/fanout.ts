@@ -1,9 +1,14 @@
-// Bidder I/O: one OpenRTB request per selected bidder, all in parallel, one hard deadline.
+// Bidder I/O: one OpenRTB request per selected bidder, one hard deadline. A Worker invocation has
+// MAX_PARALLEL_BIDDERS connections; further bidders wait here, in call order, for one to free and
+// are then timed with what is left of the deadline (a fetch queued by the runtime would run its
+// timer, and carry a tmax, from before it could even connect).
 // Nothing a bidder does (hang, drip, 500, garbage, huge body) can throw past this module or
 // delay the answer beyond the deadline: every call settles into a BidderOutcome.
+
 import type { BidRequest } from "iab-openrtb/v26";
-import type { BidderConfig } from "../px/bidders";
-import { type CandidateBid, parseBidResponse } from "../px/openrtb/response";
+import { type BidderConfig, bidShares, MAX_PARALLEL_BIDDERS, timeBidders } from "../px/bidders";
+import { toWire } from "../px/openrtb/profiles";
+import { type CandidateBid, MAX_BIDS_PER_RESPONSE, parseBidResponse } from "../px/openrtb/response";
 import type { BidderStatus } from "../px/outcomes";
 import { Reason } from "../px/reasons";
 
@@ -37,15 +42,66 @@ export interface BidderCall {
 interface FanOutOptions {
 	/** Values for headers configured as `{ "secret": "NAME" }`. */
 	secrets: Record<string, unknown>;
+	/** When the bidders' answers are due, epoch ms. */
+	deadline: number;
+	/** The request a bidder is sent once it has a connection and so its tmax. */
+	requestFor(bidder: BidderConfig, tmax: number): BidRequest;
 }
 
-export function fanOut(calls: BidderCall[], options: FanOutOptions): Promise<BidderOutcome[]> {
-	return Promise.all(calls.map((call) => callBidder(call, options)));
+interface FanOut {
+	/** In the order they started; `outcomes[i]` is the answer to `calls[i]`. */
+	calls: BidderCall[];
+	outcomes: BidderOutcome[];
+	/** Bidders left without time to bid when their turn came (BidderNoTime). */
+	skipped: { bidder: string; reason: Reason }[];
+}
+
+/**
+ * Most bids one auction evaluates: six full responses, the bound the auction record (one queue
+ * message) is sized for. More bidders than connections share it (px/bidders.ts bidShares).
+ */
+export const MAX_BIDS_PER_AUCTION = MAX_PARALLEL_BIDDERS * MAX_BIDS_PER_RESPONSE;
+
+/** Calls `bidders` in order, at most MAX_PARALLEL_BIDDERS at a time. */
+export async function fanOut(
+	bidders: ReadonlyArray<BidderConfig>,
+	options: FanOutOptions,
+): Promise<FanOut> {
+	const result: FanOut = { calls: [], outcomes: [], skipped: [] };
+	let next = 0;
+	const slot = async () => {
+		for (let bidder = bidders[next++]; bidder; bidder = bidders[next++]) {
+			const timed = timeBidders([bidder], options.deadline - Date.now());
+			result.skipped.push(...timed.skipped);
+			const time = timed.calls[0];
+			if (!time) continue;
+			const request = options.requestFor(bidder, time.tmax);
+			// Bids are judged against the 2.6 request; the bidder reads it in its own dialect.
+			const call = { bidder, budgetMs: time.budgetMs, request, body: toWire(request, bidder) };
+			const i = result.calls.push(call) - 1;
+			result.outcomes[i] = await callBidder(call, options);
+		}
+	};
+	await Promise.all(Array.from({ length: Math.min(MAX_PARALLEL_BIDDERS, bidders.length) }, slot));
+	const shares = bidShares(
+		result.outcomes.map((o) => o.candidates.length),
+		MAX_BIDS_PER_AUCTION,
+	);
+	result.outcomes = result.outcomes.map((o, i) => {
+		const over = o.candidates.length - shares[i]!;
+		if (over <= 0) return o;
+		const dropped = (o.droppedBids ?? 0) + over;
+		return { ...o, candidates: o.candidates.slice(0, shares[i]), droppedBids: dropped };
+	});
+	return result;
 }
 
 class ResponseTooLarge extends Error {}
 
-async function callBidder(call: BidderCall, options: FanOutOptions): Promise<BidderOutcome> {
+async function callBidder(
+	call: BidderCall,
+	options: Pick<FanOutOptions, "secrets">,
+): Promise<BidderOutcome> {
 	const { bidder, request } = call;
 	const started = Date.now();
 	const budget = call.budgetMs;

@@ -62,11 +62,11 @@ export async function screenAssets(
 	if (profile) {
 		const bidders = new Set<string>();
 		for (const slot of profile.slots) {
-			const selection = selectBidders(biddersFrom(env.BIDDERS), {
+			const selected = selectBidders(biddersFrom(env.BIDDERS), {
 				venueType: profile.venue.type,
 				formats: slot.formats,
 			});
-			for (const b of selection.selected) bidders.add(b.name);
+			for (const b of selected) bidders.add(b.name);
 		}
 		// The desk is one object for the exchange: if it is slow or down, the screen still gets
 		// its own decisions' assets.

@@ -401,30 +401,6 @@ describe("POST /v1/ad-requests", () => {
 		expect(await last!.json()).toMatchObject({ type: "/problems/rate-limited", status: 429 });
 	});
 
-	it("calls at most 6 bidders, in priority order, and records the rest as not called", async () => {
-		await registerLobby("lobby-cap");
-		const tag = newTag();
-		const names = ["b1", "b2", "b3", "b4", "b5", "b6", "b7", "b8"];
-		const { res } = await adRequest(
-			{ screen_id: "lobby-cap", slot_id: "main" },
-			biddersJson(
-				tag,
-				names.map((name, i) => ({ name, behaviour: "nobid", priority: 10 - i })),
-			),
-			"?debug=1",
-		);
-		const answer = (await res.json()) as Answer;
-		const called = answer
-			.debug!.bidders.filter((b) => b.status !== "not_called")
-			.map((b) => b.bidder);
-		expect(called.sort()).toEqual(["b3", "b4", "b5", "b6", "b7", "b8"]);
-		expect(answer.debug!.bidders.filter((b) => b.status === "not_called")).toEqual([
-			expect.objectContaining({ bidder: "b2", reason: Reason.BidderNotCalled }),
-			expect.objectContaining({ bidder: "b1", reason: Reason.BidderNotCalled }),
-		]);
-		expect((await dspLog(tag)).filter((l) => l.startsWith("request"))).toHaveLength(6);
-	});
-
 	it("outside local development an http creative is filtered as not secure (207)", async () => {
 		await registerLobby("lobby-secure");
 		const { res } = await callEdge(

@@ -126,6 +126,30 @@ describe("hostile bids", () => {
 		expect(record).toBeDefined();
 		expect(eventBytes(record!)).toBeLessThan(QUEUE_MAX_MESSAGE_BYTES);
 	});
+
+	it("with more bidders than connections, ten full-size bids each, the auction record still fits", async () => {
+		const t = tag();
+		const { sent, queue } = capturingQueue();
+		const bidders = biddersJson(
+			t,
+			Array.from({ length: 9 }, (_, i) => ({
+				name: `fat-${i}`,
+				behaviour: "fat",
+				query: { price: 7 },
+				priority: i,
+				max_response_bytes: 1024 * 1024,
+			})),
+		);
+		const res = await auction(bidders, `bb-${t}`, queue);
+		expect(res.status).toBe(200);
+		const record = sent.find((e): e is AuctionEvent => e.type === "auction");
+		expect(record).toBeDefined();
+		expect(eventBytes(record!)).toBeLessThan(QUEUE_MAX_MESSAGE_BYTES);
+		// Every bidder was heard; the bids past the auction's share are counted, not kept.
+		expect(new Set(record!.bids.map((b) => b.bidder)).size).toBe(9);
+		const dropped = record!.bids.reduce((n, b) => n + (b.dropped_bids ?? 0), 0);
+		expect(record!.bids.length + dropped).toBe(90);
+	});
 });
 
 describe("the screen's Durable Object failing", () => {

@@ -62,6 +62,8 @@ describe("Analytics Engine layout", () => {
 				{ bidder: "z", outcome: "no_bid", reason: 0, latency_ms: 30 },
 				{ bidder: "e", outcome: "error", reason: Reason.BidderError, latency_ms: 12 },
 				{ bidder: "n", outcome: "no_bid", reason: Reason.BidderNotCalled, latency_ms: 0 },
+				{ bidder: "late", outcome: "no_bid", reason: Reason.BidderNoTime, latency_ms: 0 },
+				{ bidder: "open", outcome: "no_bid", reason: Reason.BidderCircuitOpen, latency_ms: 0 },
 			],
 		});
 		const points = metricsFor(auction);
@@ -80,6 +82,8 @@ describe("Analytics Engine layout", () => {
 			["y", "won"],
 			["e", "bidder_error"],
 			["n", "bidder_not_called"],
+			["late", "bidder_no_time"],
+			["open", "bidder_circuit_open"],
 		]);
 	});
 

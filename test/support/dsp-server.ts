@@ -74,7 +74,11 @@ const behaviours: Record<string, Behaviour> = {
 		const delay = Number(q.get("delay") ?? 0);
 		setTimeout(() => (body ? send(res, 200, body) : send(res, 204)), delay);
 	},
-	nobid: (_req, _q, res) => send(res, 204),
+	nobid: (_req, q, res) => {
+		const delay = Number(q.get("delay") ?? 0);
+		if (delay > 0) setTimeout(() => send(res, 204), delay);
+		else send(res, 204);
+	},
 	"empty-seatbid": (req, _q, res) => send(res, 200, { id: req.id, seatbid: [] }),
 	hang: () => {},
 	error500: (_req, _q, res) => send(res, 500, "upstream exploded"),
@@ -115,6 +119,20 @@ const behaviours: Record<string, Behaviour> = {
 			...Array.from({ length: 300 }, (_, i) => ({ ...valid, id: `flood-${i}`, price: 1 })),
 		];
 		body.seatbid![0]!.bid.push(...(junk as (typeof valid)[]));
+		send(res, 200, body);
+	},
+	/** Ten bids, every field the auction record keeps at the longest it is kept (128 characters). */
+	fat: (req, q, res, base) => {
+		const body = validResponse(req, q, base)!;
+		const valid = body.seatbid![0]!.bid[0]!;
+		const long = (c: string) => c.repeat(128);
+		body.seatbid![0]!.seat = long("s");
+		body.seatbid![0]!.bid = Array.from({ length: 10 }, (_, i) => ({
+			...valid,
+			id: `${i}`.padEnd(128, "i"),
+			crid: long("c"),
+			adomain: Array.from({ length: 8 }, (_, d) => `${d}`.padEnd(128, "d")),
+		}));
 		send(res, 200, body);
 	},
 	/** A valid winner whose adomain list is long and whose domains are absurdly long. */

@@ -6,12 +6,12 @@ import {
 	BidderConfig as BidderConfigSchema,
 	bidderFloor,
 	bidderTimeout,
+	bidShares,
 	buysVenue,
-	MAX_PARALLEL_BIDDERS,
+	MAX_BIDDERS,
 	parseBidders,
 	selectBidders,
 } from "../../src/px/bidders";
-import { Reason } from "../../src/px/reasons";
 
 const configJson = readFileSync(new URL("../fixtures/bids/bidders.json", import.meta.url), "utf8");
 
@@ -207,7 +207,7 @@ describe("selectBidders", () => {
 	const mall = { venueType: 20501, formats: ["image", "video"] as const };
 
 	it("keeps enabled, media- and venue-compatible bidders in deterministic order", () => {
-		const { selected, skipped } = selectBidders(parsedFixture(), {
+		const selected = selectBidders(parsedFixture(), {
 			venueType: mall.venueType,
 			formats: [...mall.formats],
 		});
@@ -220,7 +220,6 @@ describe("selectBidders", () => {
 			"mall-specialist",
 			"bulk",
 		]);
-		expect(skipped).toEqual([]);
 	});
 
 	it("filters by media: image slots call banner buyers, video slots video buyers", () => {
@@ -230,7 +229,7 @@ describe("selectBidders", () => {
 			bidder({ name: "both" }),
 		];
 		const names = (formats: ("image" | "video" | "html")[]) =>
-			selectBidders(bidders, { venueType: 301, formats }).selected.map((b) => b.name);
+			selectBidders(bidders, { venueType: 301, formats }).map((b) => b.name);
 		expect(names(["image"])).toEqual(["b", "both"]);
 		expect(names(["html"])).toEqual(["b", "both"]);
 		expect(names(["video"])).toEqual(["both", "v"]);
@@ -244,7 +243,7 @@ describe("selectBidders", () => {
 			bidder({ name: "m-retail", venue_types: [2] }),
 			bidder({ name: "early", priority: 5 }),
 		];
-		const selected = selectBidders(bidders, { venueType: 10105, formats: ["video"] }).selected;
+		const selected = selectBidders(bidders, { venueType: 10105, formats: ["video"] });
 		expect(selected.map((b) => b.name)).toEqual(["early", "z-transit", "a-catch-all"]);
 	});
 
@@ -252,40 +251,25 @@ describe("selectBidders", () => {
 		const bidders = Array.from({ length: 5 }, (_, i) =>
 			bidder({ name: `bidder-${i}`, priority: i % 2 }),
 		);
-		const forward = selectBidders(bidders, mallTarget()).selected.map((b) => b.name);
-		const backward = selectBidders([...bidders].reverse(), mallTarget()).selected.map(
-			(b) => b.name,
-		);
+		const forward = selectBidders(bidders, mallTarget()).map((b) => b.name);
+		const backward = selectBidders([...bidders].reverse(), mallTarget()).map((b) => b.name);
 		expect(forward).toEqual(backward);
 		expect(forward).toEqual(["bidder-0", "bidder-2", "bidder-4", "bidder-1", "bidder-3"]);
 	});
 
-	it("caps at 6 and skips the rest with BidderNotCalled", () => {
+	it("keeps every candidate past the 6 connections, in call order", () => {
 		const bidders = Array.from({ length: 9 }, (_, i) => bidder({ name: `d${i}`, priority: 9 - i }));
-		const { selected, skipped } = selectBidders(bidders, mallTarget());
-		expect(MAX_PARALLEL_BIDDERS).toBe(6);
-		expect(selected.map((b) => b.name)).toEqual(["d8", "d7", "d6", "d5", "d4", "d3"]);
-		expect(skipped).toEqual([
-			{ bidder: "d2", reason: Reason.BidderNotCalled },
-			{ bidder: "d1", reason: Reason.BidderNotCalled },
-			{ bidder: "d0", reason: Reason.BidderNotCalled },
-		]);
+		expect(selectBidders(bidders, mallTarget()).map((b) => b.name)).toEqual(
+			Array.from({ length: 9 }, (_, i) => `d${8 - i}`),
+		);
 	});
 
-	it("honours a lower max and never exceeds 6", () => {
-		const bidders = Array.from({ length: 8 }, (_, i) => bidder({ name: `e${i}` }));
-		expect(selectBidders(bidders, mallTarget(), 2).selected).toHaveLength(2);
-		expect(selectBidders(bidders, mallTarget(), 2).skipped).toHaveLength(6);
-		expect(selectBidders(bidders, mallTarget(), 50).selected).toHaveLength(6);
-		expect(selectBidders(bidders, mallTarget(), 0).selected).toHaveLength(0);
-	});
-
-	it("does not report disabled or non-matching bidders as skipped", () => {
+	it("leaves out disabled and non-matching bidders", () => {
 		const bidders = [
 			bidder({ name: "off", enabled: false }),
 			bidder({ name: "elsewhere", venue_types: [1] }),
 		];
-		expect(selectBidders(bidders, mallTarget())).toEqual({ selected: [], skipped: [] });
+		expect(selectBidders(bidders, mallTarget())).toEqual([]);
 	});
 });
 
@@ -309,3 +293,33 @@ describe("bidderFloor and bidderTimeout", () => {
 function mallTarget() {
 	return { venueType: 20501, formats: ["image", "video"] as ("image" | "video" | "html")[] };
 }
+
+describe("bidShares", () => {
+	it("keeps every bid while the auction's total fits", () => {
+		expect(bidShares([10, 10, 10, 10, 10, 10], 60)).toEqual([10, 10, 10, 10, 10, 10]);
+		expect(bidShares([], 60)).toEqual([]);
+	});
+
+	it("past the total, every response keeps the same largest share, a small one all of its bids", () => {
+		expect(bidShares(Array(9).fill(10), 60)).toEqual(Array(9).fill(6));
+		expect(bidShares([10, 10, 10, 10, 10, 10, 10, 2], 60)).toEqual([8, 8, 8, 8, 8, 8, 8, 2]);
+	});
+
+	it("never silences a bidder: one bid each even when that is over the total", () => {
+		expect(bidShares(Array(64).fill(10), 60)).toEqual(Array(64).fill(1));
+		expect(bidShares([0, 10], 0)).toEqual([0, 1]);
+	});
+});
+
+describe("the bidder list's size", () => {
+	it(`accepts ${MAX_BIDDERS} bidders and refuses one more at the list's pointer`, () => {
+		const list = (n: number) =>
+			JSON.stringify(
+				Array.from({ length: n }, (_, i) => ({ name: `b${i}`, endpoint: "https://b.example/" })),
+			);
+		expect(parseBidders(list(MAX_BIDDERS)).ok).toBe(true);
+		const over = parseBidders(list(MAX_BIDDERS + 1));
+		expect(over.ok).toBe(false);
+		if (!over.ok) expect(over.issues[0]?.pointer).toBe("#");
+	});
+});

@@ -14,6 +14,7 @@ import {
 	Screen,
 	type ScreenInput,
 } from "../model";
+import { SupplyChain } from "../openrtb/schain";
 import { checkRange } from "../range-check";
 import { isKnownVenueType } from "../venues";
 import type { Dialect } from "./types";
@@ -130,6 +131,8 @@ export const VistarAdRequest = z
 			.positive()
 			.max(9_999_999_999, "must be epoch seconds (this looks like milliseconds)")
 			.optional(),
+		/** Not in Vistar's API: a CMS or reseller in front sends the supply chain so far. */
+		schain: SupplyChain.optional(),
 	})
 	.superRefine((req, ctx) => {
 		const seen = new Set<string>();
@@ -259,6 +262,7 @@ const FIXED_POINTERS: Record<string, string> = {
 	"#/screen/geo/lon": "#/longitude",
 	"#/screen/venue/name": "#/venue_id",
 	"#/screen/resolution": "#/display_area",
+	"#/schain": "#/schain",
 };
 
 function toDialectPointer(pxPointer: string): string {
@@ -320,6 +324,7 @@ export const vistar: Dialect<VistarAdRequest> = {
 			play_at: req.display_time * 1000,
 			...(req.loop_end_time === undefined ? {} : { until: req.loop_end_time * 1000 }),
 			...(screen ? { screen } : {}),
+			...(req.schain ? { schain: req.schain } : {}),
 		};
 	},
 	toDialectPointer,

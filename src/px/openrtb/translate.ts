@@ -20,6 +20,7 @@ import type {
 import { utcOffsetMinutes } from "../geo";
 import type { AdSlot, DealTerms, Placement, Publisher, ResolvedAdRequest, Screen } from "../model";
 import { OPENOOH_VENUETYPETAX, venueLineage } from "../venues";
+import { supplyChain } from "./schain";
 
 // AdCOM 1.0 list values (iab-adcom is only a transitive dependency, so they are spelled here; its
 // types also predate the 2026 lists, hence the casts where a newer value is sent).
@@ -333,11 +334,7 @@ export function toBidRequest(input: TranslateInput): BidRequest {
 		...opt("badv", nonEmpty(publisher.badv)),
 		source: {
 			tid: exchange.tid ?? input.id,
-			schain: {
-				complete: 1,
-				ver: "1.0",
-				nodes: [{ asi: exchange.asi, sid: publisher.id, hp: 1 }],
-			},
+			schain: supplyChain(request.schain, { asi: exchange.asi, sid: publisher.id }),
 		},
 		...opt("regs", regs(publisher)),
 	};

@@ -20,6 +20,7 @@ import {
 	tokenParam,
 	unauthorized,
 } from "./schemas";
+import { supplyChainOperations } from "./supply-chain-operations";
 
 export const operations: Operation[] = [
 	{
@@ -372,4 +373,5 @@ export const operations: Operation[] = [
 		tag: "player",
 		responses: { "200": { description: "An ES module", content: { type: "text/javascript" } } },
 	},
+	...supplyChainOperations,
 ];

@@ -21,6 +21,7 @@ import {
 	ReviewList,
 } from "../../px/review-api";
 import { ScreenAssets } from "../../px/screen-assets";
+import { SellersJson } from "../../px/sellers";
 import { TelemetryAccepted, TelemetryBatch } from "../../px/telemetry";
 
 type Method = "get" | "put" | "post" | "patch" | "head";
@@ -111,6 +112,7 @@ export const schemas = {
 	DecidedItem: output("DecidedItem", DecidedItemSchema),
 	ApproveBody: input("ApproveBody", ApproveBody),
 	RejectBody: input("RejectBody", RejectBody),
+	SellersJson: output("SellersJson", SellersJson),
 } satisfies Record<string, Named>;
 
 export const json = (schema: Named | z.ZodType) => ({ type: "application/json", schema });

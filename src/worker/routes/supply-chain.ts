@@ -1,0 +1,28 @@
+// GET /sellers.json (public: who sells through this exchange, IAB sellers.json) and
+// GET /v1/publisher/ads-txt (a publisher's key: the ads.txt lines that authorise this exchange).
+import { Hono } from "hono";
+import { adsTxtLines, type ExchangeIdentity, sellersJson } from "../../px/sellers";
+import { configuredPublishers, requirePublisher } from "../auth";
+import type { AppEnv } from "../context";
+
+export const supplyChain = new Hono<AppEnv>();
+
+const exchangeOf = (env: Env): ExchangeIdentity => ({
+	asi: env.EXCHANGE_ASI,
+	contactEmail: env.SELLERS_CONTACT_EMAIL,
+	contactAddress: env.SELLERS_CONTACT_ADDRESS,
+	tagId: env.EXCHANGE_TAG_ID,
+});
+
+// Crawlers fetch it daily at most; an hour keeps a new publisher from waiting long to appear.
+supplyChain.get("/sellers.json", (c) =>
+	c.json(sellersJson(configuredPublishers(c.env), exchangeOf(c.env)), 200, {
+		"cache-control": "public, max-age=3600",
+	}),
+);
+
+supplyChain.get("/v1/publisher/ads-txt", requirePublisher, (c) =>
+	c.text(`${adsTxtLines(c.get("publisher"), exchangeOf(c.env)).join("\n")}\n`, 200, {
+		"cache-control": "private, max-age=300",
+	}),
+);
