@@ -126,6 +126,29 @@ describe("proof of play", () => {
 		expect(log.filter((l) => l.startsWith("lurl"))).toEqual([`lurl ?loss=${Reason.Expired}&min=`]);
 	});
 
+	it("a GET on the expiry URL records the expiry (players that fire URLs), once", async () => {
+		const { t, screenId, expiryPath } = await win();
+		const head = await callEdge(expiryPath, { method: "HEAD" });
+		expect(head.res.status).toBe(200);
+		expect(await screenStub(env, "demo-pub", screenId).stats()).toMatchObject({
+			decisions: { issued: 1 },
+		});
+		const fired = await callEdge(expiryPath);
+		expect(fired.res.status).toBe(200);
+		expect(fired.res.headers.get("content-type")).toBe("image/gif");
+		await fired.settled;
+		const again = await callEdge(expiryPath);
+		expect(again.res.status).toBe(200);
+		const posted = await callEdge(expiryPath, { method: "POST" });
+		expect(posted.res.status).toBe(200);
+		await Promise.all([again.settled, posted.settled]);
+		expect(await screenStub(env, "demo-pub", screenId).stats()).toMatchObject({
+			decisions: { expired: 1 },
+		});
+		const log = await dspLogAfter(t, "lurl", 1);
+		expect(log.filter((l) => l.startsWith("lurl"))).toEqual([`lurl ?loss=${Reason.Expired}&min=`]);
+	});
+
 	it("a played ad cannot be reported expired (409)", async () => {
 		const { popPath, expiryPath } = await win();
 		expect((await callEdge(popPath, { method: "POST" })).res.status).toBe(200);

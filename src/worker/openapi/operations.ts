@@ -164,6 +164,25 @@ export const operations: Operation[] = [
 		},
 	},
 	{
+		method: "get",
+		path: "/v1/plays/{token}/expired",
+		operationId: "reportExpiredPixel",
+		summary: "Report that the ad could not be played, by firing the URL (never billed)",
+		description:
+			"For players that fire URLs: records the expiry once, like the POST (a second GET or POST records nothing more). A HEAD records nothing.",
+		tag: "proof of play",
+		parameters: [tokenParam],
+		responses: {
+			"200": {
+				description: "Recorded (also when already expired): a transparent GIF",
+				content: { type: "image/gif" },
+			},
+			"403": problem("Forged or tampered token"),
+			"404": problem("No such decision for this screen"),
+			"409": problem("The ad was already reported played"),
+		},
+	},
+	{
 		method: "put",
 		path: "/v1/screens/{screenId}",
 		operationId: "putScreen",

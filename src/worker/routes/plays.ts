@@ -237,3 +237,14 @@ plays.post("/:token/expired", async (c) => {
 	const done = await recordExpiry(c.env, c.req.param("token"), c.get("requestId"));
 	return c.json(done.body);
 });
+
+// Players that can only fire URLs fire the expiry URL too (a GET, answered like the play pixel).
+// A HEAD (link checkers, proxies) records nothing: it only says whether the token is genuine.
+plays.get("/:token/expired", async (c) => {
+	if (c.req.method === "HEAD") {
+		await claimsOf(c.req.param("token"), c.env);
+		return c.body(null, 200, PIXEL_HEADERS);
+	}
+	await recordExpiry(c.env, c.req.param("token"), c.get("requestId"));
+	return c.body(PIXEL, 200, PIXEL_HEADERS);
+});
