@@ -85,12 +85,16 @@ export const operations: Operation[] = [
 		path: "/v1/plays",
 		operationId: "reportPlays",
 		summary: "Report many plays or expiries at once",
-		description: `Up to ${MAX_BATCH_REPORTS} reports, each with the token of its proof_of_play_url. Every report gets the status and body the single route would have given it (200, 409 for a replay, 410, …), in order; a report that fails validation fails alone. No key is needed: each token is its own credential.`,
+		description: `Up to ${MAX_BATCH_REPORTS} reports, each with the token of its proof_of_play_url. Every report gets the status and body the single route would have given it (200, 409 for a replay, 410, …), in order; a report that fails validation fails alone. A token repeated in the batch reaches its screen once: the repeats answer 409 when the first report was recorded, else the first one's result. No key is needed: each token is its own credential; the batch counts against the rate limit of each publisher its tokens name.`,
 		tag: "proof of play",
 		body: { required: true, schema: schemas.PlayBatchRequest },
 		responses: {
 			"200": { description: "One result per report", content: json(schemas.PlayBatchResult) },
 			"400": problem("The envelope is invalid (no reports, or more than 100)"),
+			"429": problem(
+				"A publisher the tokens name is over its rate limit (publisher-rate-limited); nothing was recorded",
+				RETRY_AFTER,
+			),
 		},
 	},
 	{
