@@ -23,10 +23,12 @@
 // 4: requests for several display areas or a loop: ad_request may carry `placements` (how many
 //    impressions it asked for); auction (one record per placement) and win may carry imp_id and
 //    slot_id; win may carry play_at (the planned time of its spot).
+// 5: win may carry approval_key (its asset's unit of approval), so the review desk knows which
+//    screens hold a decision it must revoke when that asset is rejected.
 import { z } from "zod";
 import { AUCTION_LINE_OUTCOMES } from "./outcomes";
 
-export const EVENT_SCHEMA_VERSION = 4;
+export const EVENT_SCHEMA_VERSION = 5;
 
 const text = z.string().min(1).max(256);
 /** Dates a record can carry: Date, ISO strings and the archive's hour partitions end at year 9999. */
@@ -108,6 +110,8 @@ const WinEvent = z.looseObject({
 	play_at: epochMs.optional(),
 	bidder: text,
 	crid: text,
+	/** The won asset's unit of approval (px/approval.ts). */
+	approval_key: text.optional(),
 	adomain: domains,
 	price_cpm: nonNegative,
 	clearing_price_cpm: nonNegative,

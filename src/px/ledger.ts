@@ -101,6 +101,8 @@ export interface DecisionMeta {
 	venueType: number;
 	/** The asset's unit of approval (px/approval.ts): re-checked before serving or billing. */
 	approvalKey: string;
+	/** Set when the decision was revoked (its creative rejected after the auction). */
+	revoked?: true;
 }
 
 export type AdmitResult =
@@ -132,6 +134,19 @@ export type PlayResult =
 	/** The creative was rejected since the auction: expired now, never billed. */
 	| { kind: "revoked" }
 	/** Its approval could not be confirmed now: nothing recorded, the player should retry. */
+	| { kind: "approval_unknown" }
+	| { kind: "unknown" };
+
+/**
+ * What a player's pre-play check (HEAD on the proof-of-play URL) learns; nothing is recorded.
+ * `revoked`: revoked in the ledger, or its creative is rejected in the approvals replica now.
+ */
+export type PlayCheck =
+	| { kind: "playable" }
+	| { kind: "revoked" }
+	| { kind: "expired" }
+	| { kind: "played" }
+	/** Its approval could not be confirmed now. */
 	| { kind: "approval_unknown" }
 	| { kind: "unknown" };
 

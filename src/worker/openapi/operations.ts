@@ -142,12 +142,17 @@ export const operations: Operation[] = [
 		method: "head",
 		path: "/v1/plays/{token}",
 		operationId: "checkPlayToken",
-		summary: "Whether a token is genuine; records nothing",
+		summary: "Pre-play check: may this spot still start? Records nothing",
+		description:
+			"Players ask before each spot starts. 410 once the decision can no longer play: its creative was rejected (creative-revoked; within 90 s of the reviewer's click), it was reported expired or its window closed (decision-expired), or it was already played (already-reported). A player skips the spot only on 410; any other answer, or none in its bounded wait, plays it.",
 		tag: "proof of play",
 		parameters: [tokenParam],
 		responses: {
-			"200": { description: "Genuine" },
+			"200": { description: "Playable: genuine, open in the ledger, creative approved" },
 			"403": { description: "Forged or tampered" },
+			"404": { description: "No such decision for this screen" },
+			"410": { description: "No longer playable (problem type in the content-type only: no body)" },
+			"503": { description: "The creative's approval cannot be confirmed now; Retry-After" },
 		},
 	},
 	{

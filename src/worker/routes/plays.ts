@@ -142,6 +142,54 @@ async function recordExpiry(
 	}
 }
 
+const decisionExpired = (detail: string) =>
+	new HttpProblem({
+		status: 410,
+		type: "decision-expired",
+		title: "This decision expired",
+		detail,
+	});
+
+/**
+ * The pre-play check: throws what makes the spot unplayable (410 once it can no longer play,
+ * whatever the reason), 503 when its approval cannot be confirmed now; returns when it may play.
+ */
+async function checkPlay(env: Env, token: string): Promise<void> {
+	const claims = await claimsOf(token, env);
+	if (Date.now() > claims.na) throw decisionExpired("The play window closed");
+	const result = await screenStub(env, claims.p, claims.s).checkPlay(claims.d);
+	switch (result.kind) {
+		case "playable":
+			return;
+		case "revoked":
+			throw new HttpProblem({
+				status: 410,
+				type: "creative-revoked",
+				title: "This creative was rejected",
+				detail: "A reviewer rejected the creative after the auction; it must not play",
+			});
+		case "expired":
+			throw decisionExpired("The ad was reported expired or its window closed");
+		case "played":
+			throw new HttpProblem({
+				status: 410,
+				type: "already-reported",
+				title: "Already played",
+				detail: "This decision was reported played; it does not play again",
+			});
+		case "approval_unknown":
+			throw new HttpProblem({
+				status: 503,
+				type: "approval-unavailable",
+				title: "Cannot confirm the creative's approval now",
+				detail: `Check again after ${APPROVAL_RETRY_AFTER_S} s`,
+				headers: { "retry-after": String(APPROVAL_RETRY_AFTER_S) },
+			});
+		case "unknown":
+			throw new HttpProblem(problems.notFound("No such decision for this screen"));
+	}
+}
+
 /** Pixel players cannot send a body: they may append displayed_at / displayed_ms to the URL. */
 function reportFromQuery(c: AppContext): PlayReport {
 	const raw: Record<string, number> = {};
@@ -273,10 +321,10 @@ plays.post("/:token", async (c) => {
 });
 
 plays.get("/:token", async (c) => {
-	// Hono answers HEAD with the GET route. A HEAD (link checkers, proxies, players probing the
-	// URL) must have no side effects: it only says whether the token is genuine.
+	// Hono answers HEAD with the GET route (and drops the body). A HEAD (players checking before a
+	// spot starts, link checkers, proxies) has no side effects: it says whether the spot may start.
 	if (c.req.method === "HEAD") {
-		await claimsOf(c.req.param("token"), c.env);
+		await checkPlay(c.env, c.req.param("token"));
 		return c.body(null, 200, PIXEL_HEADERS);
 	}
 	const report = reportFromQuery(c);
