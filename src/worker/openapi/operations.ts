@@ -8,6 +8,7 @@ import { MAX_BATCH_REPORTS } from "../../px/play-report";
 import { AssetsQuery } from "../../px/screen-assets";
 import {
 	badRequest,
+	expiryOutcomes,
 	html,
 	json,
 	keyParam,
@@ -167,9 +168,7 @@ export const operations: Operation[] = [
 				description: "Recorded (also when already expired)",
 				content: json(schemas.ExpiryRecorded),
 			},
-			"403": problem("Forged or tampered token"),
-			"404": problem("No such decision for this screen"),
-			"409": problem("The ad was already reported played"),
+			...expiryOutcomes,
 		},
 	},
 	{
@@ -186,9 +185,7 @@ export const operations: Operation[] = [
 				description: "Recorded (also when already expired): a transparent GIF",
 				content: { type: "image/gif" },
 			},
-			"403": problem("Forged or tampered token"),
-			"404": problem("No such decision for this screen"),
-			"409": problem("The ad was already reported played"),
+			...expiryOutcomes,
 		},
 	},
 	{
