@@ -110,8 +110,9 @@ const WinEvent = z.looseObject({
 	play_at: epochMs.optional(),
 	bidder: text,
 	crid: text,
-	/** The won asset's unit of approval (px/approval.ts). */
-	approval_key: text.optional(),
+	/** The won asset's unit of approval (px/approval.ts); longer than `text` may be, so a long
+	 * bidder name or crid never costs the win its record. */
+	approval_key: z.string().min(1).max(1024).optional(),
 	adomain: domains,
 	price_cpm: nonNegative,
 	clearing_price_cpm: nonNegative,
