@@ -89,6 +89,35 @@ export class EdgeClient {
 		return this.json<PlayBatchResult>("POST", "/v1/plays", { reports }, { auth: false });
 	}
 
+	/**
+	 * The pre-play check, HEAD {proof_of_play_url}: "gone" only when the edge answers 410 (the
+	 * creative was rejected since the auction, or the decision can no longer play). Any other
+	 * answer, a network error or no answer within `waitMs` is "play": an unreachable edge must
+	 * not blank the screen, and billing re-checks the approval when the play is reported.
+	 * `signal` (the player stopping) ends the wait early.
+	 */
+	async prePlayCheck(
+		proofOfPlayUrl: string,
+		waitMs: number,
+		signal?: AbortSignal,
+	): Promise<"play" | "gone"> {
+		const abort = new AbortController();
+		const stop = () => abort.abort();
+		signal?.addEventListener("abort", stop, { once: true });
+		if (signal?.aborted) stop();
+		const check = this.fetchFn(proofOfPlayUrl, { method: "HEAD", signal: abort.signal }).then(
+			(res) => (res.status === 410 ? ("gone" as const) : ("play" as const)),
+			() => "play" as const,
+		);
+		const late = this.clock.sleep(waitMs, abort.signal).then(() => "play" as const);
+		try {
+			return await Promise.race([check, late]);
+		} finally {
+			abort.abort();
+			signal?.removeEventListener("abort", stop);
+		}
+	}
+
 	/** POST /v1/telemetry (at most 100 events). */
 	sendTelemetry(events: TelemetryRecord[]): Promise<{ accepted: number }> {
 		return this.json("POST", "/v1/telemetry", { events }, { auth: true });

@@ -30,6 +30,8 @@ export interface PlayerOptions {
 	minShare?: number;
 	/** How long a still image without a stated duration is shown (default 10 s). */
 	stillImageMs?: number;
+	/** Longest wait for the pre-play check before a spot starts (default 1.5 s; 0: no check). */
+	prePlayCheckMs?: number;
 	/** The ad request's play_window_s (the edge's default: an hour). */
 	playWindowS?: number;
 	/** The ad request's timeout_ms (default 500). */
@@ -57,6 +59,8 @@ export type PlayerEvent =
 	| { type: "play_reported"; decisionId: string; displayedMs: number; share: number }
 	| { type: "play_ended"; decisionId: string; shownMs: number; error?: string }
 	| { type: "expired"; decisionId: string; reason: string }
+	/** The pre-play check said 410 (its creative was rejected): skipped and reported expired. */
+	| { type: "spot_revoked"; decisionId: string }
 	| { type: "report"; outcome: ReportOutcome }
 	| { type: "assets_synced"; listed: number; cached: number };
 
@@ -268,6 +272,21 @@ export class Player {
 	}
 
 	/**
+	 * Asks the edge, just before the spot starts, whether it may still play (HEAD on its
+	 * proof-of-play URL, bounded wait): a rejected creative is skipped and its spot expired.
+	 */
+	private async revoked(answer: FilledAnswer): Promise<boolean> {
+		const waitMs = this.options.prePlayCheckMs ?? 1_500;
+		if (waitMs <= 0) return false;
+		const { client } = this.options;
+		const check = await client.prePlayCheck(answer.proof_of_play_url, waitMs, this.stopping.signal);
+		if (check !== "gone" || this.stopped) return this.stopped;
+		this.emit({ type: "spot_revoked", decisionId: answer.decision_id });
+		await this.expire(answer, "the edge says it may no longer play (410)");
+		return true;
+	}
+
+	/**
 	 * Plays one decision. `fetchNext(endsAt)` is called once its proof of play is queued and sent,
 	 * so the next decision is fetched while the rest of this spot plays.
 	 */
@@ -281,6 +300,7 @@ export class Player {
 		if (wait > 0) await this.clock.sleep(wait, this.stopping.signal);
 		if (this.stopped) return;
 		if (this.clock.now() > play.not_after) return this.expire(answer, "its play window closed");
+		if (await this.revoked(answer)) return;
 		const store = this.precache.store;
 		const source = await store.source(creative.asset_url);
 		if (!source) return this.expire(answer, "the asset is not in the cache");

@@ -92,6 +92,20 @@ function overlay(text: string): void {
 	el.textContent = text;
 }
 
+/**
+ * A spot the pre-play check skipped is said on screen, overlay or not: in the demo a reviewer
+ * rejecting a creative should see the screens stop playing it.
+ */
+function notice(text: string): void {
+	const el = document.createElement("div");
+	el.className = "px-notice";
+	el.style.cssText =
+		"position:fixed;left:8px;top:8px;z-index:3;font:14px sans-serif;color:#fff;background:#b00c;padding:6px 10px;border-radius:4px";
+	el.textContent = text;
+	document.body.append(el);
+	setTimeout(() => el.remove(), 5_000);
+}
+
 async function main(): Promise<void> {
 	const config = readConfig();
 	const stage = document.getElementById("stage")!;
@@ -122,6 +136,9 @@ async function main(): Promise<void> {
 			const flat = flatten(event);
 			state.events.push(flat);
 			overlay(`${config.screen}/${slot} · ${JSON.stringify(flat)}`);
+			if (event.type === "spot_revoked") {
+				notice(`Skipped ${event.decisionId}: its creative was rejected since the auction`);
+			}
 		},
 	});
 	state.player = player;

@@ -7,9 +7,11 @@
 import { DurableObject } from "cloudflare:workers";
 import { type ApprovalRecord, type ApprovalStatus, approvalKvKey } from "../px/approval";
 import type { CreativeSeenEvent } from "../px/events";
+import type { DecisionHolder } from "../px/holders";
 import type { AuditEntry, DecidedItem, DeskPage, DeskStats, ReviewItem } from "../px/review-api";
 import { withinBudget } from "../services/budget";
 import { log } from "../services/log";
+import { DeskHolders } from "./desk-holders";
 import { deskStats, migrateDesk } from "./desk-tables";
 
 /** A KV write that has not answered by then counts as failed and is retried. */
@@ -23,11 +25,18 @@ const toItem = (row: Row): ReviewItem => ({ ...row, adomain: JSON.parse(row.adom
 
 export class ReviewDesk extends DurableObject<Env> {
 	private readonly sql: SqlStorage;
+	private readonly holders: DeskHolders;
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
 		this.sql = ctx.storage.sql;
 		migrateDesk(this.sql);
+		this.holders = new DeskHolders(this.sql, env, () => this.scheduleAlarm());
+	}
+
+	/** Queue intake of wins: which screens hold decisions of which asset (desk-holders.ts). */
+	hold(holders: DecisionHolder[]): { revoked: number } {
+		return { revoked: this.holders.hold(holders) };
 	}
 
 	private draining: Promise<void> | undefined;
@@ -195,6 +204,7 @@ export class ReviewDesk extends DurableObject<Env> {
 			if (!row) continue;
 			this.audit(key, input.action, input.actor, input.reason);
 			decided.push({ row, version: this.enqueue(key, status, input.reason ?? undefined) });
+			if (status === "rejected") this.holders.revokeAll(key);
 		}
 		await this.drain();
 		return decided.map(({ row, version }) => ({
@@ -228,6 +238,7 @@ export class ReviewDesk extends DurableObject<Env> {
 		if (!row) return null;
 		this.audit(input.key, input.action, input.actor, input.reason);
 		const version = this.enqueue(input.key, status, input.reason ?? undefined);
+		if (status === "rejected") this.holders.revokeAll(input.key);
 		await this.drain();
 		return {
 			...toItem(row),
@@ -256,9 +267,9 @@ export class ReviewDesk extends DurableObject<Env> {
 		);
 	}
 
-	/** Retries the publications KV refused so far. */
+	/** Retries the publications KV refused so far, and the revocations screens did not take. */
 	override async alarm(): Promise<void> {
-		await this.drain();
+		await Promise.all([this.drain(), this.holders.pushSoon()]);
 	}
 
 	/** Publications not yet in the replica (for operators and tests). */
@@ -363,10 +374,16 @@ export class ReviewDesk extends DurableObject<Env> {
 				);
 			}
 		}
-		const next = this.sql
+		await this.scheduleAlarm();
+	}
+
+	/** One alarm for the replica's outbox and the revocations to push: the sooner one. */
+	private async scheduleAlarm(): Promise<void> {
+		const outbox = this.sql
 			.exec<{ at: number | null }>("SELECT MIN(next_at) AS at FROM outbox")
 			.one().at;
-		if (next !== null) await this.ctx.storage.setAlarm(next);
+		const next = Math.min(outbox ?? Infinity, this.holders.nextAt() ?? Infinity);
+		if (Number.isFinite(next)) await this.ctx.storage.setAlarm(Math.max(next, Date.now()));
 	}
 }
 

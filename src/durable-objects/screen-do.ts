@@ -11,6 +11,7 @@ import {
 	type ExpiryResult,
 	type LedgerAssets,
 	type LedgerWrite,
+	type PlayCheck,
 	type PlayResult,
 	type ProfileUpdate,
 	patchedProfile,
@@ -22,6 +23,7 @@ import { judgePlay, type PlayReport } from "../px/play-report";
 import { lookupApprovals } from "../services/approvals";
 import { log } from "../services/log";
 import type { Settlement } from "../services/settlement";
+import { playCheck } from "./play-check";
 import {
 	assetRows,
 	countByState,
@@ -274,6 +276,11 @@ export class ScreenDO extends DurableObject<Env> {
 		return true;
 	}
 
+	/** HEAD on a proof-of-play URL: whether the spot may still start. Records nothing. */
+	async checkPlay(decisionId: string): Promise<PlayCheck> {
+		return this.ready ? playCheck(this.sql, this.env.APPROVALS, decisionId) : { kind: "unknown" };
+	}
+
 	async reportExpired(decisionId: string, requestId?: string): Promise<ExpiryResult> {
 		if (!this.ready) return { kind: "unknown" };
 		const won = this.settle(decisionId, "expired", Number.NEGATIVE_INFINITY, {
@@ -320,11 +327,15 @@ export class ScreenDO extends DurableObject<Env> {
 		reportableAt: number,
 		settlement: { how: Settlement; requestId?: string | undefined },
 	): { notices: DecisionNotices; meta: DecisionMeta } | undefined {
+		// A revocation is marked in the same row write, so a pre-play check can say why it ended.
+		const revoked = settlement.how.kind === "expiry" && settlement.how.reason === "revoked";
 		const row = this.sql
 			.exec<{ notices: string; meta: string }>(
-				`UPDATE decisions SET state = ? WHERE decision_id = ? AND state = 'issued' AND report_until >= ?
+				`UPDATE decisions SET state = ?, meta = CASE WHEN ? THEN json_set(meta, '$.revoked', json('true')) ELSE meta END
+				 WHERE decision_id = ? AND state = 'issued' AND report_until >= ?
 				 RETURNING notices, meta`,
 				state,
+				revoked ? 1 : 0,
 				decisionId,
 				reportableAt,
 			)

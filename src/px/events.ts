@@ -25,6 +25,8 @@
 //    slot_id; win may carry play_at (the planned time of its spot).
 // 5: a play with billable false carries not_billable_reason (no_evidence, under_threshold,
 //    implausible): a play without displayed_ms, or with one the clocks contradict, is not billed.
+//    win may carry approval_key (its asset's unit of approval), so the review desk knows which
+//    screens hold a decision it must revoke when that asset is rejected.
 import { z } from "zod";
 import { AUCTION_LINE_OUTCOMES } from "./outcomes";
 import { NOT_BILLABLE_REASONS } from "./play-report";
@@ -111,6 +113,9 @@ const WinEvent = z.looseObject({
 	play_at: epochMs.optional(),
 	bidder: text,
 	crid: text,
+	/** The won asset's unit of approval (px/approval.ts); longer than `text` may be, so a long
+	 * bidder name or crid never costs the win its record. */
+	approval_key: z.string().min(1).max(1024).optional(),
 	adomain: domains,
 	price_cpm: nonNegative,
 	clearing_price_cpm: nonNegative,

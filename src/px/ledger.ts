@@ -127,6 +127,8 @@ export interface DecisionMeta {
 	approvalKey: string;
 	/** The placement's spot length, ms, for the play threshold of stills; absent on older rows. */
 	spotMs?: number;
+	/** Set when the decision was revoked (its creative rejected after the auction). */
+	revoked?: true;
 }
 
 export type AdmitResult =
@@ -159,6 +161,19 @@ export type PlayResult =
 	/** The creative was rejected since the auction: expired now, never billed. */
 	| { kind: "revoked" }
 	/** Its approval could not be confirmed now: nothing recorded, the player should retry. */
+	| { kind: "approval_unknown" }
+	| { kind: "unknown" };
+
+/**
+ * What a player's pre-play check (HEAD on the proof-of-play URL) learns; nothing is recorded.
+ * `revoked`: revoked in the ledger, or its creative is rejected in the approvals replica now.
+ */
+export type PlayCheck =
+	| { kind: "playable" }
+	| { kind: "revoked" }
+	| { kind: "expired" }
+	| { kind: "played" }
+	/** Its approval could not be confirmed now. */
 	| { kind: "approval_unknown" }
 	| { kind: "unknown" };
 

@@ -10,6 +10,7 @@ import { reviewDesk } from "../services/stubs";
 import { archiveEvents } from "./archive";
 import { keepDeadLetters } from "./dead-letter";
 import type { ConsumersEnv } from "./env";
+import { recordHolders } from "./holders";
 import { deliverNotices } from "./notices";
 
 interface Item {
@@ -56,14 +57,16 @@ async function consumeEvents(batch: MessageBatch, env: ConsumersEnv): Promise<nu
 		}
 	}
 
-	const [archived, intake] = await Promise.all([
+	const [archived, intake, holders] = await Promise.all([
 		archiveEvents(env.ARCHIVE, items),
 		intakeCreatives(
 			env,
 			items.filter((i) => i.event.type === "creative_seen"),
 		),
+		recordHolders(env, items),
 	]);
-	for (const item of [...archived.failed, ...intake.failed]) retry.add(item.message);
+	for (const item of [...archived.failed, ...intake.failed, ...holders.failed])
+		retry.add(item.message);
 	if (archived.failed.length > 0)
 		log("error", "archive_write_failed", { messages: archived.failed.length });
 

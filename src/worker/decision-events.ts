@@ -138,6 +138,7 @@ export function auctionEvents(r: RequestFacts, a: AuctionFacts): PxEvent[] {
 					: {}),
 				bidder: win.bid.bidder,
 				crid: win.bid.creative!.id,
+				...(win.bid.approvalKey ? { approval_key: win.bid.approvalKey } : {}),
 				adomain: win.advertiserDomains,
 				price_cpm: win.bid.price,
 				clearing_price_cpm: win.clearingPrice,

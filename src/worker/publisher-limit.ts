@@ -11,29 +11,35 @@ import { HttpProblem } from "./problem";
 const RETRY_AFTER_S = 10;
 
 /**
- * `scope` separates what is counted (ad requests, telemetry) under one binding. A limiter that
- * fails open: rate limiting protects the edge, and an outage of it must not stop every ad.
+ * `scope` separates what is counted (ad requests, telemetry, play batches) under one binding. A
+ * limiter that fails open: rate limiting protects the edge, and an outage of it must not stop
+ * every ad.
  */
+export async function publisherAllowed(
+	env: Pick<Env, "PUBLISHER_LIMITER">,
+	scope: string,
+	publisherId: string,
+): Promise<boolean> {
+	try {
+		return (await env.PUBLISHER_LIMITER.limit({ key: `${scope}:${publisherId}` })).success;
+	} catch (err) {
+		log("warn", "rate_limiter_failed", { error: err instanceof Error ? err.message : String(err) });
+		return true;
+	}
+}
+
+export const publisherLimited = () =>
+	new HttpProblem({
+		status: 429,
+		type: "publisher-rate-limited",
+		title: "Too many requests for this publisher",
+		detail: `Retry after ${RETRY_AFTER_S} s`,
+		headers: { "retry-after": String(RETRY_AFTER_S) },
+	});
+
 export const limitPublisher = (scope: string) =>
 	createMiddleware<AppEnv>(async (c, next) => {
-		const publisher = c.get("publisher");
-		let allowed = true;
-		try {
-			allowed = (await c.env.PUBLISHER_LIMITER.limit({ key: `${scope}:${publisher.id}` })).success;
-		} catch (err) {
-			log("warn", "rate_limiter_failed", {
-				error: err instanceof Error ? err.message : String(err),
-			});
-		}
-		if (!allowed) {
-			throw new HttpProblem({
-				status: 429,
-				type: "publisher-rate-limited",
-				title: "Too many requests for this publisher",
-				detail: `Retry after ${RETRY_AFTER_S} s`,
-				headers: { "retry-after": String(RETRY_AFTER_S) },
-			});
-		}
+		if (!(await publisherAllowed(c.env, scope, c.get("publisher").id))) throw publisherLimited();
 		await next();
 	});
 

@@ -138,10 +138,103 @@ describe("proof of play", () => {
 		expect(log.filter((l) => l.startsWith("lurl"))).toEqual([`lurl ?loss=${Reason.Expired}&min=`]);
 	});
 
+	it("a GET on the expiry URL records the expiry (players that fire URLs), once", async () => {
+		const { t, screenId, expiryPath } = await win();
+		const head = await callEdge(expiryPath, { method: "HEAD" });
+		expect(head.res.status).toBe(200);
+		expect(await screenStub(env, "demo-pub", screenId).stats()).toMatchObject({
+			decisions: { issued: 1 },
+		});
+		const fired = await callEdge(expiryPath);
+		expect(fired.res.status).toBe(200);
+		expect(fired.res.headers.get("content-type")).toBe("image/gif");
+		await fired.settled;
+		const again = await callEdge(expiryPath);
+		expect(again.res.status).toBe(200);
+		const posted = await callEdge(expiryPath, { method: "POST" });
+		expect(posted.res.status).toBe(200);
+		await Promise.all([again.settled, posted.settled]);
+		expect(await screenStub(env, "demo-pub", screenId).stats()).toMatchObject({
+			decisions: { expired: 1 },
+		});
+		const log = await dspLogAfter(t, "lurl", 1);
+		expect(log.filter((l) => l.startsWith("lurl"))).toEqual([`lurl ?loss=${Reason.Expired}&min=`]);
+	});
+
 	it("a played ad cannot be reported expired (409)", async () => {
 		const { popPath, expiryPath } = await win();
 		expect((await callEdge(popPath, { method: "POST" })).res.status).toBe(200);
 		expect((await callEdge(expiryPath, { method: "POST" })).res.status).toBe(409);
+	});
+});
+
+/** SCREENS that counts the calls made on the screen objects' stubs (RPC methods). */
+function countingScreens(): { calls: string[]; namespace: Env["SCREENS"] } {
+	const calls: string[] = [];
+	const namespace = new Proxy(env.SCREENS, {
+		get(target, property) {
+			if (property !== "get") return Reflect.get(target, property, target).bind?.(target);
+			return (id: DurableObjectId) => {
+				const stub = target.get(id);
+				return new Proxy(stub, {
+					get(s, method) {
+						if (typeof method !== "string") return Reflect.get(s, method, s);
+						// An RPC stub answers every property name with a remote method.
+						return (...args: unknown[]) => {
+							calls.push(method);
+							return (s as unknown as Record<string, (...a: unknown[]) => unknown>)[method]!(
+								...args,
+							);
+						};
+					},
+				});
+			};
+		},
+	}) as unknown as Env["SCREENS"];
+	return { calls, namespace };
+}
+
+describe("POST /v1/plays (batch) is bounded", () => {
+	it("100 copies of one token make one object call: the repeats are answered 409 without one", async () => {
+		const { t, popPath } = await win();
+		const token = popPath.split("/").pop()!;
+		const spy = countingScreens();
+		const { res, settled } = await callEdge(
+			"/v1/plays",
+			{ method: "POST", body: JSON.stringify({ reports: Array(100).fill({ token }) }) },
+			{ SCREENS: spy.namespace },
+		);
+		expect(res.status).toBe(200);
+		const { results } = (await res.json()) as { results: { status: number }[] };
+		expect(results[0]!.status).toBe(200);
+		expect(results.slice(1).every((r) => r.status === 409)).toBe(true);
+		await settled;
+		expect(spy.calls).toEqual(["redeemPlay"]);
+		expect((await dspLogAfter(t, "burl", 1)).filter((l) => l.startsWith("burl"))).toHaveLength(1);
+	});
+
+	it("a publisher over its limit gets 429 with Retry-After, counted under the token's publisher", async () => {
+		const { screenId, popPath } = await win();
+		const keys: string[] = [];
+		const refuse = {
+			limit: async ({ key }: { key: string }) => {
+				keys.push(key);
+				return { success: false };
+			},
+		} as unknown as RateLimit;
+		const token = popPath.split("/").pop()!;
+		const { res } = await callEdge(
+			"/v1/plays",
+			{ method: "POST", body: JSON.stringify({ reports: [{ token }, { token: "forged" }] }) },
+			{ PUBLISHER_LIMITER: refuse },
+		);
+		expect(res.status).toBe(429);
+		expect(res.headers.get("retry-after")).toBe("10");
+		expect(await res.json()).toMatchObject({ type: "/problems/publisher-rate-limited" });
+		expect(keys).toEqual(["plays:demo-pub"]);
+		expect(await screenStub(env, "demo-pub", screenId).stats()).toMatchObject({
+			decisions: { issued: 1 },
+		});
 	});
 });
 

@@ -8,6 +8,7 @@ import { MAX_BATCH_REPORTS } from "../../px/play-report";
 import { AssetsQuery } from "../../px/screen-assets";
 import {
 	badRequest,
+	expiryOutcomes,
 	html,
 	json,
 	keyParam,
@@ -86,12 +87,16 @@ export const operations: Operation[] = [
 		path: "/v1/plays",
 		operationId: "reportPlays",
 		summary: "Report many plays or expiries at once",
-		description: `Up to ${MAX_BATCH_REPORTS} reports, each with the token of its proof_of_play_url. Every report gets the status and body the single route would have given it (200, 409 for a replay, 410, …), in order; a report that fails validation fails alone. No key is needed: each token is its own credential.`,
+		description: `Up to ${MAX_BATCH_REPORTS} reports, each with the token of its proof_of_play_url. Every report gets the status and body the single route would have given it (200, 409 for a replay, 410, …), in order; a report that fails validation fails alone. A token repeated in the batch reaches its screen once: the repeats answer 409 when the first report was recorded, else the first one's result. No key is needed: each token is its own credential; the batch counts against the rate limit of each publisher its tokens name.`,
 		tag: "proof of play",
 		body: { required: true, schema: schemas.PlayBatchRequest },
 		responses: {
 			"200": { description: "One result per report", content: json(schemas.PlayBatchResult) },
 			"400": problem("The envelope is invalid (no reports, or more than 100)"),
+			"429": problem(
+				"A publisher the tokens name is over its rate limit (publisher-rate-limited); nothing was recorded",
+				RETRY_AFTER,
+			),
 		},
 	},
 	{
@@ -139,12 +144,17 @@ export const operations: Operation[] = [
 		method: "head",
 		path: "/v1/plays/{token}",
 		operationId: "checkPlayToken",
-		summary: "Whether a token is genuine; records nothing",
+		summary: "Pre-play check: may this spot still start? Records nothing",
+		description:
+			"Players ask before each spot starts. 410 once the decision can no longer play: its creative was rejected (creative-revoked; within 90 s of the reviewer's click), it was reported expired or its window closed (decision-expired), or it was already played (already-reported). A player skips the spot only on 410; any other answer, or none in its bounded wait, plays it.",
 		tag: "proof of play",
 		parameters: [tokenParam],
 		responses: {
-			"200": { description: "Genuine" },
+			"200": { description: "Playable: genuine, open in the ledger, creative approved" },
 			"403": { description: "Forged or tampered" },
+			"404": { description: "No such decision for this screen" },
+			"410": { description: "No longer playable (problem type in the content-type only: no body)" },
+			"503": { description: "The creative's approval cannot be confirmed now; Retry-After" },
 		},
 	},
 	{
@@ -159,9 +169,24 @@ export const operations: Operation[] = [
 				description: "Recorded (also when already expired)",
 				content: json(schemas.ExpiryRecorded),
 			},
-			"403": problem("Forged or tampered token"),
-			"404": problem("No such decision for this screen"),
-			"409": problem("The ad was already reported played"),
+			...expiryOutcomes,
+		},
+	},
+	{
+		method: "get",
+		path: "/v1/plays/{token}/expired",
+		operationId: "reportExpiredPixel",
+		summary: "Report that the ad could not be played, by firing the URL (never billed)",
+		description:
+			"For players that fire URLs: records the expiry once, like the POST (a second GET or POST records nothing more). A HEAD records nothing.",
+		tag: "proof of play",
+		parameters: [tokenParam],
+		responses: {
+			"200": {
+				description: "Recorded (also when already expired): a transparent GIF",
+				content: { type: "image/gif" },
+			},
+			...expiryOutcomes,
 		},
 	},
 	{

@@ -160,6 +160,13 @@ export const playOutcomes: Record<string, Response> = {
 	"503": problem("The creative's approval cannot be confirmed now; nothing recorded", RETRY_AFTER),
 };
 
+/** What an expiry report (POST or GET on the expiry_url) can be answered with besides 200. */
+export const expiryOutcomes: Record<string, Response> = {
+	"403": problem("Forged or tampered token"),
+	"404": problem("No such decision for this screen"),
+	"409": problem("The ad was already reported played"),
+};
+
 export const html = (description: string): Response => ({
 	description,
 	content: { type: "text/html" },

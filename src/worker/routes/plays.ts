@@ -24,6 +24,7 @@ import {
 	problems,
 	validationProblem,
 } from "../problem";
+import { publisherAllowed, publisherLimited } from "../publisher-limit";
 
 export const plays = new Hono<AppEnv>();
 
@@ -37,6 +38,8 @@ const PIXEL_HEADERS = { "content-type": "image/gif", "cache-control": "no-store"
 const APPROVAL_RETRY_AFTER_S = 30;
 /** Reports of one batch handled at once; each waits on its own screen's object. */
 const BATCH_CONCURRENCY = 8;
+/** Play batches count under their own name with PUBLISHER_LIMITER (publisher-limit.ts). */
+const PLAYS_LIMIT_SCOPE = "plays";
 
 const alreadyReported = (detail: string) =>
 	new HttpProblem({ status: 409, type: "already-reported", title: "Already reported", detail });
@@ -140,6 +143,54 @@ async function recordExpiry(
 	}
 }
 
+const decisionExpired = (detail: string) =>
+	new HttpProblem({
+		status: 410,
+		type: "decision-expired",
+		title: "This decision expired",
+		detail,
+	});
+
+/**
+ * The pre-play check: throws what makes the spot unplayable (410 once it can no longer play,
+ * whatever the reason), 503 when its approval cannot be confirmed now; returns when it may play.
+ */
+async function checkPlay(env: Env, token: string): Promise<void> {
+	const claims = await claimsOf(token, env);
+	if (Date.now() > claims.na) throw decisionExpired("The play window closed");
+	const result = await screenStub(env, claims.p, claims.s).checkPlay(claims.d);
+	switch (result.kind) {
+		case "playable":
+			return;
+		case "revoked":
+			throw new HttpProblem({
+				status: 410,
+				type: "creative-revoked",
+				title: "This creative was rejected",
+				detail: "A reviewer rejected the creative after the auction; it must not play",
+			});
+		case "expired":
+			throw decisionExpired("The ad was reported expired or its window closed");
+		case "played":
+			throw new HttpProblem({
+				status: 410,
+				type: "already-reported",
+				title: "Already played",
+				detail: "This decision was reported played; it does not play again",
+			});
+		case "approval_unknown":
+			throw new HttpProblem({
+				status: 503,
+				type: "approval-unavailable",
+				title: "Cannot confirm the creative's approval now",
+				detail: `Check again after ${APPROVAL_RETRY_AFTER_S} s`,
+				headers: { "retry-after": String(APPROVAL_RETRY_AFTER_S) },
+			});
+		case "unknown":
+			throw new HttpProblem(problems.notFound("No such decision for this screen"));
+	}
+}
+
 /** Pixel players cannot send a body: they may append displayed_at / displayed_ms to the URL. */
 function reportFromQuery(c: AppContext): PlayReport {
 	const raw: Record<string, number> = {};
@@ -155,18 +206,66 @@ function reportFromQuery(c: AppContext): PlayReport {
 plays.post("/", async (c) => {
 	const { reports } = await readBatch(c);
 	const requestId = c.get("requestId");
+	const { firsts, repeats, publishers } = await batchPlan(c.env, reports);
+	// No key here (each token is its own credential), so the batch is counted against every
+	// publisher its genuine tokens name: a player's reports name its own.
+	const allowed = await Promise.all(
+		[...publishers].map((p) => publisherAllowed(c.env, PLAYS_LIMIT_SCOPE, p)),
+	);
+	if (allowed.includes(false)) throw publisherLimited();
 	const results: PlayBatchResult["results"] = new Array(reports.length);
 	let next = 0;
 	const worker = async () => {
-		while (next < reports.length) {
-			const i = next++;
+		while (next < firsts.length) {
+			const i = firsts[next++]!;
 			const outcome = await batchItem(c.env, reports[i], i, requestId);
 			results[i] = outcome.result;
 		}
 	};
-	await Promise.all(Array.from({ length: Math.min(BATCH_CONCURRENCY, reports.length) }, worker));
+	await Promise.all(Array.from({ length: Math.min(BATCH_CONCURRENCY, firsts.length) }, worker));
+	for (const [i, first] of repeats) results[i] = repeatResult(results[first]!);
 	return c.json({ results });
 });
+
+/**
+ * Which reports of a batch reach a screen's object: the first report of each decision. A token
+ * repeated in the batch is answered from its first report's result, so one old token copied 100
+ * times costs one object call, not 100.
+ */
+async function batchPlan(env: Env, reports: unknown[]) {
+	const firsts: number[] = [];
+	const repeats = new Map<number, number>();
+	const publishers = new Set<string>();
+	const firstOf = new Map<string, number>();
+	const claims = await Promise.all(
+		reports.map((raw) => {
+			const token = (raw as { token?: unknown } | null)?.token;
+			return typeof token === "string" ? verifyPopToken(token, env.POP_SIGNING_KEY) : undefined;
+		}),
+	);
+	for (const [i, claim] of claims.entries()) {
+		if (!claim) {
+			firsts.push(i); // invalid or forged: answered without an object call
+			continue;
+		}
+		publishers.add(claim.p);
+		const key = JSON.stringify([claim.p, claim.s, claim.d]);
+		const first = firstOf.get(key);
+		if (first === undefined) {
+			firstOf.set(key, i);
+			firsts.push(i);
+		} else repeats.set(i, first);
+	}
+	return { firsts, repeats, publishers };
+}
+
+/** A repeat of a recorded report is a replay; a repeat of a refused one is refused alike. */
+function repeatResult(
+	first: PlayBatchResult["results"][number],
+): PlayBatchResult["results"][number] {
+	if (first.status >= 300) return first;
+	return problemResult(alreadyReported("This decision was reported earlier in this batch").problem);
+}
 
 async function readBatch(c: AppContext): Promise<{ reports: unknown[] }> {
 	const parsed = PlayBatch.safeParse(await readJsonBody(c));
@@ -223,10 +322,10 @@ plays.post("/:token", async (c) => {
 });
 
 plays.get("/:token", async (c) => {
-	// Hono answers HEAD with the GET route. A HEAD (link checkers, proxies, players probing the
-	// URL) must have no side effects: it only says whether the token is genuine.
+	// Hono answers HEAD with the GET route (and drops the body). A HEAD (players checking before a
+	// spot starts, link checkers, proxies) has no side effects: it says whether the spot may start.
 	if (c.req.method === "HEAD") {
-		await claimsOf(c.req.param("token"), c.env);
+		await checkPlay(c.env, c.req.param("token"));
 		return c.body(null, 200, PIXEL_HEADERS);
 	}
 	const report = reportFromQuery(c);
@@ -237,4 +336,15 @@ plays.get("/:token", async (c) => {
 plays.post("/:token/expired", async (c) => {
 	const done = await recordExpiry(c.env, c.req.param("token"), c.get("requestId"));
 	return c.json(done.body);
+});
+
+// Players that can only fire URLs fire the expiry URL too (a GET, answered like the play pixel).
+// A HEAD (link checkers, proxies) records nothing: it only says whether the token is genuine.
+plays.get("/:token/expired", async (c) => {
+	if (c.req.method === "HEAD") {
+		await claimsOf(c.req.param("token"), c.env);
+		return c.body(null, 200, PIXEL_HEADERS);
+	}
+	await recordExpiry(c.env, c.req.param("token"), c.get("requestId"));
+	return c.body(PIXEL, 200, PIXEL_HEADERS);
 });

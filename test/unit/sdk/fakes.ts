@@ -78,6 +78,10 @@ export class FakeEdge {
 	forceReportStatus: { status: number; retryAfterS?: number; times: number } | undefined;
 	fill = true;
 	durationS = 10;
+	/** Decisions whose creative a reviewer rejected: the pre-play check (HEAD) answers 410. */
+	readonly revoked = new Set<string>();
+	/** The pre-play check never answers (a stalled connection). */
+	hangChecks = false;
 	assets = new Map<string, Uint8Array>([
 		[`${CDN}/a.mp4`, new Uint8Array([1, 2, 3])],
 		[`${CDN}/b.png`, new Uint8Array([4, 5])],
@@ -101,6 +105,7 @@ export class FakeEdge {
 			at: this.clock.now(),
 			...(body ? { body } : {}),
 		});
+		if (method === "HEAD" && this.hangChecks) return new Promise<Response>(() => {});
 		const res = this.route(method, url, body);
 		if (this.loseAnswers > 0) {
 			this.loseAnswers--;
@@ -120,6 +125,15 @@ export class FakeEdge {
 		}
 		if (method === "POST" && url.pathname === "/v1/ad-requests") return this.adRequest(body!);
 		if (method === "POST" && url.pathname === "/v1/plays") return this.plays(body!);
+		if (method === "HEAD" && url.pathname.startsWith("/v1/plays/tok-")) {
+			const d = this.decisions.find((x) => url.pathname === `/v1/plays/tok-${x.id}`);
+			if (!d) return new Response(null, { status: 403 });
+			const gone = this.revoked.has(d.id) || d.state !== "issued";
+			return new Response(null, {
+				status: gone ? 410 : 200,
+				...(gone ? { headers: { "content-type": "application/problem+json" } } : {}),
+			});
+		}
 		if (method === "POST" && url.pathname === "/v1/telemetry") {
 			const events = body!.events as Json[];
 			const stale = events.findIndex((e) => (e.ts as number) < this.clock.now() - 30 * 86_400_000);

@@ -153,6 +153,33 @@ describe("player loop", () => {
 		expect(new Set(edge.telemetry.map((e) => e.id)).size).toBe(edge.telemetry.length);
 	});
 
+	it("a spot whose pre-play check answers 410 is skipped, reported expired, and said so", async () => {
+		const { clock, edge, player, of } = setup();
+		edge.revoked.add("d1");
+		void player.start();
+		await clock.advance(1_000);
+		await player.stop();
+		const checks = edge.calls.filter((c) => c.method === "HEAD" && c.path.endsWith("tok-d1"));
+		expect(checks).toHaveLength(1);
+		expect(of("spot_revoked")).toEqual([{ type: "spot_revoked", decisionId: "d1" }]);
+		expect(of("play_started").filter((e) => e.decisionId === "d1")).toHaveLength(0);
+		expect(of("expired")[0]).toMatchObject({ decisionId: "d1" });
+		expect(edge.decisions[0]!.state).toBe("expired");
+		expect(edge.billed.size).toBe(0);
+	});
+
+	it("a pre-play check with no answer plays the spot after a bounded wait (fail safe)", async () => {
+		const { clock, edge, player, of } = setup();
+		edge.hangChecks = true;
+		void player.start();
+		await clock.advance(12_000);
+		await player.stop();
+		expect(of("spot_revoked")).toHaveLength(0);
+		const started = of("play_started")[0]!;
+		expect(started.displayedAt - edge.decisions[0]!.notBefore).toBe(1_500);
+		expect(edge.billed.get("d1")).toBe(1);
+	});
+
 	it("a still without a duration is held for stillImageMs", async () => {
 		const { clock, edge, player, of } = setup();
 		edge.durationS = 0;
