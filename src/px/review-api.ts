@@ -48,7 +48,7 @@ export const RejectBody = z.object({ reason: z.string().trim().min(3).max(500) }
 export const ApproveBody = z.object({ reason: z.string().trim().max(500).optional() });
 
 const ReviewItemSchema = z.object({
-	/** bidder:crid:<SHA-256 of the asset URL>: the unit of approval. */
+	/** bidder:crid:<SHA-256 of the asset URL, "\n", its normalized adomain>: the unit of approval. */
 	creative_key: z.string(),
 	bidder: z.string(),
 	crid: z.string(),

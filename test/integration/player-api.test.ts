@@ -8,7 +8,15 @@ import { Reason } from "../../src/px/reasons";
 import { settlementEvent } from "../../src/services/settlement";
 import { reviewDesk } from "../../src/services/stubs";
 import { signPopToken } from "../../src/worker/pop-token";
-import { adRequest, approve, biddersJson, callEdge, dspAssets, dspLog } from "../support/edge";
+import {
+	adRequest,
+	approve,
+	biddersJson,
+	callEdge,
+	DSP_ADOMAIN,
+	dspAssets,
+	dspLog,
+} from "../support/edge";
 import { authHeaders, billboardScreen, lobbyScreen } from "../support/fixtures";
 import { putOnDesk } from "../support/records";
 
@@ -17,7 +25,12 @@ const tag = () => `pa${Date.now().toString(36)}${n++}`;
 const CRID = "crid-player";
 
 beforeAll(() =>
-	approve({ bidder: "buyer", crid: CRID, asset_url: dspAssets.image(CRID, { w: 1400, h: 400 }) }),
+	approve({
+		bidder: "buyer",
+		crid: CRID,
+		asset_url: dspAssets.image(CRID, { w: 1400, h: 400 }),
+		adomain: [DSP_ADOMAIN],
+	}),
 );
 
 /** Wins one auction for a 10 s still on a fresh inline billboard. */
@@ -254,7 +267,12 @@ describe("GET /v1/screens/{id}/assets", () => {
 		});
 		expect(put.res.status).toBe(201);
 		// A video wins on the lobby.
-		const video = { bidder: "vbuyer", crid: `v-${t}`, asset_url: dspAssets.video() };
+		const video = {
+			bidder: "vbuyer",
+			crid: `v-${t}`,
+			asset_url: dspAssets.video(),
+			adomain: [DSP_ADOMAIN],
+		};
 		await approve(video);
 		const bidders = biddersJson(t, [
 			{ name: "vbuyer", behaviour: "bid", query: { crid: video.crid, price: 9 } },
@@ -271,14 +289,26 @@ describe("GET /v1/screens/{id}/assets", () => {
 			bidder: "vbuyer",
 			crid: `fit-${t}`,
 			asset_url: `https://cdn.example/${t}/p.png`,
+			adomain: [DSP_ADOMAIN],
 		};
 		const wide = {
 			bidder: "vbuyer",
 			crid: `wide-${t}`,
 			asset_url: `https://cdn.example/${t}/w.png`,
+			adomain: [DSP_ADOMAIN],
 		};
-		const bad = { bidder: "vbuyer", crid: `bad-${t}`, asset_url: `https://cdn.example/${t}/b.png` };
-		const other = { bidder: "nobody", crid: `o-${t}`, asset_url: `https://cdn.example/${t}/o.png` };
+		const bad = {
+			bidder: "vbuyer",
+			crid: `bad-${t}`,
+			asset_url: `https://cdn.example/${t}/b.png`,
+			adomain: [DSP_ADOMAIN],
+		};
+		const other = {
+			bidder: "nobody",
+			crid: `o-${t}`,
+			asset_url: `https://cdn.example/${t}/o.png`,
+			adomain: [DSP_ADOMAIN],
+		};
 		await putOnDesk(fits, { w: 1080, h: 1920 });
 		await putOnDesk(wide, { w: 1400, h: 400 });
 		await putOnDesk(bad, { w: 1080, h: 1920 });

@@ -143,8 +143,9 @@ describe("review desk page", () => {
 			bidder: "page-hostile",
 			crid: `<script>alert("crid")</script>`,
 			asset_url: `https://cdn.example/a.png?"><img src=x onerror=alert(1)>`,
+			adomain: [`"><svg onload=alert(2)>`, "brand.example"],
 		};
-		await putOnDesk(hostile, { adomain: [`"><svg onload=alert(2)>`, "brand.example"] });
+		await putOnDesk(hostile);
 		const js = { bidder: "page-hostile", crid: "js-url", asset_url: "javascript:alert(3)" };
 		await putOnDesk(js);
 		const { cookie } = await signIn("review", REVIEWER_KEY);

@@ -4,7 +4,7 @@ import { approvalKey } from "../../src/px/approval";
 import { Reason } from "../../src/px/reasons";
 import { handleQueue } from "../../src/queues";
 import { clearApprovalMemory } from "../../src/services/approvals";
-import { biddersJson, callEdge, dspAssets } from "../support/edge";
+import { biddersJson, callEdge, DSP_ADOMAIN, dspAssets } from "../support/edge";
 import { billboardScreen, REVIEWER_KEY } from "../support/fixtures";
 import { capturingQueue, putOnDesk } from "../support/records";
 import { env } from "../support/test-env";
@@ -68,7 +68,12 @@ describe("review desk", () => {
 		// Its own item per asset: the key names the exact file that would play.
 		const asset_url = dspAssets.image("brand-new", { w: 1400, h: 400 });
 		expect(item).toMatchObject({ mime: "image/png", asset_url });
-		const key = await approvalKey({ bidder: "newdsp", crid: "brand-new", asset_url });
+		const key = await approvalKey({
+			bidder: "newdsp",
+			crid: "brand-new",
+			asset_url,
+			adomain: [DSP_ADOMAIN],
+		});
 		expect(item?.creative_key).toBe(key);
 
 		// Approving needs no body.
@@ -91,10 +96,12 @@ describe("review desk", () => {
 
 	it("a rejection needs a reason and makes the creative lose as disapproved", async () => {
 		const asset_url = dspAssets.image("bad-ad", { w: 1400, h: 400 });
-		const key = await putOnDesk(
-			{ bidder: "shady", crid: "bad-ad", asset_url },
-			{ adomain: ["shady.example"] },
-		);
+		const key = await putOnDesk({
+			bidder: "shady",
+			crid: "bad-ad",
+			asset_url,
+			adomain: ["shady.example"],
+		});
 		const noReason = await callEdge(`/v1/review/creatives/${key}/reject`, {
 			method: "POST",
 			headers: reviewer,
@@ -110,7 +117,7 @@ describe("review desk", () => {
 		expect(rejected.res.status).toBe(200);
 		clearApprovalMemory();
 		const bidders = biddersJson("review2", [
-			{ name: "shady", behaviour: "bid", query: { crid: "bad-ad" } },
+			{ name: "shady", behaviour: "bid", query: { crid: "bad-ad", adomain: "shady.example" } },
 		]);
 		const answer = await auction("bb-review-3", bidders);
 		expect(answer.debug.bidders[0]!.bids[0]!.reason).toBe(Reason.CreativeDisapproved);
