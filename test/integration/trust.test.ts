@@ -320,7 +320,7 @@ describe("the desk's outbox: the replica never disagrees with the desk for good"
 					actor: "t",
 					reason: null,
 				});
-				expect(approved?.replica).toBe("pending");
+				expect(approved).toMatchObject({ replica: "pending" });
 				await instance.decide({ key, action: "reject", actor: "t", reason: "no" });
 				await lateWrite;
 				expect((await replicaOf(key))?.status).toBe("approved"); // the stale write landed last
