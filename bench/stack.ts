@@ -101,7 +101,7 @@ export async function startStack(
 	const units = BENCH_DSPS.flatMap((d, i) => {
 		const base = `http://${HOST}:${PORTS.dsp + i}`;
 		return [videoAssetUrl(base, slot.h > slot.w), staticAssetUrl(base, d.crid, slot)].map(
-			(asset_url) => ({ bidder: d.name, crid: d.crid, asset_url }),
+			(asset_url) => ({ bidder: d.name, crid: d.crid, asset_url, adomain: [d.adomain] }),
 		);
 	});
 	const record = { status: "approved", reason: "bench creative", decided_at: Date.now() };

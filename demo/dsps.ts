@@ -223,15 +223,17 @@ export function demoAssets(
 		bidder: "demo-video",
 		crid: "demo-video-brightcola",
 		asset_url: videoAssetUrl(assetBase, portrait),
+		adomain: ["brightcola.example"],
 	}));
 	const statics = [
-		["demo-static", "demo-static-urbanbank"],
-		["demo-sometimes", "demo-sometimes-metrotravel"],
-	].flatMap(([bidder, crid]) =>
+		["demo-static", "demo-static-urbanbank", "urbanbank.example"],
+		["demo-sometimes", "demo-sometimes-metrotravel", "metrotravel.example"],
+	].flatMap(([bidder, crid, adomain]) =>
 		slots.map((slot) => ({
 			bidder: bidder!,
 			crid: crid!,
 			asset_url: staticAssetUrl(assetBase, crid!, slot),
+			adomain: [adomain!],
 		})),
 	);
 	return [...video, ...statics];

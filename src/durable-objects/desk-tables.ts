@@ -1,7 +1,7 @@
 // The review desk's tables, and the one aggregate the operator console reads. Kept apart from
 // review-desk.ts so the object's file is about decisions and their publication, not DDL.
-import { APPROVAL_STATUSES } from "../px/approval";
-import type { DeskStats } from "../px/review-api";
+import { APPROVAL_STATUSES, type ApprovalStatus } from "../px/approval";
+import type { DeskStats, StaleItem } from "../px/review-api";
 
 const DESK_SCHEMA = `
 CREATE TABLE IF NOT EXISTS creatives (
@@ -39,6 +39,30 @@ export function migrateDesk(sql: SqlStorage): void {
 	if (!columns.has("held_back")) {
 		sql.exec("ALTER TABLE creatives ADD COLUMN held_back INTEGER NOT NULL DEFAULT 0");
 	}
+	// The version of the item's latest verdict (intake as pending, then each decision).
+	if (!columns.has("version")) {
+		sql.exec("ALTER TABLE creatives ADD COLUMN version INTEGER NOT NULL DEFAULT 0");
+	}
+}
+
+/** The items among `[key, version seen]` pairs decided since; unknown keys are not stale. */
+export function staleAmong(sql: SqlStorage, expected: Iterable<[string, number]>): StaleItem[] {
+	const stale: StaleItem[] = [];
+	for (const [key, seen] of expected) {
+		const now = sql
+			.exec<{ status: ApprovalStatus; version: number }>(
+				"SELECT status, version FROM creatives WHERE creative_key = ?",
+				key,
+			)
+			.toArray()[0];
+		if (now && now.version !== seen) stale.push({ creative_key: key, ...now });
+	}
+	return stale;
+}
+
+/** An item's version is its latest decision's: the one its replica record carries. */
+export function setItemVersion(sql: SqlStorage, key: string, version: number): void {
+	sql.exec("UPDATE creatives SET version = ? WHERE creative_key = ?", version, key);
 }
 
 /** The backlog and how long decisions take; `unpublished` is the outbox's size. */
@@ -66,4 +90,10 @@ export function deskStats(sql: SqlStorage, now: number, unpublished: number): De
 		lag_max_ms: lags.length ? lags.at(-1)! : null,
 		unpublished,
 	};
+}
+
+/** A desk page's cursor, `<epoch ms>:<creative key>`, as ReviewDesk.page hands it out. */
+export function parseCursor(after: string | undefined): { at: number; key: string } | undefined {
+	const match = after ? /^(\d{1,16}):(.{1,600})$/.exec(after) : null;
+	return match ? { at: Number(match[1]), key: match[2]! } : undefined;
 }

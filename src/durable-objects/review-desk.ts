@@ -8,11 +8,18 @@ import { DurableObject } from "cloudflare:workers";
 import { type ApprovalRecord, type ApprovalStatus, approvalKvKey } from "../px/approval";
 import type { CreativeSeenEvent } from "../px/events";
 import type { DecisionHolder } from "../px/holders";
-import type { AuditEntry, DecidedItem, DeskPage, DeskStats, ReviewItem } from "../px/review-api";
+import type {
+	AuditEntry,
+	DecidedItem,
+	DeskPage,
+	DeskStats,
+	ReviewItem,
+	StaleItem,
+} from "../px/review-api";
 import { withinBudget } from "../services/budget";
 import { log } from "../services/log";
 import { DeskHolders } from "./desk-holders";
-import { deskStats, migrateDesk } from "./desk-tables";
+import { deskStats, migrateDesk, parseCursor, setItemVersion, staleAmong } from "./desk-tables";
 
 /** A KV write that has not answered by then counts as failed and is retried. */
 const PUBLISH_TIMEOUT_MS = 5_000;
@@ -181,17 +188,24 @@ export class ReviewDesk extends DurableObject<Env> {
 
 	/**
 	 * The same decision for several items (bulk approve on the review page): each recorded and
-	 * audited like `decide`, then published together. Unknown keys are skipped.
+	 * audited like `decide`, then published together. Unknown keys are skipped. When an item of
+	 * `expected` (key → version seen) was decided since, nothing is decided: a stale page must not
+	 * overturn a colleague's decision, nor half of a selection go through.
 	 */
 	async decideMany(input: {
 		keys: string[];
 		action: "approve" | "reject";
 		actor: string;
 		reason: string | null;
-	}): Promise<DecidedItem[]> {
+		expected?: Record<string, number>;
+	}): Promise<DecidedItem[] | { stale: StaleItem[] }> {
 		const status: ApprovalStatus = input.action === "approve" ? "approved" : "rejected";
+		const keys = new Set(input.keys);
+		const expected = Object.entries(input.expected ?? {}).filter(([key]) => keys.has(key));
+		const stale = staleAmong(this.sql, expected);
+		if (stale.length > 0) return { stale };
 		const decided: { row: Row; version: number }[] = [];
-		for (const key of new Set(input.keys)) {
+		for (const key of keys) {
 			const row = this.sql
 				.exec<Row>(
 					"UPDATE creatives SET status = ?, reason = ?, updated_at = ? WHERE creative_key = ? RETURNING *",
@@ -209,6 +223,7 @@ export class ReviewDesk extends DurableObject<Env> {
 		await this.drain();
 		return decided.map(({ row, version }) => ({
 			...toItem(row),
+			version,
 			replica: this.isPublished(row.creative_key, version) ? "published" : "pending",
 		}));
 	}
@@ -217,15 +232,24 @@ export class ReviewDesk extends DurableObject<Env> {
 		return deskStats(this.sql, now, this.outboxSize());
 	}
 
-	/** A reviewer's decision: recorded and audited first, then published to the replica. */
+	/**
+	 * A reviewer's decision: recorded and audited first, then published to the replica. An item
+	 * decided since `expected_version` (the version the reviewer saw) is left as it is.
+	 */
 	async decide(input: {
 		key: string;
 		action: "approve" | "reject";
 		actor: string;
 		reason: string | null;
-	}): Promise<DecidedItem | null> {
+		expected_version?: number;
+	}): Promise<DecidedItem | { stale: StaleItem } | null> {
 		const status: ApprovalStatus = input.action === "approve" ? "approved" : "rejected";
 		const now = Date.now();
+		// In the same synchronous step as the write below: nothing can decide in between.
+		if (input.expected_version !== undefined) {
+			const [stale] = staleAmong(this.sql, [[input.key, input.expected_version]]);
+			if (stale) return { stale };
+		}
 		const row = this.sql
 			.exec<Row>(
 				"UPDATE creatives SET status = ?, reason = ?, updated_at = ? WHERE creative_key = ? RETURNING *",
@@ -242,6 +266,7 @@ export class ReviewDesk extends DurableObject<Env> {
 		await this.drain();
 		return {
 			...toItem(row),
+			version,
 			replica: this.isPublished(input.key, version) ? "published" : "pending",
 		};
 	}
@@ -279,7 +304,8 @@ export class ReviewDesk extends DurableObject<Env> {
 
 	/**
 	 * Records the next version of `key`'s verdict for publication, replacing any older one still
-	 * waiting (only the newest verdict matters). Synchronous, so it commits with the decision.
+	 * waiting (only the newest verdict matters), and makes it the item's version. Synchronous, so
+	 * it commits with the decision.
 	 */
 	private enqueue(key: string, status: ApprovalStatus, reason?: string): number {
 		const version = this.sql
@@ -294,6 +320,7 @@ export class ReviewDesk extends DurableObject<Env> {
 			decided_at: Date.now(),
 			version,
 		};
+		setItemVersion(this.sql, key, version);
 		this.sql.exec(
 			`INSERT OR REPLACE INTO outbox (creative_key, version, record, attempts, next_at)
 			 VALUES (?, ?, ?, 0, ?)`,
@@ -385,10 +412,4 @@ export class ReviewDesk extends DurableObject<Env> {
 		const next = Math.min(outbox ?? Infinity, this.holders.nextAt() ?? Infinity);
 		if (Number.isFinite(next)) await this.ctx.storage.setAlarm(Math.max(next, Date.now()));
 	}
-}
-
-/** `<epoch ms>:<creative key>`, as `page` hands it out. */
-function parseCursor(after: string | undefined): { at: number; key: string } | undefined {
-	const match = after ? /^(\d{1,16}):(.{1,600})$/.exec(after) : null;
-	return match ? { at: Number(match[1]), key: match[2]! } : undefined;
 }

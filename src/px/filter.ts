@@ -36,12 +36,13 @@
 //  18  CompetitiveSeparation    an adomain played on this screen recently (allocate.ts adds the
 //                               same reason across the placements of one request)
 //  19  ExpiredBeforePlay        bid.exp ends before the planned play (imp.dt + duration) ends
-//  20  CreativeDisapproved      approval of the asset that plays says rejected
-//      CreativePendingApproval  approval says pending or has never seen that asset
+//  20  CreativeDisapproved      approval of the asset that plays, for these advertisers, says
+//                               rejected
+//      CreativePendingApproval  approval says pending or has never seen that asset for them
 //
 // Checks 1–19 are `evaluateBids`; check 20 is `judgeApprovals`, run after the caller has looked
-// up the approval of every bid still eligible (the unit of approval, bidder + crid + asset, is
-// only known once the markup has been read: see approval.ts).
+// up the approval of every bid still eligible (the unit of approval, bidder + crid + asset +
+// advertiser domains, is only known once the markup has been read: see approval.ts).
 //
 // Size rule (DOOH screens scale a creative to the slot, they never show it cropped):
 // - exact match with the slot (banner w/h, any banner.format w/h, video w/h) passes;
@@ -123,8 +124,9 @@ interface BidInput {
 }
 
 /**
- * Names the approval unit (bidder + crid + asset, approval.ts) of every bid still eligible after
- * checks 1–19: those are the ones whose approval decides, and the only ones worth a lookup.
+ * Names the approval unit (bidder + crid + asset + advertisers, approval.ts) of every bid still
+ * eligible after checks 1–19: those are the ones whose approval decides, and the only ones worth
+ * a lookup.
  */
 export async function keyApprovals(bids: ReadonlyArray<EvaluatedBid>): Promise<EvaluatedBid[]> {
 	return Promise.all(
@@ -136,6 +138,7 @@ export async function keyApprovals(bids: ReadonlyArray<EvaluatedBid>): Promise<E
 							bidder: b.bidder,
 							crid: b.creative.id,
 							asset_url: b.creative.asset_url,
+							adomain: advertiserDomains(b.bid),
 						}),
 					}
 				: b,

@@ -44,11 +44,30 @@ export interface DeskStats {
 	unpublished: number;
 }
 
-export const RejectBody = z.object({ reason: z.string().trim().min(3).max(500) });
-export const ApproveBody = z.object({ reason: z.string().trim().max(500).optional() });
+/**
+ * The item's `version` the reviewer decided on. When given and the item has been decided since,
+ * the decision is refused (409 stale-decision) rather than silently overturning that decision.
+ */
+const ExpectedVersion = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional();
+
+export const RejectBody = z.object({
+	reason: z.string().trim().min(3).max(500),
+	expected_version: ExpectedVersion,
+});
+export const ApproveBody = z.object({
+	reason: z.string().trim().max(500).optional(),
+	expected_version: ExpectedVersion,
+});
+
+/** An item decided since the reviewer saw it: what it is now. */
+export interface StaleItem {
+	creative_key: string;
+	status: ApprovalStatus;
+	version: number;
+}
 
 const ReviewItemSchema = z.object({
-	/** bidder:crid:<SHA-256 of the asset URL>: the unit of approval. */
+	/** bidder:crid:<SHA-256 of the asset URL, "\n", its normalized adomain>: the unit of approval. */
 	creative_key: z.string(),
 	bidder: z.string(),
 	crid: z.string(),
@@ -62,6 +81,12 @@ const ReviewItemSchema = z.object({
 	reason: z.string().nullable(),
 	first_seen: z.number().int(),
 	updated_at: z.number().int(),
+	/**
+	 * The version of the item's latest verdict, from one desk-wide sequence: its intake as
+	 * pending, then each decision (the version its replica record carries). A decision may name
+	 * it as `expected_version`.
+	 */
+	version: z.number().int(),
 });
 
 export const DecidedItemSchema = ReviewItemSchema.extend({

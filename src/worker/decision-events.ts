@@ -94,7 +94,7 @@ export function auctionEvents(r: RequestFacts, a: AuctionFacts): PxEvent[] {
 			bidder: b.bidder,
 			crid: b.creative!.id,
 			creative_key: b.approvalKey!,
-			adomain: (b.bid.adomain ?? []).map(String),
+			adomain: deskDomains(b.bid.adomain),
 			asset_url: b.creative!.asset_url,
 			mime: b.creative!.mime,
 			w: b.creative!.w,
@@ -156,6 +156,19 @@ export function auctionEvents(r: RequestFacts, a: AuctionFacts): PxEvent[] {
 		),
 	);
 	return events.filter((e): e is PxEvent => e !== undefined);
+}
+
+/**
+ * The adomain a desk item shows, within the event schema's bounds (64 domains of 256 characters)
+ * so that one hostile list cannot make the whole batch of events invalid. Approval is keyed on
+ * every domain the bid declared (px/approval.ts), and badv judges all of them on every auction.
+ */
+function deskDomains(adomain: unknown): string[] {
+	if (!Array.isArray(adomain)) return [];
+	return adomain
+		.filter((d): d is string => typeof d === "string" && d.trim() !== "")
+		.slice(0, 64)
+		.map((d) => d.trim().slice(0, 256));
 }
 
 /**

@@ -2,6 +2,7 @@
 // Validation problems name every offending field as a JSON pointer, so a publisher's
 // integrator can fix the payload without reading our source.
 import { type FieldIssue, jsonPointer, type PathIssue } from "../px/field-issues";
+import type { StaleItem } from "../px/review-api";
 
 /**
  * Every problem type the API answers with, as `/problems/<slug>`: one list, so a client can
@@ -26,6 +27,7 @@ export const PROBLEM_TYPES = [
 	"decision-expired",
 	"play-too-early",
 	"play-window-closed",
+	"stale-decision",
 ] as const;
 export type ProblemType = (typeof PROBLEM_TYPES)[number];
 
@@ -140,6 +142,14 @@ export const problems = {
 		title: "Request body too large",
 		detail: `The body exceeds the limit of ${limit} bytes`,
 		limit,
+	}),
+	/** 409: a review decision named a version its item no longer has; nothing was changed. */
+	staleDecision: (stale: StaleItem[], detail: string): ProblemInit => ({
+		status: 409,
+		type: "stale-decision",
+		title: "Decided by someone else since you saw it",
+		detail,
+		stale,
 	}),
 	internal: (): ProblemInit => ({
 		status: 500,

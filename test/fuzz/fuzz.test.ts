@@ -11,7 +11,7 @@ import { MAX_BIDS_PER_RESPONSE } from "../../src/px/openrtb/response";
 import { isReason, Reason } from "../../src/px/reasons";
 import { approve, callEdge, dspAssets, dspBase } from "../support/edge";
 import { authHeaders, billboardScreen, lobbyScreen } from "../support/fixtures";
-import { FUZZ_CRID } from "../support/fuzz-pool";
+import { FUZZ_ADOMAIN, FUZZ_CRID } from "../support/fuzz-pool";
 import { capturingQueue } from "../support/records";
 
 const RUNS = inject("fuzzRuns");
@@ -49,7 +49,9 @@ const newStats = () => ({
 let stats = newStats();
 
 async function isApproved(bidder: string, crid: string, asset_url: string): Promise<boolean> {
-	const key = approvalKvKey(await approvalKey({ bidder, crid, asset_url }));
+	const key = approvalKvKey(
+		await approvalKey({ bidder, crid, asset_url, adomain: [FUZZ_ADOMAIN] }),
+	);
 	return (
 		((await env.APPROVALS.get(key, "json")) as { status?: string } | null)?.status === "approved"
 	);
@@ -106,7 +108,7 @@ beforeAll(async () => {
 	];
 	await approve(
 		...FUZZ_BIDDERS.flatMap((bidder) =>
-			assets.map((asset_url) => ({ bidder, crid: FUZZ_CRID, asset_url })),
+			assets.map((asset_url) => ({ bidder, crid: FUZZ_CRID, asset_url, adomain: [FUZZ_ADOMAIN] })),
 		),
 	);
 	for (const screen of [lobbyScreen("fz-lobby"), billboardScreen("fz-billboard")]) {

@@ -7,6 +7,7 @@ import {
 	approve,
 	biddersJson,
 	callEdge,
+	DSP_ADOMAIN,
 	dspAssets,
 	dspLog,
 	dspLogAfter,
@@ -39,11 +40,19 @@ const registerLobby = (id: string) => registerScreen(lobbyScreen(id));
 const bidderOf = (a: Answer, name: string) => a.debug!.bidders.find((b) => b.bidder === name)!;
 
 beforeAll(async () => {
+	// Approval is per advertiser too: each asset for every adomain these tests bid it under.
 	await approve(
 		...lobbyAssets("good-high", "crid-high"),
-		...lobbyAssets("good-low", "crid-low"),
+		...lobbyAssets("good-high", "crid-high", "high.example"),
+		...lobbyAssets("good-low", "crid-low", "low.example"),
+		...[0, 1, 2].flatMap((i) => lobbyAssets("good-low", "crid-low", `a${i}.example`)),
 		...lobbyAssets("late", "crid-late"),
-		{ bidder: "static", crid: "crid-static", asset_url: dspAssets.image("crid-static", BILLBOARD) },
+		{
+			bidder: "static",
+			crid: "crid-static",
+			asset_url: dspAssets.image("crid-static", BILLBOARD),
+			adomain: [DSP_ADOMAIN],
+		},
 	);
 	for (const unit of lobbyAssets("rejected", "crid-rejected")) await setApproval(unit, "rejected");
 });

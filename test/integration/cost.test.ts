@@ -10,6 +10,7 @@ import {
 	approve,
 	biddersJson,
 	callEdge,
+	DSP_ADOMAIN,
 	dspAssets,
 	dspLog,
 	registerScreen,
@@ -104,6 +105,7 @@ describe("platform operations per decision", () => {
 				bidder: b.name,
 				crid: b.query.crid,
 				asset_url: dspAssets.image(b.query.crid, { w: 1400, h: 400 }),
+				adomain: [DSP_ADOMAIN],
 			});
 		}
 		const counts = newCounts();
@@ -201,6 +203,7 @@ describe("platform operations per decision", () => {
 				bidder: b.name,
 				crid: b.query.crid,
 				asset_url: dspAssets.image(b.query.crid, { w: 480, h: 1080 }),
+				adomain: [b.query.adomain],
 			});
 		}
 		const screenId = `transit-${t}`;

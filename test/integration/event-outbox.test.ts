@@ -9,6 +9,7 @@ import {
 	adRequest,
 	approve,
 	biddersJson,
+	DSP_ADOMAIN,
 	dspAssets,
 	dspLog,
 	dspLogAfter,
@@ -34,6 +35,7 @@ describe("events and notices the queues refused", () => {
 			bidder: "steady",
 			crid,
 			asset_url: dspAssets.image(crid, { w: 1400, h: 400 }),
+			adomain: [DSP_ADOMAIN],
 		});
 		const tag = "event-outbox";
 		const bidders = biddersJson(tag, [

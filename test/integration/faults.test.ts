@@ -9,7 +9,7 @@ import consumers from "../../src/consumers";
 import type { PxEvent } from "../../src/px/events";
 import { gunzip } from "../../src/queues/gzip";
 import { archivedRecord } from "../../src/queues/parquet";
-import { approve, biddersJson, callEdge, dspAssets } from "../support/edge";
+import { approve, biddersJson, callEdge, DSP_ADOMAIN, dspAssets } from "../support/edge";
 import { authHeaders, billboardScreen } from "../support/fixtures";
 import { env, type TestEnv } from "../support/test-env";
 
@@ -126,6 +126,7 @@ describe("fault injection: nothing logged is lost or double-counted", () => {
 			bidder: "steady",
 			crid: "crid-steady",
 			asset_url: dspAssets.image("crid-steady", { w: 1400, h: 400 }),
+			adomain: [DSP_ADOMAIN],
 		});
 		const accepted: PxEvent[] = [];
 		const messages: PxEvent[][] = [];

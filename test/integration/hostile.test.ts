@@ -10,7 +10,14 @@ import {
 } from "../../src/px/events";
 import { MAX_BIDS_PER_RESPONSE } from "../../src/px/openrtb/response";
 import { Reason } from "../../src/px/reasons";
-import { approve, biddersJson, callEdge, dspAssets, dspLogAfter } from "../support/edge";
+import {
+	approve,
+	biddersJson,
+	callEdge,
+	DSP_ADOMAIN,
+	dspAssets,
+	dspLogAfter,
+} from "../support/edge";
 import { authHeaders, billboardScreen } from "../support/fixtures";
 import { capturingQueue } from "../support/records";
 
@@ -43,6 +50,7 @@ describe("hostile bids", () => {
 			bidder: "hostile",
 			crid: "crid-ok",
 			asset_url: dspAssets.image("crid-ok", BILLBOARD),
+			adomain: [DSP_ADOMAIN],
 		});
 		const { sent, queue } = capturingQueue();
 		const res = await auction(
@@ -74,7 +82,17 @@ describe("hostile bids", () => {
 		expect(reasons.get("long-crid")).toBe(Reason.MissingCreativeId);
 		expect(reasons.get("absurd")).toBe(Reason.PriceAboveCap);
 
-		expect(sent.map((e) => e.type).sort()).toEqual(["ad_request", "auction", "win"]);
+		// The approved file under the absurd advertiser lists is another unit (approval is per
+		// advertiser): each goes to the desk, its domains within the event's bounds.
+		expect(sent.map((e) => e.type).sort()).toEqual([
+			"ad_request",
+			"auction",
+			"creative_seen",
+			"creative_seen",
+			"win",
+		]);
+		const seen = sent.filter((e) => e.type === "creative_seen") as { adomain: string[] }[];
+		expect(seen.map((e) => e.adomain.length).sort((a, b) => a - b)).toEqual([1, 64]);
 		for (const e of sent) {
 			expect(safeParseEvent(e).success).toBe(true);
 			expect(eventBytes(e)).toBeLessThan(QUEUE_MAX_MESSAGE_BYTES);
@@ -90,6 +108,11 @@ describe("hostile bids", () => {
 			bidder: "domains",
 			crid: "crid-dom",
 			asset_url: dspAssets.image("crid-dom", BILLBOARD),
+			// What the "long-adomain" behaviour declares (test/support/dsp-server.ts).
+			adomain: [
+				`${"a".repeat(600)}.example`,
+				...Array.from({ length: 100 }, (_, i) => `brand${i}.example`),
+			],
 		});
 		const { sent, queue } = capturingQueue();
 		const res = await auction(
@@ -198,6 +221,7 @@ describe("the screen's Durable Object failing", () => {
 			bidder: "ledger",
 			crid: "crid-ledger",
 			asset_url: dspAssets.image("crid-ledger", BILLBOARD),
+			adomain: [DSP_ADOMAIN],
 		});
 		const { sent, queue } = capturingQueue();
 		const { res, settled } = await callEdge(
@@ -315,6 +339,7 @@ describe("screens stored by an earlier version", () => {
 			bidder: "upgrade",
 			crid: "crid-up",
 			asset_url: dspAssets.image("crid-up", BILLBOARD),
+			adomain: [DSP_ADOMAIN],
 		});
 		const put = await callEdge(`/v1/screens/${id}`, {
 			method: "PUT",

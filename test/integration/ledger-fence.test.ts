@@ -7,7 +7,18 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { DecisionRecord } from "../../src/px/ledger";
 import { screenStub } from "../../src/services/stubs";
-import { approve, biddersJson, callEdge, dspAssets, dspLog, dspLogAfter } from "../support/edge";
+import {
+	approve,
+	biddersJson,
+	callEdge,
+	DSP_ADOMAIN,
+	dspAssets,
+	dspLog,
+	dspLogAfter,
+} from "../support/edge";
+
+const adomain = [DSP_ADOMAIN];
+
 import { authHeaders, billboardScreen } from "../support/fixtures";
 
 const BILLBOARD = { w: 1400, h: 400 };
@@ -74,7 +85,7 @@ async function adRequest(screenId: string, bidders: string, overrides: Partial<E
 async function scenario(late: (real: () => Promise<unknown>) => Promise<unknown>) {
 	const t = tag();
 	const crid = `crid-${t}`;
-	await approve({ bidder: "fenced", crid, asset_url: dspAssets.image(crid, BILLBOARD) });
+	await approve({ bidder: "fenced", crid, asset_url: dspAssets.image(crid, BILLBOARD), adomain });
 	const bidders = biddersJson(t, [{ name: "fenced", behaviour: "bid", query: { crid, price: 6 } }]);
 	const screenId = `bb-${t}`;
 	const { screens, seen } = lateLedger(late);
@@ -125,7 +136,7 @@ describe("ledger fence: no decision is served or billed after its buyer was told
 	it("voiding is idempotent and leaves played decisions alone", async () => {
 		const t = tag();
 		const crid = `crid-${t}`;
-		await approve({ bidder: "voided", crid, asset_url: dspAssets.image(crid, BILLBOARD) });
+		await approve({ bidder: "voided", crid, asset_url: dspAssets.image(crid, BILLBOARD), adomain });
 		const screenId = `bb-${t}`;
 		const bidders = biddersJson(t, [
 			{ name: "voided", behaviour: "bid", query: { crid, price: 6 } },

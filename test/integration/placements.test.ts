@@ -72,6 +72,7 @@ beforeAll(async () => {
 				bidder: brand,
 				crid: `crid-${brand}`,
 				asset_url: dspAssets.image(`crid-${brand}`, size),
+				adomain: [`${brand}.example`],
 			})),
 		),
 	);

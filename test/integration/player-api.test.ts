@@ -13,6 +13,7 @@ import {
 	approve,
 	biddersJson,
 	callEdge,
+	DSP_ADOMAIN,
 	dspAssets,
 	dspLog,
 	fullPlay,
@@ -26,7 +27,12 @@ const tag = () => `pa${Date.now().toString(36)}${n++}`;
 const CRID = "crid-player";
 
 beforeAll(() =>
-	approve({ bidder: "buyer", crid: CRID, asset_url: dspAssets.image(CRID, { w: 1400, h: 400 }) }),
+	approve({
+		bidder: "buyer",
+		crid: CRID,
+		asset_url: dspAssets.image(CRID, { w: 1400, h: 400 }),
+		adomain: [DSP_ADOMAIN],
+	}),
 );
 
 /** Wins one auction for a 1 s still on a fresh inline billboard (a billed test waits 1 s). */
@@ -293,7 +299,12 @@ describe("GET /v1/screens/{id}/assets", () => {
 		});
 		expect(put.res.status).toBe(201);
 		// A video wins on the lobby.
-		const video = { bidder: "vbuyer", crid: `v-${t}`, asset_url: dspAssets.video() };
+		const video = {
+			bidder: "vbuyer",
+			crid: `v-${t}`,
+			asset_url: dspAssets.video(),
+			adomain: [DSP_ADOMAIN],
+		};
 		await approve(video);
 		const bidders = biddersJson(t, [
 			{ name: "vbuyer", behaviour: "bid", query: { crid: video.crid, price: 9 } },
@@ -310,14 +321,26 @@ describe("GET /v1/screens/{id}/assets", () => {
 			bidder: "vbuyer",
 			crid: `fit-${t}`,
 			asset_url: `https://cdn.example/${t}/p.png`,
+			adomain: [DSP_ADOMAIN],
 		};
 		const wide = {
 			bidder: "vbuyer",
 			crid: `wide-${t}`,
 			asset_url: `https://cdn.example/${t}/w.png`,
+			adomain: [DSP_ADOMAIN],
 		};
-		const bad = { bidder: "vbuyer", crid: `bad-${t}`, asset_url: `https://cdn.example/${t}/b.png` };
-		const other = { bidder: "nobody", crid: `o-${t}`, asset_url: `https://cdn.example/${t}/o.png` };
+		const bad = {
+			bidder: "vbuyer",
+			crid: `bad-${t}`,
+			asset_url: `https://cdn.example/${t}/b.png`,
+			adomain: [DSP_ADOMAIN],
+		};
+		const other = {
+			bidder: "nobody",
+			crid: `o-${t}`,
+			asset_url: `https://cdn.example/${t}/o.png`,
+			adomain: [DSP_ADOMAIN],
+		};
 		await putOnDesk(fits, { w: 1080, h: 1920 });
 		await putOnDesk(wide, { w: 1400, h: 400 });
 		await putOnDesk(bad, { w: 1080, h: 1920 });

@@ -9,6 +9,7 @@ import {
 	approve,
 	biddersJson,
 	callEdge,
+	DSP_ADOMAIN,
 	dspAssets,
 	dspBase,
 	dspLog,
@@ -25,6 +26,7 @@ beforeAll(() =>
 		bidder: "buyer",
 		crid: "crid-play",
 		asset_url: dspAssets.image("crid-play", { w: 1400, h: 400 }),
+		adomain: [DSP_ADOMAIN],
 	}),
 );
 

@@ -14,6 +14,7 @@ import {
 	approve,
 	biddersJson,
 	callEdge,
+	DSP_ADOMAIN,
 	dspAssets,
 	dspLog,
 	dspLogAfter,
@@ -29,6 +30,7 @@ const unit = (bidder: string, crid: string) => ({
 	bidder,
 	crid,
 	asset_url: dspAssets.image(crid, { w: 1400, h: 400 }),
+	adomain: [DSP_ADOMAIN],
 });
 
 /** Wins one auction on a fresh billboard; the events it sent are consumed by px-consumers. */

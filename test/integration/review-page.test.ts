@@ -217,8 +217,9 @@ describe("review desk page", () => {
 			bidder: "page-hostile",
 			crid: `<script>alert("crid")</script>`,
 			asset_url: `https://cdn.example/a.png?"><img src=x onerror=alert(1)>`,
+			adomain: [`"><svg onload=alert(2)>`, "brand.example"],
 		};
-		await putOnDesk(hostile, { adomain: [`"><svg onload=alert(2)>`, "brand.example"] });
+		await putOnDesk(hostile);
 		const js = { bidder: "page-hostile", crid: "js-url", asset_url: "javascript:alert(3)" };
 		await putOnDesk(js);
 		const { cookie } = await signIn("review", REVIEWER_KEY);
@@ -375,6 +376,97 @@ describe("review desk page", () => {
 		);
 		expect(tooMany.res.status).toBe(400);
 		expect(await tooMany.res.json()).toMatchObject({ errors: [{ pointer: "key" }] });
+	});
+
+	it("a stale page cannot overturn a fresh decision: the post carries the version seen, 409 says so, nothing changes", async () => {
+		const keys = await Promise.all(
+			[1, 2].map((i) =>
+				putOnDesk({
+					bidder: "page-stale",
+					crid: `s${i}`,
+					asset_url: `https://cdn.example/s${i}.png`,
+				}),
+			),
+		);
+		const { cookie, csrf } = await signIn("review", REVIEWER_KEY);
+		// Reviewer B loads the queue: each item's forms carry the version B saw.
+		const html = await (
+			await callEdge("/review?status=pending", { headers: { cookie } })
+		).res.text();
+		const seen = keys.map((key) => {
+			const match = new RegExp(`name="expected_version" value="(\\d+):${key}"`).exec(html);
+			expect(match, key).not.toBeNull();
+			return `${match![1]}:${key}`;
+		});
+		// Both the item's own form and the bulk selection carry it.
+		expect(html.split(`value="${seen[0]}"`)).toHaveLength(3);
+		expect(html).toContain(`form="bulk" name="expected_version" value="${seen[0]}"`);
+
+		// Reviewer A rejects the first one meanwhile (through the API, fresh).
+		const a = await callEdge(`/v1/review/creatives/${keys[0]}/reject`, {
+			method: "POST",
+			headers: { authorization: `Bearer ${REVIEWER_KEY}`, "content-type": "application/json" },
+			body: JSON.stringify({ reason: "misleading claim" }),
+		});
+		expect(a.res.status).toBe(200);
+
+		// B selects all and approves from the stale page: refused as a whole, nothing decided.
+		const bulk = await callEdge(
+			"/review/decide",
+			formPost(
+				{ key: keys, expected_version: seen, action: "approve", status: "pending", csrf },
+				{ cookie, ...json },
+			),
+		);
+		expect(bulk.res.status).toBe(409);
+		const problem = (await bulk.res.json()) as { type: string; detail: string; stale: unknown[] };
+		expect(problem.type).toBe("/problems/stale-decision");
+		expect(problem.detail).toContain("changed by another reviewer since you loaded the page");
+		expect(problem.stale).toEqual([
+			expect.objectContaining({ creative_key: keys[0], status: "rejected" }),
+		]);
+		expect(await Promise.all(keys.map(replica))).toEqual(["rejected", "pending"]);
+
+		// Without a script the form comes back with the same message.
+		const form = await callEdge(
+			"/review/decide",
+			formPost(
+				{ key: keys[0]!, expected_version: seen[0]!, action: "approve", status: "pending" },
+				{ cookie, "x-csrf-token": csrf },
+			),
+		);
+		expect(form.res.status).toBe(303);
+		expect(form.res.headers.get("location")).toBe("/review?status=pending&error=stale&n=1");
+		const back = await callEdge(form.res.headers.get("location")!, { headers: { cookie } });
+		expect(await back.res.text()).toContain(
+			"changed by another reviewer since you loaded the page",
+		);
+		expect(await replica(keys[0]!)).toBe("rejected");
+		const { audit } = (await (
+			await callEdge(`/v1/review/creatives/${keys[0]}`, {
+				headers: { authorization: `Bearer ${REVIEWER_KEY}` },
+			})
+		).res.json()) as { audit: { action: string }[] };
+		expect(audit.map((e) => e.action)).toEqual(["intake", "reject"]);
+
+		// The untouched one, with the version B saw, goes through.
+		const ok = await callEdge(
+			"/review/decide",
+			formPost(
+				{ key: keys[1]!, expected_version: seen, action: "approve", csrf },
+				{ cookie, ...json },
+			),
+		);
+		expect(ok.res.status).toBe(200);
+		expect(await replica(keys[1]!)).toBe("approved");
+		const malformed = await callEdge(
+			"/review/decide",
+			formPost(
+				{ key: keys[1]!, expected_version: "x", action: "approve", csrf },
+				{ cookie, ...json },
+			),
+		);
+		expect(malformed.res.status).toBe(400);
 	});
 
 	it("filters by status and pages through the queue oldest first", async () => {

@@ -3,8 +3,8 @@ import { describe, expect, it } from "vitest";
 import { approvalKey } from "../../src/px/approval";
 import { Reason } from "../../src/px/reasons";
 import { handleQueue } from "../../src/queues";
-import { clearApprovalMemory } from "../../src/services/approvals";
-import { biddersJson, callEdge, dspAssets } from "../support/edge";
+import { clearApprovalMemory, lookupApprovals } from "../../src/services/approvals";
+import { biddersJson, callEdge, DSP_ADOMAIN, dspAssets } from "../support/edge";
 import { billboardScreen, REVIEWER_KEY } from "../support/fixtures";
 import { capturingQueue, putOnDesk } from "../support/records";
 import { env } from "../support/test-env";
@@ -68,7 +68,12 @@ describe("review desk", () => {
 		// Its own item per asset: the key names the exact file that would play.
 		const asset_url = dspAssets.image("brand-new", { w: 1400, h: 400 });
 		expect(item).toMatchObject({ mime: "image/png", asset_url });
-		const key = await approvalKey({ bidder: "newdsp", crid: "brand-new", asset_url });
+		const key = await approvalKey({
+			bidder: "newdsp",
+			crid: "brand-new",
+			asset_url,
+			adomain: [DSP_ADOMAIN],
+		});
 		expect(item?.creative_key).toBe(key);
 
 		// Approving needs no body.
@@ -91,10 +96,12 @@ describe("review desk", () => {
 
 	it("a rejection needs a reason and makes the creative lose as disapproved", async () => {
 		const asset_url = dspAssets.image("bad-ad", { w: 1400, h: 400 });
-		const key = await putOnDesk(
-			{ bidder: "shady", crid: "bad-ad", asset_url },
-			{ adomain: ["shady.example"] },
-		);
+		const key = await putOnDesk({
+			bidder: "shady",
+			crid: "bad-ad",
+			asset_url,
+			adomain: ["shady.example"],
+		});
 		const noReason = await callEdge(`/v1/review/creatives/${key}/reject`, {
 			method: "POST",
 			headers: reviewer,
@@ -110,10 +117,58 @@ describe("review desk", () => {
 		expect(rejected.res.status).toBe(200);
 		clearApprovalMemory();
 		const bidders = biddersJson("review2", [
-			{ name: "shady", behaviour: "bid", query: { crid: "bad-ad" } },
+			{ name: "shady", behaviour: "bid", query: { crid: "bad-ad", adomain: "shady.example" } },
 		]);
 		const answer = await auction("bb-review-3", bidders);
 		expect(answer.debug.bidders[0]!.bids[0]!.reason).toBe(Reason.CreativeDisapproved);
+	});
+
+	it("a decision on a version the item no longer has is refused (409): a stale approve cannot overturn a rejection", async () => {
+		const asset_url = "https://cdn.example/stale-api.png";
+		const key = await putOnDesk({ bidder: "stale-api", crid: "c", asset_url });
+		const read = async () =>
+			(await (await callEdge(`/v1/review/creatives/${key}`, { headers: reviewer })).res.json()) as {
+				item: { status: string; version: number };
+				audit: { action: string }[];
+			};
+		const decide = (action: "approve" | "reject", body: Record<string, unknown>) =>
+			callEdge(`/v1/review/creatives/${key}/${action}`, {
+				method: "POST",
+				headers: reviewer,
+				body: JSON.stringify(body),
+			});
+		// Reviewers A and B both load the pending item.
+		const seen = (await read()).item.version;
+		expect(seen).toBeGreaterThan(0);
+
+		const a = await decide("reject", { reason: "shows a weapon", expected_version: seen });
+		expect(a.res.status).toBe(200);
+		const rejected = (await a.res.json()) as { status: string; version: number };
+		expect(rejected.status).toBe("rejected");
+		expect(rejected.version).toBeGreaterThan(seen);
+
+		const b = await decide("approve", { expected_version: seen });
+		expect(b.res.status).toBe(409);
+		expect(b.res.headers.get("content-type")).toContain("application/problem+json");
+		const problem = (await b.res.json()) as { type: string; detail: string; stale: unknown };
+		expect(problem).toMatchObject({
+			type: "/problems/stale-decision",
+			status: 409,
+			stale: [{ creative_key: key, status: "rejected", version: rejected.version }],
+		});
+		expect(problem.detail).toContain(`now rejected (version ${rejected.version})`);
+		const after = await read();
+		expect(after.item).toMatchObject({ status: "rejected", version: rejected.version });
+		expect(after.audit.map((e) => e.action)).toEqual(["intake", "reject"]);
+		expect(await lookupApprovals(env.APPROVALS, [key]).then((of) => of(key))).toBe("rejected");
+
+		// Deciding on what it is now works; without expected_version there is no check (as before).
+		const fresh = await decide("approve", { expected_version: rejected.version });
+		expect(fresh.res.status).toBe(200);
+		const unchecked = await decide("reject", { reason: "changed my mind" });
+		expect(unchecked.res.status).toBe(200);
+		const bad = await decide("approve", { expected_version: -1 });
+		expect(bad.res.status).toBe(400);
 	});
 
 	it("reviewer endpoints need a reviewer key; a publisher key is not one", async () => {

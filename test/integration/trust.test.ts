@@ -14,6 +14,7 @@ import {
 	approve,
 	biddersJson,
 	callEdge,
+	DSP_ADOMAIN,
 	dspAssets,
 	dspLog,
 	dspLogAfter,
@@ -21,7 +22,7 @@ import {
 	setApproval,
 } from "../support/edge";
 import { authHeaders, billboardScreen, REVIEWER_KEY } from "../support/fixtures";
-import { putOnDesk } from "../support/records";
+import { capturingQueue, putOnDesk } from "../support/records";
 
 const BILLBOARD = { w: 1400, h: 400 };
 const reviewer = { authorization: `Bearer ${REVIEWER_KEY}` };
@@ -57,6 +58,7 @@ const unit = (bidder: string, crid: string, asset_url = dspAssets.image(crid, BI
 	bidder,
 	crid,
 	asset_url,
+	adomain: [DSP_ADOMAIN],
 });
 
 /** The desk Durable Object. */
@@ -96,6 +98,48 @@ describe("street safety: the unit of approval is the asset that plays", () => {
 			expect(answer.filled).toBe(false);
 			expect(answer.debug!.bidders[0]!.bids[0]!.reason).toBe(Reason.CreativePendingApproval);
 		}
+	});
+
+	it("an approved asset re-bid under another adomain is pending (201) and its own desk item", async () => {
+		const approved = unit("rebrander", `crid-rebrand-${tag()}`);
+		const approvedKey = await setApproval(approved, "approved");
+		const t = tag();
+		const bidAs = (adomain: string) =>
+			biddersJson(t, [
+				{ name: "rebrander", behaviour: "bid", query: { crid: approved.crid, price: 5, adomain } },
+			]);
+		// Spelled another way, it is the advertiser the reviewer approved the file for.
+		const respelled = await ask(`bb-${t}`, bidAs(`https://WWW.${DSP_ADOMAIN.toUpperCase()}/`));
+		expect(respelled.filled).toBe(true);
+
+		// The same file for another advertiser: the publisher's badv and separation would judge
+		// that advertiser, so a human has to see the file as its ad first.
+		const { sent, queue } = capturingQueue();
+		const { res, settled } = await adRequest(
+			billboardRequest(`bb-${t}-other`),
+			bidAs("other-brand.example"),
+			"?debug=1",
+			{ EVENTS: queue },
+		);
+		const answer = (await res.json()) as Answer;
+		await settled;
+		expect(answer.filled).toBe(false);
+		expect(answer.debug!.bidders[0]!.bids[0]!.reason).toBe(Reason.CreativePendingApproval);
+		const seen = sent.filter((e) => e.type === "creative_seen");
+		expect(seen).toHaveLength(1);
+		await desk().intake(seen as Parameters<ReturnType<typeof desk>["intake"]>[0]);
+		const otherKey = (seen[0] as { creative_key: string }).creative_key;
+		expect(otherKey).not.toBe(approvedKey);
+		const item = await callEdge(`/v1/review/creatives/${otherKey}`, { headers: reviewer });
+		expect(item.res.status).toBe(200);
+		expect(((await item.res.json()) as { item: unknown }).item).toMatchObject({
+			status: "pending",
+			bidder: "rebrander",
+			crid: approved.crid,
+			asset_url: approved.asset_url,
+			adomain: ["other-brand.example"],
+		});
+		expect((await lookupApprovals(env.APPROVALS, [approvedKey]))(approvedKey)).toBe("approved");
 	});
 });
 
@@ -278,7 +322,7 @@ describe("the desk's outbox: the replica never disagrees with the desk for good"
 					actor: "t",
 					reason: null,
 				});
-				expect(approved?.replica).toBe("pending");
+				expect(approved).toMatchObject({ replica: "pending" });
 				await instance.decide({ key, action: "reject", actor: "t", reason: "no" });
 				await lateWrite;
 				expect((await replicaOf(key))?.status).toBe("approved"); // the stale write landed last

@@ -99,12 +99,19 @@ export const dspAssets = {
 	image: (crid: string, size: { w: number; h: number }) => staticAssetUrl(dspBase(), crid, size),
 };
 
-/** Both assets a test DSP may serve for `crid` on the lobby slot (1080×1920), as approval units. */
-export function lobbyAssets(bidder: string, crid: string): ApprovalUnit[] {
+/** The adomain the test DSP server declares when its query names none (test/support/dsp-server.ts). */
+export const DSP_ADOMAIN = "advertiser.example";
+
+/**
+ * Both assets a test DSP may serve for `crid` on the lobby slot (1080×1920), as approval units for
+ * the advertiser its bids declare (approval is per advertiser too).
+ */
+export function lobbyAssets(bidder: string, crid: string, adomain = DSP_ADOMAIN): ApprovalUnit[] {
 	return [dspAssets.video(), dspAssets.image(crid, { w: 1080, h: 1920 })].map((asset_url) => ({
 		bidder,
 		crid,
 		asset_url,
+		adomain: [adomain],
 	}));
 }
 

@@ -8,7 +8,7 @@ import fc from "fast-check";
 import type { BidRequest } from "iab-openrtb/v26";
 import { staticAssetUrl, videoAssetUrl } from "../../demo/dsps";
 import { vast } from "../../demo/vast";
-import { FUZZ_CRID } from "./fuzz-pool";
+import { FUZZ_ADOMAIN, FUZZ_CRID } from "./fuzz-pool";
 
 const vastDir = new URL("../fixtures/bids/vast/", import.meta.url);
 const fixtureVast = readdirSync(vastDir).map((f) => readFileSync(new URL(f, vastDir), "utf8"));
@@ -79,7 +79,7 @@ function bidArbitrary(req: BidRequest, base: string): fc.Arbitrary<Record<string
 		price: fc.double({ min: 2.5, max: 40, noNaN: true }),
 		crid: fc.constant(FUZZ_CRID),
 		adm: fc.constant(approved.adm),
-		adomain: fc.constant(["fuzz-brand.example"]),
+		adomain: fc.constant([FUZZ_ADOMAIN]),
 		cat: fc.constant(["IAB8"]),
 		w: fc.constant(approved.w),
 		h: fc.constant(approved.h),
@@ -143,7 +143,7 @@ function bidArbitrary(req: BidRequest, base: string): fc.Arbitrary<Record<string
 			price: field(hostileNumber),
 			crid: field(fc.constantFrom(FUZZ_CRID, "other-crid")),
 			adm: markup,
-			adomain: field(fc.constantFrom(["fuzz-brand.example"], ["blocked.example"], [""], [])),
+			adomain: field(fc.constantFrom([FUZZ_ADOMAIN], ["blocked.example"], [""], [])),
 			cat: field(fc.constantFrom(["IAB8"], ["IAB25-3"], [])),
 			dur: field(fc.constantFrom(10, 15, 0, 9999)),
 			exp: field(fc.integer({ min: -10, max: 90_000 })),

@@ -37,9 +37,10 @@ export const playEvent = (i: number, playedAt = Date.now()): PxEvent =>
 
 /** Puts an image asset (1400×400 unless told) on the review desk as pending; returns its key. */
 export async function putOnDesk(
-	unit: ApprovalUnit,
-	extra: { adomain?: string[]; w?: number; h?: number; mime?: string; duration_s?: number } = {},
+	asset: Omit<ApprovalUnit, "adomain"> & { adomain?: string[] },
+	extra: { w?: number; h?: number; mime?: string; duration_s?: number } = {},
 ): Promise<string> {
+	const unit = { ...asset, adomain: asset.adomain ?? ["advertiser.example"] };
 	const key = await approvalKey(unit);
 	await env.REVIEW_DESK.get(env.REVIEW_DESK.idFromName("review-desk")).intake([
 		newEvent("creative_seen", {
@@ -49,7 +50,7 @@ export async function putOnDesk(
 			bidder: unit.bidder,
 			crid: unit.crid,
 			creative_key: key,
-			adomain: extra.adomain ?? ["advertiser.example"],
+			adomain: unit.adomain,
 			asset_url: unit.asset_url,
 			mime: extra.mime ?? "image/png",
 			w: extra.w ?? 1400,

@@ -224,22 +224,67 @@ describe("evaluateBids: the evaluated record", () => {
 	});
 });
 
-describe("approval: the unit is the asset that plays (bidder + crid + asset URL)", () => {
+describe("approval: the unit is the asset that plays, for its advertisers (bidder + crid + asset URL + adomain)", () => {
 	const base = buildCase({ name: "base", reason: null });
 	const approvedAsset = "https://cdn.coffee.example/spring_1920x1080.jpg";
-	const bidWith = (asset: string) => ({
+	const bidWith = (asset: string, adomain = ["coffee.example"]) => ({
 		...base.candidate,
-		bid: { ...base.candidate.bid, adm: `<img src="${asset}">` },
+		bid: { ...base.candidate.bid, adm: `<img src="${asset}">`, adomain },
 	});
 
 	async function approvedOnly(...assets: string[]): Promise<ApprovalOf> {
 		const keys = new Set(
 			await Promise.all(
-				assets.map((asset_url) => approvalKey({ bidder: "alpha", crid: "coffee-1080", asset_url })),
+				assets.map((asset_url) =>
+					approvalKey({
+						bidder: "alpha",
+						crid: "coffee-1080",
+						asset_url,
+						adomain: ["coffee.example"],
+					}),
+				),
 			),
 		);
 		return (key) => (keys.has(key) ? "approved" : undefined);
 	}
+
+	it("the key changes with the advertiser domains, compared as normalizeDomain compares them", async () => {
+		const unit = { bidder: "alpha", crid: "coffee-1080", asset_url: approvedAsset };
+		const brand = await approvalKey({ ...unit, adomain: ["brand.example"] });
+		expect(brand).toMatch(/^alpha:coffee-1080:[0-9a-f]{64}$/);
+		expect(await approvalKey({ ...unit, adomain: ["other.example"] })).not.toBe(brand);
+		expect(await approvalKey({ ...unit, adomain: ["brand.example", "other.example"] })).not.toBe(
+			brand,
+		);
+		// One advertiser however it is spelled, listed or repeated.
+		expect(normalizeDomain("WWW.Brand.example")).toBe("brand.example");
+		for (const same of [
+			["WWW.Brand.example"],
+			["https://www.brand.example/x"],
+			["brand.example", "Brand.example."],
+		]) {
+			expect(await approvalKey({ ...unit, adomain: same }), same.join()).toBe(brand);
+		}
+		const two = await approvalKey({ ...unit, adomain: ["a.example", "b.example"] });
+		expect(await approvalKey({ ...unit, adomain: ["B.example", "a.example"] })).toBe(two);
+	});
+
+	it("an approved asset re-declared under another adomain is pending, as its own unit", async () => {
+		const approvalOf = await approvedOnly(approvedAsset);
+		const [same, respelled, other] = await judge(
+			[
+				bidWith(approvedAsset),
+				bidWith(approvedAsset, ["https://WWW.Coffee.example/"]),
+				bidWith(approvedAsset, ["tobacco.example"]),
+			],
+			base.ctx,
+			approvalOf,
+		);
+		expect(same?.reason).toBeUndefined();
+		expect(respelled?.reason).toBeUndefined();
+		expect(other?.reason).toBe(Reason.CreativePendingApproval);
+		expect(other?.approvalKey).not.toBe(same?.approvalKey);
+	});
 
 	it("an approved crid carrying another asset is pending, as its own unit", async () => {
 		const approvalOf = await approvedOnly(approvedAsset);

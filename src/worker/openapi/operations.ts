@@ -321,7 +321,7 @@ export const operations: Operation[] = [
 		method: "post",
 		path: "/v1/review/creatives/{key}/approve",
 		operationId: "approveCreative",
-		summary: "Approve a creative (reason optional)",
+		summary: "Approve a creative (reason optional; expected_version refuses a stale decision)",
 		tag: "review desk",
 		security: "reviewer",
 		parameters: [keyParam],
@@ -331,13 +331,16 @@ export const operations: Operation[] = [
 			"400": badRequest,
 			"401": unauthorized,
 			"404": problem("No such creative"),
+			"409": problem(
+				"`expected_version` is not the item's version any more: another decision was made since. Nothing was changed; `stale` lists the item's current status and version",
+			),
 		},
 	},
 	{
 		method: "post",
 		path: "/v1/review/creatives/{key}/reject",
 		operationId: "rejectCreative",
-		summary: "Reject a creative (reason required)",
+		summary: "Reject a creative (reason required; expected_version refuses a stale decision)",
 		tag: "review desk",
 		security: "reviewer",
 		parameters: [keyParam],
@@ -347,6 +350,9 @@ export const operations: Operation[] = [
 			"400": badRequest,
 			"401": unauthorized,
 			"404": problem("No such creative"),
+			"409": problem(
+				"`expected_version` is not the item's version any more: another decision was made since. Nothing was changed; `stale` lists the item's current status and version",
+			),
 		},
 	},
 	{

@@ -99,8 +99,15 @@ function Item(props: {
 	const { item } = props;
 	const url = previewableUrl(item.asset_url, props.allowHttp);
 	const duration = item.duration_s === null ? "" : ` · ${item.duration_s} s`;
+	const seen = `${item.version}:${item.creative_key}`;
 	return (
-		<article class="item" id={`item-${props.index}`} tabindex={-1} data-key={item.creative_key}>
+		<article
+			class="item"
+			id={`item-${props.index}`}
+			tabindex={-1}
+			data-key={item.creative_key}
+			data-version={item.version}
+		>
 			<div class="preview">
 				<Preview item={item} allowHttp={props.allowHttp} />
 			</div>
@@ -114,6 +121,8 @@ function Item(props: {
 						class="select"
 						aria-label={`select ${item.crid}`}
 					/>
+					{/* What this page saw: the desk refuses the decision if the item changed since. */}
+					<input type="hidden" form="bulk" name="expected_version" value={seen} />
 					<span class={`status ${item.status}`}>{item.status}</span>
 					<strong class="mono">{item.crid}</strong>
 				</div>
@@ -156,6 +165,7 @@ function Item(props: {
 				<form class="decide" method="post" action="/review/decide">
 					<input type="hidden" name="csrf" value={props.csrf} />
 					<input type="hidden" name="key" value={item.creative_key} />
+					<input type="hidden" name="expected_version" value={seen} />
 					<input type="hidden" name="status" value={props.status} />
 					<input
 						type="text"

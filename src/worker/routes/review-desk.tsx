@@ -49,7 +49,30 @@ function flashFor(query: Record<string, string>) {
 	if (query.error === "reason") {
 		return { text: "A rejection needs a reason (3 characters or more).", error: true };
 	}
+	if (query.error === "stale") return { text: staleText(n, true), error: true };
 	return undefined;
+}
+
+/** What a reviewer is told when the page they decided on was stale: nothing was decided. */
+function staleText(n: number, reloaded: boolean): string {
+	const what = n === 1 ? "a creative was" : `${n} of the selected creatives were`;
+	return `Nothing was decided: ${what} changed by another reviewer since you loaded the page. ${
+		reloaded ? "This page shows what they are now" : "Reload the page to see what they are now"
+	}, then decide again.`;
+}
+
+/**
+ * `expected_version` fields, `<version>:<creative key>` (the page renders one per item), as the
+ * key → version map the desk checks; undefined when one is malformed.
+ */
+function expectedVersions(value: unknown): Record<string, number> | undefined {
+	const expected: Record<string, number> = {};
+	for (const entry of [value ?? []].flat()) {
+		const match = typeof entry === "string" ? /^(\d{1,15}):(.{1,600})$/s.exec(entry) : null;
+		if (!match) return undefined;
+		expected[match[2]!] = Number(match[1]);
+	}
+	return expected;
 }
 
 desk.get("/", signedIn, async (c) => {
@@ -98,13 +121,25 @@ desk.post("/decide", signedIn, async (c) => {
 			]),
 		);
 	}
+	const expected = expectedVersions(form.expected_version);
+	if (!expected) {
+		throw new HttpProblem(
+			fieldsProblem([{ pointer: "expected_version", detail: "<version>:<creative key>" }]),
+		);
+	}
 	const desk = reviewDesk(c.env);
 	const decided = await desk.decideMany({
 		keys,
 		action,
 		actor: actorOf(c.get("session")),
 		reason: reason || null,
+		expected,
 	});
+	if ("stale" in decided) {
+		const n = decided.stale.length;
+		if (!wantsJson(c)) return c.redirect(`/review?status=${status}&error=stale&n=${n}`, 303);
+		throw new HttpProblem(problems.staleDecision(decided.stale, staleText(n, false)));
+	}
 	if (decided.length === 0) throw new HttpProblem(problems.notFound("No such creative"));
 	if (wantsJson(c)) {
 		return c.json({
@@ -112,6 +147,7 @@ desk.post("/decide", signedIn, async (c) => {
 			decided: decided.map((d) => ({
 				creative_key: d.creative_key,
 				status: d.status,
+				version: d.version,
 				replica: d.replica,
 			})),
 			counts: await desk.counts(),

@@ -51,7 +51,17 @@ review.post("/creatives/:key/:action{approve|reject}", async (c) => {
 		action,
 		actor: await actor(c),
 		reason: body.reason ?? null,
+		...(body.expected_version !== undefined ? { expected_version: body.expected_version } : {}),
 	});
 	if (!item) throw new HttpProblem(problems.notFound("No such creative"));
+	if ("stale" in item) {
+		const { status, version } = item.stale;
+		throw new HttpProblem(
+			problems.staleDecision(
+				[item.stale],
+				`Decided since version ${body.expected_version}: the creative is now ${status} (version ${version}). Nothing was changed; read it again and decide on what it is now.`,
+			),
+		);
+	}
 	return c.json(item);
 });
