@@ -7,17 +7,18 @@
 import { DurableObject } from "cloudflare:workers";
 import { type ApprovalRecord, type ApprovalStatus, approvalKvKey } from "../px/approval";
 import type { CreativeSeenEvent } from "../px/events";
+import type { HostedAsset } from "../px/hosted-asset";
 import type { AuditEntry, DecidedItem, DeskPage, DeskStats, ReviewItem } from "../px/review-api";
 import { withinBudget } from "../services/budget";
 import { log } from "../services/log";
-import { deskStats, migrateDesk } from "./desk-tables";
+import { type DeskRow, deskStats, migrateDesk, recordVerdict } from "./desk-tables";
 
 /** A KV write that has not answered by then counts as failed and is retried. */
 const PUBLISH_TIMEOUT_MS = 5_000;
 const RETRY_BASE_MS = 1_000;
 const RETRY_MAX_MS = 5 * 60_000;
 
-type Row = Omit<ReviewItem, "adomain"> & { adomain: string };
+type Row = DeskRow;
 
 const toItem = (row: Row): ReviewItem => ({ ...row, adomain: JSON.parse(row.adomain) as string[] });
 
@@ -179,22 +180,17 @@ export class ReviewDesk extends DurableObject<Env> {
 		action: "approve" | "reject";
 		actor: string;
 		reason: string | null;
+		/** Approvals: the copy of each key's bytes the approval is of (asset-hosting.ts). */
+		hosted?: Record<string, HostedAsset>;
 	}): Promise<DecidedItem[]> {
 		const status: ApprovalStatus = input.action === "approve" ? "approved" : "rejected";
 		const decided: { row: Row; version: number }[] = [];
 		for (const key of new Set(input.keys)) {
-			const row = this.sql
-				.exec<Row>(
-					"UPDATE creatives SET status = ?, reason = ?, updated_at = ? WHERE creative_key = ? RETURNING *",
-					status,
-					input.reason,
-					Date.now(),
-					key,
-				)
-				.toArray()[0];
+			const asset = input.action === "approve" ? input.hosted?.[key] : undefined;
+			const row = recordVerdict(this.sql, key, status, input.reason, asset);
 			if (!row) continue;
 			this.audit(key, input.action, input.actor, input.reason);
-			decided.push({ row, version: this.enqueue(key, status, input.reason ?? undefined) });
+			decided.push({ row, version: this.enqueue(key, status, input.reason ?? undefined, asset) });
 		}
 		await this.drain();
 		return decided.map(({ row, version }) => ({
@@ -213,21 +209,18 @@ export class ReviewDesk extends DurableObject<Env> {
 		action: "approve" | "reject";
 		actor: string;
 		reason: string | null;
+		/**
+		 * An approval's copy of the bytes (asset-hosting.ts). Without it an approval is recorded
+		 * but auctions treat it as pending (services/approvals.ts): the routes always host first.
+		 */
+		hosted?: HostedAsset;
 	}): Promise<DecidedItem | null> {
 		const status: ApprovalStatus = input.action === "approve" ? "approved" : "rejected";
-		const now = Date.now();
-		const row = this.sql
-			.exec<Row>(
-				"UPDATE creatives SET status = ?, reason = ?, updated_at = ? WHERE creative_key = ? RETURNING *",
-				status,
-				input.reason,
-				now,
-				input.key,
-			)
-			.toArray()[0];
+		const asset = input.action === "approve" ? input.hosted : undefined;
+		const row = recordVerdict(this.sql, input.key, status, input.reason, asset);
 		if (!row) return null;
 		this.audit(input.key, input.action, input.actor, input.reason);
-		const version = this.enqueue(input.key, status, input.reason ?? undefined);
+		const version = this.enqueue(input.key, status, input.reason ?? undefined, asset);
 		await this.drain();
 		return {
 			...toItem(row),
@@ -270,7 +263,12 @@ export class ReviewDesk extends DurableObject<Env> {
 	 * Records the next version of `key`'s verdict for publication, replacing any older one still
 	 * waiting (only the newest verdict matters). Synchronous, so it commits with the decision.
 	 */
-	private enqueue(key: string, status: ApprovalStatus, reason?: string): number {
+	private enqueue(
+		key: string,
+		status: ApprovalStatus,
+		reason?: string,
+		asset?: HostedAsset,
+	): number {
 		const version = this.sql
 			.exec<{ v: number }>(
 				`INSERT INTO version_seq (id, v) VALUES (1, 1)
@@ -282,6 +280,7 @@ export class ReviewDesk extends DurableObject<Env> {
 			...(reason ? { reason } : {}),
 			decided_at: Date.now(),
 			version,
+			...(asset ? { asset } : {}),
 		};
 		this.sql.exec(
 			`INSERT OR REPLACE INTO outbox (creative_key, version, record, attempts, next_at)

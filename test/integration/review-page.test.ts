@@ -5,7 +5,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { approvalKvKey } from "../../src/px/approval";
 import { decodeSession, encodeSession, SESSION_TTL_MS } from "../../src/worker/session";
-import { callEdge } from "../support/edge";
+import { callEdge, dspBase } from "../support/edge";
 import { BASE, REVIEWER_KEY } from "../support/fixtures";
 import { cookieFrom, formPost, OPERATOR_KEY, signIn } from "../support/pages";
 import { putOnDesk } from "../support/records";
@@ -189,7 +189,8 @@ describe("review desk page", () => {
 		const key = await putOnDesk({
 			bidder: "page-approve",
 			crid: "c1",
-			asset_url: "https://cdn.example/c1.png",
+			// Approving fetches and copies the file: the test DSP server hosts it.
+			asset_url: `${dspBase()}/assets/page-approve-c1.png`,
 		});
 		expect(await replica(key)).toBe("pending");
 		const { cookie, csrf } = await signIn("review", REVIEWER_KEY);
@@ -275,7 +276,7 @@ describe("review desk page", () => {
 				putOnDesk({
 					bidder: "page-bulk",
 					crid: `b${i}`,
-					asset_url: `https://cdn.example/b${i}.png`,
+					asset_url: `${dspBase()}/assets/page-bulk-b${i}.png`,
 				}),
 			),
 		);

@@ -300,11 +300,16 @@ export const operations: Operation[] = [
 		security: "reviewer",
 		parameters: [keyParam],
 		body: { required: false, schema: schemas.ApproveBody },
+		description:
+			"Approval is of the file: the edge fetches the asset URL (within 20 s; at most 50 MB for video, 5 MB for anything else), keeps its SHA-256 and size with the approval (`asset_sha256`, `asset_size`) and copies the bytes to R2; answers then point screens at that copy (GET /v1/assets/{sha256}). A file that cannot be fetched or is over its cap is not approved (422) and the item stays as it was.",
 		responses: {
 			"200": { description: "Decided", content: json(schemas.DecidedItem) },
 			"400": badRequest,
 			"401": unauthorized,
 			"404": problem("No such creative"),
+			"422": problem(
+				"asset-unavailable: the file could not be fetched and copied (its detail says why); nothing was approved",
+			),
 		},
 	},
 	{
@@ -321,6 +326,37 @@ export const operations: Operation[] = [
 			"400": badRequest,
 			"401": unauthorized,
 			"404": problem("No such creative"),
+		},
+	},
+	{
+		method: "get",
+		path: "/v1/assets/{sha256}",
+		operationId: "getAsset",
+		summary: "An approved creative's file, as the reviewer approved it (also HEAD)",
+		description:
+			"The exchange's copy of an approved asset, named by the SHA-256 of its bytes: what answers' `creative.asset_url` and the pre-cache list point to. Content-addressed and immutable (`Cache-Control: public, max-age=31536000, immutable`, `ETag` the quoted hash, `If-None-Match` → 304), so no key is needed. Byte ranges (`Range: bytes=…`, one range) answer 206 with `Content-Range`; a range past the end 416.",
+		tag: "player",
+		parameters: [
+			{
+				name: "sha256",
+				in: "path",
+				description: "SHA-256 of the file, lower-case hex (answers' creative.sha256)",
+				schema: z.string(),
+				required: true,
+			},
+			{
+				name: "Range",
+				in: "header",
+				description: "bytes=first-last, bytes=first- or bytes=-suffix",
+				schema: z.string(),
+			},
+		],
+		responses: {
+			"200": { description: "The file", content: { type: "application/octet-stream" } },
+			"206": { description: "The asked range", content: { type: "application/octet-stream" } },
+			"304": { description: "Not modified (If-None-Match names this file)" },
+			"404": problem("No such asset"),
+			"416": { description: "The range starts past the end (Content-Range: bytes */size)" },
 		},
 	},
 	{
