@@ -2,11 +2,12 @@
 // `wrangler dev` reads it. An approval is of bytes (README "Review desk"), so each asset is
 // fetched from the demo server and copied into the local HOSTED_ASSETS bucket, as the desk's
 // approve does, and its record names that copy.
-import { execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { type ApprovalRecord, approvalKey, approvalKvKey } from "../src/px/approval";
 import { hostedObjectKey } from "../src/px/hosted-asset";
 import { demoAssets } from "./dsps";
@@ -27,10 +28,16 @@ export async function seedDemoApprovals(assetBase: string, persistTo?: string): 
 	);
 	const dir = mkdtempSync(join(tmpdir(), "px-seed-"));
 	const persist = persistTo ? ["--persist-to", persistTo] : [];
-	const wrangler = (args: string[]) =>
-		execFileSync("npx", ["wrangler", ...args, "--local", ...persist], {
-			stdio: ["ignore", "ignore", "inherit"],
-		});
+	const wrangler = async (args: string[]) => {
+		const { stderr } = await promisify(execFile)("npx", [
+			"wrangler",
+			...args,
+			"--local",
+			...persist,
+		]);
+		if (/\[ERROR\]/.test(stderr))
+			throw new Error(`wrangler ${args.slice(0, 3).join(" ")}: ${stderr}`);
+	};
 	try {
 		const copies = new Map<string, { key: string; file: string }[]>();
 		const entries = await Promise.all(
@@ -53,15 +60,31 @@ export async function seedDemoApprovals(assetBase: string, persistTo?: string): 
 				return { key: approvalKvKey(await approvalKey(unit)), value: JSON.stringify(record) };
 			}),
 		);
-		// One bulk write per content type (the bulk command takes one for all its objects).
-		for (const [type, objects] of copies) {
-			const list = join(dir, `objects-${objects.length}-${type.replace(/\W/g, "_")}.json`);
-			writeFileSync(list, JSON.stringify(objects));
-			wrangler(["r2", "bulk", "put", HOSTED_BUCKET, "--filename", list, "--content-type", type]);
-		}
 		const approvals = join(dir, "approvals.json");
 		writeFileSync(approvals, JSON.stringify(entries));
-		wrangler(["kv", "bulk", "put", approvals, "--binding", "APPROVALS"]);
+		// KV and R2 keep separate local stores, so they are written side by side (each wrangler
+		// start costs seconds); the bucket's writes one after the other, one per content type
+		// (the bulk command sets one for all its objects).
+		const copied = async () => {
+			for (const [type, objects] of copies) {
+				const list = join(dir, `objects-${type.replace(/\W/g, "_")}.json`);
+				writeFileSync(list, JSON.stringify(objects));
+				await wrangler([
+					"r2",
+					"bulk",
+					"put",
+					HOSTED_BUCKET,
+					"--filename",
+					list,
+					"--content-type",
+					type,
+				]);
+			}
+		};
+		await Promise.all([
+			wrangler(["kv", "bulk", "put", approvals, "--binding", "APPROVALS"]),
+			copied(),
+		]);
 	} finally {
 		rmSync(dir, { recursive: true, force: true });
 	}
