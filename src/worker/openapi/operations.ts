@@ -6,6 +6,7 @@ import { z } from "zod";
 import { ApprovalStatus } from "../../px/approval";
 import { MAX_BATCH_REPORTS } from "../../px/play-report";
 import { AssetsQuery } from "../../px/screen-assets";
+import { assetOperation } from "./asset-operation";
 import {
 	badRequest,
 	html,
@@ -328,37 +329,7 @@ export const operations: Operation[] = [
 			"404": problem("No such creative"),
 		},
 	},
-	{
-		method: "get",
-		path: "/v1/assets/{sha256}",
-		operationId: "getAsset",
-		summary: "An approved creative's file, as the reviewer approved it (also HEAD)",
-		description:
-			"The exchange's copy of an approved asset, named by the SHA-256 of its bytes: what answers' `creative.asset_url` and the pre-cache list point to. Content-addressed and immutable (`Cache-Control: public, max-age=31536000, immutable`, `ETag` the quoted hash, `If-None-Match` → 304), so no key is needed. Byte ranges (`Range: bytes=…`, one range) answer 206 with `Content-Range`; a range past the end 416.",
-		tag: "player",
-		parameters: [
-			{
-				name: "sha256",
-				in: "path",
-				description: "SHA-256 of the file, lower-case hex (answers' creative.sha256)",
-				schema: z.string(),
-				required: true,
-			},
-			{
-				name: "Range",
-				in: "header",
-				description: "bytes=first-last, bytes=first- or bytes=-suffix",
-				schema: z.string(),
-			},
-		],
-		responses: {
-			"200": { description: "The file", content: { type: "application/octet-stream" } },
-			"206": { description: "The asked range", content: { type: "application/octet-stream" } },
-			"304": { description: "Not modified (If-None-Match names this file)" },
-			"404": problem("No such asset"),
-			"416": { description: "The range starts past the end (Content-Range: bytes */size)" },
-		},
-	},
+	assetOperation,
 	{
 		method: "get",
 		path: "/openapi.json",
