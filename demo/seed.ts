@@ -1,46 +1,90 @@
 // Seeds the demo creatives' assets as approved in the local APPROVALS replica, where
-// `wrangler dev` reads it.
-import { execFileSync } from "node:child_process";
+// `wrangler dev` reads it. An approval is of bytes (README "Review desk"), so each asset is
+// fetched from the demo server and copied into the local HOSTED_ASSETS bucket, as the desk's
+// approve does, and its record names that copy.
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { type ApprovalRecord, approvalKey, approvalKvKey } from "../src/px/approval";
+import { hostedObjectKey } from "../src/px/hosted-asset";
 import { demoAssets } from "./dsps";
 import { demoScreens } from "./screens";
 
+/** The local bucket behind HOSTED_ASSETS (wrangler.toml). */
+const HOSTED_BUCKET = "px-assets";
+
 /**
  * Approves every asset the demo DSPs serve on the demo screens from `assetBase` (the demo
- * server's origin: asset URLs are part of what is approved). Returns how many.
+ * server's origin, which must be serving: asset URLs are part of what is approved, and the
+ * bytes are copied from there). Returns how many.
  */
 export async function seedDemoApprovals(assetBase: string, persistTo?: string): Promise<number> {
 	const units = demoAssets(
 		demoScreens.flatMap((s) => s.slots),
 		assetBase,
 	);
-	const record: ApprovalRecord = {
-		status: "approved",
-		reason: "demo creative",
-		decided_at: Date.now(),
-		version: 0,
-	};
-	const entries = await Promise.all(
-		units.map(async (unit) => ({
-			key: approvalKvKey(await approvalKey(unit)),
-			value: JSON.stringify(record),
-		})),
-	);
 	const dir = mkdtempSync(join(tmpdir(), "px-seed-"));
-	const file = join(dir, "approvals.json");
-	writeFileSync(file, JSON.stringify(entries));
 	const persist = persistTo ? ["--persist-to", persistTo] : [];
+	const wrangler = async (args: string[]) => {
+		const { stderr } = await promisify(execFile)("npx", [
+			"wrangler",
+			...args,
+			"--local",
+			...persist,
+		]);
+		if (/\[ERROR\]/.test(stderr))
+			throw new Error(`wrangler ${args.slice(0, 3).join(" ")}: ${stderr}`);
+	};
 	try {
-		execFileSync(
-			"npx",
-			["wrangler", "kv", "bulk", "put", file, "--binding", "APPROVALS", "--local", ...persist],
-			{
-				stdio: ["ignore", "ignore", "inherit"],
-			},
+		const copies = new Map<string, { key: string; file: string }[]>();
+		const entries = await Promise.all(
+			units.map(async (unit, i) => {
+				const res = await fetch(unit.asset_url);
+				if (!res.ok) throw new Error(`${unit.asset_url}: ${res.status}`);
+				const bytes = Buffer.from(await res.arrayBuffer());
+				const sha256 = createHash("sha256").update(bytes).digest("hex");
+				const file = join(dir, `asset-${i}`);
+				writeFileSync(file, bytes);
+				const type = res.headers.get("content-type") ?? "application/octet-stream";
+				copies.set(type, [...(copies.get(type) ?? []), { key: hostedObjectKey(sha256), file }]);
+				const record: ApprovalRecord = {
+					status: "approved",
+					reason: "demo creative",
+					decided_at: Date.now(),
+					version: 0,
+					asset: { sha256, size: bytes.byteLength },
+				};
+				return { key: approvalKvKey(await approvalKey(unit)), value: JSON.stringify(record) };
+			}),
 		);
+		const approvals = join(dir, "approvals.json");
+		writeFileSync(approvals, JSON.stringify(entries));
+		// KV and R2 keep separate local stores, so they are written side by side (each wrangler
+		// start costs seconds); the bucket's writes one after the other, one per content type
+		// (the bulk command sets one for all its objects).
+		const copied = async () => {
+			for (const [type, objects] of copies) {
+				const list = join(dir, `objects-${type.replace(/\W/g, "_")}.json`);
+				writeFileSync(list, JSON.stringify(objects));
+				await wrangler([
+					"r2",
+					"bulk",
+					"put",
+					HOSTED_BUCKET,
+					"--filename",
+					list,
+					"--content-type",
+					type,
+				]);
+			}
+		};
+		await Promise.all([
+			wrangler(["kv", "bulk", "put", approvals, "--binding", "APPROVALS"]),
+			copied(),
+		]);
 	} finally {
 		rmSync(dir, { recursive: true, force: true });
 	}

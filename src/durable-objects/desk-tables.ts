@@ -1,7 +1,11 @@
 // The review desk's tables, and the one aggregate the operator console reads. Kept apart from
 // review-desk.ts so the object's file is about decisions and their publication, not DDL.
 import { APPROVAL_STATUSES, type ApprovalStatus } from "../px/approval";
-import type { DeskStats, StaleItem } from "../px/review-api";
+import type { HostedAsset } from "../px/hosted-asset";
+import type { DeskStats, ReviewItem, StaleItem } from "../px/review-api";
+
+/** A creatives row as SQLite returns it (adomain is JSON text). */
+export type DeskRow = Omit<ReviewItem, "adomain"> & { adomain: string };
 
 const DESK_SCHEMA = `
 CREATE TABLE IF NOT EXISTS creatives (
@@ -43,6 +47,11 @@ export function migrateDesk(sql: SqlStorage): void {
 	if (!columns.has("version")) {
 		sql.exec("ALTER TABLE creatives ADD COLUMN version INTEGER NOT NULL DEFAULT 0");
 	}
+	// The approved bytes' SHA-256 and size (their copy in R2); null until an approval hosts them.
+	if (!columns.has("asset_sha256")) {
+		sql.exec("ALTER TABLE creatives ADD COLUMN asset_sha256 TEXT");
+		sql.exec("ALTER TABLE creatives ADD COLUMN asset_size INTEGER");
+	}
 }
 
 /** The items among `[key, version seen]` pairs decided since; unknown keys are not stale. */
@@ -63,6 +72,33 @@ export function staleAmong(sql: SqlStorage, expected: Iterable<[string, number]>
 /** An item's version is its latest decision's: the one its replica record carries. */
 export function setItemVersion(sql: SqlStorage, key: string, version: number): void {
 	sql.exec("UPDATE creatives SET version = ? WHERE creative_key = ?", version, key);
+}
+
+/**
+ * A verdict on a row, which it answers (undefined: no such key). An approval also keeps the hash
+ * and size of the bytes it approved (null when none were hosted); a rejection keeps the last ones.
+ */
+export function recordVerdict(
+	sql: SqlStorage,
+	key: string,
+	status: ApprovalStatus,
+	reason: string | null,
+	asset: HostedAsset | undefined,
+): DeskRow | undefined {
+	return sql
+		.exec<DeskRow>(
+			`UPDATE creatives SET status = ?1, reason = ?2, updated_at = ?3,
+			 asset_sha256 = IIF(?1 = 'approved', ?4, asset_sha256),
+			 asset_size = IIF(?1 = 'approved', ?5, asset_size)
+			 WHERE creative_key = ?6 RETURNING *`,
+			status,
+			reason,
+			Date.now(),
+			asset?.sha256 ?? null,
+			asset?.size ?? null,
+			key,
+		)
+		.toArray()[0];
 }
 
 /** The backlog and how long decisions take; `unpublished` is the outbox's size. */

@@ -8,6 +8,7 @@ import { DurableObject } from "cloudflare:workers";
 import { type ApprovalRecord, type ApprovalStatus, approvalKvKey } from "../px/approval";
 import type { CreativeSeenEvent } from "../px/events";
 import type { DecisionHolder } from "../px/holders";
+import type { HostedAsset } from "../px/hosted-asset";
 import type {
 	AuditEntry,
 	DecidedItem,
@@ -19,14 +20,22 @@ import type {
 import { withinBudget } from "../services/budget";
 import { log } from "../services/log";
 import { DeskHolders } from "./desk-holders";
-import { deskStats, migrateDesk, parseCursor, setItemVersion, staleAmong } from "./desk-tables";
+import {
+	type DeskRow,
+	deskStats,
+	migrateDesk,
+	parseCursor,
+	recordVerdict,
+	setItemVersion,
+	staleAmong,
+} from "./desk-tables";
 
 /** A KV write that has not answered by then counts as failed and is retried. */
 const PUBLISH_TIMEOUT_MS = 5_000;
 const RETRY_BASE_MS = 1_000;
 const RETRY_MAX_MS = 5 * 60_000;
 
-type Row = Omit<ReviewItem, "adomain"> & { adomain: string };
+type Row = DeskRow;
 
 const toItem = (row: Row): ReviewItem => ({ ...row, adomain: JSON.parse(row.adomain) as string[] });
 
@@ -198,27 +207,17 @@ export class ReviewDesk extends DurableObject<Env> {
 		actor: string;
 		reason: string | null;
 		expected?: Record<string, number>;
+		/** Approvals: the copy of each key's bytes the approval is of (asset-hosting.ts). */
+		hosted?: Record<string, HostedAsset>;
 	}): Promise<DecidedItem[] | { stale: StaleItem[] }> {
-		const status: ApprovalStatus = input.action === "approve" ? "approved" : "rejected";
 		const keys = new Set(input.keys);
 		const expected = Object.entries(input.expected ?? {}).filter(([key]) => keys.has(key));
 		const stale = staleAmong(this.sql, expected);
 		if (stale.length > 0) return { stale };
 		const decided: { row: Row; version: number }[] = [];
 		for (const key of keys) {
-			const row = this.sql
-				.exec<Row>(
-					"UPDATE creatives SET status = ?, reason = ?, updated_at = ? WHERE creative_key = ? RETURNING *",
-					status,
-					input.reason,
-					Date.now(),
-					key,
-				)
-				.toArray()[0];
-			if (!row) continue;
-			this.audit(key, input.action, input.actor, input.reason);
-			decided.push({ row, version: this.enqueue(key, status, input.reason ?? undefined) });
-			if (status === "rejected") this.holders.revokeAll(key);
+			const recorded = this.record(key, input, input.hosted?.[key]);
+			if (recorded) decided.push(recorded);
 		}
 		await this.drain();
 		return decided.map(({ row, version }) => ({
@@ -242,33 +241,45 @@ export class ReviewDesk extends DurableObject<Env> {
 		actor: string;
 		reason: string | null;
 		expected_version?: number;
+		/**
+		 * An approval's copy of the bytes (asset-hosting.ts). Without it an approval is recorded
+		 * but auctions treat it as pending (services/approvals.ts): the routes always host first.
+		 */
+		hosted?: HostedAsset;
 	}): Promise<DecidedItem | { stale: StaleItem } | null> {
-		const status: ApprovalStatus = input.action === "approve" ? "approved" : "rejected";
-		const now = Date.now();
 		// In the same synchronous step as the write below: nothing can decide in between.
 		if (input.expected_version !== undefined) {
 			const [stale] = staleAmong(this.sql, [[input.key, input.expected_version]]);
 			if (stale) return { stale };
 		}
-		const row = this.sql
-			.exec<Row>(
-				"UPDATE creatives SET status = ?, reason = ?, updated_at = ? WHERE creative_key = ? RETURNING *",
-				status,
-				input.reason,
-				now,
-				input.key,
-			)
-			.toArray()[0];
-		if (!row) return null;
-		this.audit(input.key, input.action, input.actor, input.reason);
-		const version = this.enqueue(input.key, status, input.reason ?? undefined);
-		if (status === "rejected") this.holders.revokeAll(input.key);
+		const recorded = this.record(input.key, input, input.hosted);
+		if (!recorded) return null;
+		const { row, version } = recorded;
 		await this.drain();
 		return {
 			...toItem(row),
 			version,
 			replica: this.isPublished(input.key, version) ? "published" : "pending",
 		};
+	}
+
+	/**
+	 * One verdict, synchronously: the row, its audit entry, its replica record (with the approved
+	 * bytes' copy) and, for a rejection, a revocation for every screen holding it.
+	 */
+	private record(
+		key: string,
+		input: { action: "approve" | "reject"; actor: string; reason: string | null },
+		hosted: HostedAsset | undefined,
+	): { row: Row; version: number } | undefined {
+		const status: ApprovalStatus = input.action === "approve" ? "approved" : "rejected";
+		const asset = input.action === "approve" ? hosted : undefined;
+		const row = recordVerdict(this.sql, key, status, input.reason, asset);
+		if (!row) return undefined;
+		this.audit(key, input.action, input.actor, input.reason);
+		const version = this.enqueue(key, status, input.reason ?? undefined, asset);
+		if (status === "rejected") this.holders.revokeAll(key);
+		return { row, version };
 	}
 
 	counts(): Record<ApprovalStatus, number> {
@@ -307,7 +318,12 @@ export class ReviewDesk extends DurableObject<Env> {
 	 * waiting (only the newest verdict matters), and makes it the item's version. Synchronous, so
 	 * it commits with the decision.
 	 */
-	private enqueue(key: string, status: ApprovalStatus, reason?: string): number {
+	private enqueue(
+		key: string,
+		status: ApprovalStatus,
+		reason?: string,
+		asset?: HostedAsset,
+	): number {
 		const version = this.sql
 			.exec<{ v: number }>(
 				`INSERT INTO version_seq (id, v) VALUES (1, 1)
@@ -319,6 +335,7 @@ export class ReviewDesk extends DurableObject<Env> {
 			...(reason ? { reason } : {}),
 			decided_at: Date.now(),
 			version,
+			...(asset ? { asset } : {}),
 		};
 		setItemVersion(this.sql, key, version);
 		this.sql.exec(

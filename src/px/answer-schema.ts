@@ -7,7 +7,13 @@ import { NO_FILL_REASONS } from "./outcomes";
 
 const AnswerCreative = z.object({
 	id: z.string(),
+	/**
+	 * The exchange's copy of the approved file (GET /v1/assets/{sha256}): byte for byte what the
+	 * reviewer approved, whatever the DSP's host serves later.
+	 */
 	asset_url: z.string(),
+	/** SHA-256 of the file's bytes, lower-case hex. */
+	sha256: z.string(),
 	mime: z.string(),
 	w: z.number().int(),
 	h: z.number().int(),

@@ -5,7 +5,8 @@ import type { Creative } from "./creative";
 
 export interface PxAnswer {
 	decision_id: string;
-	creative: Omit<Creative, "markup_type"> & { advertiser_domains: string[] };
+	/** asset_url is the exchange's copy of the approved bytes; sha256 is theirs. */
+	creative: Omit<Creative, "markup_type"> & { advertiser_domains: string[]; sha256: string };
 	/** The window the ad may start in, epoch milliseconds. */
 	play: { not_before: number; not_after: number; report_until: number };
 	impression_multiplier: number;

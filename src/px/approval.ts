@@ -11,6 +11,7 @@
 // whatever the DSP sends (KV keys are limited to 512 bytes).
 import { z } from "zod";
 import { normalizeDomain } from "./advertisers";
+import { HostedAsset } from "./hosted-asset";
 
 export const APPROVAL_STATUSES = ["approved", "rejected", "pending"] as const;
 export const ApprovalStatus = z.enum(APPROVAL_STATUSES);
@@ -27,6 +28,12 @@ export const ApprovalRecord = z.object({
 	reason: z.string().optional(),
 	decided_at: z.number().optional(),
 	version: z.number().int().nonnegative().default(0),
+	/**
+	 * The bytes an approval approved, copied to the exchange's R2 (hosted-asset.ts). Auctions
+	 * treat an "approved" record without it (written before asset hosting) as pending: fail
+	 * closed, the reviewer approves it again and the file is copied then.
+	 */
+	asset: HostedAsset.optional(),
 });
 export type ApprovalRecord = z.infer<typeof ApprovalRecord>;
 
@@ -74,3 +81,6 @@ export const approvalKvKey = (key: string) => `creative:${key}`;
 
 /** The status of an approval key; undefined = never seen by the desk (or unknown right now). */
 export type ApprovalOf = (key: string) => ApprovalStatus | undefined;
+
+/** The hosted copy an approved key serves; undefined when it is not approved (or not known). */
+export type HostedOf = (key: string) => HostedAsset | undefined;

@@ -46,6 +46,8 @@ export function answerFor(input: {
 	decisionId: string;
 	creative: Creative;
 	advertiserDomains: string[];
+	/** The approved bytes' copy the screen downloads instead of the DSP's URL (hosted-asset.ts). */
+	hosted: { asset_url: string; sha256: string };
 	window: PlayWindow;
 	multiplier: number;
 	/** The signed proof-of-play URL; the expiry URL is the same with `/expired`. */
@@ -56,7 +58,8 @@ export function answerFor(input: {
 		decision_id: input.decisionId,
 		creative: {
 			id: creative.id,
-			asset_url: creative.asset_url,
+			asset_url: input.hosted.asset_url,
+			sha256: input.hosted.sha256,
 			mime: creative.mime,
 			w: creative.w,
 			h: creative.h,

@@ -87,6 +87,12 @@ const ReviewItemSchema = z.object({
 	 * it as `expected_version`.
 	 */
 	version: z.number().int(),
+	/**
+	 * SHA-256 (hex) and size in bytes of the file the last approval fetched and copied; screens
+	 * download that copy from GET /v1/assets/{asset_sha256}. Null until approved.
+	 */
+	asset_sha256: z.string().nullable(),
+	asset_size: z.number().int().nullable(),
 });
 
 export const DecidedItemSchema = ReviewItemSchema.extend({

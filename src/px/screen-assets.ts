@@ -21,7 +21,10 @@ const AssetReason = z.enum(["scheduled", "recent", "eligible"]);
 type AssetReason = z.infer<typeof AssetReason>;
 
 export const ScreenAsset = z.object({
+	/** The exchange's copy of the approved file (GET /v1/assets/{sha256}), as answers carry it. */
 	asset_url: z.string(),
+	/** SHA-256 of its bytes, lower-case hex. */
+	sha256: z.string(),
 	mime: z.string(),
 	w: z.number().int(),
 	h: z.number().int(),

@@ -11,7 +11,9 @@ import {
 	ApprovalRecord,
 	type ApprovalStatus,
 	approvalKvKey,
+	type HostedOf,
 } from "../px/approval";
+import type { HostedAsset } from "../px/hosted-asset";
 import { withinBudget } from "./budget";
 import { log } from "./log";
 
@@ -25,6 +27,18 @@ interface Remembered {
 	status: ApprovalStatus | undefined;
 	version: number;
 	until: number;
+	asset?: HostedAsset;
+}
+
+/** What auctions read of the replica: each key's status, and the approved bytes' copy. */
+export type Approvals = ApprovalOf & { hosted: HostedOf };
+
+/**
+ * An approval is of bytes: an "approved" record that names no hosted copy (written before the desk
+ * copied assets) counts as pending until a reviewer approves it again.
+ */
+function statusOf(record: ApprovalRecord): ApprovalStatus {
+	return record.status === "approved" && !record.asset ? "pending" : record.status;
 }
 
 const memory = new Map<string, Remembered>();
@@ -56,7 +70,7 @@ export async function lookupApprovals(
 	keys: Iterable<string>,
 	budgetMs = Number.POSITIVE_INFINITY,
 	now = Date.now(),
-): Promise<ApprovalOf> {
+): Promise<Approvals> {
 	const unique = [...new Set(keys)];
 	const missing = unique.filter((key) => (memory.get(key)?.until ?? 0) <= now);
 	const refreshed = new Set<string>();
@@ -69,9 +83,10 @@ export async function lookupApprovals(
 				});
 				const parsed = ApprovalRecord.safeParse(raw);
 				remember(key, {
-					status: parsed.success ? parsed.data.status : undefined,
+					status: parsed.success ? statusOf(parsed.data) : undefined,
 					version: parsed.success ? parsed.data.version : -1,
 					until: Date.now() + APPROVAL_MEMORY_TTL_MS,
+					...(parsed.success && parsed.data.asset ? { asset: parsed.data.asset } : {}),
 				});
 				refreshed.add(key);
 			} catch (err) {
@@ -85,10 +100,21 @@ export async function lookupApprovals(
 	if (missing.length > 0) await (Number.isFinite(budgetMs) ? withinBudget(reads, budgetMs) : reads);
 	// Only verdicts fresh now count: a stale entry whose re-read failed or timed out is unknown,
 	// so an unreachable KV cannot keep an old "approved" alive.
-	return (key) => {
-		const entry = memory.get(key);
-		return entry && (entry.until > now || refreshed.has(key)) ? entry.status : undefined;
-	};
+	// One reading per lookup: a key's status and its hosted copy come from the same record, even
+	// if a concurrent lookup in this isolate replaces it meanwhile.
+	const read = new Map(
+		unique.map((key) => {
+			const entry = memory.get(key);
+			return [key, entry && (entry.until > now || refreshed.has(key)) ? entry : undefined];
+		}),
+	);
+	const status: ApprovalOf = (key) => read.get(key)?.status;
+	return Object.assign(status, {
+		hosted: (key: string) => {
+			const entry = read.get(key);
+			return entry?.status === "approved" ? entry.asset : undefined;
+		},
+	});
 }
 
 /** For tests: forget what this isolate has cached. */

@@ -6,6 +6,7 @@ import type { AppEnv } from "./context";
 import { accessLog } from "./middleware/access-log";
 import { HttpProblem, problemResponse, problems } from "./problem";
 import { adRequests } from "./routes/ad-requests";
+import { assets } from "./routes/assets";
 import { docs } from "./routes/docs";
 import { opsPages } from "./routes/ops-console";
 import { player } from "./routes/player";
@@ -40,6 +41,7 @@ function createApp() {
 	app.route("/v1/screens", screens);
 	app.route("/v1/ad-requests", adRequests);
 	app.route("/v1/plays", plays);
+	app.route("/v1/assets", assets);
 	app.route("/v1/review", review);
 	app.route("/v1/telemetry", telemetry);
 	app.route("/", supplyChain);

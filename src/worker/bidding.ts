@@ -3,13 +3,12 @@
 // placement (px/allocate.ts). Bidder circuits and the deadline margin learn from each call here.
 import type { BidRequest } from "iab-openrtb/v26";
 import { type Allocation, allocate, type PlacementTerms, type TakenSpot } from "../px/allocate";
-import type { ApprovalOf } from "../px/approval";
 import { type BidderConfig, bidderFloor, selectBidders } from "../px/bidders";
 import { evaluateBids, judgeApprovals, keyApprovals } from "../px/filter";
 import type { Placement, Publisher, Screen } from "../px/model";
 import { toWire } from "../px/openrtb/profiles";
 import { Reason } from "../px/reasons";
-import { lookupApprovals } from "../services/approvals";
+import { type Approvals, lookupApprovals } from "../services/approvals";
 import { type TracedBidder, traceBidders } from "./auction-trace";
 import { type BidderCall, type BidderOutcome, fanOut } from "./fanout";
 import { bidderCircuits, deadlineMargin } from "./pacing";
@@ -38,7 +37,8 @@ export interface Bidding {
 	calls: BidderCall[];
 	outcomes: BidderOutcome[];
 	skipped: { bidder: string; reason: Reason }[];
-	approval: ApprovalOf;
+	/** Each bid's approval, and the hosted copy of an approved asset (what its answer serves). */
+	approval: Approvals;
 	allocation: Allocation;
 	/** Per placement its imp id, time, spot length and the publisher's floor (before bidder adjustments). */
 	terms: PlacementTerms[];

@@ -23,6 +23,7 @@ export const PROBLEM_TYPES = [
 	"screen-state-unavailable",
 	"already-reported",
 	"approval-unavailable",
+	"asset-unavailable",
 	"creative-revoked",
 	"decision-expired",
 	"play-too-early",
@@ -150,6 +151,13 @@ export const problems = {
 		title: "Decided by someone else since you saw it",
 		detail,
 		stale,
+	}),
+	/** 422: an approval whose file could not be fetched and copied; nothing was approved. */
+	assetUnavailable: (detail: string): ProblemInit => ({
+		status: 422,
+		type: "asset-unavailable",
+		title: "The asset could not be copied, so it was not approved",
+		detail,
 	}),
 	internal: (): ProblemInit => ({
 		status: 500,

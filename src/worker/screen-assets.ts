@@ -4,10 +4,12 @@
 // report window, so "recent" reaches back an hour or two), and assets the review desk approved
 // that fit one of its slots from the bidders its auctions would call (eligible). Only approved
 // assets are listed: the ledger's are re-checked in the approvals replica (fail closed), the
-// desk's are approved by definition.
+// desk's are approved by definition. Each is listed by the URL of the exchange's copy of the
+// approved bytes, the one answers carry (px/hosted-asset.ts); an asset without a copy is left out.
 
 import { fitsSlot } from "../px/asset-fit";
 import { parseBidders, selectBidders } from "../px/bidders";
+import { hostedAssetUrl } from "../px/hosted-asset";
 import type { Publisher } from "../px/model";
 import { mergeAssets, type ScreenAsset, type ScreenAssets } from "../px/screen-assets";
 import { lookupApprovals } from "../services/approvals";
@@ -28,7 +30,7 @@ export async function screenAssets(
 	publisher: Publisher,
 	screenId: string,
 	hours: number,
-	now = Date.now(),
+	{ origin, now = Date.now() }: { origin: string; now?: number },
 ): Promise<ScreenAssets | undefined> {
 	const horizon = hours * 3_600_000;
 	const ledger = await screenStub(env, publisher.id, screenId).ledgerAssets(
@@ -43,9 +45,11 @@ export async function screenAssets(
 		APPROVAL_BUDGET_MS,
 	);
 	const fromLedger: ScreenAsset[] = ledger.decisions
-		.filter((d) => d.approvalKey && approval(d.approvalKey) === "approved")
+		// Decisions from before asset hosting carry the DSP's URL and no hash: not listed.
+		.filter((d) => d.approvalKey && approval(d.approvalKey) === "approved" && d.creative.sha256)
 		.map((d) => ({
 			asset_url: d.creative.asset_url,
+			sha256: d.creative.sha256,
 			mime: d.creative.mime,
 			w: d.creative.w,
 			h: d.creative.h,
@@ -80,9 +84,10 @@ export async function screenAssets(
 			});
 		for (const item of items) {
 			const slots = profile.slots.filter((slot) => fitsSlot(item, slot)).map((s) => s.id);
-			if (slots.length === 0) continue;
+			if (slots.length === 0 || !item.asset_sha256) continue;
 			eligible.push({
-				asset_url: item.asset_url,
+				asset_url: hostedAssetUrl(origin, item.asset_sha256),
+				sha256: item.asset_sha256,
 				mime: item.mime,
 				w: item.w,
 				h: item.h,

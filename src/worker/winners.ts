@@ -2,6 +2,7 @@
 // and a ledger entry in the screen's object for each won placement, plus the win and loss notices.
 import type { PxAnswer } from "../px/answer";
 import { answerFor, playWindow } from "../px/decision";
+import { hostedAssetUrl } from "../px/hosted-asset";
 import { type LedgerWrite, ledgerEntry } from "../px/ledger";
 import type { AdRequest, Publisher, ResolvedAdRequest } from "../px/model";
 import { Reason } from "../px/reasons";
@@ -72,10 +73,14 @@ export async function recordWinners(args: WinnersInput) {
 				args.popSigningKey,
 			);
 			const advertiserDomains = clippedDomains(w.bid.bid.adomain) ?? [];
+			// Only approved bids win, and an approval without a hosted copy is not "approved".
+			const hosted = bidding.approval.hosted(w.bid.approvalKey!);
+			if (!hosted) throw new Error(`approved creative ${w.bid.approvalKey} has no hosted copy`);
 			const answer = answerFor({
 				decisionId,
 				creative,
 				advertiserDomains,
+				hosted: { asset_url: hostedAssetUrl(args.origin, hosted.sha256), sha256: hosted.sha256 },
 				window,
 				multiplier,
 				proofOfPlayUrl: `${args.origin}/v1/plays/${token}`,

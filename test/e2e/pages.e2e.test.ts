@@ -24,10 +24,12 @@ const DOCS = process.env.PX_DOCS_SCREENSHOTS === "1";
 let edge: LocalEdge;
 let chromium: LaunchedBrowser;
 
+// Seeding copies the demo files into local R2 besides KV (two more wrangler starts), and on a
+// loaded machine wrangler dev and Chromium each take a minute to start.
 beforeAll(async () => {
 	mkdirSync(ARTIFACTS, { recursive: true });
 	[edge, chromium] = await Promise.all([startLocalEdge(), launchChromium()]);
-}, 120_000);
+}, 300_000);
 afterAll(async () => {
 	await chromium?.close();
 	await edge?.stop();

@@ -48,13 +48,28 @@ const newStats = () => ({
 });
 let stats = newStats();
 
-async function isApproved(bidder: string, crid: string, asset_url: string): Promise<boolean> {
-	const key = approvalKvKey(
-		await approvalKey({ bidder, crid, asset_url, adomain: [FUZZ_ADOMAIN] }),
-	);
-	return (
-		((await env.APPROVALS.get(key, "json")) as { status?: string } | null)?.status === "approved"
-	);
+/** The assets a fuzz bidder may serve, each approved for every fuzz bidder. */
+const fuzzAssets = () => [
+	dspAssets.video(true),
+	dspAssets.image(FUZZ_CRID, { w: 1400, h: 400 }),
+	dspAssets.image(FUZZ_CRID, { w: 1080, h: 1920 }),
+];
+
+/** Whether `served` (an answer's asset URL) is the copy of an asset approved for bidder + crid. */
+async function isApproved(bidder: string, crid: string, served: string): Promise<boolean> {
+	for (const asset_url of fuzzAssets()) {
+		const key = approvalKvKey(
+			await approvalKey({ bidder, crid, asset_url, adomain: [FUZZ_ADOMAIN] }),
+		);
+		const record = (await env.APPROVALS.get(key, "json")) as {
+			status?: string;
+			asset?: { sha256: string };
+		} | null;
+		if (record?.status === "approved" && served.endsWith(`/v1/assets/${record.asset?.sha256}`)) {
+			return true;
+		}
+	}
+	return false;
 }
 
 /** The checks every answer must pass, whatever produced it. */
@@ -101,11 +116,7 @@ async function checkAnswer(res: Response, elapsedMs: number, timeoutMs: number) 
 
 beforeAll(async () => {
 	// The fuzz pool: one approved creative per fuzz bidder, at each asset it may serve.
-	const assets = [
-		dspAssets.video(true),
-		dspAssets.image(FUZZ_CRID, { w: 1400, h: 400 }),
-		dspAssets.image(FUZZ_CRID, { w: 1080, h: 1920 }),
-	];
+	const assets = fuzzAssets();
 	await approve(
 		...FUZZ_BIDDERS.flatMap((bidder) =>
 			assets.map((asset_url) => ({ bidder, crid: FUZZ_CRID, asset_url, adomain: [FUZZ_ADOMAIN] })),

@@ -11,6 +11,7 @@ import {
 	dspAssets,
 	dspLog,
 	dspLogAfter,
+	hostedUrl,
 	lobbyAssets,
 	registerScreen,
 	setApproval,
@@ -96,9 +97,8 @@ describe("POST /v1/ad-requests", () => {
 			h: 1920,
 			duration_s: 15,
 		});
-		expect(answer.creative?.asset_url).toMatch(
-			/^http:\/\/127\.0\.0\.1:\d+\/assets\/spot-portrait\.mp4$/,
-		);
+		// The exchange's copy of the approved video, not the DSP's URL.
+		expect(answer.creative?.asset_url).toBe(await hostedUrl(dspAssets.video()));
 		expect(answer.impression_multiplier).toBe(12.5);
 		expect(answer.proof_of_play_url).toMatch(
 			/^https:\/\/px-edge\.test\/v1\/plays\/[\w-]+\.[\w-]+$/,

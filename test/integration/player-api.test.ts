@@ -1,12 +1,10 @@
 // The API the player SDK leans on: proof of play with the player's display time and duration
 // (billable only over the threshold share), batched reports with one result per report, and the
 // list of assets a screen should pre-cache.
-import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { approvalKey } from "../../src/px/approval";
 import { Reason } from "../../src/px/reasons";
 import { settlementEvent } from "../../src/services/settlement";
-import { reviewDesk } from "../../src/services/stubs";
 import { signPopToken } from "../../src/worker/pop-token";
 import {
 	adRequest,
@@ -15,11 +13,13 @@ import {
 	callEdge,
 	DSP_ADOMAIN,
 	dspAssets,
+	dspBase,
 	dspLog,
 	fullPlay,
+	hostedUrl,
 	spotRan,
 } from "../support/edge";
-import { authHeaders, billboardScreen, lobbyScreen } from "../support/fixtures";
+import { authHeaders, billboardScreen, lobbyScreen, REVIEWER_KEY } from "../support/fixtures";
 import { putOnDesk } from "../support/records";
 
 let n = 0;
@@ -316,59 +316,29 @@ describe("GET /v1/screens/{id}/assets", () => {
 
 		// On the desk: a portrait still that fits the lobby, a landscape one that does not, one
 		// rejected, and one from a bidder this screen's auctions never call.
-		const desk = reviewDesk(env);
-		const fits = {
-			bidder: "vbuyer",
-			crid: `fit-${t}`,
-			asset_url: `https://cdn.example/${t}/p.png`,
-			adomain: [DSP_ADOMAIN],
-		};
-		const wide = {
-			bidder: "vbuyer",
-			crid: `wide-${t}`,
-			asset_url: `https://cdn.example/${t}/w.png`,
-			adomain: [DSP_ADOMAIN],
-		};
-		const bad = {
-			bidder: "vbuyer",
-			crid: `bad-${t}`,
-			asset_url: `https://cdn.example/${t}/b.png`,
-			adomain: [DSP_ADOMAIN],
-		};
-		const other = {
-			bidder: "nobody",
-			crid: `o-${t}`,
-			asset_url: `https://cdn.example/${t}/o.png`,
-			adomain: [DSP_ADOMAIN],
-		};
+		// Approving copies each file (the test DSP server hosts them): the list names the copies.
+		const asset = (name: string) => `${dspBase()}/assets/${t}-${name}.png`;
+		const adomain = [DSP_ADOMAIN];
+		const fits = { bidder: "vbuyer", crid: `fit-${t}`, asset_url: asset("p"), adomain };
+		const wide = { bidder: "vbuyer", crid: `wide-${t}`, asset_url: asset("w"), adomain };
+		const bad = { bidder: "vbuyer", crid: `bad-${t}`, asset_url: asset("b"), adomain };
+		const other = { bidder: "nobody", crid: `o-${t}`, asset_url: asset("o"), adomain };
 		await putOnDesk(fits, { w: 1080, h: 1920 });
 		await putOnDesk(wide, { w: 1400, h: 400 });
 		await putOnDesk(bad, { w: 1080, h: 1920 });
 		await putOnDesk(other, { w: 1080, h: 1920 });
-		await desk.decide({
-			key: await approvalKey(fits),
-			action: "approve",
-			actor: "reviewer",
-			reason: null,
-		});
-		await desk.decide({
-			key: await approvalKey(wide),
-			action: "approve",
-			actor: "reviewer",
-			reason: null,
-		});
-		await desk.decide({
-			key: await approvalKey(bad),
-			action: "reject",
-			actor: "reviewer",
-			reason: "no",
-		});
-		await desk.decide({
-			key: await approvalKey(other),
-			action: "approve",
-			actor: "reviewer",
-			reason: null,
-		});
+		const decide = async (unit: typeof fits, action: "approve" | "reject") => {
+			const { res } = await callEdge(`/v1/review/creatives/${await approvalKey(unit)}/${action}`, {
+				method: "POST",
+				headers: { authorization: `Bearer ${REVIEWER_KEY}`, "content-type": "application/json" },
+				body: JSON.stringify({ reason: "test" }),
+			});
+			expect(res.status).toBe(200);
+		};
+		await decide(fits, "approve");
+		await decide(wide, "approve");
+		await decide(bad, "reject");
+		await decide(other, "approve");
 
 		const listed = await callEdge(
 			`/v1/screens/${screenId}/assets?hours=2`,
@@ -385,8 +355,8 @@ describe("GET /v1/screens/{id}/assets", () => {
 		};
 		expect(body).toMatchObject({ screen_id: screenId, hours: 2 });
 		expect(body.assets.map((a) => [a.asset_url, a.reason])).toEqual([
-			[video.asset_url, "scheduled"],
-			[fits.asset_url, "eligible"],
+			[await hostedUrl(video.asset_url), "scheduled"],
+			[await hostedUrl(fits.asset_url), "eligible"],
 		]);
 		expect(body.assets[0]).toMatchObject({ slot_ids: ["main"], play_by: answer.play.not_after });
 	});

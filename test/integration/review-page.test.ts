@@ -11,7 +11,7 @@ import {
 	SESSION_MAX_MS,
 	SESSION_TTL_MS,
 } from "../../src/worker/session";
-import { callEdge } from "../support/edge";
+import { callEdge, dspBase } from "../support/edge";
 import { BASE, REVIEWER_KEY } from "../support/fixtures";
 import { cookieFrom, formPost, OPERATOR_KEY, signIn } from "../support/pages";
 import { putOnDesk } from "../support/records";
@@ -264,7 +264,8 @@ describe("review desk page", () => {
 		const key = await putOnDesk({
 			bidder: "page-approve",
 			crid: "c1",
-			asset_url: "https://cdn.example/c1.png",
+			// Approving fetches and copies the file: the test DSP server hosts it.
+			asset_url: `${dspBase()}/assets/page-approve-c1.png`,
 		});
 		expect(await replica(key)).toBe("pending");
 		const { cookie, csrf } = await signIn("review", REVIEWER_KEY);
@@ -350,7 +351,7 @@ describe("review desk page", () => {
 				putOnDesk({
 					bidder: "page-bulk",
 					crid: `b${i}`,
-					asset_url: `https://cdn.example/b${i}.png`,
+					asset_url: `${dspBase()}/assets/page-bulk-b${i}.png`,
 				}),
 			),
 		);

@@ -19,6 +19,7 @@ import {
 	dspLog,
 	dspLogAfter,
 	fullPlay,
+	hostedUrl,
 	setApproval,
 } from "../support/edge";
 import { authHeaders, billboardScreen, REVIEWER_KEY } from "../support/fixtures";
@@ -84,7 +85,10 @@ describe("street safety: the unit of approval is the asset that plays", () => {
 		]);
 		const first = await ask(`bb-${t}`, honest);
 		expect(first.filled).toBe(true);
-		expect(first.creative?.asset_url).toBe(dspAssets.image("crid-swap", BILLBOARD));
+		// The exchange's copy of the approved file.
+		expect(first.creative?.asset_url).toBe(
+			await hostedUrl(dspAssets.image("crid-swap", BILLBOARD)),
+		);
 
 		const swapped = biddersJson(t, [
 			{

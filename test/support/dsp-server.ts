@@ -6,7 +6,7 @@
 // Notices (nurl/burl/lurl) come back to /notices/<tag>/<kind> and are listed by GET /log?tag=T;
 // every request that reached a notice URL (refused ones too) is listed by GET /log?tag=T~hits
 // as "<kind> <Idempotency-Key>".
-import { createServer, type Server, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { BidRequest, BidResponse } from "iab-openrtb/v26";
 import { respond, staticBid, videoBid } from "../../demo/dsps";
 import { readBody } from "../../demo/server";
@@ -247,6 +247,45 @@ function aeAnswer(sql: string, scenario: string): { status: number; data: unknow
 	return { status: 422, data: [] };
 }
 
+/**
+ * The creatives' asset host. Every /assets/<name>.<ext> answers small bytes of its own (its path),
+ * typed by the extension; `PUT` replaces a path's bytes from then on (a host swapping the file
+ * after review); /assets/big-<n>.<ext> is n bytes (`?chunked=1`: without a Content-Length);
+ * /assets/status-<code>.<ext> answers that status.
+ */
+async function serveTestAsset(
+	req: IncomingMessage,
+	url: URL,
+	res: ServerResponse,
+	swapped: Map<string, Buffer>,
+) {
+	const path = url.pathname;
+	if (req.method === "PUT") {
+		swapped.set(path, Buffer.from(await readBody(req)));
+		return send(res, 204);
+	}
+	const status = /^\/assets\/status-(\d{3})\./.exec(path);
+	if (status) return send(res, Number(status[1]));
+	const type = path.endsWith(".mp4") ? "video/mp4" : "image/png";
+	const big = /^\/assets\/big-(\d+)\./.exec(path);
+	const bytes = big
+		? Buffer.alloc(Number(big[1]), 7)
+		: (swapped.get(path) ?? Buffer.from(`test asset ${path}`));
+	res.writeHead(
+		200,
+		url.searchParams.get("chunked")
+			? { "content-type": type }
+			: { "content-type": type, "content-length": String(bytes.byteLength) },
+	);
+	if (url.searchParams.get("chunked")) {
+		// Written in pieces, so the length is known only by reading it all.
+		for (let at = 0; at < bytes.byteLength; at += 1 << 20)
+			res.write(bytes.subarray(at, at + (1 << 20)));
+		return res.end();
+	}
+	res.end(bytes);
+}
+
 export interface DspServer {
 	server: Server;
 	base: string;
@@ -256,6 +295,7 @@ export interface DspServer {
 export function startDspServer(): Promise<DspServer> {
 	const log = new Map<string, string[]>();
 	const failures = new Map<string, number>();
+	const swapped = new Map<string, Buffer>();
 	let base = "";
 	const server = createServer(async (req, res) => {
 		const url = new URL(req.url ?? "/", base);
@@ -314,6 +354,7 @@ export function startDspServer(): Promise<DspServer> {
 		}
 		if (url.pathname === "/log")
 			return send(res, 200, log.get(url.searchParams.get("tag") ?? "") ?? []);
+		if (url.pathname.startsWith("/assets/")) return serveTestAsset(req, url, res, swapped);
 		return send(res, 404);
 	});
 	return new Promise((resolve) => {

@@ -5,7 +5,9 @@ import { env } from "cloudflare:workers";
 import { inject, vi } from "vitest";
 import { staticAssetUrl, videoAssetUrl } from "../../demo/dsps";
 import { type ApprovalUnit, approvalKey, approvalKvKey } from "../../src/px/approval";
+import { type HostedAsset, hostedAssetUrl, hostedObjectKey } from "../../src/px/hosted-asset";
 import type { ScreenInput } from "../../src/px/model";
+import { hostAsset } from "../../src/services/asset-hosting";
 import { app } from "../../src/worker/app";
 import { authHeaders, BASE } from "./fixtures";
 import "./provided-context";
@@ -76,15 +78,45 @@ export async function registerScreen(screen: ScreenInput): Promise<void> {
 	if (res.status >= 300) throw new Error(`PUT ${screen.id}: ${res.status} ${await res.text()}`);
 }
 
-/** Sets a verdict in the approvals replica, as the review desk publishes it. */
+/**
+ * Sets a verdict in the approvals replica, as the review desk publishes it. An approval is of
+ * bytes, so an approved unit gets its hosted copy as the desk makes it: the test DSP server's
+ * assets are fetched and copied; a URL nobody serves (cdn.example) gets its own text as bytes.
+ */
 export async function setApproval(
 	unit: ApprovalUnit,
 	status: "approved" | "rejected" | "pending",
 	version = 0,
 ): Promise<string> {
 	const key = await approvalKey(unit);
-	await env.APPROVALS.put(approvalKvKey(key), JSON.stringify({ status, version }));
+	const asset = status === "approved" ? await hostedCopy(unit.asset_url) : undefined;
+	await env.APPROVALS.put(
+		approvalKvKey(key),
+		JSON.stringify({ status, version, ...(asset ? { asset } : {}) }),
+	);
 	return key;
+}
+
+/** The exchange's copy of an asset, as an approval on the desk makes it. */
+export async function hostedCopy(asset_url: string): Promise<HostedAsset> {
+	const mime = /\.mp4(\?|$)/.test(asset_url) ? "video/mp4" : "image/png";
+	if (asset_url.startsWith(dspBase())) {
+		const copied = await hostAsset(env.HOSTED_ASSETS, { asset_url, mime });
+		if (!copied.ok) throw new Error(copied.why);
+		return copied.asset;
+	}
+	const bytes = new TextEncoder().encode(asset_url);
+	const digest = await crypto.subtle.digest("SHA-256", bytes);
+	const sha256 = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+	await env.HOSTED_ASSETS.put(hostedObjectKey(sha256), bytes, {
+		httpMetadata: { contentType: mime },
+	});
+	return { sha256, size: bytes.byteLength };
+}
+
+/** The URL an answer gives for an approved asset: the edge's copy of its bytes. */
+export async function hostedUrl(asset_url: string): Promise<string> {
+	return hostedAssetUrl(BASE, (await hostedCopy(asset_url)).sha256);
 }
 
 export async function approve(...units: ApprovalUnit[]): Promise<void> {

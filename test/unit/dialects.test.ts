@@ -267,7 +267,8 @@ describe("vistar dialect", () => {
 			decision_id: "d-1",
 			creative: {
 				id: "cr-9",
-				asset_url: "https://cdn.example/cr-9.png",
+				asset_url: `https://px.example/v1/assets/${"ab".repeat(32)}`,
+				sha256: "ab".repeat(32),
 				mime: "image/png",
 				w: 1080,
 				h: 300,
@@ -302,7 +303,7 @@ describe("vistar dialect", () => {
 						display_area_id: "banner",
 						creative_id: "cr-9",
 						asset_id: "cr-9",
-						asset_url: "https://cdn.example/cr-9.png",
+						asset_url: answer.creative.asset_url,
 						mime_type: "image/png",
 						width: 1080,
 						height: 300,

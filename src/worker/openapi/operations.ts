@@ -6,6 +6,7 @@ import { z } from "zod";
 import { ApprovalStatus } from "../../px/approval";
 import { MAX_BATCH_REPORTS } from "../../px/play-report";
 import { AssetsQuery } from "../../px/screen-assets";
+import { assetOperation } from "./asset-operation";
 import {
 	badRequest,
 	expiryOutcomes,
@@ -326,6 +327,8 @@ export const operations: Operation[] = [
 		security: "reviewer",
 		parameters: [keyParam],
 		body: { required: false, schema: schemas.ApproveBody },
+		description:
+			"Approval is of the file: the edge fetches the asset URL (within 20 s; at most 50 MB for video, 5 MB for anything else), keeps its SHA-256 and size with the approval (`asset_sha256`, `asset_size`) and copies the bytes to R2; answers then point screens at that copy (GET /v1/assets/{sha256}). A file that cannot be fetched or is over its cap is not approved (422) and the item stays as it was.",
 		responses: {
 			"200": { description: "Decided", content: json(schemas.DecidedItem) },
 			"400": badRequest,
@@ -333,6 +336,9 @@ export const operations: Operation[] = [
 			"404": problem("No such creative"),
 			"409": problem(
 				"`expected_version` is not the item's version any more: another decision was made since. Nothing was changed; `stale` lists the item's current status and version",
+			),
+			"422": problem(
+				"asset-unavailable: the file could not be fetched and copied (its detail says why); nothing was approved",
 			),
 		},
 	},
@@ -355,6 +361,7 @@ export const operations: Operation[] = [
 			),
 		},
 	},
+	assetOperation,
 	{
 		method: "get",
 		path: "/openapi.json",

@@ -35,7 +35,7 @@ export interface Named {
 
 interface Parameter {
 	name: string;
-	in: "query" | "path";
+	in: "query" | "path" | "header";
 	description: string;
 	schema: z.ZodType;
 	required?: boolean;

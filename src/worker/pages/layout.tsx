@@ -36,7 +36,7 @@ export function Document(props: {
 }
 
 /** Bumped with the CSS and scripts, so a browser never mixes a new page with an old script. */
-export const ASSET_VERSION = "1";
+export const ASSET_VERSION = "2";
 
 /**
  * Where the pages may load from. Creatives are served by DSPs from anywhere, over https; where

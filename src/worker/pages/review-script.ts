@@ -77,6 +77,11 @@ export const REVIEW_JS = `"use strict";
       flash((answer.action === "approve" ? "Approved " : "Rejected ") + n + (n === 1 ? " creative" : " creatives") +
         (pending ? " (" + pending + " still being published to auctions, retried automatically)" : "") +
         ". Auctions see a decision within about 70 s.");
+      const refused = answer.refused || [];
+      if (refused.length) {
+        flash("Approved " + n + ". Not approved, because the file could not be fetched and copied; still pending: " +
+          refused.map((r) => r.creative_key + ": " + r.detail).join(" "), true);
+      }
       for (const c of selected()) c.checked = false;
       updateCount();
       const next = items()[0];

@@ -3,9 +3,11 @@
 // the same decisions as the JSON API (/v1/review), with a cookie session instead of a Bearer key.
 // A decision made here is published to the auctions' replica exactly like one made through the
 // API (README: "How long a decision takes to reach screens").
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { ApprovalStatus } from "../../px/approval";
+import { MAX_IMAGE_ASSET_BYTES, MAX_VIDEO_ASSET_BYTES } from "../../px/hosted-asset";
 import { reviewDesk } from "../../services/stubs";
+import { hostForApproval } from "../asset-approval";
 import type { AppEnv } from "../context";
 import { page } from "../pages/layout";
 import { ReviewPage } from "../pages/review-page";
@@ -75,24 +77,50 @@ function expectedVersions(value: unknown): Record<string, number> | undefined {
 	return expected;
 }
 
-desk.get("/", signedIn, async (c) => {
-	const status = statusOf(c.req.query("status") ?? "pending");
-	const after = c.req.query("after");
+const MB = 1024 * 1024;
+
+/** The desk page at `status`, with a message on top. */
+async function deskPage(
+	c: Context<PageEnv>,
+	status: ApprovalStatus,
+	flash: { text: string; error?: boolean } | undefined,
+	after?: string,
+	code = 200,
+) {
 	const session = c.get("session");
-	const deskPage = await reviewDesk(c.env).page(status, PAGE_SIZE, after?.slice(0, 700));
+	const items = await reviewDesk(c.env).page(status, PAGE_SIZE, after?.slice(0, 700));
 	return page(
 		c,
 		<ReviewPage
 			status={status}
-			desk={deskPage}
+			desk={items}
 			csrf={session.csrf}
 			actor={actorOf(session)}
 			allowHttp={c.env.REQUIRE_SECURE_CREATIVES === "false"}
 			now={Date.now()}
-			flash={flashFor(c.req.query())}
+			flash={flash}
 		/>,
+		code,
 	);
-});
+}
+
+/**
+ * Approvals whose file could not be copied, each named with why. Rendered as the post's answer,
+ * never from a link: the detail carries a DSP's URL, which a crafted link must not put on the page.
+ */
+function refusedText(approved: number, refused: { creative_key: string; detail: string }[]) {
+	const caps = `${MAX_IMAGE_ASSET_BYTES / MB} MB for images, ${MAX_VIDEO_ASSET_BYTES / MB} MB for video`;
+	return `Approved ${approved}. Not approved, because the file could not be fetched and copied (size caps: ${caps}); still pending: ${refused.map((r) => `${r.creative_key}: ${r.detail}`).join(" ")}`;
+}
+
+desk.get("/", signedIn, (c) =>
+	deskPage(
+		c,
+		statusOf(c.req.query("status") ?? "pending"),
+		flashFor(c.req.query()),
+		c.req.query("after"),
+	),
+);
 
 desk.post("/decide", signedIn, async (c) => {
 	const form = await checkedForm(c);
@@ -128,17 +156,28 @@ desk.post("/decide", signedIn, async (c) => {
 		);
 	}
 	const desk = reviewDesk(c.env);
+	// An approval is of the file: each is copied first, and one that cannot be stays undecided.
+	const copy = action === "approve" ? await hostForApproval(c.env, keys) : undefined;
+	const refused = copy?.refused ?? [];
+	const refusedKeys = new Set(refused.map((r) => r.creative_key));
 	const decided = await desk.decideMany({
-		keys,
+		keys: keys.filter((k) => !refusedKeys.has(k)),
 		action,
 		actor: actorOf(c.get("session")),
 		reason: reason || null,
 		expected,
+		...(copy ? { hosted: copy.hosted } : {}),
 	});
 	if ("stale" in decided) {
 		const n = decided.stale.length;
 		if (!wantsJson(c)) return c.redirect(`/review?status=${status}&error=stale&n=${n}`, 303);
 		throw new HttpProblem(problems.staleDecision(decided.stale, staleText(n, false)));
+	}
+	if (decided.length === 0 && refused[0]) {
+		if (!wantsJson(c)) {
+			return deskPage(c, status, { text: refusedText(0, refused), error: true }, undefined, 422);
+		}
+		throw new HttpProblem({ ...problems.assetUnavailable(refused[0].detail), refused });
 	}
 	if (decided.length === 0) throw new HttpProblem(problems.notFound("No such creative"));
 	if (wantsJson(c)) {
@@ -150,8 +189,13 @@ desk.post("/decide", signedIn, async (c) => {
 				version: d.version,
 				replica: d.replica,
 			})),
+			// Approvals whose file could not be copied: not approved, each with why.
+			refused,
 			counts: await desk.counts(),
 		});
+	}
+	if (refused.length > 0) {
+		return deskPage(c, status, { text: refusedText(decided.length, refused), error: true });
 	}
 	return c.redirect(`/review?status=${status}&done=${action}&n=${decided.length}`, 303);
 });

@@ -4,6 +4,7 @@ import { Hono } from "hono";
 import { ApprovalStatus } from "../../px/approval";
 import { ApproveBody, RejectBody } from "../../px/review-api";
 import { reviewDesk } from "../../services/stubs";
+import { hostForApproval } from "../asset-approval";
 import { presentedKey, requireReviewer } from "../auth";
 import { readJson, readOptionalJson } from "../body";
 import type { AppContext, AppEnv } from "../context";
@@ -46,12 +47,18 @@ review.post("/creatives/:key/:action{approve|reject}", async (c) => {
 	// A reason is required to reject and optional to approve, so an approval may have no body.
 	const body =
 		action === "reject" ? await readJson(c, RejectBody) : await readOptionalJson(c, ApproveBody);
+	const key = c.req.param("key");
+	// An approval is of the file: it is copied first, and one that cannot be is not approved.
+	const copy = action === "approve" ? await hostForApproval(c.env, [key]) : undefined;
+	const refused = copy?.refused[0];
+	if (refused) throw new HttpProblem(problems.assetUnavailable(refused.detail));
 	const item = await reviewDesk(c.env).decide({
-		key: c.req.param("key"),
+		key,
 		action,
 		actor: await actor(c),
 		reason: body.reason ?? null,
 		...(body.expected_version !== undefined ? { expected_version: body.expected_version } : {}),
+		...(copy?.hosted[key] ? { hosted: copy.hosted[key] } : {}),
 	});
 	if (!item) throw new HttpProblem(problems.notFound("No such creative"));
 	if ("stale" in item) {

@@ -76,7 +76,9 @@ screens.get("/:screenId/assets", async (c) => {
 	if (!query.success) {
 		throw new HttpProblem(validationProblem(query.error.issues, "Invalid query"));
 	}
-	const listed = await screenAssets(c.env, c.get("publisher"), screenId, query.data.hours);
+	const listed = await screenAssets(c.env, c.get("publisher"), screenId, query.data.hours, {
+		origin: new URL(c.req.url).origin,
+	});
 	if (!listed) throw new HttpProblem(problems.notFound(`Screen ${screenId} is not registered`));
 	// Players poll this every few minutes; a short private cache spares the desk repeated reads.
 	return c.json(listed, 200, { "cache-control": "private, max-age=60" });
