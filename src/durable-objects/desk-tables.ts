@@ -2,7 +2,7 @@
 // review-desk.ts so the object's file is about decisions and their publication, not DDL.
 import { APPROVAL_STATUSES, type ApprovalStatus } from "../px/approval";
 import type { HostedAsset } from "../px/hosted-asset";
-import type { DeskStats, ReviewItem, StaleItem } from "../px/review-api";
+import type { AuditEntry, DeskStats, ReviewItem, StaleItem } from "../px/review-api";
 
 /** A creatives row as SQLite returns it (adomain is JSON text). */
 export type DeskRow = Omit<ReviewItem, "adomain"> & { adomain: string };
@@ -132,4 +132,48 @@ export function deskStats(sql: SqlStorage, now: number, unpublished: number): De
 export function parseCursor(after: string | undefined): { at: number; key: string } | undefined {
 	const match = after ? /^(\d{1,16}):(.{1,600})$/.exec(after) : null;
 	return match ? { at: Number(match[1]), key: match[2]! } : undefined;
+}
+
+/** An item's audit trail, oldest first. */
+export function auditOf(sql: SqlStorage, key: string): AuditEntry[] {
+	return sql
+		.exec<AuditEntry>(
+			"SELECT action, actor, reason, at FROM audit WHERE creative_key = ? ORDER BY id",
+			key,
+		)
+		.toArray();
+}
+
+/** A page of items: pending oldest first (a queue), decided ones most recent first. */
+export function pageRows(
+	sql: SqlStorage,
+	status: ApprovalStatus,
+	cursor: { at: number; key: string } | undefined,
+	limit: number,
+): DeskRow[] {
+	if (status === "pending") {
+		return sql
+			.exec<DeskRow>(
+				`SELECT * FROM creatives WHERE status = 'pending'
+				 AND (first_seen > ? OR (first_seen = ? AND creative_key > ?))
+				 ORDER BY first_seen, creative_key LIMIT ?`,
+				cursor?.at ?? -1,
+				cursor?.at ?? -1,
+				cursor?.key ?? "",
+				limit,
+			)
+			.toArray();
+	}
+	return sql
+		.exec<DeskRow>(
+			`SELECT * FROM creatives WHERE status = ?
+			 AND (updated_at < ? OR (updated_at = ? AND creative_key > ?))
+			 ORDER BY updated_at DESC, creative_key LIMIT ?`,
+			status,
+			cursor?.at ?? Number.MAX_SAFE_INTEGER,
+			cursor?.at ?? Number.MAX_SAFE_INTEGER,
+			cursor?.key ?? "",
+			limit,
+		)
+		.toArray();
 }

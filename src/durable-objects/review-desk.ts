@@ -21,9 +21,11 @@ import { withinBudget } from "../services/budget";
 import { log } from "../services/log";
 import { DeskHolders } from "./desk-holders";
 import {
+	auditOf,
 	type DeskRow,
 	deskStats,
 	migrateDesk,
+	pageRows,
 	parseCursor,
 	recordVerdict,
 	setItemVersion,
@@ -134,13 +136,7 @@ export class ReviewDesk extends DurableObject<Env> {
 			.exec<Row>("SELECT * FROM creatives WHERE creative_key = ?", key)
 			.toArray()[0];
 		if (!row) return null;
-		const audit = this.sql
-			.exec<AuditEntry>(
-				"SELECT action, actor, reason, at FROM audit WHERE creative_key = ? ORDER BY id",
-				key,
-			)
-			.toArray();
-		return { item: toItem(row), audit };
+		return { item: toItem(row), audit: auditOf(this.sql, key) };
 	}
 
 	/**
@@ -149,39 +145,10 @@ export class ReviewDesk extends DurableObject<Env> {
 	 */
 	page(status: ApprovalStatus, limit = 50, after?: string): DeskPage {
 		const cursor = parseCursor(after);
-		const rows =
-			status === "pending"
-				? this.sql
-						.exec<Row>(
-							`SELECT * FROM creatives WHERE status = 'pending'
-							 AND (first_seen > ? OR (first_seen = ? AND creative_key > ?))
-							 ORDER BY first_seen, creative_key LIMIT ?`,
-							cursor?.at ?? -1,
-							cursor?.at ?? -1,
-							cursor?.key ?? "",
-							limit + 1,
-						)
-						.toArray()
-				: this.sql
-						.exec<Row>(
-							`SELECT * FROM creatives WHERE status = ?
-							 AND (updated_at < ? OR (updated_at = ? AND creative_key > ?))
-							 ORDER BY updated_at DESC, creative_key LIMIT ?`,
-							status,
-							cursor?.at ?? Number.MAX_SAFE_INTEGER,
-							cursor?.at ?? Number.MAX_SAFE_INTEGER,
-							cursor?.key ?? "",
-							limit + 1,
-						)
-						.toArray();
+		const rows = pageRows(this.sql, status, cursor, limit + 1);
 		const items = rows.slice(0, limit).map((row) => ({
 			...toItem(row),
-			audit: this.sql
-				.exec<AuditEntry>(
-					"SELECT action, actor, reason, at FROM audit WHERE creative_key = ? ORDER BY id",
-					row.creative_key,
-				)
-				.toArray(),
+			audit: auditOf(this.sql, row.creative_key),
 		}));
 		const last = items.at(-1);
 		return {

@@ -20,6 +20,7 @@ import {
 } from "../px/ledger";
 import type { Screen } from "../px/model";
 import { judgePlay, type PlayReport } from "../px/play-report";
+import { type TokenBucket, takeToken } from "../px/token-bucket";
 import { lookupApprovals } from "../services/approvals";
 import { log } from "../services/log";
 import type { Settlement } from "../services/settlement";
@@ -27,11 +28,15 @@ import { playCheck } from "./play-check";
 import {
 	assetRows,
 	countByState,
+	deleteIssued,
+	expireOverdue,
 	hasTables,
 	insertDecisions,
 	issuedDecisions,
 	nextAlarmAt,
 	plannedAdvertisers,
+	playRow,
+	purgeDecisions,
 	readProfile,
 	SCHEMA_KEY,
 	SCHEMA_VERSION,
@@ -135,25 +140,14 @@ export class ScreenDO extends DurableObject<Env> {
 		return { kind: "admitted", profile: this.getProfile(), issued, recent };
 	}
 
-	/**
-	 * Token bucket; returns 0 when a token was taken, else the seconds until one is available. Kept
-	 * in memory, not in SQLite: a stored bucket cost a billed row written on every ad request, and
-	 * an object evicted after a quiet spell comes back with a full bucket, which that quiet spell
-	 * had refilled anyway.
-	 */
-	private takeToken(limit: RateLimit, now: number): number {
-		const perMs = limit.per_minute / 60_000;
-		const last = this.bucket ?? { tokens: limit.burst, at: now };
-		const tokens = Math.min(limit.burst, last.tokens + (now - last.at) * perMs);
-		if (tokens < 1) {
-			this.bucket = { tokens, at: now };
-			return Math.max(1, Math.ceil((1 - tokens) / perMs / 1000));
-		}
-		this.bucket = { tokens: tokens - 1, at: now };
-		return 0;
-	}
+	/** In memory: a stored bucket is a billed row per request; an evicted object refills anyway. */
+	private bucket: TokenBucket | undefined;
 
-	private bucket: { tokens: number; at: number } | undefined;
+	private takeToken(limit: RateLimit, now: number): number {
+		const taken = takeToken(this.bucket, limit, now);
+		this.bucket = taken.bucket;
+		return taken.retryAfterSeconds;
+	}
 
 	/**
 	 * The ledger entries of one request's winners (cache + PoP ledger + separation memory), in one
@@ -177,14 +171,7 @@ export class ScreenDO extends DurableObject<Env> {
 	 * write this follows is never applied after it.
 	 */
 	voidDecisions(decisionIds: string[]): number {
-		if (!this.ready) return 0;
-		return decisionIds.reduce(
-			(n, id) =>
-				n +
-				this.sql.exec("DELETE FROM decisions WHERE decision_id = ? AND state = 'issued'", id)
-					.rowsWritten,
-			0,
-		);
+		return this.ready ? deleteIssued(this.sql, decisionIds) : 0;
 	}
 
 	/** What the edge's sends could not hand to the queues: delivered from the alarm. */
@@ -207,12 +194,7 @@ export class ScreenDO extends DurableObject<Env> {
 		report: PlayReport = {},
 	): Promise<PlayResult> {
 		if (!this.ready) return { kind: "unknown" };
-		const row = this.sql
-			.exec<{ state: string; meta: string; answer: string; not_before: number; not_after: number }>(
-				"SELECT state, meta, answer, not_before, not_after FROM decisions WHERE decision_id = ?",
-				decisionId,
-			)
-			.toArray()[0];
+		const row = playRow(this.sql, decisionId);
 		if (!row) return { kind: "unknown" };
 		if (row.state === "issued") {
 			const key = (JSON.parse(row.meta) as Partial<DecisionMeta>).approvalKey;
@@ -367,14 +349,7 @@ export class ScreenDO extends DurableObject<Env> {
 	override async alarm(): Promise<void> {
 		if (!this.ready) return;
 		const now = Date.now();
-		const expired = this.sql
-			.exec<{ decision_id: string; notices: string; meta: string }>(
-				`UPDATE decisions SET state = 'expired' WHERE state = 'issued' AND report_until < ?
-				 RETURNING decision_id, notices, meta`,
-				now,
-			)
-			.toArray();
-		for (const row of expired) {
+		for (const row of expireOverdue(this.sql, now)) {
 			this.outbox.add(
 				{
 					decisionId: row.decision_id,
@@ -384,7 +359,7 @@ export class ScreenDO extends DurableObject<Env> {
 				{ kind: "expiry", reason: "inferred", reportedAt: now },
 			);
 		}
-		this.sql.exec("DELETE FROM decisions WHERE purge_at <= ?", now);
+		purgeDecisions(this.sql, now);
 		await this.deliver();
 	}
 

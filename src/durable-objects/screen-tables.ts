@@ -197,3 +197,40 @@ export function plannedAdvertisers(
 		.toArray()
 		.map((row) => ({ decisionId: row.decision_id, domains: JSON.parse(row.adomain) as string[] }));
 }
+
+/** Deletes the decisions still issued among `ids` (voided by the edge); how many were. */
+export function deleteIssued(sql: SqlStorage, ids: ReadonlyArray<string>): number {
+	let n = 0;
+	for (const id of ids) {
+		n += sql.exec(
+			"DELETE FROM decisions WHERE decision_id = ? AND state = 'issued'",
+			id,
+		).rowsWritten;
+	}
+	return n;
+}
+
+/** Marks expired the issued decisions whose reporting window closed before `now` (check-and-set). */
+export function expireOverdue(sql: SqlStorage, now: number) {
+	return sql
+		.exec<{ decision_id: string; notices: string; meta: string }>(
+			`UPDATE decisions SET state = 'expired' WHERE state = 'issued' AND report_until < ?
+			 RETURNING decision_id, notices, meta`,
+			now,
+		)
+		.toArray();
+}
+
+export function purgeDecisions(sql: SqlStorage, now: number): void {
+	sql.exec("DELETE FROM decisions WHERE purge_at <= ?", now);
+}
+
+/** What a play report needs of its decision. */
+export function playRow(sql: SqlStorage, decisionId: string) {
+	return sql
+		.exec<{ state: string; meta: string; answer: string; not_before: number; not_after: number }>(
+			"SELECT state, meta, answer, not_before, not_after FROM decisions WHERE decision_id = ?",
+			decisionId,
+		)
+		.toArray()[0];
+}

@@ -6,7 +6,6 @@ import { type Allocation, allocate, type PlacementTerms, type TakenSpot } from "
 import { type BidderConfig, bidderFloor, selectBidders } from "../px/bidders";
 import { evaluateBids, judgeApprovals, keyApprovals } from "../px/filter";
 import type { Placement, Publisher, Screen } from "../px/model";
-import { toWire } from "../px/openrtb/profiles";
 import { Reason } from "../px/reasons";
 import { type Approvals, lookupApprovals } from "../services/approvals";
 import { type TracedBidder, traceBidders } from "./auction-trace";
