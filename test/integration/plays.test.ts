@@ -15,6 +15,7 @@ import {
 	dspLog,
 	dspLogAfter,
 	fullPlay,
+	spotRan,
 } from "../support/edge";
 import { billboardScreen } from "../support/fixtures";
 
@@ -198,12 +199,14 @@ function countingScreens(): { calls: string[]; namespace: Env["SCREENS"] } {
 
 describe("POST /v1/plays (batch) is bounded", () => {
 	it("100 copies of one token make one object call: the repeats are answered 409 without one", async () => {
-		const { t, popPath } = await win();
+		const { t, popPath, answer } = await win();
 		const token = popPath.split("/").pop()!;
 		const spy = countingScreens();
+		await spotRan(answer); // a billable play: its 1 s spot could have run
+		const report = { token, displayed_ms: 1_000 };
 		const { res, settled } = await callEdge(
 			"/v1/plays",
-			{ method: "POST", body: JSON.stringify({ reports: Array(100).fill({ token }) }) },
+			{ method: "POST", body: JSON.stringify({ reports: Array(100).fill(report) }) },
 			{ SCREENS: spy.namespace },
 		);
 		expect(res.status).toBe(200);

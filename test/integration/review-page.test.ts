@@ -385,7 +385,7 @@ describe("review desk page", () => {
 				putOnDesk({
 					bidder: "page-stale",
 					crid: `s${i}`,
-					asset_url: `https://cdn.example/s${i}.png`,
+					asset_url: `${dspBase()}/assets/stale-page-${i}.png`,
 				}),
 			),
 		);

@@ -124,7 +124,7 @@ describe("review desk", () => {
 	});
 
 	it("a decision on a version the item no longer has is refused (409): a stale approve cannot overturn a rejection", async () => {
-		const asset_url = "https://cdn.example/stale-api.png";
+		const asset_url = dspAssets.image("stale-api", { w: 1400, h: 400 });
 		const key = await putOnDesk({ bidder: "stale-api", crid: "c", asset_url });
 		const read = async () =>
 			(await (await callEdge(`/v1/review/creatives/${key}`, { headers: reviewer })).res.json()) as {
