@@ -28,7 +28,7 @@ import { safeParseEvent } from "../src/px/events";
 import { gunzip } from "../src/queues/gzip";
 import { archivedRecord } from "../src/queues/parquet";
 import { dataPoint, metricsFor } from "../src/services/metrics";
-import { type LocalR2Object, localR2Objects } from "./report";
+import { type LocalArchive, type LocalR2Object, openLocalArchive } from "./local-archive";
 
 export const SQL_API_PATH = "/client/v4/accounts/local/analytics_engine/sql";
 /** A consumer batch's files are written together (one Promise.all); batches are seconds apart. */
@@ -190,9 +190,16 @@ function readBody(req: IncomingMessage): Promise<string> {
 export async function startLocalAnalytics(options: LocalAnalyticsOptions): Promise<LocalAnalytics> {
 	const dataset = options.dataset ?? "px_metrics";
 	const host = options.host ?? "127.0.0.1";
+	// The bucket is opened through an R2 binding on the first query, not at start: wrangler dev
+	// creates the state folder, and may not have yet.
+	let local: Promise<LocalArchive> | undefined;
+	const archive = () =>
+		(local ??= openLocalArchive(options.stateDir, options.bucket ?? "px-archive").catch((err) => {
+			local = undefined;
+			throw err;
+		}));
 	const mirror = new ArchiveMirror(
-		options.objects ??
-			(async () => (await localR2Objects(options.stateDir, options.bucket ?? "px-archive")) ?? []),
+		options.objects ?? (async () => (await archive()).objects("events/", ".parquet")),
 	);
 	const instance = await DuckDBInstance.create(":memory:", {
 		autoinstall_known_extensions: "false",
@@ -279,6 +286,7 @@ export async function startLocalAnalytics(options: LocalAnalyticsOptions): Promi
 			db.closeSync();
 			instance.closeSync();
 			rmSync(scratch, { force: true });
+			await (await local?.catch(() => undefined))?.close();
 		},
 	};
 }

@@ -44,6 +44,12 @@ export function ReportPage({ report: r }: { report: Report }) {
 						<Tile label="plays" value={String(r.delivery.plays)} />
 						<Tile label="plays per win" value={percent(r.delivery.plays_per_win)} />
 						<Tile label="expiries" value={String(r.expiries.total)} />
+						<Tile
+							label="quarantined"
+							value={String(r.quarantine.messages)}
+							hint="dead letters not processed"
+							tone={r.quarantine.messages > 0 ? "warn" : undefined}
+						/>
 					</div>
 					<div class="panels">
 						<Panel title="Ad requests by outcome">
@@ -108,6 +114,30 @@ export function ReportPage({ report: r }: { report: Report }) {
 							<Table
 								head={[...BIDDER_COLUMNS]}
 								rows={r.bidders.map((b) => bidderCells(b, { money, share: (v) => percent(v) }))}
+							/>
+						</Panel>
+						<Panel title="Quarantine: dead letters that could not be processed" wide>
+							<Table
+								caption="by queue and error"
+								head={["queue", "error", "messages", "records"]}
+								rows={r.quarantine.by_queue_error.map((g) => [
+									g.queue,
+									g.error,
+									g.messages,
+									g.records,
+								])}
+							/>
+							<Table
+								caption="newest"
+								head={["last seen", "queue", "message", "attempts", "records", "error"]}
+								rows={r.quarantine.newest.map((e) => [
+									e.last_seen,
+									e.queue,
+									e.message_id,
+									e.attempts,
+									e.records,
+									e.error,
+								])}
 							/>
 						</Panel>
 					</div>

@@ -8,7 +8,9 @@
 // (src/queues/compact.ts) are files of the same layouts. `load` turns all of them into one `ev`
 // table.
 import { DuckDBInstance } from "@duckdb/node-api";
+import type { QuarantineEntry } from "../src/px/quarantine";
 import { isReason, reasonLabel } from "../src/px/reasons";
+import { type QuarantineSummary, summarizeQuarantine } from "./report-quarantine";
 
 export interface Report {
 	files: number;
@@ -45,6 +47,8 @@ export interface Report {
 	};
 	expiries: { total: number; by_reason: Record<string, number> };
 	telemetry: Record<string, number>;
+	/** Dead letters that could not be processed (quarantine/ in the archive bucket). */
+	quarantine: QuarantineSummary;
 }
 
 export interface BidderRow {
@@ -70,6 +74,8 @@ export interface ReportOptions {
 	onProgress?: (filesRead: number, total: number) => void;
 	/** Files loaded per query; progress is reported per chunk. */
 	chunkSize?: number;
+	/** The quarantine entries to summarize beside the events. */
+	quarantine?: QuarantineEntry[];
 }
 
 /** A play the edge recorded but did not bill (under the play threshold); absent before schema 3. */
@@ -184,6 +190,7 @@ export async function runReport(files: string[], options: ReportOptions = {}): P
 			telemetry: await counts(
 				"SELECT kind AS k, count(*) AS n FROM ev WHERE type = 'telemetry' GROUP BY 1 ORDER BY 1",
 			),
+			quarantine: summarizeQuarantine(options.quarantine ?? []),
 		};
 	} finally {
 		db.closeSync();

@@ -1,20 +1,17 @@
 // `npm run report -- [--dir <folder>] [--state <wrangler state dir>] [--bucket <name>]
 //                    [--json | --html [--out <file>]]`
-// The operator report over the Parquet archive. Without --dir it reads the archive bucket that
-// `wrangler dev` persisted locally (.wrangler/state/v3/r2). --html writes the same figures as
-// charts to a self-contained HTML file (report.html unless --out says otherwise).
-import {
-	closeSync,
-	existsSync,
-	openSync,
-	readdirSync,
-	readSync,
-	statSync,
-	writeFileSync,
-} from "node:fs";
+// The operator report over the Parquet archive and its quarantine (dead letters that could not be
+// processed). --dir reads a folder (e.g. a copy of the bucket); without it the report reads the
+// archive bucket `wrangler dev` persisted locally (.wrangler/state/v3) through an R2 binding, so it
+// can run while wrangler dev writes. --html writes the same figures as charts to a self-contained
+// HTML file (report.html unless --out says otherwise).
+import { readdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { QUARANTINE_PREFIX } from "../src/px/quarantine";
+import { openLocalArchive } from "./local-archive";
 import { renderReportHtml } from "./report-html";
+import { quarantineFilesIn, readQuarantine } from "./report-quarantine";
 import { BIDDER_COLUMNS, bidderCells, type Report, runReport } from "./report-queries";
 
 /** Every *.parquet file under `dir`, sorted so runs are reproducible. */
@@ -25,102 +22,27 @@ export function parquetFilesIn(dir: string): string[] {
 		.sort();
 }
 
-/** An archive object in miniflare's local R2 state. */
-export interface LocalR2Object {
-	key: string;
-	/** The object's body on disk. */
-	file: string;
-	/** When it was written, epoch ms. */
-	uploaded: number;
-}
-
 /**
- * The archive files in miniflare's local R2 state. Miniflare keeps one SQLite database per
- * bucket in `r2/miniflare-R2BucketObject/<hash>.sqlite` (table `_mf_objects`: key → blob_id) and
- * the object bodies as content files in `r2/<bucket>/blobs/<blob_id>`. Keys are resolved through
- * SQLite (node:sqlite) so only live `events/….parquet` objects of this bucket are read; where
- * node:sqlite is unavailable, the bucket's blobs are sniffed for the Parquet magic instead.
+ * The archive's Parquet files and quarantine entries in the bucket a local `wrangler dev`
+ * persisted under `stateDir`, read through an R2 binding (scripts/local-archive.ts), so a report
+ * taken while wrangler dev writes is safe.
  */
-export async function localR2Files(stateDir: string, bucket: string): Promise<string[]> {
-	const objects = await localR2Objects(stateDir, bucket);
-	if (objects) return objects.map((o) => o.file);
-	const blobs = join(stateDir, "r2", bucket, "blobs");
-	if (!existsSync(blobs)) return [];
-	return readdirSync(blobs)
-		.map((id) => join(blobs, id))
-		.filter(isParquet)
-		.sort();
-}
-
-/**
- * The live `events/….parquet` objects of `bucket` with their keys and upload times, in key order;
- * null where node:sqlite is unavailable.
- */
-export async function localR2Objects(
+export async function localArchiveFiles(
 	stateDir: string,
 	bucket: string,
-): Promise<LocalR2Object[] | null> {
-	const blobs = join(stateDir, "r2", bucket, "blobs");
-	if (!existsSync(blobs)) return [];
-	const sqlite = await loadSqlite();
-	if (!sqlite) return null;
-	const metaDir = join(stateDir, "r2", "miniflare-R2BucketObject");
-	const objects: LocalR2Object[] = [];
-	for (const name of existsSync(metaDir) ? readdirSync(metaDir) : []) {
-		if (!name.endsWith(".sqlite")) continue;
-		const db = new sqlite.DatabaseSync(join(metaDir, name), { readOnly: true });
-		try {
-			const hasObjects = db
-				.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_mf_objects'")
-				.get();
-			if (!hasObjects) continue;
-			const rows = db
-				.prepare(
-					`SELECT key, blob_id, uploaded FROM _mf_objects
-					WHERE key LIKE 'events/%' AND key LIKE '%.parquet' ORDER BY key`,
-				)
-				.all() as { key: string; blob_id: string | null; uploaded: number }[];
-			for (const { key, blob_id, uploaded } of rows) {
-				// Another bucket's objects have their blobs elsewhere, so existence scopes to `bucket`.
-				if (blob_id === null) console.error(`skipping multipart object ${key}`);
-				else if (existsSync(join(blobs, blob_id))) {
-					objects.push({ key, file: join(blobs, blob_id), uploaded: Number(uploaded) });
-				}
-			}
-		} finally {
-			db.close();
-		}
-	}
-	return objects;
-}
-
-async function loadSqlite(): Promise<typeof import("node:sqlite") | null> {
-	// node:sqlite prints an ExperimentalWarning on Node 22; it is noise for an operator.
-	const defaults = process.listeners("warning");
-	process.removeAllListeners("warning");
-	process.on("warning", (w) => {
-		if (w.name === "ExperimentalWarning" && /SQLite/i.test(w.message)) return;
-		for (const listener of defaults) listener(w);
-	});
+): Promise<{ parquet: string[]; quarantine: string[]; close(): Promise<void> }> {
+	const archive = await openLocalArchive(stateDir, bucket);
 	try {
-		return await import("node:sqlite");
-	} catch {
-		return null;
-	}
-}
-
-function isParquet(file: string): boolean {
-	const size = statSync(file).size;
-	if (size < 12) return false;
-	const fd = openSync(file, "r");
-	try {
-		const head = Buffer.alloc(4);
-		const tail = Buffer.alloc(4);
-		readSync(fd, head, 0, 4, 0);
-		readSync(fd, tail, 0, 4, size - 4);
-		return head.toString("latin1") === "PAR1" && tail.toString("latin1") === "PAR1";
-	} finally {
-		closeSync(fd);
+		const parquet = await archive.objects("events/", ".parquet");
+		const quarantine = await archive.objects(QUARANTINE_PREFIX, ".json");
+		return {
+			parquet: parquet.map((o) => o.file),
+			quarantine: quarantine.map((o) => o.file),
+			close: () => archive.close(),
+		};
+	} catch (err) {
+		await archive.close();
+		throw err;
 	}
 }
 
@@ -175,7 +97,36 @@ export function formatReport(r: Report): string {
 				.map(([k, n]) => `${k} ${n}`)
 				.join(", ") || "none"
 		}`,
+		"",
+		...formatQuarantine(r.quarantine),
 	].join("\n");
+}
+
+const clip = (text: string, max = 80) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
+function formatQuarantine(q: Report["quarantine"]): string[] {
+	const head = `quarantine: ${q.messages} dead letters that could not be processed (${q.records} records)`;
+	if (q.messages === 0) return [head];
+	return [
+		head,
+		table(
+			["queue", "error", "messages", "records"],
+			q.by_queue_error.map((g) => [g.queue, clip(g.error), g.messages, g.records]),
+		),
+		"",
+		"newest quarantined:",
+		table(
+			["last seen", "queue", "message", "attempts", "records", "error"],
+			q.newest.map((e) => [
+				e.last_seen,
+				e.queue,
+				e.message_id,
+				e.attempts,
+				e.records,
+				clip(e.error, 60),
+			]),
+		),
+	];
 }
 
 async function main(): Promise<void> {
@@ -196,15 +147,37 @@ async function main(): Promise<void> {
 		);
 		return;
 	}
-	const files = values.dir
-		? parquetFilesIn(resolve(values.dir))
-		: await localR2Files(resolve(values.state), values.bucket);
+	const local = values.dir ? undefined : await localArchiveFiles(values.state, values.bucket);
+	try {
+		await report(
+			local?.parquet ?? parquetFilesIn(resolve(values.dir!)),
+			local?.quarantine ?? quarantineFilesIn(resolve(values.dir!)),
+			values,
+		);
+	} finally {
+		await local?.close();
+	}
+}
+
+async function report(
+	files: string[],
+	quarantine: string[],
+	values: {
+		dir?: string;
+		state: string;
+		bucket: string;
+		json: boolean;
+		html: boolean;
+		out: string;
+	},
+): Promise<void> {
 	if (files.length === 0) {
-		const where = values.dir ?? `${values.state}/r2/${values.bucket}`;
+		const where = values.dir ?? `bucket ${values.bucket} in ${values.state}`;
 		console.error(`no archive files found in ${where}`);
 	}
 	const interactive = process.stderr.isTTY;
-	const report = await runReport(files, {
+	const result = await runReport(files, {
+		quarantine: readQuarantine(quarantine),
 		onProgress: (read, total) => {
 			if (total <= 64) return; // one chunk: nothing worth showing
 			if (interactive) process.stderr.write(`\rfiles read ${read}/${total}`);
@@ -213,9 +186,9 @@ async function main(): Promise<void> {
 		},
 	});
 	if (values.html) {
-		writeFileSync(values.out, await renderReportHtml(report));
+		writeFileSync(values.out, await renderReportHtml(result));
 		console.error(`wrote ${values.out}`);
-	} else console.log(values.json ? JSON.stringify(report) : formatReport(report));
+	} else console.log(values.json ? JSON.stringify(result) : formatReport(result));
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

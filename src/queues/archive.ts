@@ -9,6 +9,8 @@ import { archiveKey, encodeEvents } from "./parquet";
 interface Archived<T> {
 	ok: T[];
 	failed: T[];
+	/** Why each failed item failed: the dead-letter consumer quarantines them with it. */
+	errors: Map<T, string>;
 }
 
 export async function archiveEvents<T extends { event: PxEvent }>(
@@ -21,11 +23,12 @@ export async function archiveEvents<T extends { event: PxEvent }>(
 		const key = `${item.event.type}/${hour}`;
 		groups.set(key, [...(groups.get(key) ?? []), item]);
 	}
-	const result: Archived<T> = { ok: [], failed: [] };
+	const result: Archived<T> = { ok: [], failed: [], errors: new Map() };
 	await Promise.all(
 		[...groups.values()].map(async (group) => {
 			const encoded = encodeGroup(group);
 			result.failed.push(...encoded.poisoned);
+			for (const item of encoded.poisoned) result.errors.set(item, "cannot be encoded as Parquet");
 			if (!encoded.file) return;
 			try {
 				await bucket.put(encoded.file.key, encoded.file.bytes, {
@@ -36,8 +39,10 @@ export async function archiveEvents<T extends { event: PxEvent }>(
 					},
 				});
 				result.ok.push(...encoded.items);
-			} catch {
+			} catch (err) {
 				result.failed.push(...encoded.items);
+				const error = `write failed: ${err instanceof Error ? err.message : String(err)}`;
+				for (const item of encoded.items) result.errors.set(item, error);
 			}
 		}),
 	);

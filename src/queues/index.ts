@@ -21,7 +21,7 @@ interface Item {
 export async function handleQueue(batch: MessageBatch, env: ConsumersEnv): Promise<void> {
 	const now = Date.now();
 	const retried = batch.queue.includes("-dlq")
-		? await keepDeadLetters(batch, env.ARCHIVE)
+		? await keepDeadLetters(batch, env.ARCHIVE, (events) => reviewDesk(env).intake(events))
 		: batch.queue.startsWith("px-notices")
 			? await deliverNotices(batch, env.NOTICES)
 			: await consumeEvents(batch, env);

@@ -11,6 +11,7 @@ import { registerDemoScreens } from "../../demo/screens";
 import { seedDemoApprovals } from "../../demo/seed";
 import { type DemoServer, startDemoServer } from "../../demo/server";
 import { type LocalAnalytics, startLocalAnalytics } from "../../scripts/ae-local";
+import { type LocalArchive, openLocalArchive } from "../../scripts/local-archive";
 import { DEV_CONFIG_ARGS } from "../../scripts/wrangler-configs";
 
 export interface LocalEdge {
@@ -18,6 +19,10 @@ export interface LocalEdge {
 	stateDir: string;
 	demo: DemoServer;
 	analytics: LocalAnalytics;
+	/** The archive bucket, read through an R2 binding while wrangler dev writes it. */
+	archive: LocalArchive;
+	/** The archive's Parquet files (copies), as `npm run report` reads them. */
+	archiveFiles(): Promise<string[]>;
 	stop(): Promise<void>;
 }
 
@@ -89,19 +94,31 @@ export async function startLocalEdge(): Promise<LocalEdge> {
 	wrangler.stdout.on("data", (d) => (output += d));
 	wrangler.stderr.on("data", (d) => (output += d));
 	const url = `http://127.0.0.1:${port}`;
+	let archive: LocalArchive | undefined;
 	const stop = async () => {
 		try {
 			process.kill(-wrangler.pid!, "SIGTERM");
 		} catch {}
 		await demo.close();
 		await analytics.close();
+		await archive?.close();
 		rmSync(persist, { recursive: true, force: true });
 	};
 	try {
 		await registerDemoScreens(url);
+		archive = await openLocalArchive(join(persist, "v3"), "px-archive");
 	} catch (err) {
 		await stop();
 		throw new Error(`${err instanceof Error ? err.message : err}\n${output}`);
 	}
-	return { url, stateDir: join(persist, "v3"), demo, analytics, stop };
+	const opened = archive;
+	return {
+		url,
+		stateDir: join(persist, "v3"),
+		demo,
+		analytics,
+		archive: opened,
+		archiveFiles: async () => (await opened.objects("events/", ".parquet")).map((o) => o.file),
+		stop,
+	};
 }

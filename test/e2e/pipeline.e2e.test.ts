@@ -2,7 +2,6 @@
 // logic, with counts that must equal what the debug traces showed.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_PUBLISHER_KEY } from "../../demo/screens";
-import { localR2Files } from "../../scripts/report";
 import { runReport } from "../../scripts/report-queries";
 import { type LocalEdge, startLocalEdge } from "./local-edge";
 
@@ -66,14 +65,14 @@ describe("local edge end to end", () => {
 		}
 
 		// The queue consumer batches for up to 5 s; wait until every ad request is archived.
-		let report = await runReport(await localR2Files(edge.stateDir, "px-archive"));
+		let report = await runReport(await edge.archiveFiles());
 		const until = Date.now() + 45_000;
 		while (
 			(report.ad_requests.total < N || report.delivery.plays < played.length) &&
 			Date.now() < until
 		) {
 			await new Promise((r) => setTimeout(r, 1000));
-			report = await runReport(await localR2Files(edge.stateDir, "px-archive"));
+			report = await runReport(await edge.archiveFiles());
 		}
 		expect(report.ad_requests.total).toBe(N);
 		expect(report.auctions.total).toBe(N);

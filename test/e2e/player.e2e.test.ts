@@ -4,7 +4,6 @@
 import { DuckDBInstance } from "@duckdb/node-api";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { localR2Files } from "../../scripts/report";
 import { type LaunchedBrowser, launchChromium } from "../support/browser";
 import { type LocalEdge, startLocalEdge } from "./local-edge";
 
@@ -52,7 +51,7 @@ interface ArchivedPlay {
 
 /** Play events in the local R2 archive, one row per decision with its distinct event ids. */
 async function archivedPlays(): Promise<ArchivedPlay[]> {
-	const files = await localR2Files(edge.stateDir, "px-archive");
+	const files = await edge.archiveFiles();
 	if (files.length === 0) return [];
 	const instance = await DuckDBInstance.create(":memory:", {
 		autoinstall_known_extensions: "false",

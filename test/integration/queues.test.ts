@@ -154,18 +154,21 @@ describe("events queue consumer", () => {
 });
 
 describe("dead-letter queue consumer", () => {
-	it("keeps every message raw in R2, whatever its body", async () => {
-		const bodies = [{ type: "garbage" }, "a string", adRequestEvent(30)];
+	it("archives the valid records and quarantines the rest, whatever their body", async () => {
+		const bodies = [{ type: "garbage" }, "a string", adRequestEvent(40)];
 		const result = await run(batchOf("px-events-dlq", bodies, 4));
 		expect(result.explicitAcks.sort()).toEqual(["m0", "m1", "m2"]);
-		const listing = await env.ARCHIVE.list({ prefix: "dead-letter/" });
+		const listing = await env.ARCHIVE.list({ prefix: "quarantine/" });
 		const kept = await Promise.all(
 			listing.objects.map(async (o) =>
-				(await env.ARCHIVE.get(o.key))!.json<{ body: unknown; attempts: number }>(),
+				(await env.ARCHIVE.get(o.key))!.json<{ body: unknown[]; attempts: number }>(),
 			),
 		);
-		expect(kept.map((k) => k.body)).toEqual(expect.arrayContaining(bodies));
+		expect(kept.map((k) => k.body[0])).toEqual(expect.arrayContaining(bodies.slice(0, 2)));
+		expect(kept.map((k) => k.body[0])).not.toContainEqual(bodies[2]);
 		expect(kept.every((k) => k.attempts === 4)).toBe(true);
+		const rows = await archived("events/type=ad_request/dt=2026-11-23/hour=10/");
+		expect(rows.map((r) => r.event_id)).toContain((bodies[2] as PxEvent).event_id);
 	});
 
 	it("retries what it could not store", async () => {

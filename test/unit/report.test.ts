@@ -4,9 +4,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type ColumnSource, parquetWriteBuffer } from "hyparquet-writer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { localR2Files, parquetFilesIn } from "../../scripts/report";
+import { formatReport, localArchiveFiles, parquetFilesIn } from "../../scripts/report";
+import {
+	quarantineFilesIn,
+	readQuarantine,
+	summarizeQuarantine,
+} from "../../scripts/report-quarantine";
 import { runReport } from "../../scripts/report-queries";
 import { type EventFields, newEvent, type PxEvent, type PxEventType } from "../../src/px/events";
+import { type QuarantineEntry, quarantineKey } from "../../src/px/quarantine";
 import { encodeCompacted, mergeRecords } from "../../src/queues/compacted";
 import { gzip } from "../../src/queues/gzip";
 import { encodeEvents, eventColumns } from "../../src/queues/parquet";
@@ -414,7 +420,7 @@ describe("report CLI", () => {
 		expect(html).toContain(">33.3%<"); // plays per win 1 / 3
 	}, 30_000);
 
-	it("reads the archive objects of wrangler's local R2 state", async () => {
+	it("reads the archive objects and the quarantine of wrangler's local R2 state through R2", async () => {
 		const state = join(dir, "wrangler-state");
 		const put = (object: string, file: string) =>
 			execFileSync(
@@ -436,12 +442,116 @@ describe("report CLI", () => {
 		put("px-archive/events/type=win/dt=2026-11-20/hour=08/batch-1.parquet", files[0]!);
 		put("px-archive/exports/elsewhere.parquet", files[1]!); // not under events/
 		put("other-bucket/events/type=win/dt=2026-11-20/hour=08/batch-2.parquet", files[1]!);
-		const found = await localR2Files(join(state, "v3"), "px-archive");
-		expect(found.length).toBe(1);
-		const report = await runReport(found);
-		expect(report).toMatchObject({ files: 1, events: 12, schema_versions: { "1": 12 } });
-		expect(await localR2Files(join(state, "v3"), "missing-bucket")).toEqual([]);
+		const entry = quarantined("px-events-dlq", "m-local", "invalid record: ts: Too big", 2);
+		const entryFile = join(other, "entry.json");
+		writeFileSync(entryFile, JSON.stringify(entry));
+		put(`px-archive/${quarantineKey(entry)}`, entryFile);
+		const found = await localArchiveFiles(join(state, "v3"), "px-archive");
+		try {
+			expect(found.parquet.length).toBe(1);
+			const report = await runReport(found.parquet, {
+				quarantine: readQuarantine(found.quarantine),
+			});
+			expect(report).toMatchObject({ files: 1, events: 12, schema_versions: { "1": 12 } });
+			expect(report.quarantine.by_queue_error).toEqual([
+				{ queue: "px-events-dlq", error: "invalid record: ts: Too big", messages: 1, records: 2 },
+			]);
+		} finally {
+			await found.close();
+		}
+		const missing = await localArchiveFiles(join(state, "v3"), "missing-bucket");
+		expect(missing.parquet).toEqual([]);
+		expect(missing.quarantine).toEqual([]);
+		await missing.close();
+	}, 120_000);
+});
+
+function quarantined(
+	queue: string,
+	id: string,
+	error: string,
+	records: number,
+	at = T,
+): QuarantineEntry {
+	return {
+		queue,
+		message_id: id,
+		first_seen: new Date(at).toISOString(),
+		last_seen: new Date(at + 60_000).toISOString(),
+		attempts: 1,
+		error,
+		body: Array.from({ length: records }, (_, i) => ({ record: i })),
+		errors: Array.from({ length: records }, () => error),
+		records_processed: 0,
+	};
+}
+
+describe("quarantine in the report", () => {
+	const entries = [
+		quarantined("px-events-dlq", "e1", "invalid record: ts: Too big", 1, T),
+		quarantined("px-events-dlq", "e2", "invalid record: ts: Too big", 3, T + 5_000),
+		quarantined("px-events-dlq", "e3", "review desk intake failed: adomain too long", 1, T + 9_000),
+		{
+			...quarantined("px-notices-dlq", "n1", "not delivered by px-notices", 1, T + 1_000),
+			body: { whole: true },
+		},
+	];
+
+	it("counts quarantined messages by queue and error, newest first", () => {
+		const summary = summarizeQuarantine(entries, 2);
+		expect(summary.messages).toBe(4);
+		expect(summary.records).toBe(6);
+		expect(summary.by_queue_error).toEqual([
+			{ queue: "px-events-dlq", error: "invalid record: ts: Too big", messages: 2, records: 4 },
+			{
+				queue: "px-events-dlq",
+				error: "review desk intake failed: adomain too long",
+				messages: 1,
+				records: 1,
+			},
+			{ queue: "px-notices-dlq", error: "not delivered by px-notices", messages: 1, records: 1 },
+		]);
+		expect(summary.newest.map((e) => e.message_id)).toEqual(["e3", "e2"]);
+	});
+
+	it("npm run report -- --dir lists the quarantine of a bucket copy (text, --json, --html)", () => {
+		const bucket = mkdtempSync(join(tmpdir(), "px-report-bucket-"));
+		try {
+			mkdirSync(join(bucket, "events"), { recursive: true });
+			writeFileSync(join(bucket, "events", "v1.parquet"), readFileSync(files[0]!));
+			for (const e of entries) {
+				const file = join(bucket, quarantineKey(e));
+				mkdirSync(join(file, ".."), { recursive: true });
+				writeFileSync(file, JSON.stringify(e));
+			}
+			writeFileSync(join(bucket, "notes.json"), "{}"); // not under quarantine/
+			expect(quarantineFilesIn(bucket)).toHaveLength(4);
+			const cli = (...args: string[]) =>
+				execFileSync("npx", ["tsx", "scripts/report.ts", "--dir", bucket, ...args], {
+					encoding: "utf8",
+					stdio: ["ignore", "pipe", "pipe"],
+				});
+			const text = cli();
+			expect(text).toContain("quarantine: 4 dead letters that could not be processed (6 records)");
+			expect(text).toMatch(/px-events-dlq\s+invalid record: ts: Too big\s+2\s+4/);
+			expect(text).toMatch(/newest quarantined:\n.*\n\S+\s+px-events-dlq\s+e3\s/);
+			const json = JSON.parse(cli("--json"));
+			expect(json.files).toBe(1);
+			expect(json.quarantine.messages).toBe(4);
+			cli("--html", "--out", join(bucket, "report.html"));
+			const html = readFileSync(join(bucket, "report.html"), "utf8");
+			expect(html).toContain("Quarantine: dead letters that could not be processed");
+			expect(html).toContain(">review desk intake failed: adomain too long<");
+		} finally {
+			rmSync(bucket, { recursive: true, force: true });
+		}
 	}, 60_000);
+
+	it("an empty quarantine says so", async () => {
+		const report = await runReport([]);
+		expect(report.quarantine).toEqual({ messages: 0, records: 0, by_queue_error: [], newest: [] });
+		expect(formatReport(report)).toContain("quarantine: 0 dead letters");
+	});
 });
 
 /** Decisions as the edge records them: UUID ids (layout 3 `_uuid` columns), some player ids as text. */
