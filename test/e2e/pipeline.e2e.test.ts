@@ -8,6 +8,8 @@ import { type LocalEdge, startLocalEdge } from "./local-edge";
 interface Trace {
 	filled: boolean;
 	proof_of_play_url?: string;
+	creative?: { duration_s: number };
+	play?: { not_before: number };
 	debug: { bidders: { status: string; bids: { outcome: string; reason: number }[] }[] };
 }
 
@@ -47,9 +49,16 @@ describe("local edge end to end", () => {
 		expect(filled.length).toBeGreaterThan(N / 2);
 		// Play half the filled ads: plays per win must come out as exactly that.
 		const played = filled.filter((_, i) => i % 2 === 0);
+		// Billing needs evidence: the whole spot on screen, reported once it could have run (a
+		// window opens at the auction at the earliest, however far back play_at was).
+		const spotMs = (t: Trace) => (t.creative?.duration_s || 15) * 1000;
+		const ranBy = Math.max(...played.map((t) => (t.play?.not_before ?? 0) + spotMs(t)));
+		await new Promise((r) => setTimeout(r, Math.max(0, ranBy - Date.now()) + 100));
 		for (const t of played) {
+			const displayed_ms = spotMs(t);
 			const res = await fetch(t.proof_of_play_url!.replace(/^https?:\/\/[^/]+/, edge.url), {
 				method: "POST",
+				body: JSON.stringify({ displayed_ms }),
 			});
 			expect(res.status).toBe(200);
 		}
