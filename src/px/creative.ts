@@ -26,6 +26,7 @@ import {
 	type XmlElement,
 } from "./markup";
 import { Reason } from "./reasons";
+import { isPixel, pixelTrackers, type Trackers, vastTrackers } from "./trackers";
 
 export interface Creative {
 	/** The bid's crid: approval and caching are keyed on it. */
@@ -37,6 +38,8 @@ export interface Creative {
 	/** Play length in seconds; 0 for a static image that states none (it fills the spot). */
 	duration_s: number;
 	markup_type: "vast" | "image";
+	/** The buyer's impression and error trackers in the markup (trackers.ts); never sent to a screen. */
+	trackers?: Trackers;
 }
 
 type ExtractResult =
@@ -106,7 +109,13 @@ function fromVast({ bid, crid, adm, prefer }: VastInput): ExtractResult {
 			}
 			return {
 				ok: true,
-				creative: { id: crid, ...picked, duration_s: duration, markup_type: "vast" },
+				creative: {
+					id: crid,
+					...picked,
+					duration_s: duration,
+					markup_type: "vast",
+					trackers: vastTrackers(inline),
+				},
 			};
 		}
 	}
@@ -235,10 +244,7 @@ function fromImageSnippet({
 }): ExtractResult {
 	// 1x1 (or hidden 0x0) images are tracking pixels, not the creative.
 	const images = tokens.filter(
-		(t): t is OpenToken =>
-			t.type === "open" &&
-			t.name === "img" &&
-			!(pixelSide(t.attrs.width) && pixelSide(t.attrs.height)),
+		(t): t is OpenToken => t.type === "open" && t.name === "img" && !isPixel(t),
 	);
 	if (images.length === 0) return fail(Reason.CreativeFormat, "markup has no VAST and no <img>");
 	// Two visible images: which one would play is a guess, and a reviewer must see what plays.
@@ -255,12 +261,17 @@ function fromImageSnippet({
 	const dur = typeof bid.dur === "number" && bid.dur > 0 ? bid.dur : 0;
 	return {
 		ok: true,
-		creative: { id: crid, asset_url: url, mime, w, h, duration_s: dur, markup_type: "image" },
+		creative: {
+			id: crid,
+			asset_url: url,
+			mime,
+			w,
+			h,
+			duration_s: dur,
+			markup_type: "image",
+			trackers: pixelTrackers(tokens),
+		},
 	};
-}
-
-function pixelSide(value: string | undefined): boolean {
-	return value !== undefined && /^\s*[01](px)?\s*$/i.test(value);
 }
 
 // ---------------------------------------------------------------------------------------------
