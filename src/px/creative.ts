@@ -9,6 +9,8 @@
 //   hot path cannot afford, and the reviewed asset must be the one that plays.
 // - An HTML snippet holding one `<img src>` (banner): mime from the file extension, size from
 //   bid.w/h, duration from bid.dur.
+// The buyer's impression and error trackers in either markup are kept beside the file
+// (trackers.ts): nobody renders the markup, so the edge calls them on settlement.
 // Workers have no DOM, so a small linear-time tokenizer (markup.ts) reads the markup. It skips
 // comments, processing instructions and doctypes, reads CDATA as text, is indifferent to
 // attribute order and quoting, respects quotes when finding the end of a tag, and (for HTML)
