@@ -1,5 +1,6 @@
 // The screen's outbox for what a settled decision owes the world: its play or expiry event and
-// the buyer's notice (burl bills a play; lurl says a won ad never ran). It also takes what the
+// the buyer's notices (burl and the markup's impression trackers bill a play; lurl and its VAST
+// error trackers say a won ad never ran). It also takes what the
 // edge could not hand to the queues after its own retries (a request's ad_request, auction and
 // win events, an auction's nurl/lurl message), so nothing that is billed or reconciled from is
 // lost to a queue outage. Rows are written in the
@@ -8,7 +9,7 @@
 // each one. From there the notices consumer retries the buyer's server (backoff, dead letters):
 // billing notices are at least once, and the screen's object never waits on a DSP.
 import type { PxEvent } from "../px/events";
-import { type NoticeMessage, noticeId } from "../px/notice-message";
+import { type Notice, type NoticeMessage, noticeId } from "../px/notice-message";
 import { publishEvents } from "../services/emit";
 import { log } from "../services/log";
 import { enqueueNotices, sendable } from "../services/notices";
@@ -17,6 +18,7 @@ import {
 	type Settlement,
 	settlementEvent,
 	settlementNotice,
+	settlementTrackers,
 } from "../services/settlement";
 
 const RETRY_BASE_MS = 1_000;
@@ -55,22 +57,22 @@ export class SettlementOutbox {
 	/** Synchronous: call it in the same step as the state change it belongs to. */
 	add(settled: Settled, how: Settlement): void {
 		const owed: Owed = { events: [settlementEvent(settled, how)] };
+		const { auctionId, bidder } = settled.meta;
+		const { decisionId } = settled;
+		const notices: Notice[] = [];
 		const notice = settlementNotice(settled.notices, how);
 		if (sendable(notice.url)) {
-			owed.notice = {
-				v: 1,
-				auction_id: settled.meta.auctionId,
-				decision_id: settled.decisionId,
-				notices: [
-					{
-						kind: notice.kind,
-						url: notice.url,
-						bidder: settled.meta.bidder,
-						id: noticeId(notice.kind, settled.meta.auctionId, { decisionId: settled.decisionId }),
-					},
-				],
-				attempt: 0,
-			};
+			const id = noticeId(notice.kind, auctionId, { decisionId });
+			notices.push({ kind: notice.kind, url: notice.url, bidder, id });
+		}
+		// Each tracker keeps its place in the markup in its key, so a retry is the same notice.
+		for (const [i, tracker] of settlementTrackers(settled.notices, how).entries()) {
+			if (!sendable(tracker.url)) continue;
+			const id = noticeId(tracker.kind, auctionId, { decisionId: `${decisionId}:${i}` });
+			notices.push({ ...tracker, bidder, id });
+		}
+		if (notices.length > 0) {
+			owed.notice = { v: 1, auction_id: auctionId, decision_id: decisionId, notices, attempt: 0 };
 		}
 		this.keep(owed);
 	}

@@ -9,6 +9,8 @@
 //   hot path cannot afford, and the reviewed asset must be the one that plays.
 // - An HTML snippet holding one `<img src>` (banner): mime from the file extension, size from
 //   bid.w/h, duration from bid.dur.
+// The buyer's impression and error trackers in either markup are kept beside the file
+// (trackers.ts): nobody renders the markup, so the edge calls them on settlement.
 // Workers have no DOM, so a small linear-time tokenizer (markup.ts) reads the markup. It skips
 // comments, processing instructions and doctypes, reads CDATA as text, is indifferent to
 // attribute order and quoting, respects quotes when finding the end of a tag, and (for HTML)
@@ -26,6 +28,7 @@ import {
 	type XmlElement,
 } from "./markup";
 import { Reason } from "./reasons";
+import { isPixel, pixelTrackers, type Trackers, vastTrackers } from "./trackers";
 
 export interface Creative {
 	/** The bid's crid: approval and caching are keyed on it. */
@@ -37,6 +40,8 @@ export interface Creative {
 	/** Play length in seconds; 0 for a static image that states none (it fills the spot). */
 	duration_s: number;
 	markup_type: "vast" | "image";
+	/** The buyer's impression and error trackers in the markup (trackers.ts); never sent to a screen. */
+	trackers?: Trackers;
 }
 
 type ExtractResult =
@@ -106,7 +111,13 @@ function fromVast({ bid, crid, adm, prefer }: VastInput): ExtractResult {
 			}
 			return {
 				ok: true,
-				creative: { id: crid, ...picked, duration_s: duration, markup_type: "vast" },
+				creative: {
+					id: crid,
+					...picked,
+					duration_s: duration,
+					markup_type: "vast",
+					trackers: vastTrackers(inline),
+				},
 			};
 		}
 	}
@@ -235,10 +246,7 @@ function fromImageSnippet({
 }): ExtractResult {
 	// 1x1 (or hidden 0x0) images are tracking pixels, not the creative.
 	const images = tokens.filter(
-		(t): t is OpenToken =>
-			t.type === "open" &&
-			t.name === "img" &&
-			!(pixelSide(t.attrs.width) && pixelSide(t.attrs.height)),
+		(t): t is OpenToken => t.type === "open" && t.name === "img" && !isPixel(t),
 	);
 	if (images.length === 0) return fail(Reason.CreativeFormat, "markup has no VAST and no <img>");
 	// Two visible images: which one would play is a guess, and a reviewer must see what plays.
@@ -255,12 +263,17 @@ function fromImageSnippet({
 	const dur = typeof bid.dur === "number" && bid.dur > 0 ? bid.dur : 0;
 	return {
 		ok: true,
-		creative: { id: crid, asset_url: url, mime, w, h, duration_s: dur, markup_type: "image" },
+		creative: {
+			id: crid,
+			asset_url: url,
+			mime,
+			w,
+			h,
+			duration_s: dur,
+			markup_type: "image",
+			trackers: pixelTrackers(tokens),
+		},
 	};
-}
-
-function pixelSide(value: string | undefined): boolean {
-	return value !== undefined && /^\s*[01](px)?\s*$/i.test(value);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -105,11 +105,15 @@ export function ledgerEntry(input: {
 
 /**
  * Billing (burl, fired on proof of play) and loss (lurl, fired when a won ad expires unplayed)
- * templates with the auction's macro values; ${AUCTION_IMP_TS} is only known at play time.
+ * templates, and the buyer's trackers from its markup, with the auction's macro values; ${AUCTION_IMP_TS} is only known at play time.
  */
 export interface DecisionNotices {
 	burl?: string;
 	lurl?: string;
+	/** The creative's impression trackers (px/trackers.ts), called with burl on the billable play. */
+	impressions?: string[];
+	/** Its VAST <Error> URLs, called with lurl when the won ad never ran. */
+	errors?: string[];
 	macros: MacroValues;
 }
 

@@ -4,7 +4,8 @@
 // answers screens, and a billing notice is retried with backoff until the buyer takes it.
 import { z } from "zod";
 
-const NOTICE_KINDS = ["nurl", "lurl", "burl"] as const;
+/** imp and error: the buyer's own trackers from its markup (trackers.ts), called on settlement. */
+const NOTICE_KINDS = ["nurl", "lurl", "burl", "imp", "error"] as const;
 export type NoticeKind = (typeof NOTICE_KINDS)[number];
 
 /** Longer than any template a bidder may send (response.ts caps them) after substitution. */
@@ -41,8 +42,9 @@ export type NoticeMessage = z.infer<typeof NoticeMessage>;
 /**
  * The idempotency key of a notice, from ids the buyer already has in its URL (`${AUCTION_ID}`,
  * `${AUCTION_IMP_ID}`) or the decision it settles: a win per won imp, a loss per bidder and
- * auction, a burl or expiry lurl per decision (one won placement). Fixed when the notice is
- * built, so it is the same on every attempt.
+ * auction, a burl or expiry lurl per decision (one won placement), and per tracker of a decision
+ * `<kind>:<auction>:<decision>:<i>`. Fixed when the notice is built, so it is the same on every
+ * attempt.
  */
 export function noticeId(
 	kind: NoticeKind,

@@ -1,4 +1,4 @@
-// Notices consumer: calls the buyers' nurl / lurl / burl. Each notice is tried once per delivery,
+// Notices consumer: calls the buyers' nurl / lurl / burl and markup trackers. Each notice is tried once per delivery,
 // with its Idempotency-Key; what the buyer's server refused for good (a 4xx other than
 // 408/425/429) is logged and dropped, what failed for now (no connection, 5xx, no answer within
 // the 30 s timeout) is retried with backoff. A message whose notices all failed is retried as it
@@ -98,8 +98,8 @@ export async function deliverNotices(
 				message.ack();
 			} catch {
 				// Could not split off the failures: retry all of it; the buyers whose notice was taken
-				// may see it again, with the same Idempotency-Key (nurl/lurl only: a burl is always a
-				// message of its own).
+				// may see it again, with the same Idempotency-Key (a burl shares its message only with
+				// its own decision's trackers).
 				message.retry({ delaySeconds: noticeRetryDelaySeconds(attempt) });
 			}
 		}),

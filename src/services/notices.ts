@@ -121,11 +121,20 @@ export function auctionNotices(bids: EvaluatedBid[], values: NoticeValues) {
 				? { v: 1, auction_id: values.auctionId, notices, attempt: 0 }
 				: undefined;
 		},
-		/** What the screen's ledger keeps for a winner: burl on play, lurl (code 2) on expiry. */
+		/**
+		 * What the screen's ledger keeps for a winner: burl and its markup's impression trackers on
+		 * play, lurl (code 2) and its VAST error trackers on expiry.
+		 */
 		forWinner(winner: EvaluatedBid): DecisionNotices {
 			return {
 				...(winner.bid.burl ? { burl: winner.bid.burl } : {}),
 				...(winner.bid.lurl ? { lurl: winner.bid.lurl } : {}),
+				...(winner.creative?.trackers?.impressions.length
+					? { impressions: winner.creative.trackers.impressions }
+					: {}),
+				...(winner.creative?.trackers?.errors.length
+					? { errors: winner.creative.trackers.errors }
+					: {}),
 				macros: macrosFor(winner, values),
 			};
 		},

@@ -6,6 +6,7 @@ import { type ExpiryReason, newEvent, type PxEvent } from "../px/events";
 import type { DecisionMeta, DecisionNotices } from "../px/ledger";
 import type { NotBillableReason } from "../px/play-report";
 import { Reason } from "../px/reasons";
+import { trackerNotices, VAST_ERROR_EXPIRED, VAST_ERROR_REVOKED } from "../px/trackers";
 import { billingUrl, expiryLossUrl } from "./notices";
 
 export type Settlement =
@@ -73,4 +74,19 @@ export function settlementNotice(
 	}
 	const loss = how.reason === "revoked" ? Reason.CreativeDisapproved : Reason.Expired;
 	return { kind: "lurl", url: expiryLossUrl(notices, loss) };
+}
+
+/**
+ * The buyer's trackers a settlement calls, beside its burl or lurl: the impression trackers on a
+ * billable play, the VAST error trackers when the won ad never ran (expired, not provably played:
+ * 900; revoked: 200). Nothing else ever calls them: a HEAD, an early, refused or replayed report
+ * settles nothing.
+ */
+export function settlementTrackers(notices: DecisionNotices, how: Settlement) {
+	return trackerNotices(notices, {
+		billed: how.kind === "play" && how.billable !== false,
+		at: how.kind === "play" ? how.playedAt : how.reportedAt,
+		errorCode:
+			how.kind === "expiry" && how.reason === "revoked" ? VAST_ERROR_REVOKED : VAST_ERROR_EXPIRED,
+	});
 }

@@ -1,9 +1,10 @@
 // Real OpenRTB DSPs on loopback for the workerd tests, well and badly behaved. One Node HTTP
 // server; the path picks the behaviour, query parameters tune the bid:
-//   /dsp/<behaviour>?tag=T&price=P&crid=C&adomain=D&delay=MS&dur=S&deal=ID&asset=URL&imp=ID
+//   /dsp/<behaviour>?tag=T&price=P&crid=C&adomain=D&delay=MS&dur=S&deal=ID&asset=URL&imp=ID&vast=1
 // (bids go to every imp the creative fits, or only to imp `imp`;
-// `asset` swaps the file the markup points at, as a DSP reusing an approved crid would).
-// Notices (nurl/burl/lurl) come back to /notices/<tag>/<kind> and are listed by GET /log?tag=T;
+// `asset` swaps the file the markup points at, as a DSP reusing an approved crid would;
+// `vast` puts a VAST <Impression> (kind imp) and <Error> (kind error) tracker in the markup).
+// Notices (nurl/burl/lurl, and trackers) come back to /notices/<tag>/<kind> and are listed by GET /log?tag=T;
 // every request that reached a notice URL (refused ones too) is listed by GET /log?tag=T~hits
 // as "<kind> <Idempotency-Key>".
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -64,6 +65,14 @@ function validResponse(req: BidRequest, q: URLSearchParams, base: string): BidRe
 			);
 		}
 		if (q.get("exp")) bid.exp = Number(q.get("exp"));
+		// vast=1: the buyer's own counters in its VAST, as a real ad server writes them.
+		if (q.get("vast") && bid.adm) {
+			bid.adm = bid.adm.replace(
+				"<Impression><![CDATA[]]></Impression>",
+				`<Impression><![CDATA[${notices}/imp?price=\${AUCTION_PRICE}&t=[TIMESTAMP]]]></Impression>` +
+					`<Error><![CDATA[${notices}/error?code=[ERRORCODE]]]></Error>`,
+			);
+		}
 	}
 	return body;
 }

@@ -46,6 +46,11 @@ describe("extractCreative: VAST", () => {
 			h: 1080,
 			duration_s: 15,
 			markup_type: "vast",
+			// The buyer's counter, with its macro kept for substitution on the billable play.
+			trackers: {
+				impressions: [`https://track.acme-dsp.example/imp?b=601364&p=\${AUCTION_PRICE}`],
+				errors: [],
+			},
 		});
 	});
 
@@ -92,6 +97,7 @@ describe("extractCreative: VAST", () => {
 			h: 1080,
 			duration_s: 10,
 			markup_type: "vast",
+			trackers: { impressions: ["https://dooh-dsp.example/imp/77"], errors: [] },
 		});
 		const portrait = creativeOf(bid({ adm }), {
 			mimes: ["image/jpeg", "image/png"],
@@ -183,6 +189,7 @@ describe("extractCreative: HTML <img> snippets", () => {
 			h: 1080,
 			duration_s: 8,
 			markup_type: "image",
+			trackers: { impressions: ["https://track.example/px.gif"], errors: [] },
 		});
 	});
 
@@ -252,6 +259,63 @@ describe("extractCreative: HTML <img> snippets", () => {
 		const adm = '<img src="https://cdn.example/a.png">';
 		expect(creativeOf(bid({ adm, w: 1, h: 1, dur: 0 })).duration_s).toBe(0);
 		expect(creativeOf(bid({ adm, w: 1, h: 1, dur: "9" as unknown as number })).duration_s).toBe(0);
+	});
+});
+
+describe("extractCreative: the buyer's trackers", () => {
+	it("VAST 3: <Impression> and <Error> of the inline ad, entities decoded, macros as written", () => {
+		const c = creativeOf(bid({ adm: vast("vast3-inline.xml") }), SLOT_1080P);
+		expect(c.trackers).toEqual({
+			impressions: ["https://imp.example/i?x=1&y=2"],
+			errors: ["https://err.example/e?code=[ERRORCODE]"],
+		});
+	});
+
+	it("VAST: only http(s) URLs of at most 2,048 characters, each once, at most 5 of each", () => {
+		const imps = [
+			"javascript:alert(1)",
+			"",
+			"//proto.example/rel",
+			`https://long.example/${"x".repeat(2_048)}`,
+			`https://a.example/1?p=\${AUCTION_PRICE}&t=[TIMESTAMP]`,
+			`https://a.example/1?p=\${AUCTION_PRICE}&t=[TIMESTAMP]`,
+			...Array.from({ length: 8 }, (_, i) => `https://n.example/${i}`),
+		]
+			.map((u) => `<Impression><![CDATA[${u}]]></Impression>`)
+			.join("");
+		const adm = vast("vast4-image.xml").replace(
+			/<Impression>.*?<\/Impression>/,
+			`${imps}<Error>ftp://no.example/e</Error><Error>https://e.example/[ERRORCODE]</Error>`,
+		);
+		expect(creativeOf(bid({ adm }), SLOT_1080P).trackers).toEqual({
+			impressions: [
+				"https://proto.example/rel",
+				`https://a.example/1?p=\${AUCTION_PRICE}&t=[TIMESTAMP]`,
+				"https://n.example/0",
+				"https://n.example/1",
+				"https://n.example/2",
+			],
+			errors: ["https://e.example/[ERRORCODE]"],
+		});
+	});
+
+	it("HTML: every 1×1 pixel (attributes or inline style) other than the image that plays", () => {
+		const adm =
+			'<img src="https://cdn.brand.example/sale.png" width="1920" height="1080">' +
+			`<img src="https://t1.example/p?c=\${AUCTION_PRICE}" width="1px" height="1">` +
+			'<img src="https://t2.example/p" style="width: 1px; height:1px">' +
+			'<img src="https://t3.example/p" width="0" height="0">' +
+			'<img src="data:image/gif;base64,R0lGOD" width="1" height="1">';
+		const c = creativeOf(bid({ adm, w: 1920, h: 1080, dur: 8 }));
+		expect(c.asset_url).toBe("https://cdn.brand.example/sale.png");
+		expect(c.trackers).toEqual({
+			impressions: [
+				`https://t1.example/p?c=\${AUCTION_PRICE}`,
+				"https://t2.example/p",
+				"https://t3.example/p",
+			],
+			errors: [],
+		});
 	});
 });
 
