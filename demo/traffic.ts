@@ -46,6 +46,22 @@ export async function playDemoTraffic(
 	// Spots are counted back from one start time: computed from each request's own clock, a
 	// screen's neighbouring spots would drift closer than the separation window.
 	const start = Date.now();
+	// A play is billed only with evidence the spot ran (README "Proof of play"): each is reported
+	// with its spot's length on screen, once that much time has passed since its window opened.
+	const due: { at: number; url: string; displayed_ms: number }[] = [];
+	const report = async (until: number) => {
+		for (const play of due.filter((p) => p.at <= until)) {
+			due.splice(due.indexOf(play), 1);
+			const wait = play.at - Date.now();
+			if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+			const res = await fetch(play.url, {
+				method: "POST",
+				body: JSON.stringify({ displayed_ms: play.displayed_ms }),
+			});
+			if (res.ok) result.plays += 1;
+			else await res.body?.cancel();
+		}
+	};
 	for (let i = 0; i < options.requests && !options.signal?.aborted; i++) {
 		const { screen, slot } = slots[i % slots.length]!;
 		const spot = Math.floor(i / slots.length) % SPOTS_PER_DAY;
@@ -68,6 +84,8 @@ export async function playDemoTraffic(
 				filled: boolean;
 				proof_of_play_url?: string;
 				expiry_url?: string;
+				creative?: { duration_s: number };
+				play?: { not_before: number };
 			};
 			if (answer.filled) {
 				result.filled += 1;
@@ -75,8 +93,14 @@ export async function playDemoTraffic(
 				const local = (url: string) => url.replace(/^https?:\/\/[^/]+/, edge);
 				const f = fraction(i + 1);
 				if (f < 0.85 && answer.proof_of_play_url) {
-					const play = await fetch(local(answer.proof_of_play_url), { method: "POST" });
-					if (play.ok) result.plays += 1;
+					// A still names no duration: the demo slots' spots are at most 15 s.
+					const displayed_ms = (answer.creative?.duration_s || 15) * 1000;
+					const opened = answer.play?.not_before ?? Date.now();
+					due.push({
+						at: opened + displayed_ms,
+						url: local(answer.proof_of_play_url),
+						displayed_ms,
+					});
 				} else if (f < 0.95 && answer.expiry_url) {
 					const expired = await fetch(local(answer.expiry_url), { method: "POST" });
 					if (expired.ok) result.expiries += 1;
@@ -85,10 +109,12 @@ export async function playDemoTraffic(
 		} else {
 			await res.body?.cancel();
 		}
+		await report(Date.now());
 		options.log?.(
 			`${screen}/${slot}: ${res.status} (${result.filled}/${result.requests} filled, ${result.plays} played)`,
 		);
 		if (options.everyMs) await new Promise((r) => setTimeout(r, options.everyMs));
 	}
+	await report(Number.POSITIVE_INFINITY);
 	return result;
 }
