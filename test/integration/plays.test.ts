@@ -16,6 +16,7 @@ import {
 	dspLogAfter,
 	fullPlay,
 	spotRan,
+	winOnBillboard,
 } from "../support/edge";
 import { billboardScreen } from "../support/fixtures";
 
@@ -32,39 +33,12 @@ beforeAll(() =>
 );
 
 /** Wins one auction on a fresh inline billboard and returns the answer plus its DSP log tag. */
-async function win(opts: { windowS?: number } = {}) {
-	const t = tag();
-	const screenId = `bb-${t}`;
-	const { res, settled } = await adRequest(
-		{
-			screen_id: screenId,
-			slot_id: "face-a",
-			screen: billboardScreen(screenId),
-			...(opts.windowS ? { play_window_s: opts.windowS } : {}),
-		},
-		// A 1 s still, so a test that bills waits only a second for the spot to have run.
-		biddersJson(t, [
-			{ name: "buyer", behaviour: "bid", query: { crid: "crid-play", price: 8, dur: 1 } },
-		]),
+const win = (opts: { windowS?: number } = {}) =>
+	winOnBillboard(
+		tag(),
+		{ name: "buyer", query: { crid: "crid-play", price: 8 } },
+		opts.windowS ? { play_window_s: opts.windowS } : {},
 	);
-	const answer = (await res.json()) as {
-		filled: boolean;
-		proof_of_play_url: string;
-		expiry_url: string;
-		decision_id: string;
-		play: { not_before: number };
-	};
-	expect(answer.filled).toBe(true);
-	await settled;
-	const path = (url: string) => new URL(url).pathname;
-	return {
-		t,
-		screenId,
-		answer,
-		popPath: path(answer.proof_of_play_url),
-		expiryPath: path(answer.expiry_url),
-	};
-}
 
 describe("proof of play", () => {
 	it("is accepted once, fires burl exactly once, and a replay is 409", async () => {

@@ -4,9 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { clearApprovalMemory } from "../../src/services/approvals";
 import {
-	adRequest,
 	approve,
-	biddersJson,
 	callEdge,
 	DSP_ADOMAIN,
 	dspAssets,
@@ -14,8 +12,8 @@ import {
 	dspLogAfter,
 	fullPlay,
 	setApproval,
+	winOnBillboard,
 } from "../support/edge";
-import { billboardScreen } from "../support/fixtures";
 
 let n = 0;
 const tag = () => `tr${Date.now().toString(36)}${n++}`;
@@ -30,30 +28,7 @@ const unit = (crid: string) => ({
 /** Wins one auction with a 1 s VAST still whose markup holds an Impression and an Error tracker. */
 async function win(crid: string, extra: Record<string, unknown> = {}) {
 	await approve(unit(crid));
-	const t = tag();
-	const screenId = `bb-${t}`;
-	const { res, settled } = await adRequest(
-		{ screen_id: screenId, slot_id: "face-a", screen: billboardScreen(screenId), ...extra },
-		biddersJson(t, [
-			{ name: "counted", behaviour: "bid", query: { crid, price: 8, dur: 1, vast: 1 } },
-		]),
-	);
-	const answer = (await res.json()) as {
-		filled: boolean;
-		proof_of_play_url: string;
-		expiry_url: string;
-		decision_id: string;
-		play: { not_before: number };
-	};
-	expect(answer.filled).toBe(true);
-	await settled;
-	const path = (url: string) => new URL(url).pathname;
-	return {
-		t,
-		answer,
-		popPath: path(answer.proof_of_play_url),
-		expiryPath: path(answer.expiry_url),
-	};
+	return winOnBillboard(tag(), { name: "counted", query: { crid, price: 8, vast: 1 } }, extra);
 }
 
 const of = (log: string[], kind: string) => log.filter((l) => l.startsWith(`${kind} `));

@@ -9,7 +9,7 @@ import { type HostedAsset, hostedAssetUrl, hostedObjectKey } from "../../src/px/
 import type { ScreenInput } from "../../src/px/model";
 import { hostAsset } from "../../src/services/asset-hosting";
 import { app } from "../../src/worker/app";
-import { authHeaders, BASE } from "./fixtures";
+import { authHeaders, BASE, billboardScreen } from "./fixtures";
 import "./provided-context";
 
 export const dspBase = () => inject("dspBase");
@@ -186,5 +186,48 @@ export async function fullPlay(
 		method: "POST",
 		headers: { "content-type": "application/json" },
 		body: JSON.stringify({ displayed_ms: durationS * 1000 }),
+	};
+}
+
+/** A won decision on a fresh inline billboard, as a test that reports plays needs it. */
+export interface BillboardWin {
+	/** The DSP log tag. */
+	t: string;
+	screenId: string;
+	answer: {
+		filled: boolean;
+		proof_of_play_url: string;
+		expiry_url: string;
+		decision_id: string;
+		play: { not_before: number };
+	};
+	popPath: string;
+	expiryPath: string;
+}
+
+/**
+ * Wins one auction on a fresh inline billboard with one bidder of `behaviour` "bid" whose query is
+ * `query` (a 1 s still by default, so a test that bills waits only a second for the spot to run).
+ */
+export async function winOnBillboard(
+	t: string,
+	bidder: { name: string; query: Record<string, string | number> },
+	extra: Record<string, unknown> = {},
+): Promise<BillboardWin> {
+	const screenId = `bb-${t}`;
+	const { res, settled } = await adRequest(
+		{ screen_id: screenId, slot_id: "face-a", screen: billboardScreen(screenId), ...extra },
+		biddersJson(t, [{ name: bidder.name, behaviour: "bid", query: { dur: 1, ...bidder.query } }]),
+	);
+	const answer = (await res.json()) as BillboardWin["answer"];
+	if (!answer.filled) throw new Error(`no fill: ${JSON.stringify(answer)}`);
+	await settled;
+	const path = (url: string) => new URL(url).pathname;
+	return {
+		t,
+		screenId,
+		answer,
+		popPath: path(answer.proof_of_play_url),
+		expiryPath: path(answer.expiry_url),
 	};
 }
