@@ -7,8 +7,9 @@
 // nothing. A holder recorded after its asset was rejected (its win event trailed the click) is
 // revoked at once.
 import type { DecisionHolder } from "../px/holders";
+import { retryDelayMs } from "../px/retry";
 import { withinBudget } from "../services/budget";
-import { log } from "../services/log";
+import { errorText, log } from "../services/log";
 import { screenStub } from "../services/stubs";
 
 /** A screen object that has not answered by then counts as unreachable; retried. */
@@ -155,16 +156,12 @@ export class DeskHolders {
 			decision_id: r.decision_id,
 			attempts,
 			error:
-				done.why === "timeout"
-					? `no answer within ${REVOKE_TIMEOUT_MS} ms`
-					: done.error instanceof Error
-						? done.error.message
-						: String(done.error),
+				done.why === "timeout" ? `no answer within ${REVOKE_TIMEOUT_MS} ms` : errorText(done.error),
 		});
 		this.sql.exec(
 			"UPDATE revocations SET attempts = ?, next_at = ? WHERE decision_id = ?",
 			attempts,
-			Date.now() + Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (attempts - 1)),
+			Date.now() + retryDelayMs(attempts, RETRY_BASE_MS, RETRY_MAX_MS),
 			r.decision_id,
 		);
 	}

@@ -9,6 +9,7 @@ import { type ApprovalRecord, type ApprovalStatus, approvalKvKey } from "../px/a
 import type { CreativeSeenEvent } from "../px/events";
 import type { DecisionHolder } from "../px/holders";
 import type { HostedAsset } from "../px/hosted-asset";
+import { retryDelayMs } from "../px/retry";
 import type {
 	AuditEntry,
 	DecidedItem,
@@ -379,7 +380,7 @@ export class ReviewDesk extends DurableObject<Env> {
 				this.sql.exec(
 					"UPDATE outbox SET attempts = ?, next_at = ? WHERE creative_key = ? AND version = ?",
 					attempts,
-					Date.now() + Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (attempts - 1)),
+					Date.now() + retryDelayMs(attempts, RETRY_BASE_MS, RETRY_MAX_MS),
 					row.creative_key,
 					row.version,
 				);

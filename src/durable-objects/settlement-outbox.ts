@@ -10,6 +10,7 @@
 // billing notices are at least once, and the screen's object never waits on a DSP.
 import type { PxEvent } from "../px/events";
 import { type Notice, type NoticeMessage, noticeId } from "../px/notice-message";
+import { retryDelayMs } from "../px/retry";
 import { publishEvents } from "../services/emit";
 import { log } from "../services/log";
 import { enqueueNotices, sendable } from "../services/notices";
@@ -139,7 +140,7 @@ export class SettlementOutbox {
 				"UPDATE outbox SET kind = 'event', body = ?, attempts = ?, next_at = ? WHERE id = ?",
 				JSON.stringify(left),
 				attempts,
-				Date.now() + Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (attempts - 1)),
+				Date.now() + retryDelayMs(attempts, RETRY_BASE_MS, RETRY_MAX_MS),
 				row.id,
 			);
 		}

@@ -3,6 +3,7 @@
 // the buyers' servers, so a slow or failing DSP notice endpoint never holds an isolate that
 // answers screens, and a billing notice is retried with backoff until the buyer takes it.
 import { z } from "zod";
+import { retryDelayMs } from "./retry";
 
 /** imp and error: the buyer's own trackers from its markup (trackers.ts), called on settlement. */
 const NOTICE_KINDS = ["nurl", "lurl", "burl", "imp", "error"] as const;
@@ -69,7 +70,7 @@ export function noticeKey(message: NoticeMessage, notice: Notice): string {
 
 /** Retries back off from 10 s to an hour. */
 export function noticeRetryDelaySeconds(attempt: number): number {
-	return Math.min(3_600, 10 * 2 ** Math.max(0, attempt - 1));
+	return retryDelayMs(attempt, 10_000, 3_600_000) / 1000;
 }
 /**
  * Attempts before a notice is given up: about a day and a half of hourly tries once the backoff

@@ -8,6 +8,7 @@
 // default four-day retention, and only on the last one written whole to the log.
 import { type CreativeSeenEvent, type PxEvent, safeParseEvent } from "../px/events";
 import { type QuarantineEntry, quarantineKey } from "../px/quarantine";
+import { retryDelayMs } from "../px/retry";
 import { errorText, log } from "../services/log";
 import { archiveEvents } from "./archive";
 
@@ -68,7 +69,7 @@ export async function keepDeadLetters(
 					message.ack();
 					return;
 				}
-				const delaySeconds = Math.min(3600, 30 * 2 ** (message.attempts - 1));
+				const delaySeconds = retryDelayMs(message.attempts, 30_000, 3_600_000) / 1000;
 				log("warn", "quarantine_write_failed", {
 					queue: entry.queue,
 					message_id: entry.message_id,
