@@ -287,6 +287,19 @@ describe("archive compaction", () => {
 	});
 });
 
+/**
+ * An hour of 4 decisions compacted with a 4-record budget: each type's partition is one compacted
+ * file holding 4 records, over half the budget, so full (it takes no more inputs).
+ */
+async function fullPartition(hour: number) {
+	const limits = { maxRecordsPerFile: 4 };
+	const first = Array.from({ length: 4 }, (_, i) => decision(hour, i)).flat();
+	await archive(first);
+	const now = hour + 2 * HOUR;
+	await compactArchive(env.ARCHIVE, now, limits);
+	return { hour, limits, first, now, prefix: partitionOf("auction", hour) };
+}
+
 describe("compaction limits", () => {
 	it("waits for the grace after an hour ends", async () => {
 		const hour = Date.UTC(2031, 3, 10, 12);
@@ -320,13 +333,7 @@ describe("compaction limits", () => {
 	});
 
 	it("a late copy of an event that a full compacted file holds is not written again", async () => {
-		const hour = Date.UTC(2031, 8, 10, 12);
-		const limits = { maxRecordsPerFile: 4 };
-		const first = Array.from({ length: 4 }, (_, i) => decision(hour, i)).flat();
-		await archive(first);
-		const now = hour + 2 * HOUR;
-		await compactArchive(env.ARCHIVE, now, limits);
-		const prefix = partitionOf("auction", hour);
+		const { hour, limits, first, now, prefix } = await fullPartition(Date.UTC(2031, 8, 10, 12));
 		expect(await listAll(prefix)).toHaveLength(1); // 4 records: over half of 4, full
 
 		// The queue redelivers one compacted auction after the hour was compacted, beside a new one.
@@ -341,13 +348,7 @@ describe("compaction limits", () => {
 	});
 
 	it("a pass whose every record a full file already holds writes no file", async () => {
-		const hour = Date.UTC(2031, 10, 10, 12);
-		const limits = { maxRecordsPerFile: 4 };
-		const first = Array.from({ length: 4 }, (_, i) => decision(hour, i)).flat();
-		await archive(first);
-		const now = hour + 2 * HOUR;
-		await compactArchive(env.ARCHIVE, now, limits);
-		const prefix = partitionOf("auction", hour);
+		const { limits, first, now, prefix } = await fullPartition(Date.UTC(2031, 10, 10, 12));
 		const compacted = await listAll(prefix);
 		await archive([first.find((e) => e.type === "auction")!]);
 		expect(await listAll(prefix)).toHaveLength(2);

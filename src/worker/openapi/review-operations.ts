@@ -11,6 +11,17 @@ import {
 	unauthorized,
 } from "./schemas";
 
+/** What approve and reject both answer. */
+const decided = {
+	"200": { description: "Decided", content: json(schemas.DecidedItem) },
+	"400": badRequest,
+	"401": unauthorized,
+	"404": problem("No such creative"),
+	"409": problem(
+		"`expected_version` is not the item's version any more: another decision was made since. Nothing was changed; `stale` lists the item's current status and version",
+	),
+};
+
 export const reviewOperations: Operation[] = [
 	{
 		method: "get",
@@ -66,13 +77,7 @@ export const reviewOperations: Operation[] = [
 		description:
 			"Approval is of the file: the edge fetches the asset URL (within 20 s; at most 50 MB for video, 5 MB for anything else), keeps its SHA-256 and size with the approval (`asset_sha256`, `asset_size`) and copies the bytes to R2; answers then point screens at that copy (GET /v1/assets/{sha256}). A file that cannot be fetched or is over its cap is not approved (422) and the item stays as it was.",
 		responses: {
-			"200": { description: "Decided", content: json(schemas.DecidedItem) },
-			"400": badRequest,
-			"401": unauthorized,
-			"404": problem("No such creative"),
-			"409": problem(
-				"`expected_version` is not the item's version any more: another decision was made since. Nothing was changed; `stale` lists the item's current status and version",
-			),
+			...decided,
 			"422": problem(
 				"asset-unavailable: the file could not be fetched and copied (its detail says why); nothing was approved",
 			),
@@ -88,13 +93,7 @@ export const reviewOperations: Operation[] = [
 		parameters: [keyParam],
 		body: { required: true, schema: schemas.RejectBody },
 		responses: {
-			"200": { description: "Decided", content: json(schemas.DecidedItem) },
-			"400": badRequest,
-			"401": unauthorized,
-			"404": problem("No such creative"),
-			"409": problem(
-				"`expected_version` is not the item's version any more: another decision was made since. Nothing was changed; `stale` lists the item's current status and version",
-			),
+			...decided,
 		},
 	},
 ];
