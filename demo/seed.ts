@@ -62,9 +62,9 @@ export async function seedDemoApprovals(assetBase: string, persistTo?: string): 
 		);
 		const approvals = join(dir, "approvals.json");
 		writeFileSync(approvals, JSON.stringify(entries));
-		// KV and R2 keep separate local stores, so they are written side by side (each wrangler
-		// start costs seconds); the bucket's writes one after the other, one per content type
-		// (the bulk command sets one for all its objects).
+		// One wrangler at a time: two started together on one persistence folder can fail with
+		// SQLITE_BUSY ("database is locked"), as a player e2e run did. The bucket is written one
+		// content type per command (the bulk command sets one for all its objects).
 		const copied = async () => {
 			for (const [type, objects] of copies) {
 				const list = join(dir, `objects-${type.replace(/\W/g, "_")}.json`);
@@ -81,10 +81,8 @@ export async function seedDemoApprovals(assetBase: string, persistTo?: string): 
 				]);
 			}
 		};
-		await Promise.all([
-			wrangler(["kv", "bulk", "put", approvals, "--binding", "APPROVALS"]),
-			copied(),
-		]);
+		await wrangler(["kv", "bulk", "put", approvals, "--binding", "APPROVALS"]);
+		await copied();
 	} finally {
 		rmSync(dir, { recursive: true, force: true });
 	}
