@@ -8,8 +8,9 @@
 // (src/queues/compact.ts) are files of the same layouts. `load` turns all of them into one `ev`
 // table.
 import { DuckDBInstance } from "@duckdb/node-api";
+import { NOT_CALLED, NOT_CALLED_REASONS } from "../src/px/outcomes";
 import type { QuarantineEntry } from "../src/px/quarantine";
-import { isReason, reasonLabel } from "../src/px/reasons";
+import { isReason, Reason, reasonLabel } from "../src/px/reasons";
 import { type QuarantineSummary, summarizeQuarantine } from "./report-quarantine";
 
 export interface Report {
@@ -57,6 +58,8 @@ export interface BidderRow {
 	bids: number;
 	/** Calls answered without a bid (HTTP 204, nbr or an empty seatbid). */
 	no_bids: number;
+	/** Auctions it was selected for but not called in (no time left, circuit open, QPS cap). */
+	not_called: number;
 	timeouts: number;
 	errors: number;
 	wins: number;
@@ -123,6 +126,7 @@ export async function runReport(files: string[], options: ReportOptions = {}): P
 				bidder: String(r.bidder),
 				bids: num(r.bids),
 				no_bids: num(r.no_bids),
+				not_called: num(r.not_called),
 				timeouts: num(r.timeouts),
 				errors: num(r.errors),
 				wins,
@@ -269,23 +273,33 @@ async function load(
 			${fromEither("kind", "VARCHAR")}, coalesce(extra, details) AS extra
 		FROM raw
 		QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY schema_version DESC) = 1`);
+	// A bidder not called was a no_bid line before event schema 6: one outcome for both.
 	await run(`CREATE TABLE bids AS
-		SELECT auction_id, b.bidder AS bidder, b.outcome AS outcome, b.reason AS reason
-		FROM (SELECT auction_id, unnest(from_json(extra->'$.bids',
-				'[{"bidder":"VARCHAR","outcome":"VARCHAR","reason":"INTEGER"}]')) AS b
-			FROM ev WHERE type = 'auction')`);
+		SELECT auction_id, bidder,
+			CASE WHEN ${NOT_CALLED_LINE} THEN '${NOT_CALLED}' ELSE outcome END AS outcome, reason
+		FROM (SELECT auction_id, b.bidder AS bidder, b.outcome AS outcome, b.reason AS reason
+			FROM (SELECT auction_id, unnest(from_json(extra->'$.bids',
+					'[{"bidder":"VARCHAR","outcome":"VARCHAR","reason":"INTEGER"}]')) AS b
+				FROM ev WHERE type = 'auction'))`);
 }
 
 /**
+ * Lines of a bidder that was selected but never asked: outcome not_called since schema 6, no_bid
+ * with a not-called reason before (px/outcomes.ts isNotCalledLine says the same in TypeScript).
+ */
+const NOT_CALLED_LINE = `(outcome = '${NOT_CALLED}' OR (outcome = 'no_bid' AND coalesce(reason, 0) IN (${[Reason.BidderNotCalled, ...NOT_CALLED_REASONS].join(", ")})))`;
+
+/**
  * Per bidder. Its bidder answers are split by what they were: bids (won, lost or filtered),
- * no-bids, timeouts and errors; a bidder over the connection cap (no_bid with reason 504,
- * BidderNotCalled) was never asked and counts as none of them.
+ * no-bids, timeouts and errors; a bidder not called was never asked and counts as none of them,
+ * but in not_called.
  */
 const BIDDERS_SQL = `
 WITH
 b AS (SELECT bidder,
 		count(*) FILTER (WHERE outcome IN ('won', 'lost', 'filtered')) AS bids,
-		count(*) FILTER (WHERE outcome = 'no_bid' AND coalesce(reason, 0) <> 504) AS no_bids,
+		count(*) FILTER (WHERE outcome = 'no_bid') AS no_bids,
+		count(*) FILTER (WHERE outcome = '${NOT_CALLED}') AS not_called,
 		count(*) FILTER (WHERE outcome = 'timeout') AS timeouts,
 		count(*) FILTER (WHERE outcome = 'error') AS errors
 	FROM bids WHERE bidder IS NOT NULL GROUP BY 1),
@@ -299,6 +313,7 @@ x AS (SELECT bidder, count(*) AS expiries FROM ev WHERE type = 'expiry' GROUP BY
 names AS (SELECT bidder FROM b UNION SELECT bidder FROM w UNION SELECT bidder FROM p
 	UNION SELECT bidder FROM x)
 SELECT names.bidder, coalesce(bids, 0) AS bids, coalesce(no_bids, 0) AS no_bids,
+	coalesce(not_called, 0) AS not_called,
 	coalesce(timeouts, 0) AS timeouts, coalesce(errors, 0) AS errors,
 	coalesce(wins, 0) AS wins, win_ecpm,
 	coalesce(plays, 0) AS plays, coalesce(expiries, 0) AS expiries, coalesce(revenue, 0) AS revenue
@@ -311,6 +326,7 @@ export const BIDDER_COLUMNS = [
 	"bidder",
 	"bids",
 	"no-bids",
+	"not called",
 	"timeouts",
 	"errors",
 	"wins",
@@ -330,6 +346,7 @@ export function bidderCells(
 		b.bidder,
 		b.bids,
 		b.no_bids,
+		b.not_called,
 		b.timeouts,
 		b.errors,
 		b.wins,

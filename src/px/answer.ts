@@ -2,6 +2,7 @@
 // The clearing price never reaches a screen: players and their logs are outside our trust
 // boundary, and `price?: never` makes leaking it a type error.
 import type { Creative } from "./creative";
+import type { NoFillReason } from "./outcomes";
 
 export interface PxAnswer {
 	decision_id: string;
@@ -21,7 +22,7 @@ export interface PlacementOutcome {
 	/** The placement's planned play time, epoch ms. */
 	play_at: number;
 	answer?: PxAnswer;
-	no_fill_reason?: string;
+	no_fill_reason?: NoFillReason;
 	/** Served again from the screen's cache (no new auction). */
 	cached: boolean;
 }

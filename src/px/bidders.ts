@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { jsonPointer } from "./field-issues";
 import { roundCpm } from "./money";
+import type { NotCalled } from "./outcomes";
 import { Reason } from "./reasons";
 import { isKnownVenueType, venueLineage } from "./venues";
 
@@ -20,6 +21,13 @@ const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024;
 const DEFAULT_NETWORK_ALLOWANCE_MS = 20;
 /** Shorter than this, a bidder cannot run its own auction (Prebid's bidder_response_duration_min). */
 const MIN_BIDDER_TMAX_MS = 20;
+/** Highest `qps_cap` a bidder may be given (each unit is a key of the Rate Limiting binding). */
+export const MAX_QPS_CAP = 10_000;
+/**
+ * A bidder without its own `timeout_ms` that timed out with less time than this was cut short by
+ * the caller's budget (a publisher's short `timeout_ms`), not slow: see `timeoutIsBidders`.
+ */
+const FAIR_BUDGET_MS = 250;
 
 // Headers fetch() manages itself or that would corrupt the request framing.
 const RESERVED_HEADERS = new Set(["host", "content-length", "transfer-encoding", "connection"]);
@@ -96,6 +104,11 @@ export const BidderConfig = z
 			.min(1024)
 			.max(1024 * 1024)
 			.default(DEFAULT_MAX_RESPONSE_BYTES),
+		/**
+		 * Most calls per second the DSP's contract allows, per Cloudflare location. Past it the
+		 * bidder is not called (BidderQpsCapped); counted by the Rate Limiting binding.
+		 */
+		qps_cap: z.number().int().min(1).max(MAX_QPS_CAP).optional(),
 	})
 	.strict();
 export type BidderConfig = z.infer<typeof BidderConfig>;
@@ -206,6 +219,18 @@ export function bidderFloor(bidder: Pick<BidderConfig, "floor_adjustment">, floo
 	return Math.max(0, roundCpm(adjusted));
 }
 
+/**
+ * Whether a timeout after `budgetMs` says the bidder is slow: it had at least its own timeout, or
+ * without one FAIR_BUDGET_MS. A shorter budget was the caller's choice, and must not open the
+ * bidder's circuit for every other publisher on the isolate.
+ */
+export function timeoutIsBidders(
+	bidder: Pick<BidderConfig, "timeout_ms">,
+	budgetMs: number,
+): boolean {
+	return budgetMs >= Math.min(bidder.timeout_ms ?? FAIR_BUDGET_MS, FAIR_BUDGET_MS);
+}
+
 /** Time this bidder gets: its own timeout, never beyond what is left of the request deadline. */
 export function bidderTimeout(
 	bidder: Pick<BidderConfig, "timeout_ms">,
@@ -229,12 +254,9 @@ interface TimedCall<B> {
  */
 export function timeBidders<
 	B extends Pick<BidderConfig, "name" | "timeout_ms" | "network_allowance_ms">,
->(
-	bidders: B[],
-	remainingMs: number,
-): { calls: TimedCall<B>[]; skipped: { bidder: string; reason: Reason }[] } {
+>(bidders: B[], remainingMs: number): { calls: TimedCall<B>[]; skipped: NotCalled[] } {
 	const calls: TimedCall<B>[] = [];
-	const skipped: { bidder: string; reason: Reason }[] = [];
+	const skipped: NotCalled[] = [];
 	for (const bidder of bidders) {
 		const budgetMs = bidderTimeout(bidder, remainingMs);
 		const tmax = Math.floor(

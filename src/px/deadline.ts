@@ -5,7 +5,8 @@
 //   lag actually took lately (p90 of the last samples), instead of a fixed guess.
 // - ConcurrencyLimit: how many decisions may be in flight at once. Additive increase while
 //   answers are on time, multiplicative decrease when one is late; past the limit a request is
-//   shed at once (503 + Retry-After) instead of being answered late for everyone.
+//   shed at once (503 + Retry-After) instead of being answered late for everyone, and a publisher
+//   past its fair share of a full isolate is shed before any other.
 
 const SAMPLES = 64;
 const PERCENTILE = 0.9;
@@ -61,23 +62,40 @@ interface LimitOptions {
 export class ConcurrencyLimit {
 	private limit: number;
 	private inFlight = 0;
+	/** In flight per tenant (publisher); a tenant with none is not listed. */
+	private readonly byTenant = new Map<string, number>();
 
 	constructor(private readonly options: LimitOptions) {
 		this.limit = options.initial;
 	}
 
-	/** Takes a slot, or returns false: the caller sheds the request. */
-	tryAcquire(): boolean {
-		if (this.inFlight >= Math.floor(this.limit)) return false;
+	/**
+	 * Takes a slot for `tenant`, or returns false: the caller sheds the request. Below the limit
+	 * anyone may take a slot. At the limit a tenant still gets one while it holds less than its
+	 * fair share (the limit split among the tenants in flight, itself included), so one publisher
+	 * flooding the isolate cannot hold it down for the others: it is shed instead, and the limit
+	 * is overshot by at most the newcomers' shares until its own requests drain.
+	 */
+	tryAcquire(tenant = ""): boolean {
+		const limit = Math.floor(this.limit);
+		const mine = this.byTenant.get(tenant) ?? 0;
+		if (this.inFlight >= limit) {
+			const tenants = this.byTenant.size + (mine === 0 ? 1 : 0);
+			if (mine >= Math.max(1, Math.floor(limit / tenants))) return false;
+		}
 		this.inFlight++;
+		this.byTenant.set(tenant, mine + 1);
 		return true;
 	}
 
 	/**
-	 * Gives the slot back, saying whether that answer kept its deadline; undefined when it says
-	 * nothing about our pace (a request refused before any work, say).
+	 * Gives `tenant`'s slot back, saying whether that answer kept its deadline; undefined when it
+	 * says nothing about our pace (a request refused before any work, say).
 	 */
-	release(onTime: boolean | undefined): void {
+	release(onTime: boolean | undefined, tenant = ""): void {
+		const mine = this.byTenant.get(tenant) ?? 0;
+		if (mine <= 1) this.byTenant.delete(tenant);
+		else this.byTenant.set(tenant, mine - 1);
 		this.inFlight = Math.max(0, this.inFlight - 1);
 		if (onTime === undefined) return;
 		const { min, max, backoff } = this.options;

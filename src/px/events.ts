@@ -27,11 +27,14 @@
 //    implausible): a play without displayed_ms, or with one the clocks contradict, is not billed.
 //    win may carry approval_key (its asset's unit of approval), so the review desk knows which
 //    screens hold a decision it must revoke when that asset is rejected.
+// 6: auction bids[] outcome "not_called" for a selected bidder that was not called (no time
+//    left 508, circuit open 509, QPS cap 510; before, such lines were no_bid with 0 ms), and the
+//    ad_request no_fill_reason "bidders_not_called" (px/outcomes.ts NO_FILL_REASONS lists them).
 import { z } from "zod";
 import { AUCTION_LINE_OUTCOMES } from "./outcomes";
 import { NOT_BILLABLE_REASONS } from "./play-report";
 
-export const EVENT_SCHEMA_VERSION = 5;
+export const EVENT_SCHEMA_VERSION = 6;
 
 const text = z.string().min(1).max(256);
 /** Dates a record can carry: Date, ISO strings and the archive's hour partitions end at year 9999. */
@@ -68,6 +71,7 @@ const AdRequestEvent = z.looseObject({
 	/** Impressions asked for: display areas times loop spots (absent: one slot, one spot). */
 	placements: count.optional(),
 	outcome: AdRequestOutcome,
+	/** One of NO_FILL_REASONS (px/outcomes.ts); a reader takes a value it does not know as "other". */
 	no_fill_reason: z.string().max(256).optional(),
 	latency_ms: nonNegative,
 	bidders_called: count,

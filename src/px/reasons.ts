@@ -52,6 +52,8 @@ export const Reason = {
 	BidderNoTime: 508,
 	/** Not called: the bidder kept timing out or failing; its circuit is open (px/circuit.ts). */
 	BidderCircuitOpen: 509,
+	/** Not called: the bidder is at the queries per second its contract allows (its `qps_cap`). */
+	BidderQpsCapped: 510,
 } as const;
 
 export type Reason = (typeof Reason)[keyof typeof Reason];

@@ -3,6 +3,7 @@
 // Analytics Engine samples: every query weights by _sample_interval (SUM(_sample_interval) is a
 // count, SUM(_sample_interval * doubleN) a total).
 import type { PxEvent } from "../px/events";
+import { type BidderStatus, isNotCalledLine, NOT_CALLED } from "../px/outcomes";
 import { Reason, reasonLabel } from "../px/reasons";
 
 export const METRIC_LAYOUT = {
@@ -99,7 +100,7 @@ export function metricsFor(event: PxEvent): MetricPoint[] {
 						"bid",
 						{
 							bidder: bid.bidder,
-							outcome: bid.outcome,
+							outcome: isNotCalledLine(bid) ? NOT_CALLED : bid.outcome,
 							reason: reasonLabel(bid.reason as Reason),
 							publisher_id: event.publisher_id,
 						},
@@ -150,7 +151,7 @@ export function metricsFor(event: PxEvent): MetricPoint[] {
 type AuctionBid = Extract<PxEvent, { type: "auction" }>["bids"][number];
 
 /** How a called bidder answered: with bids (whatever became of them), none, too late or broken. */
-type CallStatus = "bids" | "no_bid" | "timeout" | "error";
+type CallStatus = BidderStatus;
 
 /**
  * A `bid` point per answer that has a reason: every bid, and every call that failed or was not
@@ -165,20 +166,15 @@ function isBidPoint(bid: AuctionBid): boolean {
  * One call per bidder that was called, with the status of the call itself: an auction records a
  * row per bid (each with its own outcome) or one row for an answer without bids, so the status is
  * "bids" if any row is a bid, else that row's outcome. Bidders not called (no time left, circuit
- * open, or the retired BidderNotCalled of archived auctions) would be 0 ms calls that never happened.
+ * open, QPS cap; archived as no_bid before schema 6) would be 0 ms calls that never happened: they
+ * are `bid` points with outcome not_called and their reason instead.
  */
-const NOT_CALLED: ReadonlySet<number> = new Set([
-	Reason.BidderNotCalled,
-	Reason.BidderNoTime,
-	Reason.BidderCircuitOpen,
-]);
-
 function bidderCalls(
 	bids: readonly AuctionBid[],
 ): { bidder: string; status: CallStatus; latency_ms: number }[] {
 	const calls = new Map<string, { bidder: string; status: CallStatus; latency_ms: number }>();
 	for (const bid of bids) {
-		if (bid.outcome === "no_bid" && NOT_CALLED.has(bid.reason)) continue;
+		if (bid.outcome === NOT_CALLED || isNotCalledLine(bid)) continue;
 		const status: CallStatus =
 			bid.outcome === "won" || bid.outcome === "lost" || bid.outcome === "filtered"
 				? "bids"

@@ -2,7 +2,7 @@
 // Everything in it that a bidder chose (ids, seats, domains, prices) is clipped to what the event
 // schema and the archive accept, so no bid, however malformed, can make recording the auction fail.
 import type { EvaluatedBid } from "../px/filter";
-import { type BidOutcomeLabel, bidOutcome } from "../px/outcomes";
+import { type BidOutcomeLabel, bidOutcome, NOT_CALLED, type NotCalled } from "../px/outcomes";
 import { Reason, reasonLabel } from "../px/reasons";
 import type { BidderOutcome } from "./fanout";
 
@@ -21,7 +21,7 @@ interface TracedBid {
 
 export interface TracedBidder {
 	bidder: string;
-	status: BidderOutcome["status"] | "not_called";
+	status: BidderOutcome["status"] | typeof NOT_CALLED;
 	latency_ms: number;
 	http_status?: number;
 	reason?: Reason;
@@ -66,7 +66,7 @@ function opt<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V 
 export function traceBidders(
 	outcomes: BidderOutcome[],
 	bids: EvaluatedBid[],
-	skipped: { bidder: string; reason: Reason }[],
+	skipped: NotCalled[],
 ): TracedBidder[] {
 	const traced: TracedBidder[] = outcomes.map((o) => ({
 		bidder: o.bidder,
@@ -100,7 +100,7 @@ export function traceBidders(
 	for (const s of skipped) {
 		traced.push({
 			bidder: s.bidder,
-			status: "not_called",
+			status: NOT_CALLED,
 			latency_ms: 0,
 			reason: s.reason,
 			reason_label: reasonLabel(s.reason),

@@ -3,9 +3,10 @@
 // placement (px/allocate.ts). Bidder circuits and the deadline margin learn from each call here.
 import type { BidRequest } from "iab-openrtb/v26";
 import { type Allocation, allocate, type PlacementTerms, type TakenSpot } from "../px/allocate";
-import { type BidderConfig, bidderFloor, selectBidders } from "../px/bidders";
+import { type BidderConfig, bidderFloor, selectBidders, timeoutIsBidders } from "../px/bidders";
 import { evaluateBids, judgeApprovals, keyApprovals } from "../px/filter";
 import type { Placement, Publisher, Screen } from "../px/model";
+import type { NotCalled } from "../px/outcomes";
 import { Reason } from "../px/reasons";
 import { type Approvals, lookupApprovals } from "../services/approvals";
 import { type TracedBidder, traceBidders } from "./auction-trace";
@@ -19,6 +20,8 @@ export interface BiddingInput {
 	bidders: ReadonlyArray<BidderConfig>;
 	/** Values for bidder headers configured as `{ "secret": "NAME" }`. */
 	secrets: Record<string, unknown>;
+	/** Whether a bidder with a `qps_cap` may be called now (spends one call of its cap). */
+	withinQpsCap(bidder: BidderConfig): Promise<boolean>;
 	approvals: KVNamespace;
 	publisher: Publisher;
 	screen: Screen;
@@ -35,7 +38,7 @@ export interface BiddingInput {
 export interface Bidding {
 	calls: BidderCall[];
 	outcomes: BidderOutcome[];
-	skipped: { bidder: string; reason: Reason }[];
+	skipped: NotCalled[];
 	/** Each bid's approval, and the hosted copy of an approved asset (what its answer serves). */
 	approval: Approvals;
 	allocation: Allocation;
@@ -52,20 +55,21 @@ export async function runBidding(input: BiddingInput): Promise<Bidding> {
 		venueType: input.screen.venue.type,
 		formats: [...new Set(input.placements.flatMap((p) => p.slot.formats))],
 	});
-	// Bidders whose circuit is open are not called; each one called gets its own tmax.
-	const circuitAt = Date.now();
-	const open: { bidder: string; reason: Reason }[] = [];
-	const callable = selected.filter((bidder) => {
-		if (bidderCircuits.verdict(circuitKey(bidder), circuitAt) !== "skip") return true;
-		open.push({ bidder: bidder.name, reason: Reason.BidderCircuitOpen });
-		return false;
-	});
-	const { calls, outcomes, ...fanned } = await fanOut(callable, {
+	// Each bidder called gets its own tmax. Its circuit and QPS cap are asked only once it has a
+	// connection and time to bid: a probe or a QPS token goes to a call that is really made.
+	const { calls, outcomes, skipped } = await fanOut(selected, {
 		secrets: input.secrets,
 		deadline,
 		requestFor: (bidder, tmax) => forBidder(bidRequest, bidder, tmax),
+		mayCall: async (bidder) => {
+			const key = circuitKey(bidder);
+			const verdict = bidderCircuits.verdict(key, Date.now());
+			if (verdict === "skip") return Reason.BidderCircuitOpen;
+			if (await input.withinQpsCap(bidder)) return undefined;
+			if (verdict === "probe") bidderCircuits.inconclusive(key);
+			return Reason.BidderQpsCapped;
+		},
 	});
-	const skipped = [...open, ...fanned.skipped];
 	const biddersDone = Date.now();
 	learnFrom(calls, outcomes, biddersDone);
 
@@ -114,13 +118,15 @@ export async function runBidding(input: BiddingInput): Promise<Bidding> {
 
 function learnFrom(calls: BidderCall[], outcomes: BidderOutcome[], at: number): void {
 	for (const [i, o] of outcomes.entries()) {
-		const key = circuitKey(calls[i]!.bidder);
-		// A timeout noticed late was our overload, not the bidder's: it must not open its circuit.
-		if (o.status === "timeout" && (o.lateMs ?? 0) > OWN_LAG_TOLERANCE_MS) {
-			bidderCircuits.inconclusive(key);
-		} else {
-			bidderCircuits.record(key, o.status === "bids" || o.status === "no_bid", at);
-		}
+		const { bidder, budgetMs } = calls[i]!;
+		const key = circuitKey(bidder);
+		// A timeout noticed late was our overload, and one within a budget the caller cut short
+		// was the caller's choice: neither may open the bidder's circuit for everyone.
+		const ours =
+			o.status === "timeout" &&
+			((o.lateMs ?? 0) > OWN_LAG_TOLERANCE_MS || !timeoutIsBidders(bidder, budgetMs));
+		if (ours) bidderCircuits.inconclusive(key);
+		else bidderCircuits.record(key, o.status === "bids" || o.status === "no_bid", at, bidder.name);
 	}
 }
 

@@ -12,7 +12,7 @@ import type { PxEvent } from "../px/events";
 import type { AdRequest, Placement, Publisher } from "../px/model";
 import type { NoticeMessage } from "../px/notice-message";
 import { toBidRequest } from "../px/openrtb/translate";
-import { noFillReason } from "../px/outcomes";
+import { type NoFillReason, noFillReason } from "../px/outcomes";
 import { type ResolveError, resolveAdRequest } from "../px/resolve";
 import { lookupApprovals } from "../services/approvals";
 import { inBackground } from "../services/budget";
@@ -23,6 +23,7 @@ import type { ScreenStub } from "../services/stubs";
 import { screenStub } from "../services/stubs";
 import { admit } from "./admission";
 import { type TracedBidder, traceBidders } from "./auction-trace";
+import { withinQpsCap } from "./bidder-limit";
 import { runBidding } from "./bidding";
 import {
 	type AuctionFacts,
@@ -33,7 +34,12 @@ import {
 import { memoByString } from "./memo";
 import { deadlineMargin, decisionSlots, SHED_RETRY_AFTER_S } from "./pacing";
 import { HttpProblem, problems } from "./problem";
-import { mayStartNewScreen } from "./publisher-limit";
+import {
+	AD_SCOPE,
+	mayStartNewScreen,
+	publisherAllowedUnits,
+	publisherLimited,
+} from "./publisher-limit";
 import { LEDGER_MIN_MS, recordWinners } from "./winners";
 
 /**
@@ -58,6 +64,10 @@ export interface DecideServices {
 	popSigningKey: string;
 	exchange: { asi: string; secure: boolean };
 	mayStartNewScreen(): Promise<boolean>;
+	/** Whether a bidder may be called under its `qps_cap` now (spends one call of it). */
+	withinQpsCap(bidder: BidderConfig): Promise<boolean>;
+	/** Charges more units of the publisher's ad-request budget; false when it is spent. */
+	chargePublisher(units: number): Promise<boolean>;
 }
 
 const biddersFrom = memoByString((raw) => {
@@ -77,6 +87,8 @@ export function decideServices(env: Env, publisherId: string, screenId: string):
 		popSigningKey: env.POP_SIGNING_KEY,
 		exchange: { asi: env.EXCHANGE_ASI, secure: env.REQUIRE_SECURE_CREATIVES !== "false" },
 		mayStartNewScreen: () => mayStartNewScreen(env, publisherId),
+		withinQpsCap: (bidder) => withinQpsCap(env.BIDDER_LIMITER, bidder),
+		chargePublisher: (units) => publisherAllowedUnits(env, AD_SCOPE, publisherId, units),
 	};
 }
 
@@ -94,7 +106,7 @@ export interface DecideInput {
 export interface PlacementAnswer {
 	placement: Placement;
 	answer?: PxAnswer;
-	noFillReason?: string;
+	noFillReason?: NoFillReason;
 	/** Served again from the screen's cache (no new auction). */
 	cached: boolean;
 }
@@ -115,9 +127,11 @@ export type Decision =
 /**
  * Sheds the request at once (503 + Retry-After) when the isolate already has as many decisions in
  * flight as it can answer on time (px/deadline.ts): an answer late for everyone helps no screen.
+ * Slots are shared fairly between publishers: one flooding the isolate is shed before the others.
  */
 export async function decide(input: DecideInput): Promise<Decision> {
-	if (!decisionSlots.tryAcquire()) {
+	const tenant = input.publisher.id;
+	if (!decisionSlots.tryAcquire(tenant)) {
 		throw new HttpProblem(
 			problems.noAuction("edge-overloaded", "The edge is at capacity", SHED_RETRY_AFTER_S),
 		);
@@ -132,7 +146,7 @@ export async function decide(input: DecideInput): Promise<Decision> {
 		return decision;
 	} finally {
 		// A refusal (404, 429, 503) says nothing about whether we keep deadlines.
-		decisionSlots.release(onTime);
+		decisionSlots.release(onTime, tenant);
 	}
 }
 
@@ -194,6 +208,11 @@ async function decideAdmitted(input: DecideInput): Promise<Decision> {
 		};
 	}
 
+	// The request paid one unit of the publisher's budget; every further placement put to auction
+	// pays its own (each costs the DSPs a bid, and later notices), so a loop cannot buy 16 for one.
+	if (open.length > 1 && !(await services.chargePublisher(open.length - 1))) {
+		throw publisherLimited();
+	}
 	const auctionId = crypto.randomUUID();
 	const bidRequest = toBidRequest({
 		id: auctionId,
@@ -206,6 +225,7 @@ async function decideAdmitted(input: DecideInput): Promise<Decision> {
 	const bidding = await runBidding({
 		bidders: services.bidders,
 		secrets: services.secrets,
+		withinQpsCap: services.withinQpsCap,
 		approvals: services.approvals,
 		publisher,
 		screen: context.screen,
@@ -250,7 +270,7 @@ async function decideAdmitted(input: DecideInput): Promise<Decision> {
 			placement,
 			noFillReason: won.failed
 				? "internal_error"
-				: noFillReason(statuses, tried.get(placement.impId) ?? 0),
+				: noFillReason(statuses, tried.get(placement.impId) ?? 0, bidding.skipped.length),
 			cached: false,
 		};
 	});

@@ -6,6 +6,7 @@ import type { ApprovalOf } from "../px/approval";
 import { type AuctionBid, newEvent, type PxEvent } from "../px/events";
 import type { EvaluatedBid } from "../px/filter";
 import type { ResolvedAdRequest } from "../px/model";
+import type { NoFillReason } from "../px/outcomes";
 import type { TracedBidder } from "./auction-trace";
 
 export interface RequestFacts {
@@ -48,7 +49,7 @@ export interface AuctionFacts {
 	trace: TracedBidder[];
 	biddersCalled: number;
 	approval: ApprovalOf;
-	noFillReason?: string;
+	noFillReason?: NoFillReason;
 	wins: WinFacts[];
 	/** Placements of the same request served from the screen's cache (no auction record). */
 	cachedPlacements: number;
@@ -67,7 +68,7 @@ export function adRequestEvent(
 	r: RequestFacts,
 	outcome: "filled" | "no_fill" | "cached",
 	biddersCalled: number,
-	noFillReason?: string,
+	noFillReason?: NoFillReason,
 ): PxEvent | undefined {
 	return newEvent(
 		"ad_request",
@@ -201,7 +202,8 @@ function auctionBids(
 	return trace.flatMap((t): AuctionBid[] => {
 		const bids = t.bids.filter((b) => mine(b.imp_id));
 		if (bids.length === 0) {
-			const outcome = t.status === "bids" || t.status === "not_called" ? "no_bid" : t.status;
+			// A bidder with bids for other placements only made no bid for this one.
+			const outcome = t.status === "bids" ? "no_bid" : t.status;
 			return [{ bidder: t.bidder, outcome, reason: t.reason ?? 0, latency_ms: t.latency_ms }];
 		}
 		return bids.map((b, i) => ({

@@ -9,7 +9,7 @@ import type { BidRequest } from "iab-openrtb/v26";
 import { type BidderConfig, bidShares, MAX_PARALLEL_BIDDERS, timeBidders } from "../px/bidders";
 import { toWire } from "../px/openrtb/profiles";
 import { type CandidateBid, MAX_BIDS_PER_RESPONSE, parseBidResponse } from "../px/openrtb/response";
-import type { BidderStatus } from "../px/outcomes";
+import type { BidderStatus, NotCalled, NotCalledReason } from "../px/outcomes";
 import { Reason } from "../px/reasons";
 
 export interface BidderOutcome {
@@ -46,14 +46,22 @@ interface FanOutOptions {
 	deadline: number;
 	/** The request a bidder is sent once it has a connection and so its tmax. */
 	requestFor(bidder: BidderConfig, tmax: number): BidRequest;
+	/**
+	 * Asked once a bidder has a connection and time to bid, right before its call: a reason not
+	 * to call it after all (its circuit, its QPS cap), or undefined to call it. What it grants
+	 * (a circuit's probe, a QPS token) is spent on a call that is really made.
+	 */
+	mayCall?(
+		bidder: BidderConfig,
+	): NotCalledReason | undefined | Promise<NotCalledReason | undefined>;
 }
 
 interface FanOut {
 	/** In the order they started; `outcomes[i]` is the answer to `calls[i]`. */
 	calls: BidderCall[];
 	outcomes: BidderOutcome[];
-	/** Bidders left without time to bid when their turn came (BidderNoTime). */
-	skipped: { bidder: string; reason: Reason }[];
+	/** Bidders not called: without time to bid when their turn came, or refused by `mayCall`. */
+	skipped: NotCalled[];
 }
 
 /**
@@ -75,6 +83,11 @@ export async function fanOut(
 			result.skipped.push(...timed.skipped);
 			const time = timed.calls[0];
 			if (!time) continue;
+			const refused = await options.mayCall?.(bidder);
+			if (refused !== undefined) {
+				result.skipped.push({ bidder: bidder.name, reason: refused });
+				continue;
+			}
 			const request = options.requestFor(bidder, time.tmax);
 			// Bids are judged against the 2.6 request; the bidder reads it in its own dialect.
 			const call = { bidder, budgetMs: time.budgetMs, request, body: toWire(request, bidder) };

@@ -21,6 +21,8 @@ export const bidderCircuits = new CircuitBreakers({
 	windowMs: 10_000,
 	coolDownMs: 10_000,
 	maxCoolDownMs: 5 * 60_000,
+	// Longer than any bidder's timeout (10 s at most) plus our own work after it.
+	probeExpiryMs: 15_000,
 });
 
 /** A shed request may ask again after this. */

@@ -28,6 +28,22 @@ export async function publisherAllowed(
 	}
 }
 
+/**
+ * Charges `units` more against the publisher's `scope` budget (one binding call each: the binding
+ * counts calls); false when any was refused. A request for several placements pays per placement.
+ */
+export async function publisherAllowedUnits(
+	env: Pick<Env, "PUBLISHER_LIMITER">,
+	scope: string,
+	publisherId: string,
+	units: number,
+): Promise<boolean> {
+	const taken = await Promise.all(
+		Array.from({ length: Math.max(0, units) }, () => publisherAllowed(env, scope, publisherId)),
+	);
+	return taken.every(Boolean);
+}
+
 export const publisherLimited = () =>
 	new HttpProblem({
 		status: 429,
@@ -36,6 +52,9 @@ export const publisherLimited = () =>
 		detail: `Retry after ${RETRY_AFTER_S} s`,
 		headers: { "retry-after": String(RETRY_AFTER_S) },
 	});
+
+/** The scope ad requests (and their placements) are counted under. */
+export const AD_SCOPE = "ad";
 
 export const limitPublisher = (scope: string) =>
 	createMiddleware<AppEnv>(async (c, next) => {

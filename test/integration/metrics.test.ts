@@ -64,6 +64,8 @@ describe("Analytics Engine layout", () => {
 				{ bidder: "n", outcome: "no_bid", reason: Reason.BidderNotCalled, latency_ms: 0 },
 				{ bidder: "late", outcome: "no_bid", reason: Reason.BidderNoTime, latency_ms: 0 },
 				{ bidder: "open", outcome: "no_bid", reason: Reason.BidderCircuitOpen, latency_ms: 0 },
+				// Since schema 6 a bidder not called says so.
+				{ bidder: "capped", outcome: "not_called", reason: Reason.BidderQpsCapped, latency_ms: 0 },
 			],
 		});
 		const points = metricsFor(auction);
@@ -76,14 +78,16 @@ describe("Analytics Engine layout", () => {
 		]);
 		// A no-bid is not a bid: no bid point, so nothing is counted under reason 0 (won).
 		const bids = points.filter((p) => p.blobs?.[0] === "bid");
-		expect(bids.map((p) => [p.blobs?.[1], p.blobs?.[3]])).toEqual([
-			["x", "lost_to_higher_bid"],
-			["x", "below_auction_floor"],
-			["y", "won"],
-			["e", "bidder_error"],
-			["n", "bidder_not_called"],
-			["late", "bidder_no_time"],
-			["open", "bidder_circuit_open"],
+		expect(bids.map((p) => [p.blobs?.[1], p.blobs?.[2], p.blobs?.[3]])).toEqual([
+			["x", "lost", "lost_to_higher_bid"],
+			["x", "filtered", "below_auction_floor"],
+			["y", "won", "won"],
+			["e", "error", "bidder_error"],
+			// Archived as no_bid before schema 6: counted as not called all the same.
+			["n", "not_called", "bidder_not_called"],
+			["late", "not_called", "bidder_no_time"],
+			["open", "not_called", "bidder_circuit_open"],
+			["capped", "not_called", "bidder_qps_capped"],
 		]);
 	});
 

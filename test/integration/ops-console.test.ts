@@ -63,8 +63,20 @@ describe("operator console", () => {
 			{ code: 0, label: "won", count: 30 },
 			{ code: 100, label: "below_auction_floor", count: 20 },
 			{ code: 102, label: "lost_to_higher_bid", count: 10 },
+			{ code: 509, label: "bidder_circuit_open", count: 7 },
 			{ code: 500, label: "bidder_timeout", count: 5 },
+			{ code: 508, label: "bidder_no_time", count: 3 },
 		]);
+		// Not called is its own outcome, never a 0 ms no-bid (older points said no_bid).
+		expect(s.bids_by_outcome).toMatchObject({ not_called: 10 });
+		expect(s.bids_by_outcome.no_bid).toBeUndefined();
+		expect(s.bidders.find((f) => f.bidder === "dsp-c")).toMatchObject({
+			calls: 0,
+			no_bids: 0,
+			bids: 0,
+			not_called: 7,
+			not_called_by_reason: { bidder_circuit_open: 7 },
+		});
 		const [a, b] = s.bidders;
 		expect(a).toMatchObject({
 			bidder: "dsp-a",
@@ -84,6 +96,8 @@ describe("operator console", () => {
 			timeouts: 5,
 			errors: 2,
 			no_bids: 13,
+			not_called: 3,
+			not_called_by_reason: { bidder_no_time: 3 },
 		});
 		expect(s.totals).toMatchObject({
 			bids: 60,
@@ -207,5 +221,46 @@ describe("held back from auctions", () => {
 		const found = await reviewDesk(env).get(asset);
 		expect(found?.item).toMatchObject({ status: "pending", held_back: 3 });
 		expect((await reviewDesk(env).stats()).pending_held_back - before).toBe(3);
+	});
+});
+
+describe("open circuits on the console", () => {
+	it("a DSP whose circuit opened is listed with why, live, and its skipped auctions say not_called", async () => {
+		const t = `oc${crypto.randomUUID().slice(0, 8)}`;
+		const name = `broken-${t}`;
+		const bidders = biddersJson(t, [{ name, behaviour: "garbage" }]);
+		const ask = async () => {
+			const screenId = `bb-${crypto.randomUUID()}`;
+			const { res, settled } = await callEdge(
+				"/v1/ad-requests?debug=1",
+				{
+					method: "POST",
+					headers: { authorization: "Bearer demo-publisher-key" },
+					body: JSON.stringify({
+						screen_id: screenId,
+						slot_id: "face-a",
+						screen: billboardScreen(screenId),
+					}),
+				},
+				{ BIDDERS: bidders, DEBUG_TRACES: "true" },
+			);
+			await settled;
+			return (await res.json()) as { debug: { bidders: { status: string; reason?: number }[] } };
+		};
+		const { cookie } = await signIn("ops", OPERATOR_KEY, ae());
+		// The snapshot is cached; the circuits are not.
+		await callEdge("/ops/metrics.json", { headers: { cookie } }, ae());
+		for (let i = 0; i < 5; i++) await ask();
+		expect((await ask()).debug.bidders[0]).toMatchObject({ status: "not_called", reason: 509 });
+		const { res } = await callEdge("/ops/metrics.json", { headers: { cookie } }, ae());
+		const s = (await res.json()) as OpsSnapshot;
+		expect(s.circuits.find((c) => c.bidder === name)).toMatchObject({
+			why: "5 of 5 calls failed within 10 s",
+			probing: false,
+		});
+		const page = await callEdge("/ops", { headers: { cookie } }, ae());
+		const html = await page.res.text();
+		expect(html).toContain("Open circuits");
+		expect(html).toContain(name);
 	});
 });

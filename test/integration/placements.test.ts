@@ -254,6 +254,39 @@ describe("loop mode: a schedule until an end time in one call", () => {
 		]);
 	});
 
+	it("each placement put to auction counts in the publisher's budget, not one per request", async () => {
+		await register("transit-budget");
+		const keys: string[] = [];
+		const budget = (allow: number) => ({
+			limit: async ({ key }: { key: string }) => {
+				keys.push(key);
+				return { success: keys.length <= allow };
+			},
+		});
+		const loop = (playAt: number) => ({
+			screen_id: "transit-budget",
+			slot_id: "side",
+			play_at: playAt,
+			until: playAt + 45_000,
+		});
+		const playAt = PLAY_AT();
+		const paid = await adRequest(loop(playAt), "[]", "", {
+			PUBLISHER_LIMITER: budget(100) as unknown as RateLimit,
+		});
+		expect(paid.res.status).toBe(200);
+		await paid.settled;
+		// Four spots: the request's unit and three more, all under the ad-request scope.
+		expect(keys).toEqual(Array(4).fill("ad:demo-pub"));
+
+		keys.length = 0;
+		const short = await adRequest(loop(playAt + 3_600_000), "[]", "", {
+			PUBLISHER_LIMITER: budget(2) as unknown as RateLimit,
+		});
+		expect(short.res.status).toBe(429);
+		expect(short.res.headers.get("retry-after")).toBe("10");
+		expect(await short.res.json()).toMatchObject({ type: "/problems/publisher-rate-limited" });
+	});
+
 	it("refuses a loop of more than 16 spots with a problem naming until", async () => {
 		await register("transit-long");
 		const playAt = PLAY_AT();

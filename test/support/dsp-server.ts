@@ -204,6 +204,21 @@ function aeAnswer(sql: string, scenario: string): { status: number; data: unknow
 					code: 500,
 					bids: "5",
 				},
+				// Written before event schema 6: a bidder not called was a no_bid then.
+				{
+					bidder: "<b>dsp-b</b>",
+					outcome: "no_bid",
+					reason: "bidder_no_time",
+					code: 508,
+					bids: "3",
+				},
+				{
+					bidder: "dsp-c",
+					outcome: "not_called",
+					reason: "bidder_circuit_open",
+					code: 509,
+					bids: "7",
+				},
 			],
 		};
 	}

@@ -87,6 +87,9 @@ describe("noFillReason", () => {
 		expect(noFillReason(["timeout", "timeout"], 0)).toBe("bidders_timed_out");
 		expect(noFillReason(["error", "timeout"], 0)).toBe("bidders_failed");
 		expect(noFillReason(["no_bid", "error"], 0)).toBe("no_bids");
+		// Selected but skipped before the call (circuit open, no time, QPS cap): not "no bidders".
+		expect(noFillReason([], 0, 2)).toBe("bidders_not_called");
+		expect(noFillReason(["no_bid"], 0, 1)).toBe("no_bids");
 	});
 });
 
@@ -99,7 +102,12 @@ describe("pxAnswerBody", () => {
 			cached: true,
 			...answer,
 		});
-		const none = { slot_id: "ticker", play_at: T, no_fill_reason: "no_bids", cached: false };
+		const none = {
+			slot_id: "ticker",
+			play_at: T,
+			no_fill_reason: "no_bids" as const,
+			cached: false,
+		};
 		expect(pxAnswerBody({ multi: true, placements: [one, none] })).toEqual({
 			filled: true,
 			decisions: [

@@ -343,7 +343,7 @@ describe("vistar dialect", () => {
 						slot_id: "banner",
 						play_at: DISPLAY_TIME * 1000,
 						cached: false,
-						no_fill_reason: "no_bids",
+						no_fill_reason: "no_bids" as const,
 					},
 				],
 			};

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { timeBidders } from "../../src/px/bidders";
+import { timeBidders, timeoutIsBidders } from "../../src/px/bidders";
 import { CircuitBreakers } from "../../src/px/circuit";
 import { AdaptiveMargin, ConcurrencyLimit } from "../../src/px/deadline";
 import { Reason } from "../../src/px/reasons";
@@ -68,6 +68,46 @@ describe("ConcurrencyLimit", () => {
 	});
 });
 
+describe("ConcurrencyLimit between publishers", () => {
+	it("a publisher holding every slot is shed while another still gets its share", () => {
+		const limit = new ConcurrencyLimit({ initial: 8, min: 2, max: 32, backoff: 0.5 });
+		let a = 0;
+		while (limit.tryAcquire("a")) a++;
+		expect(a).toBe(8);
+		// "b" holds nothing: it gets up to its share (8 split between two) even at the limit.
+		let b = 0;
+		while (limit.tryAcquire("b")) b++;
+		expect(b).toBe(4);
+		expect(limit.tryAcquire("a")).toBe(false);
+		// Below the limit anyone may take a slot again; "a" drains first.
+		for (let i = 0; i < 6; i++) limit.release(true, "a");
+		expect(limit.current.inFlight).toBe(6);
+		expect(limit.tryAcquire("a")).toBe(true);
+		expect(limit.tryAcquire("a")).toBe(true);
+		// Full again: "a" holds 4, its share, so it is shed; a third publisher is not.
+		expect(limit.tryAcquire("a")).toBe(false);
+		expect(limit.tryAcquire("c")).toBe(true);
+	});
+
+	it("one publisher alone may use the whole limit", () => {
+		const limit = new ConcurrencyLimit({ initial: 4, min: 1, max: 8, backoff: 0.5 });
+		for (let i = 0; i < 4; i++) expect(limit.tryAcquire("a")).toBe(true);
+		expect(limit.tryAcquire("a")).toBe(false);
+		for (let i = 0; i < 4; i++) limit.release(undefined, "a");
+		expect(limit.current.inFlight).toBe(0);
+	});
+});
+
+describe("timeoutIsBidders", () => {
+	it("a timeout within a budget the caller cut short is not the bidder's", () => {
+		expect(timeoutIsBidders({}, 120)).toBe(false);
+		expect(timeoutIsBidders({}, 250)).toBe(true);
+		expect(timeoutIsBidders({ timeout_ms: 100 }, 100)).toBe(true);
+		expect(timeoutIsBidders({ timeout_ms: 100 }, 60)).toBe(false);
+		expect(timeoutIsBidders({ timeout_ms: 2_000 }, 400)).toBe(true);
+	});
+});
+
 describe("CircuitBreakers", () => {
 	const options = {
 		minCalls: 3,
@@ -75,6 +115,7 @@ describe("CircuitBreakers", () => {
 		windowMs: 10_000,
 		coolDownMs: 1_000,
 		maxCoolDownMs: 4_000,
+		probeExpiryMs: 5_000,
 	};
 
 	it("opens when most calls in the window failed, probes once after the cool-down, closes on success", () => {
@@ -83,13 +124,45 @@ describe("CircuitBreakers", () => {
 		expect(b.verdict("dsp", 0)).toBe("call");
 		b.record("dsp", false, 0);
 		expect(b.verdict("dsp", 500)).toBe("skip");
-		expect(b.open(500)).toEqual(["dsp"]);
+		expect(b.open(500)).toMatchObject([
+			{ bidder: "dsp", until: 1_000, probing: false, why: "3 of 3 calls failed within 10 s" },
+		]);
 		expect(b.verdict("dsp", 1_000)).toBe("probe");
 		// Only one probe at a time.
 		expect(b.verdict("dsp", 1_001)).toBe("skip");
 		b.record("dsp", true, 1_050);
 		expect(b.verdict("dsp", 1_060)).toBe("call");
 		expect(b.open(1_060)).toEqual([]);
+	});
+
+	it("a probe whose outcome never comes back expires: the circuit is probed again, not open for good", () => {
+		const b = new CircuitBreakers(options);
+		for (let i = 0; i < 3; i++) b.record("dsp", false, 0);
+		expect(b.verdict("dsp", 1_000)).toBe("probe");
+		// The request that took the probe never reports (it skipped the call, or died).
+		expect(b.verdict("dsp", 5_999)).toBe("skip");
+		expect(b.open(5_999)).toMatchObject([{ bidder: "dsp", probing: true }]);
+		expect(b.verdict("dsp", 6_000)).toBe("probe");
+		b.record("dsp", true, 6_010);
+		expect(b.verdict("dsp", 6_020)).toBe("call");
+	});
+
+	it("shows operators the bidder's name and why it opened", () => {
+		const b = new CircuitBreakers(options);
+		for (let i = 0; i < 3; i++) b.record("dsp http://a", false, 0, "dsp");
+		expect(b.open(10)).toEqual([
+			{
+				bidder: "dsp",
+				opened_at: 0,
+				until: 1_000,
+				cool_down_ms: 1_000,
+				probing: false,
+				why: "3 of 3 calls failed within 10 s",
+			},
+		]);
+		expect(b.verdict("dsp http://a", 1_000)).toBe("probe");
+		b.record("dsp http://a", false, 1_100);
+		expect(b.open(1_200)).toMatchObject([{ until: 3_100, why: "the probe failed" }]);
 	});
 
 	it("a failed probe opens it again for twice as long, up to the cap", () => {

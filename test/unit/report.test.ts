@@ -273,8 +273,8 @@ describe("runReport", () => {
 	});
 
 	it("never counts a no-bid as a bid, nor under reason 0 (won)", async () => {
-		// A bidder that answered 204 is recorded with outcome no_bid and reason 0; one over the
-		// connection cap with no_bid and reason 504. Neither made a bid.
+		// A bidder that answered 204 is recorded with outcome no_bid and reason 0; one not called
+		// with not_called (schema 6), or before with no_bid and 504/508/509. None made a bid.
 		const file = writeOther(
 			"no-bids.parquet",
 			encodeEvents([
@@ -282,6 +282,9 @@ describe("runReport", () => {
 					{ bidder: "a", price: 6, outcome: "won", reason: 0, latency_ms: 50 },
 					{ bidder: "d", outcome: "no_bid", reason: 0, latency_ms: 20 },
 					{ bidder: "e", outcome: "no_bid", reason: 504, latency_ms: 0 },
+					{ bidder: "f", outcome: "no_bid", reason: 508, latency_ms: 0 },
+					{ bidder: "g", outcome: "no_bid", reason: 509, latency_ms: 0 },
+					{ bidder: "h", outcome: "not_called", reason: 510, latency_ms: 0 },
 				]),
 				auction("auc-nb-2", [
 					{ bidder: "d", outcome: "no_bid", reason: 0, latency_ms: 25 },
@@ -294,13 +297,18 @@ describe("runReport", () => {
 			{ code: 0, label: "won", count: 1 },
 			{ code: 501, label: "bidder_error", count: 1 },
 			{ code: 504, label: "bidder_not_called", count: 1 },
+			{ code: 508, label: "bidder_no_time", count: 1 },
+			{ code: 509, label: "bidder_circuit_open", count: 1 },
+			{ code: 510, label: "bidder_qps_capped", count: 1 },
 		]);
-		expect(report.bids.by_outcome).toEqual({ no_bid: 3, error: 1, won: 1 });
+		expect(report.bids.by_outcome).toEqual({ not_called: 4, no_bid: 2, error: 1, won: 1 });
 		const byName = Object.fromEntries(report.bidders.map((b) => [b.bidder, b]));
 		expect(byName.a).toMatchObject({ bids: 1, no_bids: 0, timeouts: 0, errors: 1 });
 		expect(byName.d).toMatchObject({ bids: 0, no_bids: 2, timeouts: 0, errors: 0 });
-		// Never called: not a bid and not a no-bid either.
-		expect(byName.e).toMatchObject({ bids: 0, no_bids: 0 });
+		// Never called: not a bid and not a no-bid either, whichever schema wrote it.
+		for (const name of ["e", "f", "g", "h"]) {
+			expect(byName[name]).toMatchObject({ bids: 0, no_bids: 0, not_called: 1 });
+		}
 	});
 
 	it("reads newer files first as well as older ones first", async () => {

@@ -2,10 +2,13 @@
 // plus the review desk's backlog, gathered into one snapshot. Each section stands alone: a query
 // that fails leaves its panel empty with the reason, never the whole console.
 
+import type { OpenCircuit } from "../../px/circuit";
+import { isNotCalledLine, NOT_CALLED } from "../../px/outcomes";
 import { isReason, reasonLabel } from "../../px/reasons";
 import type { DeskStats } from "../../px/review-api";
 import { type ConsoleQuery, consoleSql } from "../../services/metrics";
 import { reviewDesk } from "../../services/stubs";
+import { bidderCircuits } from "../pacing";
 import { type AeRow, aeTime, num, numOrNull, queryAnalytics, sqlApiUrl } from "./analytics-sql";
 
 interface BidderFigures {
@@ -16,6 +19,9 @@ interface BidderFigures {
 	timeouts: number;
 	errors: number;
 	no_bids: number;
+	/** Auctions it was selected for but not called in (px/outcomes.ts NOT_CALLED), by reason. */
+	not_called: number;
+	not_called_by_reason: Record<string, number>;
 	/** Bids made (won, lost or filtered). */
 	bids: number;
 	wins: number;
@@ -57,6 +63,11 @@ export interface OpsSnapshot {
 		max_lag_ms: number | null;
 		retried: number;
 	}[];
+	/**
+	 * Bidder circuits open now in the isolate that answered (each isolate learns on its own, so
+	 * another may differ): live, not part of the shared 10 s snapshot.
+	 */
+	circuits: OpenCircuit[];
 	/** Sections that could not be read, and why. */
 	errors: { section: string; message: string }[];
 }
@@ -67,15 +78,17 @@ const ratio = (a: number, b: number) => (b > 0 ? a / b : null);
 const SNAPSHOT_TTL_MS = 10_000;
 const cache = new Map<string, { at: number; snapshot: Promise<OpsSnapshot> }>();
 
-export function opsSnapshot(env: Env, now = Date.now()): Promise<OpsSnapshot> {
+export async function opsSnapshot(env: Env, now = Date.now()): Promise<OpsSnapshot> {
 	const key = `${sqlApiUrl(env) ?? ""}|${env.METRICS_DATASET}`;
 	const hit = cache.get(key);
-	if (hit && now - hit.at < SNAPSHOT_TTL_MS) return hit.snapshot;
-	const snapshot = buildSnapshot(env, now);
-	cache.set(key, { at: now, snapshot });
-	// A failure is not kept: the next refresh asks again.
-	snapshot.catch(() => cache.delete(key));
-	return snapshot;
+	let snapshot = hit && now - hit.at < SNAPSHOT_TTL_MS ? hit.snapshot : undefined;
+	if (!snapshot) {
+		snapshot = buildSnapshot(env, now);
+		cache.set(key, { at: now, snapshot });
+		// A failure is not kept: the next refresh asks again.
+		snapshot.catch(() => cache.delete(key));
+	}
+	return { ...(await snapshot), circuits: bidderCircuits.open(Date.now()) };
 }
 
 /** For tests: forget cached snapshots. */
@@ -134,6 +147,8 @@ async function buildSnapshot(env: Env, now: number): Promise<OpsSnapshot> {
 				timeouts: 0,
 				errors: 0,
 				no_bids: 0,
+				not_called: 0,
+				not_called_by_reason: {},
 				bids: 0,
 				wins: 0,
 				win_rate: null,
@@ -148,14 +163,21 @@ async function buildSnapshot(env: Env, now: number): Promise<OpsSnapshot> {
 	};
 	for (const r of bids) {
 		const n = num(r.bids);
-		const outcome = String(r.outcome ?? "");
+		// Points written before event schema 6 said no_bid for a bidder that was not called.
+		const code = num(r.code);
+		const written = String(r.outcome ?? "");
+		const outcome = isNotCalledLine({ outcome: written, reason: code }) ? NOT_CALLED : written;
 		const label = String(r.reason ?? "");
-		const known = byReason.get(label) ?? { code: num(r.code), count: 0 };
+		const known = byReason.get(label) ?? { code, count: 0 };
 		known.count += n;
 		byReason.set(label, known);
 		byOutcome[outcome] = (byOutcome[outcome] ?? 0) + n;
 		if (outcome === "won" || outcome === "lost" || outcome === "filtered") {
 			figures(String(r.bidder)).bids += n;
+		} else if (outcome === NOT_CALLED) {
+			const f = figures(String(r.bidder));
+			f.not_called += n;
+			f.not_called_by_reason[label] = (f.not_called_by_reason[label] ?? 0) + n;
 		}
 	}
 	for (const r of calls) {
@@ -235,6 +257,7 @@ async function buildSnapshot(env: Env, now: number): Promise<OpsSnapshot> {
 			expiries_by_reason: expiriesByReason,
 		},
 		approvals,
+		circuits: [],
 		queues: queues.map((r) => ({
 			queue: String(r.queue),
 			batches: num(r.batches),

@@ -25,6 +25,7 @@ const OUTCOME_TONE: Record<string, string> = {
 	timeout: "bad",
 	error: "bad",
 	no_bid: "muted",
+	not_called: "warn",
 };
 
 /** The panels: rendered into the page, and alone for the script's refresh (/ops/panels). */
@@ -144,6 +145,36 @@ export function OpsPanels({ s }: { s: OpsSnapshot }) {
 							])}
 					/>
 				</Panel>
+				<Panel title="Not called per DSP">
+					<BarChart
+						title="DSPs selected but not called, by reason"
+						empty="Every selected DSP was called in the last hour"
+						rows={s.bidders.flatMap((b) =>
+							Object.entries(b.not_called_by_reason).map(([reason, value]) => ({
+								label: `${b.bidder} ${reason}`,
+								value,
+								tone: "warn",
+							})),
+						)}
+					/>
+				</Panel>
+				<Panel title="Open circuits">
+					{s.circuits.length === 0 ? (
+						<p class="muted">No DSP's circuit is open on this edge isolate.</p>
+					) : (
+						<Table
+							caption="On the isolate that answered: each isolate learns on its own"
+							head={["DSP", "why", "opened", "not called until", "probing"]}
+							rows={s.circuits.map((c) => [
+								c.bidder,
+								c.why,
+								utc(c.opened_at),
+								utc(c.until),
+								c.probing ? "yes" : "no",
+							])}
+						/>
+					)}
+				</Panel>
 				<Panel title="Win rate per DSP">
 					<BarChart
 						title="Win rate per DSP"
@@ -226,6 +257,7 @@ export function OpsPanels({ s }: { s: OpsSnapshot }) {
 							"DSP",
 							"calls",
 							"no-bids",
+							"not called",
 							"timeouts",
 							"errors",
 							"avg",
@@ -241,6 +273,7 @@ export function OpsPanels({ s }: { s: OpsSnapshot }) {
 							b.bidder,
 							b.calls,
 							b.no_bids,
+							b.not_called,
 							b.timeouts,
 							b.errors,
 							millis(b.avg_latency_ms),

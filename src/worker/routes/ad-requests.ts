@@ -11,7 +11,7 @@ import { readJsonBody } from "../body";
 import type { AppEnv } from "../context";
 import { decide, decideServices } from "../decide";
 import { fieldsProblem, HttpProblem, problems } from "../problem";
-import { limitPublisher } from "../publisher-limit";
+import { AD_SCOPE, limitPublisher } from "../publisher-limit";
 
 /** 404 for a screen nobody registered or described, 422 for a contradiction, else 400. */
 const UNRESOLVED_STATUS: Record<ResolveFailure, number> = {
@@ -22,7 +22,7 @@ const UNRESOLVED_STATUS: Record<ResolveFailure, number> = {
 };
 
 export const adRequests = new Hono<AppEnv>();
-adRequests.use(requirePublisher, limitPublisher("ad"));
+adRequests.use(requirePublisher, limitPublisher(AD_SCOPE));
 
 adRequests.post("/", async (c) => {
 	const startedAt = Date.now();
