@@ -17,12 +17,16 @@ CREATE TABLE IF NOT EXISTS creatives (
 	reason TEXT, first_seen INTEGER NOT NULL, updated_at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS creatives_status ON creatives (status, first_seen);
+CREATE INDEX IF NOT EXISTS creatives_bidder ON creatives (bidder, status);
 CREATE TABLE IF NOT EXISTS audit (
 	id INTEGER PRIMARY KEY AUTOINCREMENT,
 	creative_key TEXT NOT NULL, action TEXT NOT NULL, actor TEXT NOT NULL,
 	reason TEXT, at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS audit_key ON audit (creative_key, id);
+CREATE TABLE IF NOT EXISTS dsp_refusals (
+	bidder TEXT PRIMARY KEY, refused INTEGER NOT NULL, last_refused_at INTEGER NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS version_seq (id INTEGER PRIMARY KEY CHECK (id = 1), v INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS outbox (
 	creative_key TEXT PRIMARY KEY, version INTEGER NOT NULL, record TEXT NOT NULL,
@@ -132,6 +136,24 @@ export function deskStats(sql: SqlStorage, now: number, unpublished: number): De
 export function parseCursor(after: string | undefined): { at: number; key: string } | undefined {
 	const match = after ? /^(\d{1,16}):(.{1,600})$/.exec(after) : null;
 	return match ? { at: Number(match[1]), key: match[2]! } : undefined;
+}
+
+/** Appends to an item's audit trail. */
+export function addAudit(
+	sql: SqlStorage,
+	key: string,
+	action: AuditEntry["action"],
+	actor: string,
+	reason: string | null,
+): void {
+	sql.exec(
+		"INSERT INTO audit (creative_key, action, actor, reason, at) VALUES (?, ?, ?, ?, ?)",
+		key,
+		action,
+		actor,
+		reason,
+		Date.now(),
+	);
 }
 
 /** An item's audit trail, oldest first. */

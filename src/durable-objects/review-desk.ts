@@ -12,6 +12,7 @@ import type { HostedAsset } from "../px/hosted-asset";
 import { retryDelayMs } from "../px/retry";
 import type {
 	AuditEntry,
+	CappedDsp,
 	DecidedItem,
 	DeskPage,
 	DeskStats,
@@ -21,7 +22,9 @@ import type {
 import { withinBudget } from "../services/budget";
 import { log } from "../services/log";
 import { DeskHolders } from "./desk-holders";
+import { admit, cappedDsps, PENDING_CAP_PER_DSP } from "./desk-intake";
 import {
+	addAudit,
 	auditOf,
 	type DeskRow,
 	deskStats,
@@ -63,43 +66,20 @@ export class ReviewDesk extends DurableObject<Env> {
 	private readonly maybeLate = new Set<string>();
 
 	/**
-	 * Queue intake: unknown creatives become pending; each sighting of a pending one counts an
-	 * auction it was held back from. Approved or rejected ones are left as they are (a sighting
-	 * can trail a decision while the replica catches up).
+	 * Queue intake: unknown creatives become pending, within each DSP's cap (desk-intake.ts); each
+	 * sighting of a pending one counts an auction it was held back from.
 	 */
 	async intake(seen: CreativeSeenEvent[]): Promise<{ added: number }> {
-		const added: string[] = [];
-		for (const c of seen) {
-			const inserted = this.sql.exec(
-				`INSERT OR IGNORE INTO creatives
-				 (creative_key, bidder, crid, adomain, asset_url, mime, w, h, duration_s, status, first_seen, updated_at, held_back)
-				 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, 1)`,
-				c.creative_key,
-				c.bidder,
-				c.crid,
-				JSON.stringify(c.adomain),
-				c.asset_url,
-				c.mime,
-				c.w,
-				c.h,
-				c.duration_s ?? null,
-				c.ts,
-				c.ts,
-			).rowsWritten;
-			if (inserted > 0) {
-				this.audit(c.creative_key, "intake", `bidder:${c.bidder}`, null);
-				added.push(c.creative_key);
-			} else {
-				this.sql.exec(
-					"UPDATE creatives SET held_back = held_back + 1 WHERE creative_key = ? AND status = 'pending'",
-					c.creative_key,
-				);
-			}
-		}
+		const added = admit(this.sql, seen, PENDING_CAP_PER_DSP);
 		// "pending" in the replica tells auctions the desk has it (the page shows it as queued).
 		for (const key of added) this.enqueue(key, "pending");
 		await this.drain();
 		return { added: added.length };
+	}
+
+	/** DSPs at their cap of pending items: the desk takes no new creative from them for now. */
+	cappedDsps(): CappedDsp[] {
+		return cappedDsps(this.sql, PENDING_CAP_PER_DSP);
 	}
 
 	/**
@@ -155,6 +135,7 @@ export class ReviewDesk extends DurableObject<Env> {
 		return {
 			items,
 			counts: this.counts(),
+			capped_dsps: this.cappedDsps(),
 			...(rows.length > limit && last
 				? {
 						next: `${status === "pending" ? last.first_seen : last.updated_at}:${last.creative_key}`,
@@ -244,7 +225,7 @@ export class ReviewDesk extends DurableObject<Env> {
 		const asset = input.action === "approve" ? hosted : undefined;
 		const row = recordVerdict(this.sql, key, status, input.reason, asset);
 		if (!row) return undefined;
-		this.audit(key, input.action, input.actor, input.reason);
+		addAudit(this.sql, key, input.action, input.actor, input.reason);
 		const version = this.enqueue(key, status, input.reason ?? undefined, asset);
 		if (status === "rejected") this.holders.revokeAll(key);
 		return { row, version };
@@ -258,17 +239,6 @@ export class ReviewDesk extends DurableObject<Env> {
 			counts[r.status] = r.n;
 		}
 		return counts;
-	}
-
-	private audit(key: string, action: AuditEntry["action"], actor: string, reason: string | null) {
-		this.sql.exec(
-			"INSERT INTO audit (creative_key, action, actor, reason, at) VALUES (?, ?, ?, ?, ?)",
-			key,
-			action,
-			actor,
-			reason,
-			Date.now(),
-		);
 	}
 
 	/** Retries the publications KV refused so far, and the revocations screens did not take. */

@@ -1,7 +1,10 @@
-// What a bid request blocks, read against a bid: creative attributes (battr), languages (wlang)
-// and categories (bcat in the taxonomy cattax names). Only what a bid declares can be checked; a
-// bid silent on its attributes or language is not refused for them.
+// What a bid request blocks, read against a bid: creative attributes (battr), languages (wlang),
+// advertisers (badv, and a deal's wadomain) and categories (bcat in the taxonomy cattax names).
+// Only what a bid declares can be checked; a bid silent on its attributes or language is not
+// refused for them. The advertiser rules are also what the pre-cache list of a screen applies to
+// approved assets (worker/screen-assets.ts): one rule for what a publisher blocks.
 import type { Bid, BidRequest } from "iab-openrtb/v26";
+import { coveredBy, normalizeDomain } from "./advertisers";
 
 /** A `bid.attr` is among `battr` (the blocked attributes of the banner/video that takes it). */
 export function attributeBlocked(bid: Bid, battr: ReadonlyArray<number>): boolean {
@@ -9,6 +12,24 @@ export function attributeBlocked(bid: Bid, battr: ReadonlyArray<number>): boolea
 	if (!Array.isArray(attrs) || attrs.length === 0 || battr.length === 0) return false;
 	const blocked = new Set<unknown>(battr);
 	return attrs.some((a) => blocked.has(a));
+}
+
+/** One of the (normalized) advertiser domains is in badv, or a subdomain of one there. */
+export function advertiserBlocked(
+	domains: ReadonlyArray<string>,
+	badv: ReadonlyArray<string> | undefined,
+): boolean {
+	const blocked = (badv ?? []).map(normalizeDomain).filter(Boolean);
+	return domains.some((d) => blocked.some((b) => coveredBy(d, b)));
+}
+
+/** A deal's wadomain admits every one of the (normalized) advertiser domains; none admits all. */
+export function dealAdmits(
+	domains: ReadonlyArray<string>,
+	wadomain: ReadonlyArray<string> | undefined,
+): boolean {
+	const allowed = (wadomain ?? []).map(normalizeDomain).filter(Boolean);
+	return allowed.length === 0 || domains.every((d) => allowed.some((a) => coveredBy(d, a)));
 }
 
 /** The bid's declared language (ISO 639-1, or BCP 47's primary subtag) is outside wlang. */

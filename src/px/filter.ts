@@ -54,9 +54,15 @@
 //   is acceptable, a landscape spot shrunk onto a portrait screen is not;
 // - a slot object without any size accepts every size.
 import type { Banner, Bid, BidRequest, Deal, Imp, Video } from "iab-openrtb/v26";
-import { advertiserDomains, coveredBy, domainSuffixes, normalizeDomain } from "./advertisers";
+import { advertiserDomains, domainSuffixes } from "./advertisers";
 import { type ApprovalOf, approvalKey, MAX_CRID_LENGTH } from "./approval";
-import { attributeBlocked, categoryBlocked, languageBlocked } from "./blocks";
+import {
+	advertiserBlocked,
+	attributeBlocked,
+	categoryBlocked,
+	dealAdmits,
+	languageBlocked,
+} from "./blocks";
 import { type Creative, extractCreative, sameAspect } from "./creative";
 import { isObject as isJsonObject } from "./json";
 import { DEFAULT_MAX_BID_CPM } from "./model";
@@ -350,14 +356,8 @@ function policyReason(input: {
 	const { bid, deal, ctx } = input;
 	const domains = advertiserDomains(bid);
 	if (domains.length === 0 || domains.some((d) => d === "")) return Reason.InvalidAdvertiserDomain;
-	const blocked = (ctx.request.badv ?? []).map(normalizeDomain).filter(Boolean);
-	if (domains.some((d) => blocked.some((b) => coveredBy(d, b)))) {
-		return Reason.AdvertiserExclusion;
-	}
-	const allowed = (deal?.wadomain ?? []).map(normalizeDomain).filter(Boolean);
-	if (allowed.length > 0 && !domains.every((d) => allowed.some((a) => coveredBy(d, a)))) {
-		return Reason.NotAllowedInDeal;
-	}
+	if (advertiserBlocked(domains, ctx.request.badv)) return Reason.AdvertiserExclusion;
+	if (!dealAdmits(domains, deal?.wadomain)) return Reason.NotAllowedInDeal;
 	if (categoryBlocked(bid, ctx.request)) return Reason.CategoryExclusion;
 	if (domains.some((d) => domainSuffixes(d).some((s) => ctx.recentAdvertisers.has(s)))) {
 		return Reason.CompetitiveSeparation;

@@ -25,9 +25,12 @@ export type AuditEntry = z.infer<typeof AuditEntrySchema>;
 export interface DeskPage {
 	items: (ReviewItem & { audit: AuditEntry[] })[];
 	counts: Record<ApprovalStatus, number>;
+	capped_dsps: CappedDsp[];
 	/** Pass as `after` for the next page; absent on the last one. */
 	next?: string;
 }
+
+export type CappedDsp = z.infer<typeof CappedDspSchema>;
 
 /** What the operator console shows about the desk: the backlog and how long decisions take. */
 export interface DeskStats {
@@ -107,10 +110,29 @@ const AuditEntrySchema = z.object({
 	at: z.number().int(),
 });
 
+/**
+ * A DSP with as many pending items as the desk takes from one DSP: its new creatives are not
+ * added (they stay unapproved, so auctions hold them back) until reviewers decide some of its
+ * items; each auction they bid in submits them again.
+ */
+const CappedDspSchema = z.object({
+	bidder: z.string(),
+	/** Its pending items: at least `cap`. */
+	pending: z.number().int(),
+	/** Pending items the desk takes from one DSP. */
+	cap: z.number().int(),
+	/** Submissions of new creatives refused because it was at its cap, since the desk began. */
+	refused: z.number().int(),
+	/** When the last one was refused, epoch ms; null when none was. */
+	last_refused_at: z.number().int().nullable(),
+});
+
 export const ReviewList = z.object({
 	status: ApprovalStatus,
 	items: z.array(ReviewItemSchema),
 	counts: z.record(ApprovalStatus, z.number().int()),
+	/** DSPs at their cap of pending items, by name. */
+	capped_dsps: z.array(CappedDspSchema),
 	/** Pass as `after` for the next page; absent on the last page. */
 	next: z.string().optional(),
 });

@@ -2,6 +2,10 @@
 // answer ranks assets by how sure we are they will play: already decided for this screen, played
 // on it recently (buyers' campaigns repeat), or approved and fitting one of its slots.
 import { z } from "zod";
+import { advertiserDomains } from "./advertisers";
+import { advertiserBlocked, dealAdmits } from "./blocks";
+import type { Publisher, Screen } from "./model";
+import { screenPmp } from "./openrtb/translate";
 
 const ASSET_HORIZON_MAX_HOURS = 72;
 const ASSET_HORIZON_DEFAULT_HOURS = 24;
@@ -51,6 +55,27 @@ export const ScreenAssets = z.object({
 	assets: z.array(ScreenAsset),
 });
 export type ScreenAssets = z.infer<typeof ScreenAssets>;
+
+/**
+ * Whether this publisher's auctions on this screen would filter every bid with these advertiser
+ * domains, by the bid filter's own advertiser checks (filter.ts, 15–16 and the deals): no domain,
+ * one in the publisher's badv (subdomains included), or a private auction none of whose deals
+ * admits them (wadomain). Not checked, for want of the facts on an approval: bcat (the desk keeps
+ * no categories) and a deal's wseat (nor the buyer's seat).
+ */
+export function advertisersFiltered(
+	adomain: ReadonlyArray<string>,
+	publisher: Publisher,
+	screen: Screen,
+): boolean {
+	const domains = advertiserDomains({ adomain: [...adomain] });
+	if (domains.length === 0 || domains.some((d) => d === "")) return true;
+	if (advertiserBlocked(domains, publisher.badv)) return true;
+	const pmp = screenPmp(screen, publisher);
+	return (
+		pmp?.private_auction === 1 && !(pmp.deals ?? []).some((d) => dealAdmits(domains, d.wadomain))
+	);
+}
 
 const RANK: Record<AssetReason, number> = { scheduled: 0, recent: 1, eligible: 2 };
 

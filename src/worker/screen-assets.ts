@@ -4,14 +4,21 @@
 // report window, so "recent" reaches back an hour or two), and assets the review desk approved
 // that fit one of its slots from the bidders its auctions would call (eligible). Only approved
 // assets are listed: the ledger's are re-checked in the approvals replica (fail closed), the
-// desk's are approved by definition. Each is listed by the URL of the exchange's copy of the
-// approved bytes, the one answers carry (px/hosted-asset.ts); an asset without a copy is left out.
-
+// desk's are approved by definition. The desk approves for the whole exchange, so its assets are
+// listed only when this publisher's auctions would let their advertisers win here (its badv, a
+// private auction's deals): a publisher is never shown what it blocks. Each is listed by the URL
+// of the exchange's copy of the approved bytes, the one answers carry (px/hosted-asset.ts); an
+// asset without a copy is left out.
 import { fitsSlot } from "../px/asset-fit";
 import { parseBidders, selectBidders } from "../px/bidders";
 import { hostedAssetUrl } from "../px/hosted-asset";
 import type { Publisher } from "../px/model";
-import { mergeAssets, type ScreenAsset, type ScreenAssets } from "../px/screen-assets";
+import {
+	advertisersFiltered,
+	mergeAssets,
+	type ScreenAsset,
+	type ScreenAssets,
+} from "../px/screen-assets";
 import { lookupApprovals } from "../services/approvals";
 import { log } from "../services/log";
 import { reviewDesk, screenStub } from "../services/stubs";
@@ -83,6 +90,8 @@ export async function screenAssets(
 				return [];
 			});
 		for (const item of items) {
+			// Approved exchange-wide, but this publisher's auctions would filter it: not listed.
+			if (advertisersFiltered(item.adomain, publisher, profile)) continue;
 			const slots = profile.slots.filter((slot) => fitsSlot(item, slot)).map((s) => s.id);
 			if (slots.length === 0 || !item.asset_sha256) continue;
 			eligible.push({

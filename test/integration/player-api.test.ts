@@ -361,6 +361,62 @@ describe("GET /v1/screens/{id}/assets", () => {
 		expect(body.assets[0]).toMatchObject({ slot_ids: ["main"], play_by: answer.play.not_after });
 	});
 
+	it("desk assets are scoped to the publisher: what its badv or a private auction's deals filter is not listed", async () => {
+		const t = tag();
+		const asset = (name: string) => `${dspBase()}/assets/${t}-${name}.png`;
+		const unit = (name: string, adomain: string[]) => ({
+			bidder: "vbuyer",
+			crid: `${name}-${t}`,
+			asset_url: asset(name),
+			adomain,
+		});
+		// demo-pub's badv is ["blocked.example"]: a subdomain, in any shape, is blocked too.
+		const allowed = unit("ok", [DSP_ADOMAIN]);
+		const blocked = unit("blk", ["https://Shop.Blocked.example/spring"]);
+		const brand = unit("brand", ["other-brand.example"]);
+		for (const u of [allowed, blocked, brand]) {
+			await putOnDesk(u, { w: 1080, h: 1920 });
+			const { res } = await callEdge(`/v1/review/creatives/${await approvalKey(u)}/approve`, {
+				method: "POST",
+				headers: { authorization: `Bearer ${REVIEWER_KEY}` },
+			});
+			expect(res.status).toBe(200);
+		}
+		const bidders = biddersJson(t, [{ name: "vbuyer", behaviour: "bid", query: { price: 9 } }]);
+		/** The eligible assets of this test a publisher's screen is told to pre-cache. */
+		const listedFor = async (key: string, screen: ReturnType<typeof lobbyScreen>) => {
+			const headers = authHeaders(key);
+			const path = `/v1/screens/${screen.id}`;
+			const put = await callEdge(path, { method: "PUT", headers, body: JSON.stringify(screen) });
+			expect(put.res.status).toBe(201);
+			const { res } = await callEdge(`${path}/assets`, { headers }, { BIDDERS: bidders });
+			expect(res.status).toBe(200);
+			const { assets } = (await res.json()) as { assets: { asset_url: string; reason: string }[] };
+			const ours = new Map(
+				await Promise.all(
+					[allowed, blocked, brand].map(
+						async (u) => [await hostedUrl(u.asset_url), u.crid] as const,
+					),
+				),
+			);
+			return assets.flatMap((a) => (ours.has(a.asset_url) ? [ours.get(a.asset_url)] : [])).sort();
+		};
+		expect(await listedFor("demo-publisher-key", lobbyScreen(`lobby-scope-${t}`))).toEqual(
+			[allowed.crid, brand.crid].sort(),
+		);
+		// A publisher that blocks nothing is offered all three.
+		expect(await listedFor("second-publisher-key", lobbyScreen(`lobby-scope-${t}`))).toEqual(
+			[allowed.crid, blocked.crid, brand.crid].sort(),
+		);
+		// A private auction takes only deal bids: advertisers no deal admits cannot win there.
+		const privateLobby = {
+			...lobbyScreen(`lobby-private-${t}`),
+			private_auction: true,
+			deals: [{ id: `deal-${t}`, bidfloor: 1, wadomain: [DSP_ADOMAIN] }],
+		};
+		expect(await listedFor("demo-publisher-key", privateLobby)).toEqual([allowed.crid]);
+	});
+
 	it("a played decision stays listed as recent; a rejected one is dropped", async () => {
 		const { screenId, popPath, answer } = await win();
 		await spotRan(answer);

@@ -175,7 +175,7 @@ function imp(input: TranslateInput, placement: Placement): Imp {
 		...opt("video", video(slot, screen)),
 		instl: isFullScreen(slot, screen) ? 1 : 0,
 		...(floor > 0 ? { bidfloor: floor, bidfloorcur: input.publisher.cur } : {}),
-		...opt("pmp", pmp(screen, input.publisher)),
+		...opt("pmp", screenPmp(screen, input.publisher)),
 		// Screens fetch assets over HTTPS only (local development excepted).
 		secure: input.exchange.secure === false ? 0 : 1,
 		...opt("qty", qty(screen)),
@@ -184,8 +184,11 @@ function imp(input: TranslateInput, placement: Placement): Imp {
 	};
 }
 
-/** The publisher's deals with the screen's own on top (same id: the screen's terms win). */
-function pmp(screen: Screen, publisher: Publisher): Pmp | undefined {
+/**
+ * The publisher's deals with the screen's own on top (same id: the screen's terms win). Also what
+ * tells a screen's pre-cache list which advertisers a private auction admits (screen-assets.ts).
+ */
+export function screenPmp(screen: Screen, publisher: Publisher): Pmp | undefined {
 	const byId = new Map<string, DealTerms>();
 	for (const deal of [...publisher.deals, ...(screen.deals ?? [])]) byId.set(deal.id, deal);
 	if (byId.size === 0) return undefined;

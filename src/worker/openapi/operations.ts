@@ -241,7 +241,7 @@ export const operations: Operation[] = [
 		operationId: "screenAssets",
 		summary: "Assets a screen should pre-cache",
 		description:
-			"Surest first: assets of the screen's decisions still to play (scheduled), of its plays within the horizon (recent), then assets the review desk approved that fit one of its slots, from bidders its auctions call (eligible). Only approved assets; at most 100.",
+			"Surest first: assets of the screen's decisions still to play (scheduled), of its plays within the horizon (recent), then assets the review desk approved that fit one of its slots, from bidders its auctions call (eligible), only those whose advertisers this publisher's auctions admit there (not in its badv; on a private auction, admitted by a deal's wadomain). Only approved assets; at most 100.",
 		tag: "screens",
 		security: "publisher",
 		parameters: [

@@ -8,7 +8,7 @@
 // is only ever used as a src or link when it is http(s) (never javascript:, data: or the like).
 
 import { APPROVAL_STATUSES, type ApprovalStatus } from "../../px/approval";
-import type { AuditEntry, DeskPage, ReviewItem } from "../../px/review-api";
+import type { AuditEntry, CappedDsp, DeskPage, ReviewItem } from "../../px/review-api";
 import { age } from "./charts";
 import { Document, SignedIn, utc } from "./layout";
 
@@ -191,6 +191,32 @@ function Item(props: {
 	);
 }
 
+/**
+ * DSPs at their cap of pending items: what they send next is not on this page until some of
+ * their items are decided (it is held back from auctions meanwhile, and comes back by itself).
+ */
+function CappedDsps({ dsps }: { dsps: CappedDsp[] }) {
+	if (dsps.length === 0) return null;
+	return (
+		<section class="capped" aria-label="DSPs at their cap">
+			<p>
+				These DSPs are at their cap of {dsps[0]!.cap} pending creatives: the desk takes no new
+				creative from them, and auctions keep holding those back, until some of their items are
+				decided. Their next bids then bring them here.
+			</p>
+			<ul>
+				{dsps.map((d) => (
+					<li data-bidder={d.bidder}>
+						<strong>{d.bidder}</strong>: capped, {d.pending} pending, {d.refused}{" "}
+						{d.refused === 1 ? "submission" : "submissions"} refused
+						{d.last_refused_at === null ? "" : ` (last ${utc(d.last_refused_at)})`}
+					</li>
+				))}
+			</ul>
+		</section>
+	);
+}
+
 export function ReviewPage(props: ReviewPageProps) {
 	const { desk, status } = props;
 	const tabs = TAB_ORDER.filter((s) => APPROVAL_STATUSES.includes(s));
@@ -217,6 +243,7 @@ export function ReviewPage(props: ReviewPageProps) {
 						<p class={props.flash.error ? "flash error" : "flash"}>{props.flash.text}</p>
 					) : null}
 				</div>
+				<CappedDsps dsps={desk.capped_dsps} />
 				<form id="bulk" class="toolbar" method="post" action="/review/decide">
 					<input type="hidden" name="csrf" value={props.csrf} />
 					<input type="hidden" name="status" value={status} />

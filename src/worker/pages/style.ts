@@ -31,6 +31,8 @@ kbd { font: 12px ui-monospace, monospace; border: 1px solid var(--line); border-
 code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 13px; word-break: break-all; }
 .muted { color: var(--muted); }
 .flash { padding: 8px 12px; border-radius: 6px; background: var(--card); border: 1px solid var(--line); margin-bottom: 12px; }
+.capped { padding: 8px 12px; border-radius: 6px; border: 1px solid var(--bad); margin-bottom: 12px; }
+.capped p, .capped ul { margin: 4px 0; }
 .flash.error { border-color: var(--bad); color: var(--bad); }
 
 /* sign-in */

@@ -32,6 +32,7 @@ review.get("/creatives", async (c) => {
 		status: status.data,
 		items,
 		counts: await desk.counts(),
+		capped_dsps: await desk.cappedDsps(),
 		...(items.length === limit ? { next: items.at(-1)?.creative_key } : {}),
 	});
 });
