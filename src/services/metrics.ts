@@ -220,6 +220,10 @@ FROM px_metrics WHERE blob1 IN ('win', 'play', 'expiry') AND timestamp > NOW() -
   SUM(IF(blob3 = 'error', _sample_interval, 0)) AS errors,
   SUM(IF(blob3 = 'no_bid', _sample_interval, 0)) AS no_bids
 FROM px_metrics WHERE blob1 = 'bidder_call' AND timestamp > NOW() - INTERVAL '1' HOUR GROUP BY bidder`,
+	/** Bidders selected but not called, per reason: an open circuit (509) shows here as it opens. */
+	not_called: `SELECT blob2 AS bidder, blob4 AS reason, SUM(_sample_interval) AS auctions
+FROM px_metrics WHERE blob1 = 'bid' AND blob3 = 'not_called' AND timestamp > NOW() - INTERVAL '1' HOUR
+GROUP BY bidder, reason ORDER BY auctions DESC`,
 	queue_health: `SELECT blob2 AS queue, SUM(_sample_interval) AS batches,
   SUM(_sample_interval * double2) / SUM(_sample_interval) AS avg_batch_size,
   MAX(double3) AS max_lag_ms, SUM(_sample_interval * double4) AS retried
