@@ -2,6 +2,7 @@
 // send telemetry, list the assets to pre-cache. No retries here: callers decide (the player loop
 // waits and asks again, the report queue retries for days); this module only says what happened.
 
+import { type ProblemType, problemSlug } from "../src/px/problem-types";
 import { retryAfterMs } from "./backoff";
 import { type Clock, systemClock } from "./clock";
 import type {
@@ -29,6 +30,9 @@ export interface EdgeClientOptions {
 
 /** A call that did not get a 2xx: its status, problem body and Retry-After, when the edge sent them. */
 export class EdgeError extends Error {
+	/** The problem's type slug when the edge's catalog knows it (PROBLEM_CATALOG): switch on it. */
+	readonly type: ProblemType | undefined;
+
 	constructor(
 		readonly status: number,
 		readonly problem: Problem | undefined,
@@ -36,6 +40,7 @@ export class EdgeError extends Error {
 	) {
 		super(problem?.detail ?? problem?.title ?? `HTTP ${status}`);
 		this.name = "EdgeError";
+		this.type = problemSlug(problem?.type);
 	}
 }
 

@@ -1,9 +1,11 @@
 // RFC 9457 problem details, the one error shape of the API (src/worker/problem.ts builds them),
-// as a schema for the OpenAPI document and the player SDK.
+// as a schema for the OpenAPI document and the player SDK. Its types: px/problem-types.ts.
 import { z } from "zod";
 
+export { PROBLEM_CATALOG, PROBLEM_TYPES, type ProblemType, problemSlug } from "./problem-types";
+
 export const Problem = z.looseObject({
-	/** `/problems/<slug>`, e.g. /problems/validation, /problems/already-reported. */
+	/** `/problems/<slug>`, a PROBLEM_CATALOG key; a client takes a slug it does not know as its status. */
 	type: z.string(),
 	title: z.string(),
 	status: z.number().int(),

@@ -56,13 +56,7 @@ export async function admit(input: AdmissionInput): Promise<Admitted> {
 			why: admission.why,
 			...(admission.why === "error" ? { error: errorText(admission.error) } : {}),
 		});
-		throw new HttpProblem(
-			problems.noAuction(
-				"screen-state-unavailable",
-				"The screen's state cannot be reached right now",
-				ADMIT_RETRY_AFTER_S,
-			),
-		);
+		throw new HttpProblem(problems.noAuction("screen-state-unavailable", ADMIT_RETRY_AFTER_S));
 	}
 	const value = admission.value;
 	// "new" after acceptNew cannot happen; it is the unknown screen's 404 if it ever does.

@@ -132,9 +132,7 @@ export type Decision =
 export async function decide(input: DecideInput): Promise<Decision> {
 	const tenant = input.publisher.id;
 	if (!decisionSlots.tryAcquire(tenant)) {
-		throw new HttpProblem(
-			problems.noAuction("edge-overloaded", "The edge is at capacity", SHED_RETRY_AFTER_S),
-		);
+		throw new HttpProblem(problems.noAuction("edge-overloaded", SHED_RETRY_AFTER_S));
 	}
 	// How long a task waits in this isolate's event loop now: requests queued before ours waited
 	// about as long before our code saw them, which no timestamp of ours can show.

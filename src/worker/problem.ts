@@ -2,37 +2,14 @@
 // Validation problems name every offending field as a JSON pointer, so a publisher's
 // integrator can fix the payload without reading our source.
 import { type FieldIssue, jsonPointer, type PathIssue } from "../px/field-issues";
+import { PROBLEM_CATALOG, type ProblemType } from "../px/problem-types";
 import type { StaleItem } from "../px/review-api";
 
-/**
- * Every problem type the API answers with, as `/problems/<slug>`: one list, so a client can
- * switch on them and a new one is a deliberate addition here, not a string at a throw site.
- */
-export const PROBLEM_TYPES = [
-	"validation",
-	"invalid-json",
-	"body-too-large",
-	"unauthorized",
-	"forbidden",
-	"not-found",
-	"internal",
-	"rate-limited",
-	"publisher-rate-limited",
-	"new-screens-rate-limited",
-	"edge-overloaded",
-	"screen-state-unavailable",
-	"already-reported",
-	"approval-unavailable",
-	"asset-unavailable",
-	"creative-revoked",
-	"decision-expired",
-	"play-too-early",
-	"play-window-closed",
-	"stale-decision",
-] as const;
-export type ProblemType = (typeof PROBLEM_TYPES)[number];
+/** Only `problem()` makes a ProblemInit: its status and title always come from the catalog. */
+declare const catalogued: unique symbol;
 
 export interface ProblemInit {
+	readonly [catalogued]: true;
 	status: number;
 	/** Short slug; becomes the problem type URI `/problems/<slug>`. */
 	type: ProblemType;
@@ -41,6 +18,20 @@ export interface ProblemInit {
 	errors?: FieldIssue[];
 	headers?: Record<string, string>;
 	[extension: string]: unknown;
+}
+
+/**
+ * A problem of `type`, with the catalog's status and title (src/px/problem-schema.ts): the throw
+ * site says only what happened (`detail`) and any extension members or headers.
+ */
+export function problem(
+	type: ProblemType,
+	detail?: string,
+	extra: Omit<Partial<ProblemInit>, "type" | "status" | "title" | "detail"> = {},
+): ProblemInit {
+	const { status, title } = PROBLEM_CATALOG[type];
+	const made = { status, type, title, ...(detail === undefined ? {} : { detail }), ...extra };
+	return made as ProblemInit;
 }
 
 export class HttpProblem extends Error {
@@ -69,100 +60,63 @@ export function problemResponse(problem: ProblemInit, instance?: string): Respon
 /** 400 naming every offending field; accepts zod issues or the same shape from an RPC. */
 export function validationProblem(
 	issues: ReadonlyArray<PathIssue>,
-	title = "Invalid request body",
+	context = "Invalid request body",
 ): ProblemInit {
 	return fieldsProblem(
 		issues.map((issue) => ({ pointer: jsonPointer(issue.path), detail: issue.message })),
-		title,
+		context,
 	);
 }
 
-export function fieldsProblem(errors: FieldIssue[], title = "Invalid request body"): ProblemInit {
+/**
+ * A problem naming every offending field (`validation`, 400, unless `type` says otherwise); the
+ * detail is `context` and the first field's issue.
+ */
+export function fieldsProblem(
+	errors: FieldIssue[],
+	context = "Invalid request body",
+	type: ProblemType = "validation",
+): ProblemInit {
 	const first = errors[0];
-	return {
-		status: 400,
-		type: "validation",
-		title,
-		detail: first ? `${first.pointer}: ${first.detail}` : title,
+	return problem(type, first ? `${context}: ${first.pointer}: ${first.detail}` : context, {
 		errors,
-	};
+	});
 }
 
 export const problems = {
 	/** 503 before any auction ran: the screen may ask again after `retryAfterS`. */
-	noAuction: (type: ProblemType, title: string, retryAfterS: number): ProblemInit => ({
-		status: 503,
-		type,
-		title,
-		detail: `No auction was run; ask again after ${retryAfterS} s`,
-		headers: { "retry-after": String(retryAfterS) },
-	}),
+	noAuction: (
+		type: "edge-overloaded" | "screen-state-unavailable",
+		retryAfterS: number,
+	): ProblemInit =>
+		problem(type, `No auction was run; ask again after ${retryAfterS} s`, {
+			headers: { "retry-after": String(retryAfterS) },
+		}),
 	/** 429 for one screen's ad requests (its token bucket in ScreenDO). */
-	rateLimited: (retryAfterS: number): ProblemInit => ({
-		status: 429,
-		type: "rate-limited",
-		title: "Too many ad requests for this screen",
-		detail: `Retry after ${retryAfterS} s`,
-		headers: { "retry-after": String(retryAfterS) },
-	}),
-	newScreensLimited: (): ProblemInit => ({
-		status: 429,
-		type: "new-screens-rate-limited",
-		title: "Too many new unregistered screens",
-		detail: "Register screens with PUT /v1/screens/{id} instead of describing them inline",
-		headers: { "retry-after": "60" },
-	}),
-	notFound: (detail = "No such resource"): ProblemInit => ({
-		status: 404,
-		type: "not-found",
-		title: "Not found",
-		detail,
-	}),
-	unauthorized: (detail: string): ProblemInit => ({
-		status: 401,
-		type: "unauthorized",
-		title: "Unauthorized",
-		detail,
-		headers: { "www-authenticate": 'Bearer realm="px-edge"' },
-	}),
-	forbidden: (detail: string): ProblemInit => ({
-		status: 403,
-		type: "forbidden",
-		title: "Forbidden",
-		detail,
-	}),
-	invalidJson: (detail: string): ProblemInit => ({
-		status: 400,
-		type: "invalid-json",
-		title: "Body is not valid JSON",
-		detail,
-	}),
-	tooLarge: (limit: number): ProblemInit => ({
-		status: 413,
-		type: "body-too-large",
-		title: "Request body too large",
-		detail: `The body exceeds the limit of ${limit} bytes`,
-		limit,
-	}),
+	rateLimited: (retryAfterS: number): ProblemInit =>
+		problem("rate-limited", `Retry after ${retryAfterS} s`, {
+			headers: { "retry-after": String(retryAfterS) },
+		}),
+	newScreensLimited: (): ProblemInit =>
+		problem(
+			"new-screens-rate-limited",
+			"Register screens with PUT /v1/screens/{id} instead of describing them inline",
+			{ headers: { "retry-after": "60" } },
+		),
+	notFound: (detail = "No such resource"): ProblemInit => problem("not-found", detail),
+	unauthorized: (detail: string): ProblemInit =>
+		problem("unauthorized", detail, {
+			headers: { "www-authenticate": 'Bearer realm="px-edge"' },
+		}),
+	forbidden: (detail: string): ProblemInit => problem("forbidden", detail),
+	invalidJson: (detail: string): ProblemInit => problem("invalid-json", detail),
+	tooLarge: (limit: number): ProblemInit =>
+		problem("body-too-large", `The body exceeds the limit of ${limit} bytes`, { limit }),
 	/** 409: a review decision named a version its item no longer has; nothing was changed. */
-	staleDecision: (stale: StaleItem[], detail: string): ProblemInit => ({
-		status: 409,
-		type: "stale-decision",
-		title: "Decided by someone else since you saw it",
-		detail,
-		stale,
-	}),
+	staleDecision: (stale: StaleItem[], detail: string): ProblemInit =>
+		problem("stale-decision", detail, { stale }),
 	/** 422: an approval whose file could not be fetched and copied; nothing was approved. */
-	assetUnavailable: (detail: string): ProblemInit => ({
-		status: 422,
-		type: "asset-unavailable",
-		title: "The asset could not be copied, so it was not approved",
-		detail,
-	}),
-	internal: (): ProblemInit => ({
-		status: 500,
-		type: "internal",
-		title: "Internal error",
-		detail: "The request could not be processed; it is safe to retry",
-	}),
+	assetUnavailable: (detail: string): ProblemInit => problem("asset-unavailable", detail),
+	internal: (): ProblemInit =>
+		problem("internal", "The request could not be processed; it is safe to retry"),
 };

@@ -5,7 +5,7 @@
 import { createMiddleware } from "hono/factory";
 import { log } from "../services/log";
 import type { AppEnv } from "./context";
-import { HttpProblem } from "./problem";
+import { HttpProblem, problem } from "./problem";
 
 /** PUBLISHER_LIMITER counts over 10 s (wrangler.toml): a limited publisher may retry after that. */
 const RETRY_AFTER_S = 10;
@@ -45,13 +45,11 @@ export async function publisherAllowedUnits(
 }
 
 export const publisherLimited = () =>
-	new HttpProblem({
-		status: 429,
-		type: "publisher-rate-limited",
-		title: "Too many requests for this publisher",
-		detail: `Retry after ${RETRY_AFTER_S} s`,
-		headers: { "retry-after": String(RETRY_AFTER_S) },
-	});
+	new HttpProblem(
+		problem("publisher-rate-limited", `Retry after ${RETRY_AFTER_S} s`, {
+			headers: { "retry-after": String(RETRY_AFTER_S) },
+		}),
+	);
 
 /** The scope ad requests (and their placements) are counted under. */
 export const AD_SCOPE = "ad";

@@ -341,7 +341,26 @@ describe("POST /v1/ad-requests", () => {
 	it("unknown screen without a description is a 404 problem naming screen_id", async () => {
 		const { res } = await adRequest({ screen_id: "ghost", slot_id: "main" }, "[]");
 		expect(res.status).toBe(404);
-		expect(await res.json()).toMatchObject({ errors: [{ pointer: "#/screen_id" }] });
+		// Its own type, with the catalog's one status: validation is always 400.
+		expect(await res.json()).toMatchObject({
+			type: "/problems/unknown-screen",
+			status: 404,
+			title: "Unknown screen",
+			errors: [{ pointer: "#/screen_id" }],
+		});
+	});
+
+	it("an inline description that claims another id is a 422 screen-mismatch naming screen/id", async () => {
+		const { res } = await adRequest(
+			{ screen_id: "mismatch-1", slot_id: "face-a", screen: billboardScreen("mismatch-2") },
+			"[]",
+		);
+		expect(res.status).toBe(422);
+		expect(await res.json()).toMatchObject({
+			type: "/problems/screen-mismatch",
+			status: 422,
+			errors: [{ pointer: "#/screen/id" }],
+		});
 	});
 
 	it("a request that is not valid PX is a 400 naming the field", async () => {

@@ -5,6 +5,7 @@
 // "true" or for an operator key; otherwise debug=1 is ignored, so a player never breaks on it.
 import { Hono } from "hono";
 import { dialectByName, parseDialectRequest } from "../../px/dialects";
+import type { ProblemType } from "../../px/problem-types";
 import type { ResolveFailure } from "../../px/resolve";
 import { debugAllowed, requirePublisher } from "../auth";
 import { readJsonBody } from "../body";
@@ -14,11 +15,11 @@ import { fieldsProblem, HttpProblem, problems } from "../problem";
 import { AD_SCOPE, limitPublisher } from "../publisher-limit";
 
 /** 404 for a screen nobody registered or described, 422 for a contradiction, else 400. */
-const UNRESOLVED_STATUS: Record<ResolveFailure, number> = {
-	"unknown-screen": 404,
-	"screen-mismatch": 422,
-	"unknown-slot": 400,
-	"bad-schedule": 400,
+const UNRESOLVED_TYPE: Record<ResolveFailure, ProblemType> = {
+	"unknown-screen": "unknown-screen",
+	"screen-mismatch": "screen-mismatch",
+	"unknown-slot": "validation",
+	"bad-schedule": "validation",
 };
 
 export const adRequests = new Hono<AppEnv>();
@@ -54,10 +55,9 @@ adRequests.post("/", async (c) => {
 		// The pointer is into the PX request; show the field the player actually sent.
 		const { kind, pointer, detail } = decision.error;
 		const issue = { pointer: dialect.toDialectPointer?.(pointer) ?? pointer, detail };
-		throw new HttpProblem({
-			...fieldsProblem([issue], "Cannot serve this ad request"),
-			status: UNRESOLVED_STATUS[kind],
-		});
+		throw new HttpProblem(
+			fieldsProblem([issue], "Cannot serve this ad request", UNRESOLVED_TYPE[kind]),
+		);
 	}
 	c.executionCtx.waitUntil(decision.after());
 

@@ -20,6 +20,7 @@ import {
 	fieldsProblem,
 	HttpProblem,
 	type ProblemInit,
+	problem,
 	problemBody,
 	problems,
 	validationProblem,
@@ -41,8 +42,7 @@ const BATCH_CONCURRENCY = 8;
 /** Play batches count under their own name with PUBLISHER_LIMITER (publisher-limit.ts). */
 const PLAYS_LIMIT_SCOPE = "plays";
 
-const alreadyReported = (detail: string) =>
-	new HttpProblem({ status: 409, type: "already-reported", title: "Already reported", detail });
+const alreadyReported = (detail: string) => new HttpProblem(problem("already-reported", detail));
 
 async function claimsOf(token: string, env: Env): Promise<PopClaims> {
 	const claims = await verifyPopToken(token, env.POP_SIGNING_KEY);
@@ -66,48 +66,48 @@ async function recordPlay(
 	// not_before already allows the player's early start; a report before it claims a play that
 	// was not allowed to happen yet. Refused without touching the ledger, so it is never billed.
 	if (now < claims.nb) {
-		throw new HttpProblem({
-			status: 425,
-			type: "play-too-early",
-			title: "Reported before the play window opened",
-			detail: `This ad may not play before ${new Date(claims.nb).toISOString()}; nothing was recorded`,
-			headers: { "retry-after": String(Math.ceil((claims.nb - now) / 1000)) },
-		});
+		throw new HttpProblem(
+			problem(
+				"play-too-early",
+				`This ad may not play before ${new Date(claims.nb).toISOString()}; nothing was recorded`,
+				{ headers: { "retry-after": String(Math.ceil((claims.nb - now) / 1000)) } },
+			),
+		);
 	}
 	if (now > claims.ru) {
-		throw new HttpProblem({
-			status: 410,
-			type: "play-window-closed",
-			title: "Too late to report this play",
-			detail: "The play window and its reporting grace have passed; the play is not billed",
-		});
+		throw new HttpProblem(
+			problem(
+				"play-window-closed",
+				"The play window and its reporting grace have passed; the play is not billed",
+			),
+		);
 	}
 	const result = await screenStub(env, claims.p, claims.s).redeemPlay(claims.d, requestId, report);
 	switch (result.kind) {
 		case "replay":
 			throw alreadyReported("A proof of play counts once");
 		case "expired":
-			throw new HttpProblem({
-				status: 410,
-				type: "decision-expired",
-				title: "This decision expired",
-				detail: "The ad was reported expired or its window closed; the play is not billed",
-			});
+			throw new HttpProblem(
+				problem(
+					"decision-expired",
+					"The ad was reported expired or its window closed; the play is not billed",
+				),
+			);
 		case "revoked":
-			throw new HttpProblem({
-				status: 410,
-				type: "creative-revoked",
-				title: "This creative was rejected",
-				detail: "A reviewer rejected the creative after the auction; the play is not billed",
-			});
+			throw new HttpProblem(
+				problem(
+					"creative-revoked",
+					"A reviewer rejected the creative after the auction; the play is not billed",
+				),
+			);
 		case "approval_unknown":
-			throw new HttpProblem({
-				status: 503,
-				type: "approval-unavailable",
-				title: "Cannot confirm the creative's approval now",
-				detail: `Nothing was recorded; report again after ${APPROVAL_RETRY_AFTER_S} s`,
-				headers: { "retry-after": String(APPROVAL_RETRY_AFTER_S) },
-			});
+			throw new HttpProblem(
+				problem(
+					"approval-unavailable",
+					`Nothing was recorded; report again after ${APPROVAL_RETRY_AFTER_S} s`,
+					{ headers: { "retry-after": String(APPROVAL_RETRY_AFTER_S) } },
+				),
+			);
 		case "unknown":
 			throw new HttpProblem(problems.notFound("No such decision for this screen"));
 		case "accepted":
@@ -143,13 +143,7 @@ async function recordExpiry(
 	}
 }
 
-const decisionExpired = (detail: string) =>
-	new HttpProblem({
-		status: 410,
-		type: "decision-expired",
-		title: "This decision expired",
-		detail,
-	});
+const decisionExpired = (detail: string) => new HttpProblem(problem("decision-expired", detail));
 
 /**
  * The pre-play check: throws what makes the spot unplayable (410 once it can no longer play,
@@ -163,29 +157,24 @@ async function checkPlay(env: Env, token: string): Promise<void> {
 		case "playable":
 			return;
 		case "revoked":
-			throw new HttpProblem({
-				status: 410,
-				type: "creative-revoked",
-				title: "This creative was rejected",
-				detail: "A reviewer rejected the creative after the auction; it must not play",
-			});
+			throw new HttpProblem(
+				problem(
+					"creative-revoked",
+					"A reviewer rejected the creative after the auction; it must not play",
+				),
+			);
 		case "expired":
 			throw decisionExpired("The ad was reported expired or its window closed");
 		case "played":
-			throw new HttpProblem({
-				status: 410,
-				type: "already-reported",
-				title: "Already played",
-				detail: "This decision was reported played; it does not play again",
-			});
+			throw new HttpProblem(
+				problem("already-played", "This decision was reported played; it does not play again"),
+			);
 		case "approval_unknown":
-			throw new HttpProblem({
-				status: 503,
-				type: "approval-unavailable",
-				title: "Cannot confirm the creative's approval now",
-				detail: `Check again after ${APPROVAL_RETRY_AFTER_S} s`,
-				headers: { "retry-after": String(APPROVAL_RETRY_AFTER_S) },
-			});
+			throw new HttpProblem(
+				problem("approval-unavailable", `Check again after ${APPROVAL_RETRY_AFTER_S} s`, {
+					headers: { "retry-after": String(APPROVAL_RETRY_AFTER_S) },
+				}),
+			);
 		case "unknown":
 			throw new HttpProblem(problems.notFound("No such decision for this screen"));
 	}
