@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import { log } from "../services/log";
+import { ConfigError, config } from "./config";
 import type { AppEnv } from "./context";
 import { accessLog } from "./middleware/access-log";
 import { HttpProblem, problemResponse, problems } from "./problem";
@@ -25,6 +26,11 @@ function createApp() {
 	const app = new Hono<AppEnv>();
 	app.use(requestId());
 	app.use(accessLog);
+	// Every request needs a valid environment: a bad one fails loudly, naming the variables.
+	app.use(async (c, next) => {
+		config(c.env);
+		await next();
+	});
 	app.use(
 		bodyLimit({
 			maxSize: MAX_BODY_BYTES,
@@ -36,7 +42,7 @@ function createApp() {
 
 	// Browsers ask for it on every page; there is none, and a 404 would only be noise in logs.
 	app.get("/favicon.ico", (c) => c.body(null, 204));
-	app.get("/healthz", (c) => c.json({ status: "ok", environment: c.env.ENVIRONMENT }));
+	app.get("/healthz", (c) => c.json({ status: "ok", environment: config(c.env).ENVIRONMENT }));
 
 	app.route("/v1/screens", screens);
 	app.route("/v1/ad-requests", adRequests);
@@ -57,6 +63,11 @@ function createApp() {
 	);
 	app.onError((err, c) => {
 		if (err instanceof HttpProblem) return problemResponse(err.problem, c.get("requestId"));
+		if (err instanceof ConfigError) {
+			// Never a secret's value: only the names and what is wrong with them.
+			log("error", "config_invalid", { request_id: c.get("requestId"), problems: err.problems });
+			return problemResponse(problems.internal(), c.get("requestId"));
+		}
 		log("error", "unhandled", {
 			request_id: c.get("requestId"),
 			route: c.req.routePath,

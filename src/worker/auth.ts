@@ -3,6 +3,7 @@
 import { createMiddleware } from "hono/factory";
 import { z } from "zod";
 import { Publisher } from "../px/model";
+import { config } from "./config";
 import type { AppContext, AppEnv } from "./context";
 import { sha256Hex } from "./crypto";
 import { memoByString } from "./memo";
@@ -68,7 +69,7 @@ export const requireReviewer = createMiddleware<AppEnv>(async (c, next) => {
  * `X-Operator-Key` (its SHA-256 in OPERATOR_KEYS_SHA256).
  */
 export async function debugAllowed(c: AppContext): Promise<boolean> {
-	if (c.env.DEBUG_TRACES === "true") return true;
+	if (config(c.env).DEBUG_TRACES) return true;
 	const key = c.req.header("x-operator-key")?.trim();
 	if (!key) return false;
 	return keyHashes(c.env.OPERATOR_KEYS_SHA256 ?? "").has(await sha256Hex(key));

@@ -25,6 +25,7 @@ import { admit } from "./admission";
 import { type TracedBidder, traceBidders } from "./auction-trace";
 import { withinQpsCap } from "./bidder-limit";
 import { runBidding } from "./bidding";
+import { config } from "./config";
 import {
 	type AuctionFacts,
 	adRequestEvent,
@@ -84,8 +85,8 @@ export function decideServices(env: Env, publisherId: string, screenId: string):
 		publish: (events) => publishEvents(env, events),
 		bidders: biddersFrom(env.BIDDERS),
 		secrets: env as unknown as Record<string, unknown>,
-		popSigningKey: env.POP_SIGNING_KEY,
-		exchange: { asi: env.EXCHANGE_ASI, secure: env.REQUIRE_SECURE_CREATIVES !== "false" },
+		popSigningKey: config(env).POP_SIGNING_KEY,
+		exchange: { asi: config(env).EXCHANGE_ASI, secure: config(env).REQUIRE_SECURE_CREATIVES },
 		mayStartNewScreen: () => mayStartNewScreen(env, publisherId),
 		withinQpsCap: (bidder) => withinQpsCap(env.BIDDER_LIMITER, bidder),
 		chargePublisher: (units) => publisherAllowedUnits(env, AD_SCOPE, publisherId, units),

@@ -22,6 +22,7 @@
 import { getCookie, setCookie } from "hono/cookie";
 import { sessionBook } from "../services/stubs";
 import { isConfiguredKeyHash } from "./auth";
+import { config } from "./config";
 import type { ActiveSession, AppContext, Role, Session } from "./context";
 import { base64url, fromBase64url, hmacKey, sha256Hex } from "./crypto";
 
@@ -43,15 +44,11 @@ export const SESSION_MAX_MS: Record<Role, number> = {
 	operator: 7 * 24 * 3_600_000,
 };
 
-/** Shorter secrets are refused: an HMAC key should be at least as long as its output. */
-const MIN_SECRET_LENGTH = 32;
-
 const encoder = new TextEncoder();
 
-/** The signing secret, or undefined when it is missing or too short (sign-in then fails closed). */
-export function sessionSecret(env: Env): string | undefined {
-	const secret = env.SESSION_SIGNING_KEY;
-	return secret && secret.length >= MIN_SECRET_LENGTH ? secret : undefined;
+/** The signing secret (config.ts refuses a missing or short one before any route runs). */
+export function sessionSecret(env: Env): string {
+	return config(env).SESSION_SIGNING_KEY;
 }
 
 function configuredKeys(env: Env, role: Role): string {
@@ -161,7 +158,7 @@ export async function currentSession(
 ): Promise<ActiveSession | undefined> {
 	const secret = sessionSecret(c.env);
 	const token = getCookie(c, SESSION_COOKIE[role], "host");
-	if (!secret || !token) return undefined;
+	if (!token) return undefined;
 	const session = await decodeSession(secret, token, now);
 	if (!session || session.role !== role) return undefined;
 	if (!isConfiguredKeyHash(configuredKeys(c.env, role), session.key_sha256)) return undefined;
@@ -183,7 +180,6 @@ export async function startSession(
 	now = Date.now(),
 ): Promise<void> {
 	const secret = sessionSecret(c.env);
-	if (!secret) throw new Error("SESSION_SIGNING_KEY is not configured");
 	const session = {
 		role,
 		key_sha256: keySha256,

@@ -78,7 +78,7 @@ export async function startLocalEdge(): Promise<LocalEdge> {
 			"--var",
 			`BIDDERS:${JSON.stringify(bidders)}`,
 			"--var",
-			"POP_SIGNING_KEY:e2e-signing-key",
+			"POP_SIGNING_KEY:e2e-signing-key-not-a-secret",
 			"--var",
 			"SESSION_SIGNING_KEY:e2e-session-signing-key-not-a-secret",
 			"--var",

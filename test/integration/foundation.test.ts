@@ -1,5 +1,5 @@
 import { exports } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { callEdge } from "../support/edge";
 
 const BASE = "https://px-edge.test";
@@ -76,5 +76,35 @@ describe("client telemetry", () => {
 		});
 		expect(res.status).toBe(400);
 		expect(await res.json()).toMatchObject({ errors: [{ pointer: "#/events/0/kind" }] });
+	});
+});
+
+describe("the environment is validated once, and loudly", () => {
+	it("a misspelt flag or a missing signing key fails every request with 500, naming the variable in the log only", async () => {
+		const logged: string[] = [];
+		const spy = vi.spyOn(console, "error").mockImplementation((line: string) => {
+			logged.push(line);
+		});
+		try {
+			for (const [overrides, name] of [
+				[{ REQUIRE_SECURE_CREATIVES: "True" }, "REQUIRE_SECURE_CREATIVES"],
+				[{ POP_SIGNING_KEY: "" }, "POP_SIGNING_KEY"],
+				[{ SESSION_SIGNING_KEY: "short" }, "SESSION_SIGNING_KEY"],
+				[{ ENVIRONMENT: "prod" }, "ENVIRONMENT"],
+			] as const) {
+				logged.length = 0;
+				const { res } = await callEdge("/healthz", {}, overrides as Partial<Env>);
+				expect(res.status).toBe(500);
+				expect(await res.json()).toMatchObject({ type: "/problems/internal" });
+				const line = logged.map((l) => JSON.parse(l)).find((l) => l.msg === "config_invalid");
+				expect(line.problems.join(" ")).toContain(name);
+				// The log names the variable, never a secret's value.
+				expect(JSON.stringify(line)).not.toContain("test-signing-key-not-a-secret");
+			}
+		} finally {
+			spy.mockRestore();
+		}
+		const { res } = await callEdge("/healthz");
+		expect(await res.json()).toEqual({ status: "ok", environment: "development" });
 	});
 });

@@ -5,6 +5,7 @@
 //
 // The same client runs under `npm run dev`, against scripts/ae-local.ts (AE_SQL_API_URL), which
 // answers the same SQL from the events of the local run: one code path, two data sources.
+import { config } from "../config";
 
 /** The console must not hang on a slow API: it shows the last figures as stale instead. */
 const TIMEOUT_MS = 8_000;
@@ -23,9 +24,10 @@ class AnalyticsError extends Error {
 
 /** The SQL API's URL: AE_SQL_API_URL when set (local stand-in, a proxy), else the account's. */
 export function sqlApiUrl(env: Env): string | undefined {
-	if (env.AE_SQL_API_URL) return env.AE_SQL_API_URL;
-	if (!env.CF_ACCOUNT_ID) return undefined;
-	return `https://api.cloudflare.com/client/v4/accounts/${encodeURIComponent(env.CF_ACCOUNT_ID)}/analytics_engine/sql`;
+	const { AE_SQL_API_URL, CF_ACCOUNT_ID } = config(env);
+	if (AE_SQL_API_URL) return AE_SQL_API_URL;
+	if (!CF_ACCOUNT_ID) return undefined;
+	return `https://api.cloudflare.com/client/v4/accounts/${encodeURIComponent(CF_ACCOUNT_ID)}/analytics_engine/sql`;
 }
 
 export async function queryAnalytics(
@@ -34,7 +36,8 @@ export async function queryAnalytics(
 	fetcher: typeof fetch = fetch,
 ): Promise<AeRow[]> {
 	const url = sqlApiUrl(env);
-	if (!url || !env.AE_API_TOKEN) {
+	const token = config(env).AE_API_TOKEN;
+	if (!url || !token) {
 		throw new AnalyticsError(
 			"Analytics Engine is not configured: set CF_ACCOUNT_ID and the AE_API_TOKEN secret",
 		);
@@ -43,7 +46,7 @@ export async function queryAnalytics(
 	try {
 		res = await fetcher(url, {
 			method: "POST",
-			headers: { authorization: `Bearer ${env.AE_API_TOKEN}`, "content-type": "text/plain" },
+			headers: { authorization: `Bearer ${token}`, "content-type": "text/plain" },
 			body: sql,
 			signal: AbortSignal.timeout(TIMEOUT_MS),
 		});

@@ -8,6 +8,7 @@ import { isReason, reasonLabel } from "../../px/reasons";
 import type { DeskStats } from "../../px/review-api";
 import { type ConsoleQuery, consoleSql } from "../../services/metrics";
 import { reviewDesk } from "../../services/stubs";
+import { config } from "../config";
 import { bidderCircuits } from "../pacing";
 import { type AeRow, aeTime, num, numOrNull, queryAnalytics, sqlApiUrl } from "./analytics-sql";
 
@@ -79,7 +80,7 @@ const SNAPSHOT_TTL_MS = 10_000;
 const cache = new Map<string, { at: number; snapshot: Promise<OpsSnapshot> }>();
 
 export async function opsSnapshot(env: Env, now = Date.now()): Promise<OpsSnapshot> {
-	const key = `${sqlApiUrl(env) ?? ""}|${env.METRICS_DATASET}`;
+	const key = `${sqlApiUrl(env) ?? ""}|${config(env).METRICS_DATASET}`;
 	const hit = cache.get(key);
 	let snapshot = hit && now - hit.at < SNAPSHOT_TTL_MS ? hit.snapshot : undefined;
 	if (!snapshot) {
@@ -100,7 +101,7 @@ async function buildSnapshot(env: Env, now: number): Promise<OpsSnapshot> {
 	const errors: OpsSnapshot["errors"] = [];
 	const run = async (query: ConsoleQuery): Promise<AeRow[]> => {
 		try {
-			return await queryAnalytics(env, consoleSql(query, env.METRICS_DATASET || "px_metrics"));
+			return await queryAnalytics(env, consoleSql(query, config(env).METRICS_DATASET));
 		} catch (err) {
 			errors.push({ section: query, message: err instanceof Error ? err.message : String(err) });
 			return [];

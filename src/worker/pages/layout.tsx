@@ -5,6 +5,7 @@
 // and styles from this origin only (no inline ones), so even a value that slipped through could
 // not run; images and videos may come from any https host (the DSPs' asset servers).
 import type { Child } from "hono/jsx";
+import { config } from "../config";
 import type { AppContext } from "../context";
 
 export function Document(props: {
@@ -43,7 +44,7 @@ export const ASSET_VERSION = "2";
  * http creatives are allowed (local development, REQUIRE_SECURE_CREATIVES=false) http too.
  */
 function contentSecurityPolicy(env: Env): string {
-	const assets = env.REQUIRE_SECURE_CREATIVES === "false" ? "https: http:" : "https:";
+	const assets = config(env).REQUIRE_SECURE_CREATIVES ? "https:" : "https: http:";
 	return [
 		"default-src 'none'",
 		"script-src 'self'",

@@ -102,17 +102,6 @@ export function signInRoutes(app: Hono<AppEnv>, role: Role): void {
 				403,
 			);
 		}
-		if (!sessionSecret(c.env)) {
-			log("error", "sessions_not_configured", { route: `${home}/sign-in` });
-			return page(
-				c,
-				<SignInPage
-					role={role}
-					error="Sign-in is not configured here: the SESSION_SIGNING_KEY secret is missing or shorter than 32 characters."
-				/>,
-				503,
-			);
-		}
 		if (!(await mayTrySignIn(c, role))) {
 			log("warn", "sign_in_limited", { role, request_id: c.get("requestId") });
 			c.header("retry-after", String(SIGN_IN_RETRY_AFTER_S));

@@ -6,6 +6,7 @@
 // embed PLAYER_DEMO_KEY (the demo publisher's key); anywhere else the device brings its own key
 // (see demo/player/main.ts), and the edge never hands one out.
 import { Hono } from "hono";
+import { config as edgeConfig } from "../config";
 import type { AppEnv } from "../context";
 import { PLAYER_JS, PLAYER_JS_ETAG } from "../generated/player-bundle";
 import { fieldsProblem, HttpProblem } from "../problem";
@@ -33,10 +34,8 @@ const inlineJson = (value: unknown) => JSON.stringify(value).replaceAll("<", "\\
 player.get("/player", (c) => {
 	const screen = idParam(c.req.query("screen"), "screen", true)!;
 	const slot = idParam(c.req.query("slot"), "slot", false);
-	const demoKey =
-		c.env.ENVIRONMENT === "development" && c.env.PLAYER_DEMO_KEY
-			? c.env.PLAYER_DEMO_KEY
-			: undefined;
+	const { ENVIRONMENT, PLAYER_DEMO_KEY } = edgeConfig(c.env);
+	const demoKey = ENVIRONMENT === "development" && PLAYER_DEMO_KEY ? PLAYER_DEMO_KEY : undefined;
 	const config = { screen, ...(slot ? { slot } : {}), ...(demoKey ? { key: demoKey } : {}) };
 	const page = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">

@@ -14,6 +14,7 @@ import {
 } from "../../px/play-report";
 import { screenStub } from "../../services/stubs";
 import { readJsonBody } from "../body";
+import { config } from "../config";
 import type { AppContext, AppEnv } from "../context";
 import { type PopClaims, verifyPopToken } from "../pop-token";
 import {
@@ -45,7 +46,7 @@ const PLAYS_LIMIT_SCOPE = "plays";
 const alreadyReported = (detail: string) => new HttpProblem(problem("already-reported", detail));
 
 async function claimsOf(token: string, env: Env): Promise<PopClaims> {
-	const claims = await verifyPopToken(token, env.POP_SIGNING_KEY);
+	const claims = await verifyPopToken(token, config(env).POP_SIGNING_KEY);
 	if (!claims) throw new HttpProblem(problems.forbidden("The proof-of-play token is not valid"));
 	return claims;
 }
@@ -229,7 +230,9 @@ async function batchPlan(env: Env, reports: unknown[]) {
 	const claims = await Promise.all(
 		reports.map((raw) => {
 			const token = (raw as { token?: unknown } | null)?.token;
-			return typeof token === "string" ? verifyPopToken(token, env.POP_SIGNING_KEY) : undefined;
+			return typeof token === "string"
+				? verifyPopToken(token, config(env).POP_SIGNING_KEY)
+				: undefined;
 		}),
 	);
 	for (const [i, claim] of claims.entries()) {

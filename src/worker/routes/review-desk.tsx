@@ -8,6 +8,7 @@ import { ApprovalStatus } from "../../px/approval";
 import { MAX_IMAGE_ASSET_BYTES, MAX_VIDEO_ASSET_BYTES } from "../../px/hosted-asset";
 import { reviewDesk } from "../../services/stubs";
 import { hostForApproval } from "../asset-approval";
+import { config } from "../config";
 import type { AppEnv } from "../context";
 import { page } from "../pages/layout";
 import { ReviewPage } from "../pages/review-page";
@@ -96,7 +97,7 @@ async function deskPage(
 			desk={items}
 			csrf={session.csrf}
 			actor={actorOf(session)}
-			allowHttp={c.env.REQUIRE_SECURE_CREATIVES === "false"}
+			allowHttp={!config(c.env).REQUIRE_SECURE_CREATIVES}
 			now={Date.now()}
 			flash={flash}
 		/>,

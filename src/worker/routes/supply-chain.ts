@@ -3,16 +3,20 @@
 import { Hono } from "hono";
 import { adsTxtLines, type ExchangeIdentity, sellersJson } from "../../px/sellers";
 import { configuredPublishers, requirePublisher } from "../auth";
+import { config } from "../config";
 import type { AppEnv } from "../context";
 
 export const supplyChain = new Hono<AppEnv>();
 
-const exchangeOf = (env: Env): ExchangeIdentity => ({
-	asi: env.EXCHANGE_ASI,
-	contactEmail: env.SELLERS_CONTACT_EMAIL,
-	contactAddress: env.SELLERS_CONTACT_ADDRESS,
-	tagId: env.EXCHANGE_TAG_ID,
-});
+const exchangeOf = (env: Env): ExchangeIdentity => {
+	const c = config(env);
+	return {
+		asi: c.EXCHANGE_ASI,
+		contactEmail: c.SELLERS_CONTACT_EMAIL,
+		contactAddress: c.SELLERS_CONTACT_ADDRESS,
+		tagId: c.EXCHANGE_TAG_ID,
+	};
+};
 
 // Crawlers fetch it daily at most; an hour keeps a new publisher from waiting long to appear.
 supplyChain.get("/sellers.json", (c) =>
