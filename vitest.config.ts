@@ -39,6 +39,9 @@ export default defineConfig({
 					name: "unit",
 					environment: "node",
 					include: ["test/unit/**/*.test.ts"],
+					// DuckDB, Parquet and CLI tests take seconds on a loaded 2-core machine; a hang
+					// still fails, only later.
+					testTimeout: 60_000,
 				},
 			},
 			{
@@ -71,6 +74,7 @@ export default defineConfig({
 				],
 				test: {
 					name: "workers",
+					testTimeout: 30_000,
 					// test/fuzz: a seeded slice here; `npm run fuzz` runs it at full size (FUZZ_RUNS).
 					include: ["test/integration/**/*.test.ts", "test/fuzz/**/*.test.ts"],
 					globalSetup: ["test/support/global-setup.ts"],

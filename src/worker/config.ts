@@ -53,8 +53,8 @@ export class ConfigError extends Error {
 
 const parsed = new WeakMap<object, EdgeConfig>();
 
-/** The validated configuration of `env`; throws ConfigError naming every bad variable. */
-export function config(env: Env): EdgeConfig {
+/** The validated configuration of `env` (the Worker's Env); throws ConfigError naming each bad one. */
+export function config(env: object): EdgeConfig {
 	const known = parsed.get(env);
 	if (known) return known;
 	const result = EdgeConfig.safeParse(env);

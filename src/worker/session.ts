@@ -47,7 +47,7 @@ export const SESSION_MAX_MS: Record<Role, number> = {
 const encoder = new TextEncoder();
 
 /** The signing secret (config.ts refuses a missing or short one before any route runs). */
-export function sessionSecret(env: Env): string {
+function sessionSecret(env: Env): string {
 	return config(env).SESSION_SIGNING_KEY;
 }
 

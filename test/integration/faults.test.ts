@@ -143,19 +143,30 @@ describe("fault injection: nothing logged is lost or double-counted", () => {
 		const statuses = new Map<number, number>();
 		for (let i = 0; i < N; i++) {
 			const id = `fault-${Date.now().toString(36)}-${i}`;
-			const { res, settled } = await callEdge(
-				"/v1/ad-requests",
-				{
-					method: "POST",
-					headers: { ...authHeaders(), "x-request-id": `${id}-req` },
-					body: JSON.stringify({ screen_id: id, slot_id: "face-a", screen: billboardScreen(id) }),
-				},
-				overrides,
-			);
-			statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
-			expect(res.status).toBe(200);
-			requestIds.add(`${id}-req`);
-			await settled;
+			// A screen retries a 503 (its state out of reach within the admission budget, which a
+			// saturated test machine can miss): refused before any auction, it logs nothing.
+			for (let attempt = 0; ; attempt++) {
+				const requestId = `${id}-req${attempt}`;
+				const { res, settled } = await callEdge(
+					"/v1/ad-requests",
+					{
+						method: "POST",
+						headers: { ...authHeaders(), "x-request-id": requestId },
+						body: JSON.stringify({
+							screen_id: id,
+							slot_id: "face-a",
+							screen: billboardScreen(id),
+						}),
+					},
+					overrides,
+				);
+				statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+				await settled;
+				if (res.status === 503 && attempt < 3) continue;
+				expect(res.status).toBe(200);
+				requestIds.add(requestId);
+				break;
+			}
 		}
 		const adRequests = accepted.filter((e) => e.type === "ad_request");
 		expect(new Set(adRequests.map((e) => e.request_id))).toEqual(requestIds);

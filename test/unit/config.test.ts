@@ -14,18 +14,18 @@ const valid = {
 
 describe("config", () => {
 	it("parses flags into booleans with safe defaults", () => {
-		const c = config({ ...valid } as unknown as Env);
+		const c = config({ ...valid });
 		expect(c.REQUIRE_SECURE_CREATIVES).toBe(true);
 		expect(c.DEBUG_TRACES).toBe(false);
 		expect(c.METRICS_DATASET).toBe("px_metrics");
-		const dev = config({ ...valid, REQUIRE_SECURE_CREATIVES: "false" } as unknown as Env);
+		const dev = config({ ...valid, REQUIRE_SECURE_CREATIVES: "false" });
 		expect(dev.REQUIRE_SECURE_CREATIVES).toBe(false);
 	});
 
 	it("names every bad variable at once", () => {
 		const bad = { ...valid, DEBUG_TRACES: "yes", POP_SIGNING_KEY: "short", METRICS_DATASET: "a b" };
 		try {
-			config(bad as unknown as Env);
+			config(bad);
 			expect.unreachable();
 		} catch (err) {
 			expect(err).toBeInstanceOf(ConfigError);

@@ -409,7 +409,7 @@ describe("report CLI", () => {
 		});
 		const report = JSON.parse(out);
 		expect(report).toMatchObject({ files: 2, events: 17, duplicates: 2 });
-	}, 30_000);
+	}, 120_000);
 
 	it("writes the same figures as charts with --html", () => {
 		const out = join(other, "report.html");
@@ -426,7 +426,7 @@ describe("report CLI", () => {
 		expect(html).toMatch(/aria-label="Bidder answers by reason"/);
 		expect(html).toContain(">102 lost_to_higher_bid<");
 		expect(html).toContain(">33.3%<"); // plays per win 1 / 3
-	}, 30_000);
+	}, 120_000);
 
 	it("reads the archive objects and the quarantine of wrangler's local R2 state through R2", async () => {
 		const state = join(dir, "wrangler-state");

@@ -16,7 +16,6 @@ import {
 	endSession,
 	sameOrigin,
 	sameText,
-	sessionSecret,
 	startSession,
 } from "../session";
 
