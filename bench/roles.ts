@@ -44,6 +44,7 @@ const f = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : "
 export function topSelf(p: ProfileSummary | undefined, n = 5): string {
 	if (!p) return "(not profiled)";
 	return p.bySelf
+		.filter((x) => x.fn !== "(idle)")
 		.slice(0, n)
 		.map((x) => `${x.fn} ${(x.share * 100).toFixed(1)} %`)
 		.join("; ");
@@ -134,7 +135,10 @@ export function roleFigures(
 	const role = (cpu: number, p: ProfileSummary | undefined) => ({
 		cpuMsPerDecision: cpu,
 		...(p && profiles?.decisions ? { isolateMsPerDecision: p.busyMs / profiles.decisions } : {}),
-		topSelf: (p?.bySelf ?? []).slice(0, 10).map((x) => `${x.fn} ${(x.share * 100).toFixed(1)} %`),
+		topSelf: (p?.bySelf ?? [])
+			.filter((x) => x.fn !== "(idle)")
+			.slice(0, 10)
+			.map((x) => `${x.fn} ${(x.share * 100).toFixed(1)} %`),
 	});
 	return {
 		answer: role(hotPath.edge.answerCpuMsPerRequest, profiles?.workerd),
