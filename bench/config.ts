@@ -9,6 +9,9 @@ export const PORTS = {
 	edgeInspector: 19229,
 	baseline: 18788,
 	baselineInspector: 19230,
+	/** px-consumers, in a wrangler dev of its own (the background role, bench/roles.ts). */
+	consumers: 18789,
+	consumersInspector: 19231,
 	/** One port per DSP, consecutive from here. */
 	dsp: 18791,
 } as const;

@@ -92,7 +92,7 @@ export function costTable(ops: CountedOps, cpuMsPerDecision: number): CostLine[]
 			"Workers CPU ms",
 			cpuMsPerDecision,
 			PRICES.workersCpuMs,
-			"bench: runtime CPU per decision (upper bound: includes DOs, consumers, local simulators)",
+			"bench: answer path + background CPU per decision (upper bound: includes local simulators)",
 		),
 		line(
 			"Durable Object requests",
@@ -110,7 +110,7 @@ export function costTable(ops: CountedOps, cpuMsPerDecision: number): CostLine[]
 			"SQLite rows written",
 			ops.ad_request.sqlite_rows.written + ops.play.sqlite_rows.written + 1,
 			PRICES.sqliteRowWritten,
-			"counted: decision, play (+1 purge)",
+			"counted: decision, play (+1 purge); decisions WITHOUT ROWID, outbox without AUTOINCREMENT",
 		),
 		line(
 			"SQLite rows read",
@@ -135,13 +135,13 @@ export function costTable(ops: CountedOps, cpuMsPerDecision: number): CostLine[]
 			"KV reads",
 			ops.ad_request.kv_reads,
 			PRICES.kvRead,
-			"counted on a cold isolate; 0 while its approvals replica holds them",
+			"counted on a warm isolate (approvals in isolate memory, 10 s); a cold one reads 1 per creative",
 		),
 		line(
 			"Analytics Engine data points",
 			ops.ad_request.analytics_points + 1,
 			PRICES.analyticsDataPoint,
-			"counted (+1 for the play)",
+			"counted: request, a point per bidder line (bid and call), win (+1 for the play)",
 		),
 		line("Workers Logs lines", 2, PRICES.logLine, "one access-log line per request"),
 		line("DSP subrequests", ops.ad_request.dsp_subrequests, 0, "not billed"),

@@ -88,12 +88,17 @@ function installHandlers(): void {
  * wrangler resolves a script argument against the config's folder after making it relative to
  * the working directory.
  */
-export function startWrangler(args: string[], logFile: string, cwd = ROOT): ChildProcess {
+export function startWrangler(
+	args: string[],
+	logFile: string,
+	cwd = ROOT,
+	env: Record<string, string> = {},
+): ChildProcess {
 	installHandlers();
 	const out = openSync(logFile, "a");
 	const child = spawn(NODE, [WRANGLER, "dev", ...args], {
 		cwd,
-		env: WRANGLER_ENV,
+		env: { ...WRANGLER_ENV, ...env },
 		detached: true,
 		stdio: ["ignore", out, out],
 	});
@@ -128,12 +133,14 @@ export async function waitForHttp(
 	url: string,
 	child: ChildProcess,
 	timeoutMs: number,
+	/** Whether an answer means "up" (a Worker without a fetch handler answers 500). */
+	up = (status: number) => status < 500,
 ): Promise<void> {
 	const deadline = Date.now() + timeoutMs;
 	while (Date.now() < deadline) {
 		if (child.exitCode !== null) throw new Error(`${url}: the process exited (${child.exitCode})`);
 		const ok = await fetch(url, { signal: AbortSignal.timeout(2_000) }).then(
-			(r) => r.status < 500,
+			(r) => up(r.status),
 			() => false,
 		);
 		if (ok) return;

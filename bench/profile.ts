@@ -30,6 +30,8 @@ export interface CpuProfile {
 
 export interface ProfileSummary {
 	totalMs: number;
+	/** Samples in which the isolate ran (everything but "(idle)"): its own CPU, whatever shares its process. */
+	busyMs: number;
 	/** Self time by source file (original sources where a source map says so). */
 	byFile: { file: string; ms: number; share: number }[];
 	/** Self time by function. */
@@ -151,6 +153,8 @@ export function summarise(profile: CpuProfile, top = 15): ProfileSummary {
 	const self = new Map<number, number>();
 	for (const id of samples) self.set(id, (self.get(id) ?? 0) + intervalMs);
 	const totalMs = [...self.values()].reduce((a, b) => a + b, 0);
+	let idleMs = 0;
+	for (const [id, ms] of self) if (byId.get(id)?.callFrame.functionName === "(idle)") idleMs += ms;
 	const label = (f: CallFrame) => {
 		const file = sourceFile(f.url, f.lineNumber, f.columnNumber);
 		return file ? `${f.functionName || "(anonymous)"} ${file}` : f.functionName || "(anonymous)";
@@ -209,6 +213,7 @@ export function summarise(profile: CpuProfile, top = 15): ProfileSummary {
 		} & { ms: number; share: number })[];
 	return {
 		totalMs,
+		busyMs: totalMs - idleMs,
 		byFile: rank(files, "file"),
 		bySelf: rank(fnSelf, "fn"),
 		byTotal: rank(inclusive, "fn").filter((r) => !r.fn.startsWith("(root)")),

@@ -18,34 +18,33 @@ import {
 	PORTS,
 	SIX_DSP_PREFIX,
 } from "./config";
-import { type CostLine, type CountedOps, costTable, countOperations, PRICES } from "./cost";
+import { type CountedOps, costTable, countOperations, PRICES } from "./cost";
 import type { DspStats } from "./dsp-host";
-import { drive, type LoadResult, median, percentile, timedRequests } from "./load";
-import { type PipelineResult, runPipeline } from "./pipeline";
+import { drive, median, percentile, timedRequests } from "./load";
+import { runPipeline } from "./pipeline";
 import {
 	busiestThreadShare,
 	cpuSeconds,
 	scratchRoot,
 	stopAll,
 	threadTicks,
-	type WorkerdProcs,
 	workerdOf,
 	wranglerSync,
 } from "./procs";
-import {
-	type CpuProfile,
-	type ProfileSummary,
-	profileNode,
-	profileWorkerd,
-	summarise,
-	useSourceMap,
-} from "./profile";
+import { type CpuProfile, profileNode, profileWorkerd, summarise, useSourceMap } from "./profile";
+import { render } from "./render";
+import type { DeadlineRow, HotPath, Results, RoundResult, Summary, Target } from "./results";
+import { roleFigures, roleMeter } from "./roles";
 import { startStack } from "./stack";
+import { judgeTargets } from "./targets";
 
 const { values: flags } = parseArgs({
 	options: {
 		json: { type: "boolean", default: false },
-		profile: { type: "boolean", default: false },
+		// On by default: the per-role table names what dominates each role (8 s of load, before
+		// the measured rounds); `--no-profile` leaves it out.
+		profile: { type: "boolean", default: true },
+		"no-profile": { type: "boolean", default: false },
 		rounds: { type: "string", default: "3" },
 		duration: { type: "string", default: "12" },
 		connections: { type: "string", default: "16" },
@@ -78,19 +77,6 @@ const DEADLINE_RUNS = [
 const SCREEN_POOL = Math.min(100_000, Math.max(50, Number(flags.screens)));
 /** 120 spacings of 11 min stay inside the 24 h lead the edge accepts. */
 const PASSES_PER_GENERATION = 120;
-/** Issue 12's targets for this round. */
-const TARGETS = {
-	ratio: 0.5,
-	ratioStretch: 0.7,
-	/** Runtime CPU per decision against the baseline's. */
-	cpuToBaseline: 2,
-	/** p99 overshoot at 4 and at 16 in flight. */
-	overshootP99Ms: { 4: 25, 16: 50 } as Record<number, number>,
-	/** Past saturation (64 in flight), answers later than tmax + 50 ms: the edge sheds instead. */
-	overloadLateShare: 0.01,
-	parquetToGzip: 0.5,
-	bundleGzipBytes: 1_000_000,
-};
 /** Screens the six-DSP rounds cycle through. */
 const SIX_POOL = 300;
 
@@ -154,98 +140,6 @@ async function settle(pids: number[], maxMs = 10_000): Promise<number> {
 		if (quiet >= 2) break;
 	}
 	return Date.now() - started;
-}
-
-// --- result shapes ---
-
-interface Target {
-	name: "px-edge" | "baseline";
-	url: string;
-	headers: Record<string, string>;
-	wranglerPid: number;
-	procs: WorkerdProcs;
-	nextBody: () => string;
-}
-
-interface RoundResult extends LoadResult {
-	target: Target["name"];
-	round: number;
-	/** workerd CPU seconds (runtime + proxy) over the run and the settling after it. */
-	cpuS: number;
-	runtimeCpuS: number;
-	otherCpuS: { dspHost: number; wranglerNode: number; loadGenerator: number };
-	settleMs: number;
-	/** The busiest workerd thread during the load (not the settling), as a share of one core. */
-	busiestThread: number;
-}
-
-interface HotPath {
-	connections: number;
-	durationS: number;
-	rounds: RoundResult[];
-	edge: Summary;
-	baseline: Summary;
-	ratios: number[];
-	ratio: number;
-	cached?: Summary & { ratioToBaseline: number; cachedShare: number };
-	/** One round each with six DSPs per request (the connection cap). */
-	six?: { edge: Summary; baseline: Summary; ratio: number };
-}
-
-interface Summary {
-	rps: number;
-	p50: number;
-	p99: number;
-	requests: number;
-	filledShare: number;
-	cpuMsPerRequest: number;
-	runtimeCpuMsPerRequest: number;
-	/** CPU ms per request outside workerd: the DSP host and wrangler's Node process. */
-	dspHostCpuMsPerRequest: number;
-	wranglerNodeCpuMsPerRequest: number;
-	busiestThread: number;
-}
-
-interface DeadlineRow {
-	concurrency: number;
-	requests: number;
-	filledShare: number;
-	statuses: Record<string, number>;
-	errors: number;
-	overshootMs: { p50: number; p99: number; max: number };
-	over50: number;
-}
-
-interface Results {
-	machine: { nproc: number; cpuModel: string; memoryGiB: number; node: string };
-	command: string;
-	startedAt: string;
-	totalS: number;
-	hotPath: HotPath;
-	deadline: {
-		tmaxMs: number;
-		deadlineMarginMs: number;
-		promisedMarginMs: number;
-		rows: DeadlineRow[];
-	};
-	pipeline: PipelineResult;
-	bundle: {
-		env: string;
-		bytes: number;
-		gzipBytes: number;
-		startupReportedByDryRun: boolean;
-		localStartup?: { activeMs: number; windowMs: number; runs: number };
-	};
-	targets: Record<string, { target: string; value: string; met: boolean }>;
-	cost?: { ops: CountedOps; lines: CostLine[]; perMillion: number; pricesRead: string };
-	dspStats?: DspStats;
-	profiles?: {
-		workerd?: ProfileSummary;
-		encoder?: ProfileSummary;
-		error?: string;
-		/** The raw .cpuprofile files, for Chrome DevTools or VS Code. */
-		files?: string[];
-	};
 }
 
 /** Keeps a raw profile next to the other temporary files and returns its path. */
@@ -326,6 +220,7 @@ async function runRound(
 		node: cpuSeconds(target.procs.node),
 		self: process.cpuUsage(),
 	};
+	const meter = roleMeter(target.procs, target.background);
 	const threadsBefore = threadTicks(workerd);
 	const load = await drive({
 		url: target.url,
@@ -336,7 +231,13 @@ async function runRound(
 		maxRequests: MAX_REQUESTS_PER_RUN,
 	});
 	const busiestThread = busiestThreadShare(threadsBefore, threadTicks(workerd), load.durationS);
-	const settleMs = await settle([...workerd, others.dspHost]);
+	// The background lags the load (batches of 100 events, notices within a second): the round
+	// ends when both roles are idle, so its work is counted here and not in the next round.
+	const settleMs = await settle(
+		[...workerd, ...(target.background?.runtime ?? []), others.dspHost],
+		target.background ? 30_000 : 10_000,
+	);
+	const roles = meter();
 	const now = workerdOf(target.wranglerPid);
 	if (now.runtime.join() !== target.procs.runtime.join()) {
 		throw new Error(
@@ -350,6 +251,7 @@ async function runRound(
 		round,
 		cpuS: cpuSeconds(workerd) - before.all,
 		runtimeCpuS: cpuSeconds(target.procs.runtime) - before.runtime,
+		roles,
 		otherCpuS: {
 			dspHost: cpuSeconds([others.dspHost]) - before.dsp,
 			wranglerNode: cpuSeconds(target.procs.node) - before.node,
@@ -375,6 +277,8 @@ function summary(rounds: RoundResult[]): Summary {
 			),
 		cpuMsPerRequest: median(rounds.map((r) => (r.cpuS * 1000) / served(r))),
 		runtimeCpuMsPerRequest: median(rounds.map((r) => (r.runtimeCpuS * 1000) / served(r))),
+		answerCpuMsPerRequest: median(rounds.map((r) => (r.roles.answer * 1000) / served(r))),
+		backgroundCpuMsPerRequest: median(rounds.map((r) => (r.roles.background * 1000) / served(r))),
 		dspHostCpuMsPerRequest: median(rounds.map((r) => (r.otherCpuS.dspHost * 1000) / served(r))),
 		wranglerNodeCpuMsPerRequest: median(
 			rounds.map((r) => (r.otherCpuS.wranglerNode * 1000) / served(r)),
@@ -399,7 +303,7 @@ async function section3Deadline(edge: Target): Promise<DeadlineRow[]> {
 			concurrency: 16,
 			maxS: 30,
 		});
-		await settle([...edge.procs.runtime, ...edge.procs.proxy]);
+		await settle([...edge.procs.runtime, ...edge.procs.proxy, ...(edge.background?.runtime ?? [])]);
 		const run = await timedRequests({
 			url: edge.url,
 			headers: edge.headers,
@@ -437,6 +341,8 @@ async function main(): Promise<Results> {
 		PORTS.edgeInspector,
 		PORTS.baseline,
 		PORTS.baselineInspector,
+		PORTS.consumers,
+		PORTS.consumersInspector,
 		...BENCH_DSPS.map((_, i) => PORTS.dsp + i),
 	]) {
 		await assertPortFree(port);
@@ -455,7 +361,7 @@ async function main(): Promise<Results> {
 		progress(`   could not count operations: ${String(err).split("\n")[0]}`);
 	}
 	let profiles: Results["profiles"];
-	if (flags.profile) {
+	if (flags.profile && !flags["no-profile"]) {
 		progress("profile: Node CPU profile of the pipeline section (encodeEvents)");
 		const { profile } = await profileNode(() => runPipeline(10_000, 3));
 		profiles = { encoder: summarise(profile, 20), files: [saveProfile("encoder", profile)] };
@@ -475,6 +381,7 @@ async function main(): Promise<Results> {
 			headers,
 			wranglerPid: edgeProc.pid!,
 			procs: workerdOf(edgeProc.pid!),
+			background: workerdOf(stack.consumers!.pid!),
 			nextBody: freshBodies("bench-", SCREEN_POOL),
 		};
 		const baseline: Target = {
@@ -488,6 +395,9 @@ async function main(): Promise<Results> {
 		for (const t of [edge, baseline]) {
 			if (t.procs.runtime.length === 0) throw new Error(`${t.name}: no workerd process found`);
 		}
+		if (edge.background?.runtime.length === 0) throw new Error("px-consumers: no workerd found");
+		const edgeIdle = () =>
+			settle([...edge.procs.runtime, ...edge.procs.proxy, ...edge.background!.runtime], 30_000);
 		const others = { dspHost: dspHost.pid!, self: process.pid };
 
 		// A first answer, checked by hand: the bench must measure ads, not errors.
@@ -514,7 +424,7 @@ async function main(): Promise<Results> {
 			durationS: 60,
 			maxRequests: SCREEN_POOL,
 		});
-		await settle([...edge.procs.runtime, ...edge.procs.proxy]);
+		await edgeIdle();
 		await drive({
 			url: baseline.url,
 			headers,
@@ -526,26 +436,36 @@ async function main(): Promise<Results> {
 		if (profiles) {
 			// Before the measured rounds: wrangler's inspector proxy buffers every console message
 			// until a DevTools client connects, and replays them all on connect.
-			progress("profile: workerd CPU profile of px-edge under the hot-path load (8 s)");
+			progress(
+				"profile: workerd CPU profiles of px-edge and px-consumers under the hot-path load (8 s)",
+			);
 			try {
 				useSourceMap(basename(stack.edgeBundle), `${stack.edgeBundle}.map`);
-				const { profile } = await profileWorkerd(
-					PORTS.edgeInspector,
-					async () => {
-						const load = await drive({
-							url: edge.url,
-							headers,
-							nextBody: edge.nextBody,
-							connections: CONNECTIONS,
-							durationS: 8,
-						});
-						await settle([...edge.procs.runtime, ...edge.procs.proxy]);
-						return load;
-					},
-					{ name: "px-edge", pids: [...edge.procs.runtime, ...edge.procs.proxy] },
+				useSourceMap(basename(stack.consumersBundle), `${stack.consumersBundle}.map`);
+				// Both isolates at once, each through its wrangler dev's inspector proxy (one Worker per
+				// session now; the runtime's own inspector allows one client, which is that proxy).
+				const { result: answer, profile: background } = await profileWorkerd(
+					PORTS.consumersInspector,
+					() =>
+						profileWorkerd(PORTS.edgeInspector, async () => {
+							const load = await drive({
+								url: edge.url,
+								headers,
+								nextBody: edge.nextBody,
+								connections: CONNECTIONS,
+								durationS: 8,
+							});
+							await edgeIdle();
+							return load;
+						}),
 				);
-				profiles.workerd = summarise(profile, 20);
-				profiles.files?.push(saveProfile("workerd", profile));
+				profiles.workerd = summarise(answer.profile, 20);
+				profiles.background = summarise(background, 20);
+				profiles.decisions = Math.max(1, answer.result.requests - answer.result.non2xx);
+				profiles.files?.push(
+					saveProfile("workerd", answer.profile),
+					saveProfile("consumers", background),
+				);
 			} catch (err) {
 				profiles.error = String(err);
 			}
@@ -621,7 +541,7 @@ async function main(): Promise<Results> {
 				durationS: 60,
 				maxRequests: SIX_POOL,
 			});
-			await settle([...edge.procs.runtime, ...edge.procs.proxy]);
+			await edgeIdle();
 			const e = summary([await runRound(sixEdge, 1, others)]);
 			const b = summary([await runRound(sixBase, 1, others)]);
 			hotPath.six = { edge: e, baseline: b, ratio: e.rps / b.rps };
@@ -649,6 +569,33 @@ async function main(): Promise<Results> {
 		];
 		if (problems.length) progress(`WARNING: ${problems.join("; ")} — see ${work}/edge.log`);
 
+		// Every billed CPU millisecond: the answer path's and the background's.
+		const cost = ops
+			? (() => {
+					const lines = costTable(
+						ops,
+						hotPath.edge.answerCpuMsPerRequest + hotPath.edge.backgroundCpuMsPerRequest,
+					);
+					return {
+						ops,
+						lines,
+						perMillion: lines.reduce((n, l) => n + l.perMillion, 0),
+						pricesRead: PRICES.date,
+					};
+				})()
+			: undefined;
+		const targets = judgeTargets({
+			edge: hotPath.edge,
+			baseline: hotPath.baseline,
+			ratio: hotPath.ratio,
+			...(hotPath.six ? { sixRatio: hotPath.six.ratio } : {}),
+			deadline: deadlineRows,
+			promisedMarginMs: PROMISED_MARGIN_MS,
+			...(cost ? { costPerMillion: cost.perMillion } : {}),
+			parquet: pipeline.compacted,
+			bundleGzipBytes: bundle.gzipBytes,
+		});
+
 		return {
 			machine: {
 				nproc: cpus().length,
@@ -668,309 +615,16 @@ async function main(): Promise<Results> {
 			},
 			pipeline,
 			bundle,
-			targets: {
-				ratio: {
-					target: `≥ ${TARGETS.ratio}× baseline throughput (stretch ${TARGETS.ratioStretch})`,
-					value: `${hotPath.ratio.toFixed(2)}${hotPath.six ? `; ${hotPath.six.ratio.toFixed(2)} with 6 DSPs` : ""} (filled ${(hotPath.edge.filledShare * 100).toFixed(1)} %)`,
-					// Fast no-fills are not throughput: the ratio counts only when the edge filled.
-					met: hotPath.ratio >= TARGETS.ratio && hotPath.edge.filledShare >= 0.99,
-				},
-				cpu: {
-					target: `runtime CPU per decision ≤ ${TARGETS.cpuToBaseline}× baseline`,
-					value: `${(hotPath.edge.runtimeCpuMsPerRequest / hotPath.baseline.runtimeCpuMsPerRequest).toFixed(2)}× (${hotPath.edge.runtimeCpuMsPerRequest.toFixed(2)} vs ${hotPath.baseline.runtimeCpuMsPerRequest.toFixed(2)} ms)`,
-					met:
-						hotPath.edge.runtimeCpuMsPerRequest <=
-						TARGETS.cpuToBaseline * hotPath.baseline.runtimeCpuMsPerRequest,
-				},
-				...Object.fromEntries(
-					deadlineRows
-						.filter((row) => TARGETS.overshootP99Ms[row.concurrency] !== undefined)
-						.map((row) => [
-							`deadline${row.concurrency}`,
-							{
-								target: `p99 overshoot ≤ ${TARGETS.overshootP99Ms[row.concurrency]} ms at ${row.concurrency} in flight`,
-								value: `p99 ${row.overshootMs.p99.toFixed(1)} ms (${row.statuses["503"] ?? 0} shed)`,
-								met: row.overshootMs.p99 <= TARGETS.overshootP99Ms[row.concurrency]!,
-							},
-						]),
-				),
-				overload: (() => {
-					const row = deadlineRows.at(-1)!;
-					const late = row.over50 / Math.max(1, row.requests);
-					return {
-						target: `at ${row.concurrency} in flight ≤ ${TARGETS.overloadLateShare * 100} % answered later than tmax + ${PROMISED_MARGIN_MS} ms (shed instead)`,
-						value: `${(late * 100).toFixed(1)} % late, ${row.statuses["503"] ?? 0} of ${row.requests} shed (503)`,
-						met: late <= TARGETS.overloadLateShare,
-					};
-				})(),
-				parquetCompacted: {
-					target: `Parquet ≤ ${TARGETS.parquetToGzip} × gzip NDJSON after compaction`,
-					value: `${pipeline.compacted.ratioToStored.toFixed(2)}× gzip NDJSON as stored, ${pipeline.compacted.ratio.toFixed(2)}× compacted alike`,
-					met: pipeline.compacted.ratioToStored <= TARGETS.parquetToGzip,
-				},
-				bundle: {
-					target: "≤ 1 MB gzip",
-					value: `${(bundle.gzipBytes / 1e6).toFixed(3)} MB`,
-					met: bundle.gzipBytes <= TARGETS.bundleGzipBytes,
-				},
-			},
+			targets,
+			roles: roleFigures(hotPath, profiles),
 			dspStats: stats,
-			...(ops
-				? (() => {
-						const lines = costTable(ops, hotPath.edge.runtimeCpuMsPerRequest);
-						return {
-							cost: {
-								ops,
-								lines,
-								perMillion: lines.reduce((n, l) => n + l.perMillion, 0),
-								pricesRead: PRICES.date,
-							},
-						};
-					})()
-				: {}),
+			...(cost ? { cost } : {}),
 			...(profiles ? { profiles } : {}),
 		};
 	} finally {
 		await stopAll();
 		rmSync(work, { recursive: true, force: true });
 	}
-}
-
-// --- output ---
-
-function table(rows: (string | number)[][]): string {
-	const text = rows.map((r) => r.map(String));
-	const widths = text[0]!.map((_, i) => Math.max(...text.map((r) => r[i]?.length ?? 0)));
-	const line = (r: string[]) =>
-		r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
-	return [
-		line(text[0]!),
-		widths.map((w) => "-".repeat(w)).join("  "),
-		...text.slice(1).map(line),
-	].join("\n");
-}
-
-const f = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : "n/a");
-const pct = (n: number) => `${(n * 100).toFixed(1)}%`;
-
-function render(r: Results): string {
-	const h = r.hotPath;
-	const out: string[] = [];
-	out.push(
-		`px-edge bench — ${r.machine.nproc} × ${r.machine.cpuModel}, ${r.machine.memoryGiB} GiB, Node ${r.machine.node}, ${r.startedAt}, ${f(r.totalS, 0)} s`,
-		"",
-		`1. Hot path vs limit (${h.connections} connections, ${h.durationS} s × ${h.ratios.length} alternating rounds, medians; every request a fresh decision)`,
-		table([
-			["", "req/s", "p50 ms", "p99 ms", "requests", "filled"],
-			[
-				"px-edge",
-				f(h.edge.rps, 0),
-				f(h.edge.p50),
-				f(h.edge.p99),
-				h.edge.requests,
-				pct(h.edge.filledShare),
-			],
-			[
-				"baseline",
-				f(h.baseline.rps, 0),
-				f(h.baseline.p50),
-				f(h.baseline.p99),
-				h.baseline.requests,
-				pct(h.baseline.filledShare),
-			],
-			...(h.cached
-				? [
-						[
-							"px-edge cached",
-							f(h.cached.rps, 0),
-							f(h.cached.p50),
-							f(h.cached.p99),
-							h.cached.requests,
-							`${pct(h.cached.filledShare)} (${pct(h.cached.cachedShare)} cached)`,
-						],
-					]
-				: []),
-		]),
-		`ratio px-edge / baseline: ${f(h.ratio, 2)} (rounds: ${h.ratios.map((x) => f(x, 2)).join(", ")})${h.cached ? `; cached path / baseline: ${f(h.cached.ratioToBaseline, 2)}` : ""}${h.six ? `; with 6 DSPs: ${f(h.six.edge.rps, 0)} vs ${f(h.six.baseline.rps, 0)} req/s = ${f(h.six.ratio, 2)}` : ""}`,
-		"",
-		"2. CPU per decision (utime+stime over the run and its settling, per answered request, ms; medians)",
-		table([
-			[
-				"",
-				"workerd total",
-				"Worker runtime",
-				"wrangler proxy",
-				"busiest workerd thread",
-				"DSP host",
-				"wrangler Node",
-			],
-			...(
-				[
-					["px-edge", h.edge],
-					["baseline", h.baseline],
-					...(h.cached ? [["px-edge cached", h.cached] as const] : []),
-					...(h.six
-						? [
-								["px-edge, 6 DSPs", h.six.edge] as const,
-								["baseline, 6 DSPs", h.six.baseline] as const,
-							]
-						: []),
-				] as const
-			).map(([name, x]) => [
-				name,
-				f(x.cpuMsPerRequest, 2),
-				f(x.runtimeCpuMsPerRequest, 2),
-				f(x.cpuMsPerRequest - x.runtimeCpuMsPerRequest, 2),
-				`${pct(x.busiestThread)} of a core`,
-				f(x.dspHostCpuMsPerRequest, 2),
-				f(x.wranglerNodeCpuMsPerRequest, 2),
-			]),
-		]),
-		"",
-		`3. Deadline (tmax ${r.deadline.tmaxMs} ms, bench-c never answers every other request; fan-out deadline tmax − an adaptive margin (${r.deadline.deadlineMarginMs} ms until learned); promise ≤ tmax + ${r.deadline.promisedMarginMs} ms)`,
-		table([
-			[
-				"in flight",
-				"requests",
-				"filled",
-				"p50 ms",
-				"p99 ms",
-				"max ms",
-				`> +${r.deadline.promisedMarginMs} ms`,
-				"shed (503)",
-			],
-			...r.deadline.rows.map((d) => [
-				d.concurrency,
-				d.requests,
-				pct(d.filledShare),
-				f(d.overshootMs.p50),
-				f(d.overshootMs.p99),
-				f(d.overshootMs.max),
-				d.over50,
-				d.statuses["503"] ?? 0,
-			]),
-		]),
-		"(response time − tmax; negative = before tmax)",
-		"",
-		`4. Pipeline (${r.pipeline.events} events: ${Object.entries(r.pipeline.byType)
-			.map(([k, v]) => `${v} ${k}`)
-			.join(", ")}; archive layout ${r.pipeline.layout}; median of ${r.pipeline.repetitions})`,
-		table([
-			["", "files", "ms / 1,000 events", "bytes / event", "total KiB", "vs gzip NDJSON"],
-			...(
-				[
-					["archive grouping", r.pipeline.grouped],
-					["compacted", r.pipeline.compacted],
-					["one file", r.pipeline.oneFile],
-				] as const
-			).flatMap(([name, g]) => [
-				[
-					`Parquet, ${name}`,
-					g.parquet.files,
-					f(g.parquet.msPer1000),
-					f(g.parquet.bytesPerEvent),
-					f(g.parquet.bytes / 1024),
-					`${f(g.ratio, 2)}×`,
-				],
-				[
-					`gzip NDJSON, ${name}`,
-					g.gzipNdjson.files,
-					f(g.gzipNdjson.msPer1000),
-					f(g.gzipNdjson.bytesPerEvent),
-					f(g.gzipNdjson.bytes / 1024),
-					"1.00×",
-				],
-			]),
-		]),
-		`compacted: gzip NDJSON compacted alike at level 9; compacted Parquet = ${f(r.pipeline.compacted.ratioToStored, 2)}× the gzip NDJSON of the archive grouping (as stored)`,
-		...(["grouped", "compacted", "oneFile"] as const).map(
-			(k) =>
-				`Parquet bytes/event by column, ${{ grouped: "archive grouping", compacted: "compacted", oneFile: "one file" }[k]}: ${Object.entries(
-					r.pipeline.anatomy[k],
-				)
-					.slice(0, 8)
-					.map(([name, b]) => `${name} ${f(b)}`)
-					.join(", ")}`,
-		),
-		"",
-		"5. Bundle (wrangler deploy --dry-run -e production)",
-		table([
-			[
-				"bytes",
-				"gzip bytes",
-				"gzip MB",
-				"startup time in dry-run output",
-				"local startup (wrangler check startup)",
-			],
-			[
-				r.bundle.bytes,
-				r.bundle.gzipBytes,
-				f(r.bundle.gzipBytes / 1e6, 3),
-				r.bundle.startupReportedByDryRun ? "yes" : "not reported",
-				r.bundle.localStartup
-					? `${f(r.bundle.localStartup.activeMs)} ms active (median of ${r.bundle.localStartup.runs})`
-					: "n/a",
-			],
-		]),
-		"",
-		"Targets",
-		table([
-			["", "target", "result", "met"],
-			...Object.entries(r.targets).map(([k, t]) => [k, t.target, t.value, t.met ? "yes" : "NO"]),
-		]),
-	);
-	if (r.cost) {
-		out.push(
-			"",
-			`6. Cost per million decisions on Workers Paid (filled, 3 DSPs, with its proof of play; list prices read ${r.cost.pricesRead}, beyond the monthly inclusions)`,
-			table([
-				["item", "per decision", "unit price", "$ per million", "basis"],
-				...r.cost.lines.map((l) => [
-					l.item,
-					f(l.perDecision, 3),
-					l.unitPrice === 0 ? "free" : `$${f(l.unitPrice * 1e6, 3)}/M`,
-					f(l.perMillion, 2),
-					l.basis,
-				]),
-				["total", "", "", f(r.cost.perMillion, 2), ""],
-			]),
-		);
-	}
-	if (r.profiles) {
-		out.push("", `CPU profiles (raw: ${r.profiles.files?.join(", ") ?? "none"})`);
-		if (r.profiles.error) out.push(`workerd profile failed: ${r.profiles.error}`);
-		for (const [name, p] of Object.entries({
-			"px-edge in workerd": r.profiles.workerd,
-			"encodeEvents in Node": r.profiles.encoder,
-		})) {
-			if (!p) continue;
-			out.push(
-				`${name}: ${f(p.totalMs, 0)} ms sampled`,
-				table([
-					["self time by source", "ms", "share"],
-					...p.byFile.slice(0, 15).map((x) => [x.file, f(x.ms, 0), pct(x.share)]),
-				]),
-				table([
-					["self time by function", "ms", "share"],
-					...p.bySelf.slice(0, 15).map((x) => [x.fn, f(x.ms, 0), pct(x.share)]),
-				]),
-				...(p.byLine.length
-					? [
-							table([
-								["self time by source line", "ms", "share"],
-								...p.byLine.slice(0, 12).map((x) => [x.line, f(x.ms, 0), pct(x.share)]),
-							]),
-						]
-					: []),
-				table([
-					["total time by function", "ms", "share"],
-					...p.byTotal.slice(0, 20).map((x) => [x.fn, f(x.ms, 0), pct(x.share)]),
-				]),
-				"",
-			);
-		}
-	}
-	return out.join("\n");
 }
 
 try {

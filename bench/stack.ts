@@ -5,7 +5,7 @@
 // (`wrangler dev <bundle> --no-bundle`, config watching off): other people edit src/ while a
 // bench runs, and wrangler dev would otherwise rebuild and restart workerd in the middle of it.
 import type { ChildProcess } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { staticAssetUrl, videoAssetUrl } from "../demo/dsps";
@@ -16,10 +16,13 @@ import { forkModule, ROOT, startWrangler, waitForHttp, wranglerSync } from "./pr
 export interface Stack {
 	dspHost: ChildProcess;
 	edge?: ChildProcess;
+	/** px-consumers in a wrangler dev (workerd) of its own: the background role. */
+	consumers?: ChildProcess;
 	baseline?: ChildProcess;
 	/** The px-edge bundle wrangler dev runs (its source map sits beside it). */
 	edgeBundle: string;
-	logTail(name: "edge" | "baseline"): string;
+	consumersBundle: string;
+	logTail(name: "edge" | "consumers" | "baseline"): string;
 }
 
 const readToml = (path: string) => readFileSync(join(ROOT, path), "utf8");
@@ -104,14 +107,22 @@ export async function startStack(
 			(asset_url) => ({ bidder: d.name, crid: d.crid, asset_url, adomain: [d.adomain] }),
 		);
 	});
-	const record = { status: "approved", reason: "bench creative", decided_at: Date.now() };
+	// An approval names the hosted copy of the approved bytes (an "approved" record without one
+	// counts as pending, src/services/approvals.ts). The bench never downloads a creative, so the
+	// copy is named, not stored: a digest of the asset URL stands in for the file's.
+	const record = (u: (typeof units)[number]) => ({
+		status: "approved",
+		reason: "bench creative",
+		decided_at: Date.now(),
+		asset: { sha256: createHash("sha256").update(u.asset_url).digest("hex"), size: 1 },
+	});
 	writeFileSync(
 		seed,
 		JSON.stringify(
 			await Promise.all(
 				units.map(async (u) => ({
 					key: approvalKvKey(await approvalKey(u)),
-					value: JSON.stringify(record),
+					value: JSON.stringify(record(u)),
 				})),
 			),
 		),
@@ -136,13 +147,18 @@ export async function startStack(
 		"--log-level",
 		"warn",
 	];
+	// px-consumers runs in a wrangler dev of its own, so each role's CPU is its own process's:
+	// px-edge's workerd is the answer path (its isolate, the screens' objects, the producer side of
+	// the queues), px-consumers' the background (archive, notices, intake, compaction). Local
+	// queues cross dev sessions through the dev registry (miniflare's broker forwards a message
+	// whose consumer is in another session); a registry of the bench's own keeps another wrangler
+	// dev on this machine (e2e tests, `npm run dev`) from taking the bench's messages.
+	const registry = { WRANGLER_REGISTRY_PATH: join(work, "registry") };
 	const edge = which.edge
 		? startWrangler(
 				[
 					"-c",
 					edgeConfig,
-					"-c",
-					consumersConfig,
 					...common,
 					"--port",
 					String(PORTS.edge),
@@ -156,8 +172,33 @@ export async function startStack(
 					`PUBLISHERS:${benchPublishers(toml)}`,
 					"--var",
 					`POP_SIGNING_KEY:${randomBytes(32).toString("hex")}`,
+					// Every request needs a valid environment (src/worker/config.ts), .dev.vars or not.
+					"--var",
+					`SESSION_SIGNING_KEY:${randomBytes(32).toString("hex")}`,
 				],
 				join(work, "edge.log"),
+				ROOT,
+				registry,
+			)
+		: undefined;
+	const consumers = which.edge
+		? startWrangler(
+				[
+					"-c",
+					consumersConfig,
+					...common,
+					"--port",
+					String(PORTS.consumers),
+					"--inspector-port",
+					String(PORTS.consumersInspector),
+					// Its own state: the archive's R2 is the background's alone, and two workerd
+					// processes on one SQLite folder would contend for its locks.
+					"--persist-to",
+					join(work, "consumers-state"),
+				],
+				join(work, "consumers.log"),
+				ROOT,
+				registry,
 			)
 		: undefined;
 	const baseline = which.baseline
@@ -181,7 +222,7 @@ export async function startStack(
 			)
 		: undefined;
 
-	const logTail = (name: "edge" | "baseline") => {
+	const logTail = (name: "edge" | "consumers" | "baseline") => {
 		try {
 			return readFileSync(join(work, `${name}.log`), "utf8")
 				.split("\n")
@@ -195,18 +236,23 @@ export async function startStack(
 		await dspReady;
 		await Promise.all([
 			edge && waitForHttp(`http://${HOST}:${PORTS.edge}/healthz`, edge, 120_000),
+			// px-consumers has no fetch handler: any answer means its workerd is serving.
+			consumers &&
+				waitForHttp(`http://${HOST}:${PORTS.consumers}/`, consumers, 120_000, () => true),
 			baseline && waitForHttp(`http://${HOST}:${PORTS.baseline}/`, baseline, 120_000),
 		]);
 	} catch (err) {
 		throw new Error(
-			`${String(err)}\n--- edge.log\n${logTail("edge")}\n--- baseline.log\n${logTail("baseline")}`,
+			`${String(err)}\n--- edge.log\n${logTail("edge")}\n--- consumers.log\n${logTail("consumers")}\n--- baseline.log\n${logTail("baseline")}`,
 		);
 	}
 	return {
 		dspHost,
 		...(edge ? { edge } : {}),
+		...(consumers ? { consumers } : {}),
 		...(baseline ? { baseline } : {}),
 		edgeBundle,
+		consumersBundle,
 		logTail,
 	};
 }

@@ -33,6 +33,7 @@ import {
 	hasTables,
 	insertDecisions,
 	issuedDecisions,
+	migrateTables,
 	nextAlarmAt,
 	plannedAdvertisers,
 	playRow,
@@ -76,7 +77,10 @@ export class ScreenDO extends DurableObject<Env> {
 
 	private ensureSchema(): void {
 		if (this.ready) return;
-		this.sql.exec(SCREEN_SCHEMA);
+		this.ctx.storage.transactionSync(() => {
+			migrateTables(this.sql);
+			this.sql.exec(SCREEN_SCHEMA);
+		});
 		this.ctx.storage.kv.put(SCHEMA_KEY, SCHEMA_VERSION);
 		this.ready = true;
 	}

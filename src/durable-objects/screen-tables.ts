@@ -8,12 +8,15 @@ import type { Screen } from "../px/model";
 import { SettlementOutbox } from "./settlement-outbox";
 
 /** Bumped with every change to the tables below, so an object migrates once and then starts fast. */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 export const SCHEMA_KEY = "schema_version";
 
-export const SCREEN_SCHEMA = `
-CREATE TABLE IF NOT EXISTS profile (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL, updated_at INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS decisions (
+/**
+ * WITHOUT ROWID: a table with a TEXT primary key and a rowid keeps the key in an index of its
+ * own, and every insert and delete writes both (2 billed rows); here the row is the index entry.
+ */
+const decisionsTable = (name: string) => `
+CREATE TABLE IF NOT EXISTS ${name} (
 	decision_id TEXT PRIMARY KEY,
 	slot_id TEXT NOT NULL,
 	play_at INTEGER NOT NULL,
@@ -26,7 +29,11 @@ CREATE TABLE IF NOT EXISTS decisions (
 	adomain TEXT NOT NULL,
 	notices TEXT NOT NULL,
 	meta TEXT NOT NULL
-);
+) WITHOUT ROWID;`;
+
+export const SCREEN_SCHEMA = `
+CREATE TABLE IF NOT EXISTS profile (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL, updated_at INTEGER NOT NULL);
+${decisionsTable("decisions")}
 -- No secondary indexes: a screen holds at most a few hundred decisions, and an index entry
 -- is a billed row written on every insert and state change (rows read cost 1/1000 of that).
 DROP INDEX IF EXISTS decisions_slot;
@@ -34,6 +41,36 @@ DROP INDEX IF EXISTS decisions_purge;
 DROP TABLE IF EXISTS bucket;
 ${SettlementOutbox.SCHEMA}
 `;
+
+/**
+ * Schema 3 → 4, once per object, before SCREEN_SCHEMA: decisions become WITHOUT ROWID (1 billed
+ * row per insert and delete instead of 2) and the outbox loses AUTOINCREMENT (which wrote its
+ * sqlite_sequence row on every insert; ids are only ordered and deleted by the one delivery
+ * loop, so a reused id is never one still referenced). Each table is rebuilt as it is.
+ */
+export function migrateTables(sql: SqlStorage): void {
+	const ddl = (name: string) =>
+		sql
+			.exec<{ sql: string }>(
+				"SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?",
+				name,
+			)
+			.toArray()[0]?.sql;
+	const decisions = ddl("decisions");
+	if (decisions && !/WITHOUT ROWID/i.test(decisions)) {
+		sql.exec(`DROP TABLE IF EXISTS decisions_v4; ${decisionsTable("decisions_v4")}
+			INSERT INTO decisions_v4 SELECT decision_id, slot_id, play_at, not_before, not_after, report_until, purge_at, state, answer, adomain, notices, meta FROM decisions;
+			DROP TABLE decisions;
+			ALTER TABLE decisions_v4 RENAME TO decisions;`);
+	}
+	const outbox = ddl("outbox");
+	if (outbox && /AUTOINCREMENT/i.test(outbox)) {
+		sql.exec(`DROP TABLE IF EXISTS outbox_v4; ${SettlementOutbox.schemaOf("outbox_v4")}
+			INSERT INTO outbox_v4 (id, kind, body, attempts, next_at) SELECT id, kind, body, attempts, next_at FROM outbox;
+			DROP TABLE outbox;
+			ALTER TABLE outbox_v4 RENAME TO outbox;`);
+	}
+}
 
 /** Whether this object has ever stored anything (tables are created on the first write). */
 export function hasTables(sql: SqlStorage): boolean {

@@ -39,14 +39,19 @@ export interface Owed {
 
 export class SettlementOutbox {
 	/** Created with the screen's other tables (ScreenDO creates them on its first write). */
-	static readonly SCHEMA = `
-		CREATE TABLE IF NOT EXISTS outbox (
-			id INTEGER PRIMARY KEY AUTOINCREMENT,
+	static readonly SCHEMA = SettlementOutbox.schemaOf("outbox");
+
+	/** No AUTOINCREMENT: it writes a billed sqlite_sequence row with every insert. */
+	static schemaOf(name: string): string {
+		return `
+		CREATE TABLE IF NOT EXISTS ${name} (
+			id INTEGER PRIMARY KEY,
 			kind TEXT NOT NULL CHECK (kind IN ('event', 'notice')),
 			body TEXT NOT NULL,
 			attempts INTEGER NOT NULL DEFAULT 0,
 			next_at INTEGER NOT NULL
 		);`;
+	}
 
 	private draining: Promise<void> | undefined;
 

@@ -12,15 +12,13 @@ export const METRIC_LAYOUT = {
 		blobs: ["publisher_id", "venue_type", "outcome", "no_fill_reason", "dialect"],
 		doubles: ["latency_ms", "bidders_called"],
 	},
+	// One point per bidder line of an auction: a bid (is_bid = 1), the bidder's call (is_call = 1,
+	// on its first line), or both. Bids and calls were a point each; a line carries both, which
+	// halves the points an auction writes (Analytics Engine bills per point).
 	bid: {
 		index: "bidder",
-		blobs: ["bidder", "outcome", "reason", "publisher_id"],
-		doubles: ["price_cpm", "reason_code", "latency_ms"],
-	},
-	bidder_call: {
-		index: "bidder",
-		blobs: ["bidder", "status", "publisher_id"],
-		doubles: ["latency_ms", "timed_out"],
+		blobs: ["bidder", "outcome", "reason", "publisher_id", "status"],
+		doubles: ["price_cpm", "reason_code", "latency_ms", "timed_out", "is_bid", "is_call"],
 	},
 	win: {
 		index: "bidder",
@@ -93,8 +91,13 @@ export function metricsFor(event: PxEvent): MetricPoint[] {
 			];
 		case "auction": {
 			const points: MetricPoint[] = [];
+			const calls = bidderCalls(event.bids);
 			for (const bid of event.bids) {
-				if (!isBidPoint(bid)) continue;
+				const isBid = isBidPoint(bid);
+				// The call rides on the bidder's first line, and leaves the map so it counts once.
+				const call = calls.get(bid.bidder);
+				if (call) calls.delete(bid.bidder);
+				if (!isBid && !call) continue;
 				points.push(
 					dataPoint(
 						"bid",
@@ -103,17 +106,16 @@ export function metricsFor(event: PxEvent): MetricPoint[] {
 							outcome: isNotCalledLine(bid) ? NOT_CALLED : bid.outcome,
 							reason: reasonLabel(bid.reason as Reason),
 							publisher_id: event.publisher_id,
+							status: call?.status ?? "",
 						},
-						{ price_cpm: bid.price ?? 0, reason_code: bid.reason, latency_ms: bid.latency_ms },
-					),
-				);
-			}
-			for (const call of bidderCalls(event.bids)) {
-				points.push(
-					dataPoint(
-						"bidder_call",
-						{ bidder: call.bidder, status: call.status, publisher_id: event.publisher_id },
-						{ latency_ms: call.latency_ms, timed_out: call.status === "timeout" ? 1 : 0 },
+						{
+							price_cpm: bid.price ?? 0,
+							reason_code: bid.reason,
+							latency_ms: call?.latency_ms ?? bid.latency_ms,
+							timed_out: call?.status === "timeout" ? 1 : 0,
+							is_bid: isBid ? 1 : 0,
+							is_call: call ? 1 : 0,
+						},
 					),
 				);
 			}
@@ -154,9 +156,9 @@ type AuctionBid = Extract<PxEvent, { type: "auction" }>["bids"][number];
 type CallStatus = BidderStatus;
 
 /**
- * A `bid` point per answer that has a reason: every bid, and every call that failed or was not
- * made. A plain no-bid is recorded in the auction with reason 0, which means "won"; as a bid
- * point it would count under won, so it is only a bidder_call.
+ * Whether a line counts as a bid (is_bid): every bid, and every call that failed or was not made.
+ * A plain no-bid is recorded in the auction with reason 0, which means "won"; as a bid it would
+ * count under won, so its point only carries the call.
  */
 function isBidPoint(bid: AuctionBid): boolean {
 	return bid.reason !== Reason.Won || bid.outcome === "won";
@@ -171,7 +173,7 @@ function isBidPoint(bid: AuctionBid): boolean {
  */
 function bidderCalls(
 	bids: readonly AuctionBid[],
-): { bidder: string; status: CallStatus; latency_ms: number }[] {
+): Map<string, { bidder: string; status: CallStatus; latency_ms: number }> {
 	const calls = new Map<string, { bidder: string; status: CallStatus; latency_ms: number }>();
 	for (const bid of bids) {
 		if (bid.outcome === NOT_CALLED || isNotCalledLine(bid)) continue;
@@ -183,7 +185,7 @@ function bidderCalls(
 		if (!known) calls.set(bid.bidder, { bidder: bid.bidder, status, latency_ms: bid.latency_ms });
 		else if (status === "bids") known.status = "bids";
 	}
-	return [...calls.values()];
+	return calls;
 }
 
 /** Analytics Engine accepts at most 250 data points per invocation. */
@@ -205,7 +207,7 @@ export const METRIC_QUERIES = {
 FROM px_metrics WHERE blob1 = 'ad_request' AND timestamp > NOW() - INTERVAL '1' DAY
 GROUP BY publisher_id`,
 	bids_by_reason: `SELECT blob2 AS bidder, blob3 AS outcome, blob4 AS reason, SUM(_sample_interval) AS bids
-FROM px_metrics WHERE blob1 = 'bid' AND timestamp > NOW() - INTERVAL '1' DAY
+FROM px_metrics WHERE blob1 = 'bid' AND double6 = 1 AND timestamp > NOW() - INTERVAL '1' DAY
 GROUP BY bidder, outcome, reason ORDER BY bids DESC`,
 	wins_and_ecpm: `SELECT blob2 AS bidder, SUM(_sample_interval) AS wins,
   SUM(_sample_interval * double2) / SUM(_sample_interval) AS avg_clearing_cpm
@@ -214,12 +216,12 @@ FROM px_metrics WHERE blob1 = 'win' AND timestamp > NOW() - INTERVAL '1' DAY GRO
   SUM(IF(blob1 = 'expiry', _sample_interval, 0)) AS expiries
 FROM px_metrics WHERE blob1 IN ('win', 'play', 'expiry') AND timestamp > NOW() - INTERVAL '1' DAY`,
 	bidder_latency: `SELECT blob2 AS bidder, SUM(_sample_interval) AS calls,
-  SUM(_sample_interval * double2) / SUM(_sample_interval) AS avg_latency_ms,
-  quantileExactWeighted(0.99)(double2, _sample_interval) AS p99_latency_ms,
-  SUM(_sample_interval * double3) AS timeouts,
-  SUM(IF(blob3 = 'error', _sample_interval, 0)) AS errors,
-  SUM(IF(blob3 = 'no_bid', _sample_interval, 0)) AS no_bids
-FROM px_metrics WHERE blob1 = 'bidder_call' AND timestamp > NOW() - INTERVAL '1' HOUR GROUP BY bidder`,
+  SUM(_sample_interval * double4) / SUM(_sample_interval) AS avg_latency_ms,
+  quantileExactWeighted(0.99)(double4, _sample_interval) AS p99_latency_ms,
+  SUM(_sample_interval * double5) AS timeouts,
+  SUM(IF(blob6 = 'error', _sample_interval, 0)) AS errors,
+  SUM(IF(blob6 = 'no_bid', _sample_interval, 0)) AS no_bids
+FROM px_metrics WHERE blob1 = 'bid' AND double7 = 1 AND timestamp > NOW() - INTERVAL '1' HOUR GROUP BY bidder`,
 	/** Bidders selected but not called, per reason: an open circuit (509) shows here as it opens. */
 	not_called: `SELECT blob2 AS bidder, blob4 AS reason, SUM(_sample_interval) AS auctions
 FROM px_metrics WHERE blob1 = 'bid' AND blob3 = 'not_called' AND timestamp > NOW() - INTERVAL '1' HOUR
@@ -243,7 +245,7 @@ FROM px_metrics WHERE blob1 = 'ad_request' AND timestamp > NOW() - INTERVAL '1' 
 GROUP BY minute ORDER BY minute`,
 	bids_by_reason: `SELECT blob2 AS bidder, blob3 AS outcome, blob4 AS reason, MAX(double3) AS code,
   SUM(_sample_interval) AS bids
-FROM px_metrics WHERE blob1 = 'bid' AND timestamp > NOW() - INTERVAL '1' HOUR
+FROM px_metrics WHERE blob1 = 'bid' AND double6 = 1 AND timestamp > NOW() - INTERVAL '1' HOUR
 GROUP BY bidder, outcome, reason`,
 	wins_and_ecpm: `SELECT blob2 AS bidder, SUM(_sample_interval) AS wins,
   SUM(_sample_interval * double3) AS audience,

@@ -374,4 +374,70 @@ describe("screens stored by an earlier version", () => {
 		expect(await res.json()).toMatchObject({ filled: true });
 		expect(await fresh.stats()).toMatchObject({ decisions: { issued: 1 }, outbox: 0 });
 	});
+
+	it("at schema 3 keep their decisions and outbox rows when the tables are rebuilt for fewer billed rows", async () => {
+		const t = tag();
+		const id = `v3-${t}`;
+		await approve({
+			bidder: "upgrade3",
+			crid: "crid-up3",
+			asset_url: dspAssets.image("crid-up3", BILLBOARD),
+			adomain: [DSP_ADOMAIN],
+		});
+		const put = await callEdge(`/v1/screens/${id}`, {
+			method: "PUT",
+			headers: authHeaders(),
+			body: JSON.stringify(billboardScreen(id)),
+		});
+		expect(put.res.status).toBe(201);
+		const { res } = await callEdge(
+			"/v1/ad-requests",
+			{
+				method: "POST",
+				headers: authHeaders(),
+				body: JSON.stringify({ screen_id: id, slot_id: "face-a" }),
+			},
+			{
+				BIDDERS: biddersJson(t, [
+					{ name: "upgrade3", behaviour: "bid", query: { crid: "crid-up3", price: 7 } },
+				]),
+			},
+		);
+		expect(await res.json()).toMatchObject({ filled: true });
+		const stub = env.SCREENS.get(env.SCREENS.idFromName(`demo-pub:${id}`));
+		// As schema 3 stored it: decisions with a rowid (and so a key index), an AUTOINCREMENT
+		// outbox holding one row not yet due.
+		await runInDurableObject(stub, (_i, state: DurableObjectState) => {
+			state.storage.sql.exec(`
+				CREATE TABLE d3 (decision_id TEXT PRIMARY KEY, slot_id TEXT NOT NULL, play_at INTEGER NOT NULL,
+					not_before INTEGER NOT NULL, not_after INTEGER NOT NULL, report_until INTEGER NOT NULL,
+					purge_at INTEGER NOT NULL, state TEXT NOT NULL, answer TEXT NOT NULL, adomain TEXT NOT NULL,
+					notices TEXT NOT NULL, meta TEXT NOT NULL);
+				INSERT INTO d3 SELECT * FROM decisions;
+				DROP TABLE decisions;
+				ALTER TABLE d3 RENAME TO decisions;
+				DROP TABLE outbox;
+				CREATE TABLE outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, body TEXT NOT NULL,
+					attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL);`);
+			state.storage.sql.exec(
+				`INSERT INTO outbox (kind, body, next_at) VALUES ('event', '{"event_id":"e-v3"}', ?)`,
+				Date.now() + 86_400_000,
+			);
+			state.storage.kv.put("schema_version", 3);
+		});
+		await runInDurableObject(stub, (_i, state: DurableObjectState) => state.abort("restart")).catch(
+			() => undefined,
+		);
+		const fresh = env.SCREENS.get(env.SCREENS.idFromName(`demo-pub:${id}`));
+		expect(await fresh.stats()).toEqual({ decisions: { issued: 1 }, outbox: 1 });
+		const ddl = await runInDurableObject(fresh, (_i, state: DurableObjectState) =>
+			state.storage.sql
+				.exec<{ name: string; sql: string }>(
+					"SELECT name, sql FROM sqlite_master WHERE name IN ('decisions', 'outbox')",
+				)
+				.toArray(),
+		);
+		expect(ddl.find((r) => r.name === "decisions")?.sql).toMatch(/WITHOUT ROWID/);
+		expect(ddl.find((r) => r.name === "outbox")?.sql).not.toMatch(/AUTOINCREMENT/);
+	});
 });

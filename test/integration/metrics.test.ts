@@ -20,7 +20,7 @@ describe("Analytics Engine layout", () => {
 		expect(point).toEqual({ indexes: ["b"], blobs: ["win", "b", "p", "1"], doubles: [1, 4.5, 3] });
 	});
 
-	it("an auction yields one bid point per bid with its reason label, and one call point per bidder", () => {
+	it("an auction yields one point per bidder line: its bids with their reason labels, the call on the first", () => {
 		const auction = newEvent("auction", {
 			...base,
 			auction_id: "a1",
@@ -34,14 +34,16 @@ describe("Analytics Engine layout", () => {
 			],
 		});
 		const points = metricsFor(auction);
-		const bids = points.filter((p) => p.blobs?.[0] === "bid");
+		// Three lines, three points: bids and calls no longer take a point each (was 3 + 2).
+		expect(points).toHaveLength(3);
+		const bids = points.filter((p) => p.blobs?.[0] === "bid" && p.doubles?.[5] === 1);
 		expect(bids.map((p) => p.blobs?.slice(1, 4))).toEqual([
 			["x", "won", "won"],
 			["x", "lost", "lost_to_higher_bid"],
 			["y", "timeout", "bidder_timeout"],
 		]);
-		const calls = points.filter((p) => p.blobs?.[0] === "bidder_call");
-		expect(calls.map((p) => [p.blobs?.[1], p.doubles?.[2]])).toEqual([
+		const calls = points.filter((p) => p.blobs?.[0] === "bid" && p.doubles?.[6] === 1);
+		expect(calls.map((p) => [p.blobs?.[1], p.doubles?.[4]])).toEqual([
 			["x", 0],
 			["y", 1],
 		]);
@@ -69,15 +71,15 @@ describe("Analytics Engine layout", () => {
 			],
 		});
 		const points = metricsFor(auction);
-		const calls = points.filter((p) => p.blobs?.[0] === "bidder_call");
-		expect(calls.map((p) => [p.blobs?.[1], p.blobs?.[2], p.doubles?.[1]])).toEqual([
+		const calls = points.filter((p) => p.blobs?.[0] === "bid" && p.doubles?.[6] === 1);
+		expect(calls.map((p) => [p.blobs?.[1], p.blobs?.[5], p.doubles?.[3]])).toEqual([
 			["x", "bids", 40],
 			["y", "bids", 55],
 			["z", "no_bid", 30],
 			["e", "error", 12],
 		]);
 		// A no-bid is not a bid: no bid point, so nothing is counted under reason 0 (won).
-		const bids = points.filter((p) => p.blobs?.[0] === "bid");
+		const bids = points.filter((p) => p.blobs?.[0] === "bid" && p.doubles?.[5] === 1);
 		expect(bids.map((p) => [p.blobs?.[1], p.blobs?.[2], p.blobs?.[3]])).toEqual([
 			["x", "lost", "lost_to_higher_bid"],
 			["x", "filtered", "below_auction_floor"],
@@ -95,6 +97,13 @@ describe("Analytics Engine layout", () => {
 		// blob2 is the first layout blob of each metric; the queries must agree with the layout.
 		expect(METRIC_LAYOUT.bid.blobs.indexOf("reason") + 2).toBe(4);
 		expect(METRIC_QUERIES.bids_by_reason).toContain("blob4 AS reason");
+		// Bids and calls share the `bid` points; each query keeps to its flag.
+		expect(METRIC_LAYOUT.bid.doubles.indexOf("is_bid") + 2).toBe(6);
+		expect(METRIC_QUERIES.bids_by_reason).toContain("double6 = 1");
+		expect(METRIC_LAYOUT.bid.doubles.indexOf("is_call") + 2).toBe(7);
+		expect(METRIC_LAYOUT.bid.doubles.indexOf("latency_ms") + 2).toBe(4);
+		expect(METRIC_LAYOUT.bid.blobs.indexOf("status") + 2).toBe(6);
+		expect(METRIC_QUERIES.bidder_latency).toContain("double7 = 1");
 		expect(METRIC_LAYOUT.ad_request.blobs.indexOf("outcome") + 2).toBe(4);
 		expect(METRIC_QUERIES.fill_rate).toContain("blob4 IN ('filled', 'cached')");
 		for (const sql of Object.values(METRIC_QUERIES)) expect(sql).toContain("_sample_interval");

@@ -183,6 +183,32 @@ function aeAnswer(sql: string, scenario: string): { status: number; data: unknow
 			],
 		};
 	}
+	// Before the bids: the calls query reads the same points (blob1 = 'bid', double7 = 1).
+	if (sql.includes("AS calls")) {
+		return {
+			status: 200,
+			data: [
+				{
+					bidder: "dsp-a",
+					calls: "40",
+					avg_latency_ms: 50,
+					p99_latency_ms: 180,
+					timeouts: 0,
+					errors: "0",
+					no_bids: "0",
+				},
+				{
+					bidder: "<b>dsp-b</b>",
+					calls: "40",
+					avg_latency_ms: 90,
+					p99_latency_ms: 250,
+					timeouts: 5,
+					errors: "2",
+					no_bids: "13",
+				},
+			],
+		};
+	}
 	if (sql.includes("blob1 = 'bid'")) {
 		if (scenario === "no-bids") return { status: 422, data: [] };
 		return {
@@ -232,31 +258,6 @@ function aeAnswer(sql: string, scenario: string): { status: number; data: unknow
 				{ metric: "win", bidder: "dsp-a", reason: "", events: "30" },
 				{ metric: "play", bidder: "dsp-a", reason: "", events: "27" },
 				{ metric: "expiry", bidder: "dsp-a", reason: "inferred", events: "2" },
-			],
-		};
-	}
-	if (sql.includes("blob1 = 'bidder_call'")) {
-		return {
-			status: 200,
-			data: [
-				{
-					bidder: "dsp-a",
-					calls: "40",
-					avg_latency_ms: 50,
-					p99_latency_ms: 180,
-					timeouts: 0,
-					errors: "0",
-					no_bids: "0",
-				},
-				{
-					bidder: "<b>dsp-b</b>",
-					calls: "40",
-					avg_latency_ms: 90,
-					p99_latency_ms: 250,
-					timeouts: 5,
-					errors: "2",
-					no_bids: "13",
-				},
 			],
 		};
 	}
