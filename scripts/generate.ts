@@ -3,14 +3,19 @@
 // - src/worker/generated/openapi.json: the OpenAPI 3.1 document, from the zod schemas;
 // - src/worker/generated/player-bundle.ts: the demo player page's script (demo/player/main.ts
 //   and the player SDK), bundled for browsers with esbuild (wrangler's own bundler).
-// test/unit/generated.test.ts fails when either is stale: run this after changing a schema, a
-// route's description or the SDK.
+// - biome.json's layer import rules, from scripts/layers.ts (test/unit/architecture.test.ts
+//   fails when they differ).
+// test/unit/generated.test.ts fails when either of the first two is stale: run this after
+// changing a schema, a route's description, the SDK or a layer rule.
+
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { buildOpenApi } from "../src/worker/openapi/build";
+import { biomeLayerOverrides, LAYERS } from "./layers";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const OPENAPI_FILE = "src/worker/generated/openapi.json";
@@ -50,9 +55,22 @@ export async function generatedFiles(): Promise<Record<string, string>> {
 	return { [OPENAPI_FILE]: openApiJson(), [PLAYER_BUNDLE_FILE]: await playerBundle() };
 }
 
+/** biome.json with its layer overrides replaced by the ones scripts/layers.ts makes, formatted. */
+function writeBiomeLayers(): void {
+	const path = join(root, "biome.json");
+	const biome = JSON.parse(readFileSync(path, "utf8")) as { overrides: { includes: string[] }[] };
+	const isLayer = (o: { includes: string[] }) =>
+		LAYERS.some((l) => o.includes[0] === `${l.dir}/**`);
+	biome.overrides = [...biome.overrides.filter((o) => !isLayer(o)), ...biomeLayerOverrides()];
+	writeFileSync(path, `${JSON.stringify(biome, null, "\t")}\n`);
+	execFileSync("npx", ["biome", "format", "--write", "biome.json"], { cwd: root, stdio: "ignore" });
+	console.log("wrote biome.json's layer rules");
+}
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
 	for (const [file, text] of Object.entries(await generatedFiles())) {
 		writeFileSync(join(root, file), text);
 		console.log(`wrote ${file} (${(Buffer.byteLength(text) / 1024).toFixed(1)} KiB)`);
 	}
+	writeBiomeLayers();
 }

@@ -1,53 +1,51 @@
-// The shape of src/, checked on every run: Biome's import rules (biome.json) catch a wrong import
-// as it is typed, but they cannot see a cycle or a file that has grown too long to read.
-//
-// - src/px is the domain: it imports nothing but itself (and libraries).
-// - src/services serve every shell: they import src/px and each other.
-// - The shells (src/worker, the HTTP app; src/durable-objects; src/queues, the consumers) stand
-//   side by side: each imports src/services and src/px, never another shell, types included.
-// - src/index.ts and src/consumers.ts, the two Workers' entry points, may import anything.
+// The shape of the code, checked on every run against the one list of layer rules
+// (scripts/layers.ts: src/px, src/services, the three shells, and sdk/, demo/, scripts/, bench/).
+// Biome's import rules (biome.json, generated from the same list) catch a wrong import as it is
+// typed, but they cannot see a cycle or a file that has grown too long to read.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import {
+	biomeLayerOverrides,
+	ENTRY_POINTS,
+	LAYERS,
+	layerOf,
+	mayImport,
+} from "../../scripts/layers";
 
-const SRC = resolve(import.meta.dirname, "../../src");
+const ROOT = resolve(import.meta.dirname, "../..");
 const MAX_LINES = 400;
 
 /** Generated or data files, which nobody reads as code. */
-const NOT_CODE = ["worker/generated/", "px/data/"];
+const NOT_CODE = ["src/worker/generated/", "src/px/data/", "sdk/node_modules/"];
 
 const LINE_LIMIT_EXCEPTIONS = new Set<string>([]);
-
-const ALLOWED: Record<string, string[]> = {
-	px: ["px"],
-	services: ["services", "px"],
-	"durable-objects": ["durable-objects", "services", "px"],
-	queues: ["queues", "services", "px"],
-	worker: ["worker", "services", "px"],
-};
 
 function filesUnder(dir: string): string[] {
 	return readdirSync(dir).flatMap((name) => {
 		const path = join(dir, name);
-		return statSync(path).isDirectory() ? filesUnder(path) : [relative(SRC, path)];
+		if (name === "node_modules") return [];
+		return statSync(path).isDirectory() ? filesUnder(path) : [relative(ROOT, path)];
 	});
 }
 
-const known = new Set(filesUnder(SRC));
+const ROOTS = [...new Set(LAYERS.map((l) => l.dir.split("/")[0]!))];
+const known = new Set(ROOTS.flatMap((r) => filesUnder(join(ROOT, r))));
 const files = [...known].filter(
 	(f) => /\.tsx?$/.test(f) && !NOT_CODE.some((prefix) => f.startsWith(prefix)),
 );
+const srcFiles = files.filter((f) => f.startsWith("src/"));
 
 // import … from "x", import "x", export … from "x", import("x"); `type` forms included.
 const SPECIFIER =
 	/(?:^|[\s;])(?:import|export)\s[^"';]*?\bfrom\s*["']([^"']+)["']|(?:^|[\s;])import\s*\(?\s*["']([^"']+)["']/gm;
 
 function importsOf(file: string): { specifier: string; target?: string }[] {
-	const text = readFileSync(join(SRC, file), "utf8");
+	const text = readFileSync(join(ROOT, file), "utf8");
 	return [...text.matchAll(SPECIFIER)].map((m) => {
 		const specifier = (m[1] ?? m[2])!;
 		if (!specifier.startsWith(".")) return { specifier };
-		const base = relative(SRC, resolve(SRC, dirname(file), specifier.replace(/\.js$/, "")));
+		const base = relative(ROOT, resolve(ROOT, dirname(file), specifier.replace(/\.js$/, "")));
 		const target = [base, `${base}.ts`, `${base}.tsx`, `${base}/index.ts`].find((c) =>
 			known.has(c),
 		);
@@ -56,9 +54,13 @@ function importsOf(file: string): { specifier: string; target?: string }[] {
 }
 
 const graph = new Map(files.map((f) => [f, importsOf(f)]));
-const layer = (file: string) => (file.includes("/") ? file.slice(0, file.indexOf("/")) : "");
+/** The folder under src/ a file is in ("" for an entry point). */
+const layer = (file: string) => {
+	const rel = relative("src", file);
+	return rel.includes("/") ? rel.slice(0, rel.indexOf("/")) : "";
+};
 
-describe("architecture of src/", () => {
+describe("architecture", () => {
 	it("resolves every relative import (so the checks below see the whole graph)", () => {
 		const unresolved = [...graph].flatMap(([file, imports]) =>
 			imports
@@ -90,30 +92,46 @@ describe("architecture of src/", () => {
 
 	it("keeps every layer to the imports it is allowed", () => {
 		const forbidden = [...graph].flatMap(([file, imports]) => {
-			const allowed = ALLOWED[layer(file)];
-			if (!allowed) return []; // an entry point
+			const from = layerOf(file);
+			if (!from || ENTRY_POINTS.includes(file)) return [];
 			return imports
 				.filter(({ specifier, target }) =>
 					target
-						? !allowed.includes(layer(target))
-						: layer(file) === "px" && specifier.startsWith("cloudflare:"),
+						? !mayImport(from, target)
+						: from.noRuntime === true && specifier.startsWith("cloudflare:"),
 				)
 				.map(({ specifier }) => `${file} imports ${specifier}`);
 		});
 		expect(forbidden).toEqual([]);
 	});
 
+	it("has Biome's import rules generated from the same list (npm run generate)", () => {
+		const biome = JSON.parse(readFileSync(join(ROOT, "biome.json"), "utf8")) as {
+			overrides: { includes: string[]; linter?: { rules?: { style?: object } } }[];
+		};
+		const layerOverrides = biome.overrides.filter((o) =>
+			LAYERS.some((l) => o.includes[0] === `${l.dir}/**`),
+		);
+		expect(layerOverrides).toEqual(biomeLayerOverrides());
+	});
+
 	it(`has no source file over ${MAX_LINES} lines`, () => {
-		const long = files
+		const long = srcFiles
 			.filter((f) => !LINE_LIMIT_EXCEPTIONS.has(f))
-			.map((f) => ({ f, lines: readFileSync(join(SRC, f), "utf8").split("\n").length - 1 }))
+			.map((f) => ({ f, lines: readFileSync(join(ROOT, f), "utf8").split("\n").length - 1 }))
 			.filter(({ lines }) => lines > MAX_LINES)
 			.map(({ f, lines }) => `${f}: ${lines} lines`);
 		expect(long).toEqual([]);
 	});
 
-	it("knows every layer under src/", () => {
-		const layers = new Set(files.map(layer).filter(Boolean));
-		expect([...layers].sort()).toEqual(Object.keys(ALLOWED).sort());
+	it("knows every folder under src/ and every tool's folder", () => {
+		const unknown = files.filter((f) => !layerOf(f) && !ENTRY_POINTS.includes(f));
+		expect(unknown).toEqual([]);
+		const srcLayers = new Set(srcFiles.map(layer).filter(Boolean));
+		expect([...srcLayers].map((l) => `src/${l}`).sort()).toEqual(
+			LAYERS.filter((l) => l.dir.startsWith("src/"))
+				.map((l) => l.dir)
+				.sort(),
+		);
 	});
 });
