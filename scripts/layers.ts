@@ -118,7 +118,7 @@ const basename = (dir: string) => dir.slice(dir.lastIndexOf("/") + 1);
  * for the folders and modules the layer may import. Specifiers are relative ("../worker/x",
  * "../src/px/model"), so folders are matched by their last name anywhere in the path.
  */
-export function biomeLayerOverrides(): object[] {
+export function biomeLayerOverrides(): { includes: string[]; linter: object }[] {
 	return LAYERS.map((layer) => {
 		const group: string[] = [];
 		for (const other of LAYERS) {

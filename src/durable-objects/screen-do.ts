@@ -237,7 +237,6 @@ export class ScreenDO extends DurableObject<Env> {
 			this.deliverSoon();
 			return {
 				kind: "accepted",
-				...won,
 				billable,
 				...(share !== undefined ? { share } : {}),
 				...(reason ? { reason } : {}),
@@ -276,7 +275,7 @@ export class ScreenDO extends DurableObject<Env> {
 		if (won) {
 			await this.scheduleAlarm();
 			this.deliverSoon();
-			return { kind: "recorded", ...won };
+			return { kind: "recorded" };
 		}
 		const state = this.stateOf(decisionId);
 		if (!state) return { kind: "unknown" };

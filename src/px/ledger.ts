@@ -152,9 +152,8 @@ export type AdmitResult =
 
 export type PlayResult =
 	| {
+			/** The buyer's notices and the event left in the screen's outbox with the play. */
 			kind: "accepted";
-			notices: DecisionNotices;
-			meta: DecisionMeta;
 			/** False when the play is recorded but never billed, for `reason`. */
 			billable: boolean;
 			share?: number;
@@ -182,7 +181,7 @@ export type PlayCheck =
 	| { kind: "unknown" };
 
 export type ExpiryResult =
-	| { kind: "recorded"; notices: DecisionNotices; meta: DecisionMeta }
+	| { kind: "recorded" }
 	| { kind: "already_played" }
 	| { kind: "already_expired" }
 	| { kind: "unknown" };
