@@ -24,6 +24,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { parquetReadObjects } from "hyparquet";
+import { errorText } from "../src/px/error-text";
 import { safeParseEvent } from "../src/px/events";
 import { gunzip } from "../src/queues/gzip";
 import { archivedRecord } from "../src/queues/parquet";
@@ -269,7 +270,7 @@ export async function startLocalAnalytics(options: LocalAnalyticsOptions): Promi
 		} catch (err) {
 			// Like the real API: the query's error as text, so the console can show it.
 			res.writeHead(422, { "content-type": "text/plain" });
-			res.end(err instanceof Error ? err.message : String(err));
+			res.end(errorText(err));
 		}
 	});
 	await new Promise<void>((resolve, reject) => {

@@ -18,6 +18,7 @@ export interface Layer {
 /** What the player SDK may take from the edge: the wire schemas it shares (as types, mostly). */
 const SDK_SHARED = [
 	"src/px/answer-schema",
+	"src/px/error-text",
 	"src/px/model",
 	"src/px/play-report",
 	"src/px/problem-schema",

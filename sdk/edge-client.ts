@@ -2,6 +2,7 @@
 // send telemetry, list the assets to pre-cache. No retries here: callers decide (the player loop
 // waits and asks again, the report queue retries for days); this module only says what happened.
 
+import { errorText } from "../src/px/error-text";
 import { type ProblemType, problemSlug } from "../src/px/problem-types";
 import { retryAfterMs } from "./backoff";
 import { type Clock, systemClock } from "./clock";
@@ -47,7 +48,7 @@ export class EdgeError extends Error {
 /** The network failed (offline, DNS, reset, timeout): nothing is known to have reached the edge. */
 export class NetworkError extends Error {
 	constructor(cause: unknown) {
-		super(cause instanceof Error ? cause.message : String(cause));
+		super(errorText(cause));
 		this.name = "NetworkError";
 	}
 }

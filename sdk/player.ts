@@ -6,6 +6,8 @@
 // answers a screen that asks again while its decision is still open with that same decision
 // (its cache), so the next decision can only be fetched once this one is reported. Reporting at
 // the threshold leaves the rest of the spot (a quarter, by default) to fetch the next one.
+
+import { errorText } from "../src/px/error-text";
 import type { AssetStore } from "./asset-store";
 import { type BackoffOptions, backoffDelay } from "./backoff";
 import { type Clock, systemClock } from "./clock";
@@ -212,7 +214,7 @@ export class Player {
 					...DEFAULT_REQUEST_BACKOFF,
 					...this.options.requestBackoff,
 				});
-			const error = err instanceof Error ? err.message : String(err);
+			const error = errorText(err);
 			this.emit({
 				type: "request_failed",
 				error,
@@ -319,10 +321,7 @@ export class Player {
 			try {
 				displayedAt = await playback.started;
 			} catch (err) {
-				return await this.expire(
-					answer,
-					`it could not start: ${err instanceof Error ? err.message : String(err)}`,
-				);
+				return await this.expire(answer, `it could not start: ${errorText(err)}`);
 			}
 			this.emit({ type: "play_started", decisionId: answer.decision_id, displayedAt });
 

@@ -6,6 +6,8 @@
 // delivery of a play that already landed answers 409 "already reported", which this queue counts
 // as delivered: the first attempt reached the edge and only its answer was lost), and telemetry
 // records carry their own id, which the archive deduplicates on.
+
+import { errorText } from "../src/px/error-text";
 import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from "./backoff";
 import { type Clock, systemClock } from "./clock";
 import { type EdgeClient, EdgeError, NetworkError } from "./edge-client";
@@ -314,7 +316,7 @@ export class ReportQueue {
 	private failedRequest(items: QueuedReport[], err: unknown): void {
 		const status = err instanceof EdgeError ? err.status : undefined;
 		const after = err instanceof EdgeError ? err.retryAfterMs : undefined;
-		const message = err instanceof Error ? err.message : String(err);
+		const message = errorText(err);
 		if (!(err instanceof EdgeError) && !(err instanceof NetworkError)) {
 			// A bug of ours (or a broken fetch): keep the reports, try again later.
 			console.error("report queue:", err);

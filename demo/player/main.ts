@@ -15,6 +15,7 @@ import {
 	Player,
 	type PlayerEvent,
 } from "../../sdk/browser";
+import { errorText } from "../../src/px/error-text";
 
 interface PageConfig {
 	screen: string;
@@ -147,7 +148,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-	state.error = err instanceof Error ? err.message : String(err);
+	state.error = errorText(err);
 	const stage = document.getElementById("stage");
 	if (stage) stage.textContent = `Player stopped: ${state.error}`;
 });

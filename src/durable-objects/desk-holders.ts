@@ -118,7 +118,7 @@ export class DeskHolders {
 			.then(this.schedule)
 			.catch((err: unknown) =>
 				log("error", "revocation_push_failed", {
-					error: err instanceof Error ? err.message : String(err),
+					error: errorText(err),
 				}),
 			)
 			.finally(() => {

@@ -22,7 +22,7 @@ import type { Screen } from "../px/model";
 import { judgePlay, type PlayReport } from "../px/play-report";
 import { type TokenBucket, takeToken } from "../px/token-bucket";
 import { lookupApprovals } from "../services/approvals";
-import { log } from "../services/log";
+import { errorText, log } from "../services/log";
 import type { Settlement } from "../services/settlement";
 import { playCheck } from "./play-check";
 import {
@@ -290,7 +290,7 @@ export class ScreenDO extends DurableObject<Env> {
 	private deliverSoon(): void {
 		this.deliver().catch((err: unknown) =>
 			log("error", "outbox_delivery_failed", {
-				error: err instanceof Error ? err.message : String(err),
+				error: errorText(err),
 			}),
 		);
 	}

@@ -4,6 +4,7 @@
 // produce the same calls in the same order, which keeps fan-out behaviour reproducible in tests
 // and explainable in the debug trace.
 import { z } from "zod";
+import { errorText } from "./error-text";
 import { jsonPointer } from "./field-issues";
 import { roundCpm } from "./money";
 import type { NotCalled } from "./outcomes";
@@ -149,7 +150,7 @@ export function parseBidders(json: string): ParseBiddersResult {
 	try {
 		raw = JSON.parse(json);
 	} catch (err) {
-		const detail = err instanceof Error ? err.message : String(err);
+		const detail = errorText(err);
 		return { ok: false, issues: [{ pointer: "#", detail: `not valid JSON: ${detail}` }] };
 	}
 	const parsed = BidderList.safeParse(raw);

@@ -4,6 +4,7 @@
 // be encoded fails alone: the rest of its group is still written, and only it is retried (and so
 // reaches the dead-letter queue alone).
 import type { PxEvent } from "../px/events";
+import { errorText } from "../services/log";
 import { archiveKey, encodeEvents } from "./parquet";
 
 interface Archived<T> {
@@ -41,7 +42,7 @@ export async function archiveEvents<T extends { event: PxEvent }>(
 				result.ok.push(...encoded.items);
 			} catch (err) {
 				result.failed.push(...encoded.items);
-				const error = `write failed: ${err instanceof Error ? err.message : String(err)}`;
+				const error = `write failed: ${errorText(err)}`;
 				for (const item of encoded.items) result.errors.set(item, error);
 			}
 		}),

@@ -16,7 +16,7 @@
 //   before anything is written.
 // Bounded per run: R2 calls, passes and records per pass; what is left waits for the next run.
 
-import { log } from "../services/log";
+import { errorText, log } from "../services/log";
 import {
 	COMPACTED_PREFIX,
 	compactedKey,
@@ -144,7 +144,7 @@ export async function compactArchive(
 			const done = await compactPartition(bucket, partition, files, limits, budget, result);
 			if (!done) result.pending += 1;
 		} catch (err) {
-			const error = err instanceof Error ? err.message : String(err);
+			const error = errorText(err);
 			result.failed.push({ partition, error });
 			log("error", "archive_compaction_failed", { partition, error });
 		}

@@ -4,7 +4,7 @@
 
 import type { PxEvent } from "../px/events";
 import { holderOfWin } from "../px/holders";
-import { log } from "../services/log";
+import { errorText, log } from "../services/log";
 import { reviewDesk } from "../services/stubs";
 import type { ConsumersEnv } from "./env";
 
@@ -22,7 +22,7 @@ export async function recordHolders<T extends { event: PxEvent }>(
 		await reviewDesk(env).hold(held.map((h) => h.holder));
 		return { failed: [] };
 	} catch (err) {
-		log("error", "holders_failed", { error: err instanceof Error ? err.message : String(err) });
+		log("error", "holders_failed", { error: errorText(err) });
 		return { failed: held.map((h) => h.item) };
 	}
 }

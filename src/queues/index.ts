@@ -4,7 +4,7 @@
 // after max_retries), a failed sink retries only the messages it failed.
 
 import { type CreativeSeenEvent, type PxEvent, safeParseEvent } from "../px/events";
-import { log } from "../services/log";
+import { errorText, log } from "../services/log";
 import { dataPoint, writeMetrics } from "../services/metrics";
 import { reviewDesk } from "../services/stubs";
 import { archiveEvents } from "./archive";
@@ -83,7 +83,7 @@ async function intakeCreatives(env: ConsumersEnv, items: Item[]): Promise<{ fail
 		await reviewDesk(env).intake(items.map((i) => i.event as CreativeSeenEvent));
 		return { failed: [] };
 	} catch (err) {
-		log("error", "intake_failed", { error: err instanceof Error ? err.message : String(err) });
+		log("error", "intake_failed", { error: errorText(err) });
 		return { failed: items };
 	}
 }

@@ -15,7 +15,7 @@ import {
 } from "../px/approval";
 import type { HostedAsset } from "../px/hosted-asset";
 import { withinBudget } from "./budget";
-import { log } from "./log";
+import { errorText, log } from "./log";
 
 export const APPROVAL_MEMORY_TTL_MS = 10_000;
 /** KV edge cache TTL (the minimum KV allows). */
@@ -92,7 +92,7 @@ export async function lookupApprovals(
 			} catch (err) {
 				// Unknown this time (filtered as pending), asked again by the next auction.
 				log("warn", "approval_lookup_failed", {
-					error: err instanceof Error ? err.message : String(err),
+					error: errorText(err),
 				});
 			}
 		}),

@@ -7,6 +7,7 @@ import {
 	type HostedAsset,
 	hostedObjectKey,
 } from "../px/hosted-asset";
+import { errorText } from "./log";
 
 export type HostingResult = { ok: true; asset: HostedAsset } | { ok: false; why: string };
 
@@ -56,7 +57,7 @@ export async function hostAsset(
 			ok: false,
 			why: signal.aborted
 				? `The asset host did not deliver ${url.href} within ${timeoutMs / 1000} s.`
-				: `The asset could not be fetched from ${url.href}: ${err instanceof Error ? err.message : String(err)}.`,
+				: `The asset could not be fetched from ${url.href}: ${errorText(err)}.`,
 		};
 	}
 	if (bytes.byteLength === 0) return { ok: false, why: `The asset at ${url.href} is empty.` };

@@ -2,7 +2,7 @@
 // with backoff; what still fails is returned (and logged with its ids), never thrown, so the
 // caller decides: the hot path logs and moves on, a Durable Object outbox keeps it for later.
 import { batchForQueue, type PxEvent, packBytes, packEvents } from "../px/events";
-import { log } from "./log";
+import { errorText, log } from "./log";
 import { metricsFor, writeMetrics } from "./metrics";
 
 /** Waits between tries of one sendBatch (the hot path's waitUntil has 30 s in all). */
@@ -34,7 +34,7 @@ export async function publishEvents(
 			failed.push(...sent);
 			log("error", "event_send_failed", {
 				event_ids: sent.map((e) => e.event_id),
-				error: error instanceof Error ? error.message : String(error),
+				error: errorText(error),
 			});
 		}),
 	);

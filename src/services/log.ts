@@ -8,7 +8,4 @@ export function log(level: LogLevel, msg: string, fields: Record<string, unknown
 	else console.log(line);
 }
 
-/** An error as a log field: its message, clipped (a stack or a huge body helps no one there). */
-export function errorText(error: unknown): string {
-	return error instanceof Error ? error.message.slice(0, 512) : String(error).slice(0, 512);
-}
+export { errorText } from "../px/error-text";

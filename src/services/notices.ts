@@ -8,7 +8,7 @@ import { type MacroValues, substituteMacros } from "../px/macros";
 import { MAX_NOTICE_URL, type Notice, type NoticeMessage, noticeId } from "../px/notice-message";
 import { Reason } from "../px/reasons";
 import { sendWithRetry } from "./emit";
-import { log } from "./log";
+import { errorText, log } from "./log";
 
 export interface NoticeValues {
 	auctionId: string;
@@ -63,7 +63,7 @@ export async function fireNotice(notice: Notice, key: string): Promise<NoticeRes
 		log("warn", "notice_rejected", { kind, status: res.status });
 		return res.status >= 500 || [408, 425, 429].includes(res.status) ? "failed" : "refused";
 	} catch (err) {
-		log("warn", "notice_failed", { kind, error: err instanceof Error ? err.message : String(err) });
+		log("warn", "notice_failed", { kind, error: errorText(err) });
 		return "failed";
 	}
 }
@@ -79,7 +79,7 @@ export async function enqueueNotices(
 	log("error", "notice_enqueue_failed", {
 		auction_id: message.auction_id,
 		kinds: message.notices.map((n) => n.kind),
-		error: error instanceof Error ? error.message : String(error),
+		error: errorText(error),
 	});
 	return false;
 }

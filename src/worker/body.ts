@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { errorText } from "../services/log";
 import type { AppContext } from "./context";
 import { fieldsProblem, HttpProblem, problems, validationProblem } from "./problem";
 
@@ -14,7 +15,7 @@ export async function readJsonBody(c: AppContext): Promise<unknown> {
 	try {
 		value = JSON.parse(await c.req.text());
 	} catch (err) {
-		throw new HttpProblem(problems.invalidJson(err instanceof Error ? err.message : String(err)));
+		throw new HttpProblem(problems.invalidJson(errorText(err)));
 	}
 	const tooDeep = deeperThan(value, MAX_JSON_DEPTH);
 	if (tooDeep !== undefined) {

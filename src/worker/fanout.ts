@@ -11,6 +11,7 @@ import { toWire } from "../px/openrtb/profiles";
 import { type CandidateBid, MAX_BIDS_PER_RESPONSE, parseBidResponse } from "../px/openrtb/response";
 import type { BidderStatus, NotCalled, NotCalledReason } from "../px/outcomes";
 import { Reason } from "../px/reasons";
+import { errorText } from "../services/log";
 
 export interface BidderOutcome {
 	bidder: string;
@@ -191,7 +192,7 @@ async function callBidder(
 		return outcome({
 			status: "error",
 			reason: Reason.BidderError,
-			detail: err instanceof Error ? err.message : String(err),
+			detail: errorText(err),
 		});
 	} finally {
 		clearTimeout(timer);

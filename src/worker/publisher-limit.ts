@@ -3,7 +3,7 @@
 // Uses the Workers Rate Limiting binding: counted per Cloudflare location, no round trip to a
 // central object on the hot path.
 import { createMiddleware } from "hono/factory";
-import { log } from "../services/log";
+import { errorText, log } from "../services/log";
 import type { AppEnv } from "./context";
 import { HttpProblem, problem } from "./problem";
 
@@ -23,7 +23,7 @@ export async function publisherAllowed(
 	try {
 		return (await env.PUBLISHER_LIMITER.limit({ key: `${scope}:${publisherId}` })).success;
 	} catch (err) {
-		log("warn", "rate_limiter_failed", { error: err instanceof Error ? err.message : String(err) });
+		log("warn", "rate_limiter_failed", { error: errorText(err) });
 		return true;
 	}
 }
@@ -65,7 +65,7 @@ export async function mayStartNewScreen(env: Env, publisherId: string): Promise<
 	try {
 		return (await env.NEW_SCREEN_LIMITER.limit({ key: publisherId })).success;
 	} catch (err) {
-		log("warn", "rate_limiter_failed", { error: err instanceof Error ? err.message : String(err) });
+		log("warn", "rate_limiter_failed", { error: errorText(err) });
 		return true;
 	}
 }

@@ -5,6 +5,8 @@
 //
 // The same client runs under `npm run dev`, against scripts/ae-local.ts (AE_SQL_API_URL), which
 // answers the same SQL from the events of the local run: one code path, two data sources.
+
+import { errorText } from "../../services/log";
 import { config } from "../config";
 
 /** The console must not hang on a slow API: it shows the last figures as stale instead. */
@@ -51,9 +53,7 @@ export async function queryAnalytics(
 			signal: AbortSignal.timeout(TIMEOUT_MS),
 		});
 	} catch (err) {
-		throw new AnalyticsError(
-			`Analytics Engine SQL API unreachable: ${err instanceof Error ? err.message : String(err)}`,
-		);
+		throw new AnalyticsError(`Analytics Engine SQL API unreachable: ${errorText(err)}`);
 	}
 	const text = await res.text();
 	if (!res.ok) {
@@ -69,7 +69,7 @@ export async function queryAnalytics(
 		return body.data.filter((r): r is AeRow => typeof r === "object" && r !== null);
 	} catch (err) {
 		throw new AnalyticsError(
-			`Analytics Engine SQL API sent an unreadable answer: ${err instanceof Error ? err.message : String(err)}`,
+			`Analytics Engine SQL API sent an unreadable answer: ${errorText(err)}`,
 		);
 	}
 }

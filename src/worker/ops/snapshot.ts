@@ -6,6 +6,7 @@ import type { OpenCircuit } from "../../px/circuit";
 import { isNotCalledLine, NOT_CALLED } from "../../px/outcomes";
 import { isReason, reasonLabel } from "../../px/reasons";
 import type { DeskStats } from "../../px/review-api";
+import { errorText } from "../../services/log";
 import { type ConsoleQuery, consoleSql } from "../../services/metrics";
 import { reviewDesk } from "../../services/stubs";
 import { config } from "../config";
@@ -103,7 +104,7 @@ async function buildSnapshot(env: Env, now: number): Promise<OpsSnapshot> {
 		try {
 			return await queryAnalytics(env, consoleSql(query, config(env).METRICS_DATASET));
 		} catch (err) {
-			errors.push({ section: query, message: err instanceof Error ? err.message : String(err) });
+			errors.push({ section: query, message: errorText(err) });
 			return [];
 		}
 	};
@@ -119,7 +120,7 @@ async function buildSnapshot(env: Env, now: number): Promise<OpsSnapshot> {
 			.catch((err: unknown) => {
 				errors.push({
 					section: "approvals",
-					message: err instanceof Error ? err.message : String(err),
+					message: errorText(err),
 				});
 				return null;
 			}),
