@@ -74,6 +74,7 @@ export default defineConfig({
 					// test/fuzz: a seeded slice here; `npm run fuzz` runs it at full size (FUZZ_RUNS).
 					include: ["test/integration/**/*.test.ts", "test/fuzz/**/*.test.ts"],
 					globalSetup: ["test/support/global-setup.ts"],
+					setupFiles: ["test/support/control-setup.ts"],
 				},
 			},
 		],

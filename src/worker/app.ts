@@ -3,6 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import { log } from "../services/log";
 import type { AppEnv } from "./context";
+import { admin } from "./control/admin";
 import { accessLog } from "./middleware/access-log";
 import { HttpProblem, problemResponse, problems } from "./problem";
 import { adRequests } from "./routes/ad-requests";
@@ -44,6 +45,7 @@ function createApp() {
 	app.route("/v1/assets", assets);
 	app.route("/v1/review", review);
 	app.route("/v1/telemetry", telemetry);
+	app.route("/v1/admin", admin);
 	app.route("/", supplyChain);
 	app.route("/", docs);
 	app.route("/", player);

@@ -29,6 +29,7 @@ export const PROBLEM_TYPES = [
 	"play-too-early",
 	"play-window-closed",
 	"stale-decision",
+	"precondition-failed",
 ] as const;
 export type ProblemType = (typeof PROBLEM_TYPES)[number];
 
@@ -151,6 +152,14 @@ export const problems = {
 		title: "Decided by someone else since you saw it",
 		detail,
 		stale,
+	}),
+	/** 412: an admin write whose If-Match (or If-None-Match) is not the resource's state now. */
+	preconditionFailed: (detail: string, current: number | null): ProblemInit => ({
+		status: 412,
+		type: "precondition-failed",
+		title: "Changed since you read it",
+		detail,
+		current_etag: current === null ? null : `"${current}"`,
 	}),
 	/** 422: an approval whose file could not be fetched and copied; nothing was approved. */
 	assetUnavailable: (detail: string): ProblemInit => ({

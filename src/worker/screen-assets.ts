@@ -8,22 +8,17 @@
 // approved bytes, the one answers carry (px/hosted-asset.ts); an asset without a copy is left out.
 
 import { fitsSlot } from "../px/asset-fit";
-import { parseBidders, selectBidders } from "../px/bidders";
+import { selectBidders } from "../px/bidders";
 import { hostedAssetUrl } from "../px/hosted-asset";
 import type { Publisher } from "../px/model";
 import { mergeAssets, type ScreenAsset, type ScreenAssets } from "../px/screen-assets";
 import { lookupApprovals } from "../services/approvals";
 import { log } from "../services/log";
 import { reviewDesk, screenStub } from "../services/stubs";
-import { memoByString } from "./memo";
+import { configuredBidders } from "./control/config";
 
 /** The approvals replica gets this long; what it cannot confirm in time is left out. */
 const APPROVAL_BUDGET_MS = 1_000;
-
-const biddersFrom = memoByString((raw) => {
-	const parsed = parseBidders(raw || "[]");
-	return parsed.ok ? parsed.bidders : [];
-});
 
 export async function screenAssets(
 	env: Env,
@@ -66,7 +61,7 @@ export async function screenAssets(
 	if (profile) {
 		const bidders = new Set<string>();
 		for (const slot of profile.slots) {
-			const selected = selectBidders(biddersFrom(env.BIDDERS), {
+			const selected = selectBidders(configuredBidders(env), {
 				venueType: profile.venue.type,
 				formats: slot.formats,
 			});

@@ -24,6 +24,7 @@ describe("deploy guard", () => {
 	it.each(["staging", "production"])("refuses %s while its ids are placeholders", (env) => {
 		const problems = deployProblemsFor(CONFIGS, env).join("\n");
 		expect(problems).toMatch(/KV namespace APPROVALS has the placeholder id/);
+		expect(problems).toMatch(/D1 database CONTROL has the placeholder id/);
 		expect(problems).toMatch(/CF_ACCOUNT_ID is a placeholder/);
 		expect(problems).toMatch(/EXCHANGE_ASI is a placeholder domain/);
 		expect(problems).not.toMatch(/demo key|DEBUG_TRACES/);
@@ -39,6 +40,10 @@ describe("deploy guard", () => {
 		let filled = readFileSync("wrangler.toml", "utf8").replace(
 			'"00000000000000000000000000000002"',
 			'"3f2a9c0d41b84e6c9a7d5e1f0b2c4d6e"',
+		);
+		filled = filled.replace(
+			'"00000000-0000-0000-0000-000000000002"',
+			'"5b1e0c7a-93d2-4f61-8a0e-2c4b6d8f1a3e"',
 		);
 		filled = filled.replace('CF_ACCOUNT_ID = ""', 'CF_ACCOUNT_ID = "9a8b7c6d"');
 		filled = second(

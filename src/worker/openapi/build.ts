@@ -106,6 +106,12 @@ export function buildOpenApi(version: string): Record<string, unknown> {
 					description: "The publisher key (also accepted as X-Api-Key); stored only as SHA-256",
 				},
 				reviewerKey: { type: "http", scheme: "bearer", description: "A reviewer key" },
+				adminKey: {
+					type: "http",
+					scheme: "bearer",
+					description:
+						"An admin key (control plane role_keys); in production behind Cloudflare Access",
+				},
 			},
 		},
 	};
