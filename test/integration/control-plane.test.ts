@@ -7,6 +7,7 @@ import { writeRow } from "../../src/worker/control/store";
 import { TEST_ADMIN_KEY } from "../support/control-setup";
 import { callEdge, dspBase, dspLog } from "../support/edge";
 import { authHeaders, billboardScreen } from "../support/fixtures";
+import { OPERATOR_KEY, signIn } from "../support/pages";
 
 const adminHeaders = (extra: Record<string, string> = {}) => ({
 	authorization: `Bearer ${TEST_ADMIN_KEY}`,
@@ -236,6 +237,23 @@ describe("changes reach ad requests", () => {
 		const status = snapshotStatus(env);
 		expect(status.age_ms).toBeGreaterThan(MAX_AGE_MS);
 		expect(status.last_error).toContain("D1 is unreachable");
+		// The operator console says so, as does the admin API.
+		const ae = {
+			AE_SQL_API_URL: `${dspBase()}/client/v4/accounts/acct/analytics_engine/sql?tag=ctl&scenario=ok`,
+		};
+		const { cookie } = await signIn("ops", OPERATOR_KEY, ae);
+		const ops = await callEdge("/ops", { headers: { cookie } }, ae);
+		expect(await ops.res.text()).toMatch(/configuration v\d+, \d+ s old \(D1: .*D1 is unreachable/);
+		const json = await callEdge("/ops/metrics.json", { headers: { cookie } }, ae);
+		expect(((await json.res.json()) as { control: unknown }).control).toMatchObject({
+			last_error: expect.stringContaining("D1 is unreachable"),
+			max_age_ms: MAX_AGE_MS,
+		});
+		const statusRes = await admin("GET", "/status");
+		expect(await statusRes.json()).toMatchObject({
+			last_error: expect.stringContaining("unreachable"),
+		});
+
 		vi.restoreAllMocks();
 		ageSnapshot(env, 10_000);
 		expect((await billboardRequest(newTag())).status).toBe(200);

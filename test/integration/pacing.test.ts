@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Reason } from "../../src/px/reasons";
 import { decisionSlots } from "../../src/worker/pacing";
-import { adRequest, biddersJson, dspLog } from "../support/edge";
+import { adRequest, biddersJson, dspLog, useBidders } from "../support/edge";
 import { billboardScreen } from "../support/fixtures";
 
 let n = 0;
@@ -81,6 +81,7 @@ describe("load shedding", () => {
 		while (decisionSlots.tryAcquire()) held++;
 		try {
 			const screenId = `bb-${tag()}`;
+			await useBidders("[]");
 			const started = Date.now();
 			const { res } = await adRequest(
 				{ screen_id: screenId, slot_id: "face-a", screen: billboardScreen(screenId) },

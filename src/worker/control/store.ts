@@ -228,7 +228,7 @@ export async function readVersion(db: D1Database): Promise<number> {
 export async function readAll(db: D1Database): Promise<ControlRows> {
 	const config = (kind: ConfigKind) => {
 		const { table, key } = TABLES[kind];
-		return db.prepare(`SELECT ${key} AS key, body, version FROM ${table}`);
+		return db.prepare(`SELECT ${key} AS key, body, version FROM ${table} ORDER BY ${key}`);
 	};
 	const [version, publishers, keys, bidders, deals, roles] = await db.batch([
 		db.prepare("SELECT version FROM control_version"),
