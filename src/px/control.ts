@@ -67,6 +67,8 @@ export interface ControlRows {
 	bidders: ConfigRow[];
 	deals: ConfigRow[];
 	roleKeys: RoleKeyRow[];
+	/** Live (unrevoked) DSP keys. */
+	bidderKeys: { key_sha256: string; bidder: string }[];
 }
 
 export interface ControlSnapshot {
@@ -79,6 +81,8 @@ export interface ControlSnapshot {
 	/** By publisher id, lowest priority first. */
 	deals: Map<string, ControlDeal[]>;
 	roleKeys: Record<Role, Set<string>>;
+	/** Live DSP key hash → its bidder's name (DSP accounts: /v1/dsp/*). */
+	bidderKeys: Map<string, string>;
 	/** Stored rows the schemas now refuse (written under an older schema): left out, logged. */
 	invalid: string[];
 }
@@ -91,6 +95,7 @@ export const emptySnapshot = (): ControlSnapshot =>
 		bidders: [],
 		deals: [],
 		roleKeys: [],
+		bidderKeys: [],
 	});
 
 function parseRows<S extends z.ZodType>(
@@ -138,11 +143,18 @@ export function buildSnapshot(rows: ControlRows): ControlSnapshot {
 	for (const k of rows.roleKeys) {
 		if (k.role in roleKeys) roleKeys[k.role as Role].add(k.key_sha256.toLowerCase());
 	}
+	const bidders = parseRows("bidder", rows.bidders, BidderConfig, invalid);
+	const names = new Set(bidders.map((b) => b.name));
+	const bidderKeys = new Map<string, string>();
+	for (const k of rows.bidderKeys) {
+		if (names.has(k.bidder)) bidderKeys.set(k.key_sha256.toLowerCase(), k.bidder);
+	}
 	return {
 		version: rows.version,
 		publishers: byId,
 		keyHashes,
-		bidders: parseRows("bidder", rows.bidders, BidderConfig, invalid),
+		bidderKeys,
+		bidders,
 		deals,
 		roleKeys,
 		invalid,
@@ -198,7 +210,8 @@ export const NewPublisherKey = z
 
 const KeyInfo = z.object({
 	key_id: z.string(),
-	publisher_id: z.string(),
+	publisher_id: z.string().optional().describe("A publisher's key: whose"),
+	bidder: z.string().optional().describe("A bidder's (DSP account) key: whose"),
 	label: z.string(),
 	created_at: z.number().int().describe("epoch ms"),
 	revoked_at: z.number().int().nullable().describe("epoch ms; null while it is live"),
@@ -217,7 +230,7 @@ export const ControlAuditPage = z.object({
 			at: z.number().int().describe("epoch ms"),
 			actor: z.string().describe("The Access identity and/or the admin key's hash prefix"),
 			action: z.enum(["create", "update", "delete", "revoke"]),
-			kind: z.enum(["bidder", "publisher", "deal", "publisher_key"]),
+			kind: z.enum(["bidder", "publisher", "deal", "publisher_key", "bidder_key"]),
 			key: z.string().describe("The resource's id (publisher/key_id for keys)"),
 			version: z.number().int().describe("The control version this write made"),
 			before: z.unknown().describe("The resource before; null when it was created"),

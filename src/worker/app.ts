@@ -4,6 +4,7 @@ import { requestId } from "hono/request-id";
 import { log } from "../services/log";
 import type { AppEnv } from "./context";
 import { admin } from "./control/admin";
+import { dsp } from "./control/dsp-api";
 import { accessLog } from "./middleware/access-log";
 import { HttpProblem, problemResponse, problems } from "./problem";
 import { adRequests } from "./routes/ad-requests";
@@ -46,6 +47,7 @@ function createApp() {
 	app.route("/v1/review", review);
 	app.route("/v1/telemetry", telemetry);
 	app.route("/v1/admin", admin);
+	app.route("/v1/dsp", dsp);
 	app.route("/", supplyChain);
 	app.route("/", docs);
 	app.route("/", player);

@@ -19,6 +19,7 @@ import {
 	type Actor,
 	type ConfigKind,
 	createKey,
+	type KeyOwner,
 	listKeys,
 	readAudit,
 	readRow,
@@ -180,47 +181,59 @@ for (const r of resources) {
 	});
 }
 
-admin.get("/publishers/:id/keys", async (c) => {
-	const id = pathId(c.req.param("id"), "id");
-	if (!(await readRow(c.env.CONTROL, "publisher", id)))
-		throw new HttpProblem(problems.notFound(`No publisher ${id}`));
-	return c.json({ keys: await listKeys(c.env.CONTROL, id) });
-});
+/** Key routes of publishers (ad requests) and bidders (the DSP account API, /v1/dsp/*). */
+const keyOwners: { owner: KeyOwner; segment: string; idField: string; kind: ConfigKind }[] = [
+	{ owner: "publisher", segment: "publishers", idField: "id", kind: "publisher" },
+	{ owner: "bidder", segment: "bidders", idField: "name", kind: "bidder" },
+];
 
-/** A new key: shown once in this answer; only its SHA-256 is stored. */
-admin.post("/publishers/:id/keys", async (c) => {
-	const id = pathId(c.req.param("id"), "id");
-	const text = await c.req.text();
-	const { label } = text.trim()
-		? await readJson(c as unknown as AppContext, NewPublisherKey)
-		: NewPublisherKey.parse({});
-	if (!(await readRow(c.env.CONTROL, "publisher", id)))
-		throw new HttpProblem(problems.notFound(`No publisher ${id}`));
-	const key = `pk_${base64url(crypto.getRandomValues(new Uint8Array(32)))}`;
-	const key_sha256 = await sha256Hex(key);
-	const info = {
-		key_id: key_sha256.slice(0, 16),
-		publisher_id: id,
-		label,
-		created_at: Date.now(),
-		revoked_at: null,
+for (const o of keyOwners) {
+	const ownerOf = async (c: { env: Env; req: { param(name: string): string } }) => {
+		const id = pathId(c.req.param(o.idField), o.idField);
+		if (!(await readRow(c.env.CONTROL, o.kind, id)))
+			throw new HttpProblem(problems.notFound(`No ${o.kind} ${id}`));
+		return id;
 	};
-	await createKey(c.env.CONTROL, { ...info, key_sha256 }, c.get("actor"));
-	markChanged(c.env);
-	return c.json({ ...info, key }, 201, { "cache-control": "no-store" });
-});
 
-admin.delete("/publishers/:id/keys/:key_id", async (c) => {
-	const id = pathId(c.req.param("id"), "id");
-	const keyId = c.req.param("key_id");
-	const key = (await listKeys(c.env.CONTROL, id)).find((k) => k.key_id === keyId);
-	if (!key) throw new HttpProblem(problems.notFound(`No key ${keyId} of publisher ${id}`));
-	if (key.revoked_at === null) {
-		await revokeKey(c.env.CONTROL, key, c.get("actor"));
+	admin.get(`/${o.segment}/:${o.idField}/keys`, async (c) => {
+		const id = await ownerOf(c);
+		return c.json({ keys: await listKeys(c.env.CONTROL, id, o.owner) });
+	});
+
+	/** A new key: shown once in this answer; only its SHA-256 is stored. */
+	admin.post(`/${o.segment}/:${o.idField}/keys`, async (c) => {
+		const text = await c.req.text();
+		const { label } = text.trim()
+			? await readJson(c as unknown as AppContext, NewPublisherKey)
+			: NewPublisherKey.parse({});
+		const id = await ownerOf(c);
+		const prefix = o.owner === "publisher" ? "pk" : "dk";
+		const key = `${prefix}_${base64url(crypto.getRandomValues(new Uint8Array(32)))}`;
+		const key_sha256 = await sha256Hex(key);
+		const info = {
+			key_id: key_sha256.slice(0, 16),
+			[o.owner === "publisher" ? "publisher_id" : "bidder"]: id,
+			label,
+			created_at: Date.now(),
+			revoked_at: null,
+		};
+		await createKey(c.env.CONTROL, o.owner, id, { ...info, key_sha256 }, c.get("actor"));
 		markChanged(c.env);
-	}
-	return c.body(null, 204);
-});
+		return c.json({ ...info, key }, 201, { "cache-control": "no-store" });
+	});
+
+	admin.delete(`/${o.segment}/:${o.idField}/keys/:key_id`, async (c) => {
+		const id = pathId(c.req.param(o.idField), o.idField);
+		const keyId = c.req.param("key_id");
+		const key = (await listKeys(c.env.CONTROL, id, o.owner)).find((k) => k.key_id === keyId);
+		if (!key) throw new HttpProblem(problems.notFound(`No key ${keyId} of ${o.kind} ${id}`));
+		if (key.revoked_at === null) {
+			await revokeKey(c.env.CONTROL, o.owner, id, key, c.get("actor"));
+			markChanged(c.env);
+		}
+		return c.body(null, 204);
+	});
+}
 
 const AuditQuery = z.object({
 	after: z.coerce.number().int().min(0).default(0),

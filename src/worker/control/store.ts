@@ -130,41 +130,59 @@ async function audited(
 	return (results[3]?.results[0] as { version: number } | undefined)?.version;
 }
 
+/** Whose keys: a publisher's (ad requests) or a bidder's (the DSP account API). */
+export type KeyOwner = "publisher" | "bidder";
+
+const KEY_TABLES: Record<KeyOwner, { table: string; col: "publisher_id" | "bidder" }> = {
+	publisher: { table: "publisher_keys", col: "publisher_id" },
+	bidder: { table: "bidder_keys", col: "bidder" },
+};
+
+/** A key as listed: never the key, never its hash. The owner is under `publisher_id` or `bidder`. */
 export interface KeyInfo {
 	key_id: string;
-	publisher_id: string;
 	label: string;
 	created_at: number;
 	revoked_at: number | null;
+	publisher_id?: string;
+	bidder?: string;
 }
 
-export async function listKeys(db: D1Database, publisherId: string): Promise<KeyInfo[]> {
+export async function listKeys(
+	db: D1Database,
+	ownerId: string,
+	owner: KeyOwner = "publisher",
+): Promise<KeyInfo[]> {
+	const { table, col } = KEY_TABLES[owner];
 	const { results } = await db
 		.prepare(
-			"SELECT key_id, publisher_id, label, created_at, revoked_at FROM publisher_keys WHERE publisher_id = ? ORDER BY created_at",
+			`SELECT key_id, ${col}, label, created_at, revoked_at FROM ${table} WHERE ${col} = ? ORDER BY created_at`,
 		)
-		.bind(publisherId)
+		.bind(ownerId)
 		.all<KeyInfo>();
 	return results;
 }
 
 export async function createKey(
 	db: D1Database,
+	owner: KeyOwner,
+	ownerId: string,
 	info: KeyInfo & { key_sha256: string },
 	actor: Actor,
 ): Promise<number | undefined> {
+	const { table, col } = KEY_TABLES[owner];
 	const insert = db
 		.prepare(
-			"INSERT INTO publisher_keys (key_sha256, key_id, publisher_id, label, created_at) VALUES (?, ?, ?, ?, ?)",
+			`INSERT INTO ${table} (key_sha256, key_id, ${col}, label, created_at) VALUES (?, ?, ?, ?, ?)`,
 		)
-		.bind(info.key_sha256, info.key_id, info.publisher_id, info.label, info.created_at);
+		.bind(info.key_sha256, info.key_id, ownerId, info.label, info.created_at);
 	const { key_sha256: _, ...shown } = info;
 	return audited(db, insert, {
 		at: info.created_at,
 		actor,
 		action: "create",
-		kind: "publisher_key",
-		key: `${info.publisher_id}/${info.key_id}`,
+		kind: `${owner}_key`,
+		key: `${ownerId}/${info.key_id}`,
 		before: null,
 		after: JSON.stringify(shown),
 	});
@@ -172,21 +190,24 @@ export async function createKey(
 
 export async function revokeKey(
 	db: D1Database,
+	owner: KeyOwner,
+	ownerId: string,
 	key: KeyInfo,
 	actor: Actor,
 	at = Date.now(),
 ): Promise<number | undefined> {
+	const { table, col } = KEY_TABLES[owner];
 	const revoke = db
 		.prepare(
-			"UPDATE publisher_keys SET revoked_at = ? WHERE key_id = ? AND publisher_id = ? AND revoked_at IS NULL",
+			`UPDATE ${table} SET revoked_at = ? WHERE key_id = ? AND ${col} = ? AND revoked_at IS NULL`,
 		)
-		.bind(at, key.key_id, key.publisher_id);
+		.bind(at, key.key_id, ownerId);
 	return audited(db, revoke, {
 		at,
 		actor,
 		action: "revoke",
-		kind: "publisher_key",
-		key: `${key.publisher_id}/${key.key_id}`,
+		kind: `${owner}_key`,
+		key: `${ownerId}/${key.key_id}`,
 		before: JSON.stringify(key),
 		after: JSON.stringify({ ...key, revoked_at: at }),
 	});
@@ -230,13 +251,14 @@ export async function readAll(db: D1Database): Promise<ControlRows> {
 		const { table, key } = TABLES[kind];
 		return db.prepare(`SELECT ${key} AS key, body, version FROM ${table} ORDER BY ${key}`);
 	};
-	const [version, publishers, keys, bidders, deals, roles] = await db.batch([
+	const [version, publishers, keys, bidders, deals, roles, bidderKeys] = await db.batch([
 		db.prepare("SELECT version FROM control_version"),
 		config("publisher"),
 		db.prepare("SELECT key_sha256, publisher_id FROM publisher_keys WHERE revoked_at IS NULL"),
 		config("bidder"),
 		config("deal"),
 		db.prepare("SELECT key_sha256, role FROM role_keys"),
+		db.prepare("SELECT key_sha256, bidder FROM bidder_keys WHERE revoked_at IS NULL"),
 	]);
 	const rows = <T>(r: D1Result | undefined) => (r?.results ?? []) as T[];
 	return {
@@ -246,5 +268,6 @@ export async function readAll(db: D1Database): Promise<ControlRows> {
 		bidders: rows(bidders),
 		deals: rows(deals),
 		roleKeys: rows(roles),
+		bidderKeys: rows(bidderKeys),
 	};
 }

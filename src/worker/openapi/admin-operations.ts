@@ -125,57 +125,69 @@ const crud = (k: Kind): Operation[] => {
 	];
 };
 
-const publisherId = pathParam("id", "The publisher's id");
+function keyOperations(
+	segment: string,
+	param: string,
+	noun: string,
+	name: string,
+	uses: string,
+): Operation[] {
+	const path = `/v1/admin/${segment}/{${param}}/keys`;
+	const owner = pathParam(param, `The ${noun}'s ${param}`);
+	return [
+		{
+			method: "get",
+			path,
+			operationId: `list${name}Keys`,
+			summary: `A ${noun}'s keys (ids and labels; never the keys)`,
+			tag,
+			security: "admin",
+			parameters: [owner],
+			responses: {
+				"200": { description: "Its keys, revoked ones too", content: json(schemas.Keys) },
+				"401": unauthorized,
+				"404": problem(`No such ${noun}`),
+			},
+		},
+		{
+			method: "post",
+			path,
+			operationId: `create${name}Key`,
+			summary: `A new ${noun} key, shown once`,
+			description: `The answer is the only place the key appears: only its SHA-256 is stored. ${uses} accept it within the propagation bound.`,
+			tag,
+			security: "admin",
+			parameters: [owner],
+			body: { required: false, schema: schemas.NewKey },
+			responses: {
+				"201": { description: "The key and its id", content: json(schemas.CreatedKey) },
+				"400": badRequest,
+				"401": unauthorized,
+				"404": problem(`No such ${noun}`),
+			},
+		},
+		{
+			method: "delete",
+			path: `${path}/{key_id}`,
+			operationId: `revoke${name}Key`,
+			summary: `Revoke a ${noun} key`,
+			description: `${uses} refuse it (401) within the propagation bound.`,
+			tag,
+			security: "admin",
+			parameters: [owner, pathParam("key_id", "The key's id (from the list or creation)")],
+			responses: {
+				"204": { description: "Revoked (or already was)" },
+				"401": unauthorized,
+				"404": problem("No such key"),
+			},
+		},
+	];
+}
 
 export const adminOperations: Operation[] = [
 	...kinds.flatMap(crud),
-	{
-		method: "get",
-		path: "/v1/admin/publishers/{id}/keys",
-		operationId: "listPublisherKeys",
-		summary: "A publisher's keys (ids and labels; never the keys)",
-		tag,
-		security: "admin",
-		parameters: [publisherId],
-		responses: {
-			"200": { description: "Its keys, revoked ones too", content: json(schemas.PublisherKeys) },
-			"401": unauthorized,
-			"404": problem("No such publisher"),
-		},
-	},
-	{
-		method: "post",
-		path: "/v1/admin/publishers/{id}/keys",
-		operationId: "createPublisherKey",
-		summary: "A new publisher key, shown once",
-		description:
-			"The answer is the only place the key appears: only its SHA-256 is stored. Ad requests accept it within the propagation bound.",
-		tag,
-		security: "admin",
-		parameters: [publisherId],
-		body: { required: false, schema: schemas.NewPublisherKey },
-		responses: {
-			"201": { description: "The key and its id", content: json(schemas.CreatedPublisherKey) },
-			"400": badRequest,
-			"401": unauthorized,
-			"404": problem("No such publisher"),
-		},
-	},
-	{
-		method: "delete",
-		path: "/v1/admin/publishers/{id}/keys/{key_id}",
-		operationId: "revokePublisherKey",
-		summary: "Revoke a publisher key",
-		description: "Ad requests with it are refused (401) within the propagation bound.",
-		tag,
-		security: "admin",
-		parameters: [publisherId, pathParam("key_id", "The key's id (from the list or creation)")],
-		responses: {
-			"204": { description: "Revoked (or already was)" },
-			"401": unauthorized,
-			"404": problem("No such key"),
-		},
-	},
+	...keyOperations("publishers", "id", "publisher", "Publisher", "Ad requests"),
+	...keyOperations("bidders", "name", "bidder (DSP)", "Bidder", "The DSP account API (/v1/dsp/*)"),
 	{
 		method: "get",
 		path: "/v1/admin/audit",
@@ -209,6 +221,37 @@ export const adminOperations: Operation[] = [
 		responses: {
 			"200": { description: "Snapshot status", content: json(schemas.SnapshotStatus) },
 			"401": unauthorized,
+		},
+	},
+	{
+		method: "post",
+		path: "/v1/dsp/ads",
+		operationId: "submitAd",
+		summary: "Submit an ad for review before bidding on it (Ad Management API 1.1 subset)",
+		description:
+			"With a DSP key. The ad goes onto the review desk as the approval unit its bids would make (this bidder, crid = `id`, the asset, the advertiser); once approved there, bids carrying it serve without waiting for review. Submitting the same `id` again replaces it (a new asset or advertiser is a new unit to review).",
+		tag: "dsp",
+		security: "dsp",
+		body: { required: true, schema: schemas.SubmittedAd },
+		responses: {
+			"201": { description: "Submitted", content: json(schemas.AdWithAudit) },
+			"200": { description: "Resubmitted", content: json(schemas.AdWithAudit) },
+			"400": badRequest,
+			"401": unauthorized,
+		},
+	},
+	{
+		method: "get",
+		path: "/v1/dsp/ads/{id}",
+		operationId: "getAd",
+		summary: "A submitted ad and its audit status (AdCOM: 1 pending, 3 approved, 4 denied)",
+		tag: "dsp",
+		security: "dsp",
+		parameters: [pathParam("id", "The ad's id (its crid)")],
+		responses: {
+			"200": { description: "The ad and its audit", content: json(schemas.AdWithAudit) },
+			"401": unauthorized,
+			"404": problem("No such ad of this DSP"),
 		},
 	},
 ];

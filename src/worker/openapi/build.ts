@@ -112,6 +112,11 @@ export function buildOpenApi(version: string): Record<string, unknown> {
 					description:
 						"An admin key (control plane role_keys); in production behind Cloudflare Access",
 				},
+				dspKey: {
+					type: "http",
+					scheme: "bearer",
+					description: "A DSP account's key (POST /v1/admin/bidders/{name}/keys)",
+				},
 			},
 		},
 	};

@@ -2,6 +2,7 @@
 // parameters and responses many routes share, so operations.ts reads as the list of routes.
 // Only zod and src/px are imported here, so the generator runs in plain Node.
 import { z } from "zod";
+import { AdWithAudit, SubmittedAd } from "../../px/ad-management";
 import { AdAnswer, ScheduleAnswer } from "../../px/answer-schema";
 import { BidderConfig } from "../../px/bidders";
 import {
@@ -64,7 +65,7 @@ export interface Operation {
 	summary: string;
 	description?: string;
 	tag: string;
-	security?: "publisher" | "reviewer" | "admin";
+	security?: "publisher" | "reviewer" | "admin" | "dsp";
 	parameters?: Parameter[];
 	body?: { required: boolean; schema: Named; description?: string };
 	responses: Record<string, Response>;
@@ -128,9 +129,11 @@ export const schemas = {
 	PublisherAccount: output("PublisherAccount", PublisherAccount),
 	ControlDealInput: input("ControlDealInput", ControlDeal),
 	ControlDeal: output("ControlDeal", ControlDeal),
-	PublisherKeys: output("PublisherKeys", PublisherKeys),
-	NewPublisherKey: input("NewPublisherKey", NewPublisherKey),
-	CreatedPublisherKey: output("CreatedPublisherKey", CreatedPublisherKey),
+	Keys: output("Keys", PublisherKeys),
+	NewKey: input("NewKey", NewPublisherKey),
+	CreatedKey: output("CreatedKey", CreatedPublisherKey),
+	SubmittedAd: input("SubmittedAd", SubmittedAd),
+	AdWithAudit: output("AdWithAudit", AdWithAudit),
 	AuditPage: output("AuditPage", ControlAuditPage),
 	SnapshotStatus: output("SnapshotStatus", SnapshotStatus),
 } satisfies Record<string, Named>;
