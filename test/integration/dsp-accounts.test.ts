@@ -4,7 +4,14 @@ import { describe, expect, it } from "vitest";
 import { approvalKey } from "../../src/px/approval";
 import { clearApprovalMemory } from "../../src/services/approvals";
 import { TEST_ADMIN_KEY } from "../support/control-setup";
-import { biddersJson, callEdge, DSP_ADOMAIN, dspAssets, dspBase } from "../support/edge";
+import {
+	biddersJson,
+	callEdge,
+	DSP_ADOMAIN,
+	dspAssets,
+	dspBase,
+	dspLogAfter,
+} from "../support/edge";
 import { billboardScreen, REVIEWER_KEY } from "../support/fixtures";
 
 const admin = { authorization: `Bearer ${TEST_ADMIN_KEY}`, "content-type": "application/json" };
@@ -23,6 +30,8 @@ async function call(method: string, path: string, headers: Record<string, string
 async function dspAccount(name: string) {
 	const put = await call("PUT", `/v1/admin/bidders/${name}`, admin, {
 		endpoint: `${dspBase()}/dsp/bid?tag=${name}`,
+		// Its webhook: the test DSP server logs it under the tag `${name}-audit`.
+		ad_audit_url: `${dspBase()}/notices/${name}-audit/audit`,
 	});
 	expect(put.status).toBe(201);
 	const created = await call("POST", `/v1/admin/bidders/${name}/keys`, admin, { label: "ads api" });
@@ -74,7 +83,9 @@ describe("DSP accounts", () => {
 		expect(pointers).toEqual(expect.arrayContaining(["#/adomain", "#/mime"]));
 	});
 
-	it("a submitted ad waits on the review desk; once approved there, its bids serve at once", async () => {
+	it("a submitted ad waits on the review desk; once approved there, its bids serve at once", {
+		timeout: 20_000,
+	}, async () => {
 		const name = "acct-prereg";
 		const { key } = await dspAccount(name);
 		const dspKey = { authorization: `Bearer ${key}`, "content-type": "application/json" };
@@ -101,7 +112,29 @@ describe("DSP accounts", () => {
 		expect(await read.json()).toMatchObject({ id: "pre-1", audit: { status: 3 } });
 		expect((await call("GET", "/v1/dsp/ads/other", dspKey)).status).toBe(404);
 
-		// Its first bid fills: the creative was reviewed before the DSP ever bid with it.
+		// A rejection reads back as denied, with the reviewer's reason.
+		const second = await call("POST", "/v1/dsp/ads", dspKey, ad("pre-2"));
+		expect(second.status).toBe(201);
+		const key2 = await approvalKey({
+			bidder: name,
+			crid: "pre-2",
+			asset_url: ad("pre-2").asset_url,
+			adomain: [DSP_ADOMAIN],
+		});
+		await call("POST", `/v1/review/creatives/${key2}/reject`, reviewer, {
+			reason: "misleading claim",
+		});
+		expect(await (await call("GET", "/v1/dsp/ads/pre-2", dspKey)).json()).toMatchObject({
+			audit: { status: 4, feedback: ["misleading claim"] },
+		});
+		// The DSP hears of both decisions through its webhook, by the notices queue.
+		expect((await dspLogAfter(`${name}-audit`, "audit", 2)).sort()).toEqual([
+			"audit ?ad_id=pre-1&audit_status=3",
+			"audit ?ad_id=pre-2&audit_status=4",
+		]);
+
+		// Its first bid fills: the creative was reviewed before the DSP ever bid with it. (The
+		// test names its bidders for the auction, which replaces the account's configuration.)
 		clearApprovalMemory();
 		const screenId = "bb-prereg";
 		const { res } = await callEdge(
@@ -122,21 +155,5 @@ describe("DSP accounts", () => {
 			},
 		);
 		expect(await res.json()).toMatchObject({ filled: true, creative: { id: "pre-1" } });
-
-		// A rejection reads back as denied, with the reviewer's reason.
-		const second = await call("POST", "/v1/dsp/ads", dspKey, ad("pre-2"));
-		expect(second.status).toBe(201);
-		const key2 = await approvalKey({
-			bidder: name,
-			crid: "pre-2",
-			asset_url: ad("pre-2").asset_url,
-			adomain: [DSP_ADOMAIN],
-		});
-		await call("POST", `/v1/review/creatives/${key2}/reject`, reviewer, {
-			reason: "misleading claim",
-		});
-		expect(await (await call("GET", "/v1/dsp/ads/pre-2", dspKey)).json()).toMatchObject({
-			audit: { status: 4, feedback: ["misleading claim"] },
-		});
 	});
 });

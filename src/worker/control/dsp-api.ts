@@ -8,6 +8,8 @@ import { createMiddleware } from "hono/factory";
 import { type AdWithAudit, auditStatusOf, SubmittedAd } from "../../px/ad-management";
 import { ApprovalRecord, approvalKey, approvalKvKey } from "../../px/approval";
 import { newEvent } from "../../px/events";
+import { errorText, log } from "../../services/log";
+import { enqueueNotices } from "../../services/notices";
 import { reviewDesk } from "../../services/stubs";
 import { presentedKey, waiterOf } from "../auth";
 import { readJson } from "../body";
@@ -109,3 +111,49 @@ dsp.get("/ads/:id", async (c) => {
 	if (!row) throw new HttpProblem(problems.notFound(`No ad ${c.req.param("id")}`));
 	return c.json(await withAudit(c.env, row));
 });
+
+/** A decision the review desk just made, as the routes get it back. */
+interface Decided {
+	creative_key: string;
+	bidder: string;
+	crid: string;
+	status: string;
+	version?: number;
+}
+
+/**
+ * The webhook of a DSP account: for each decided item that is an ad the DSP submitted (same unit)
+ * and whose bidder has an `ad_audit_url`, one notice on the notices queue, so it is retried with
+ * backoff like the buyers' other notices and a slow DSP never holds the reviewer's answer.
+ */
+export async function auditWebhooks(env: Env, decided: readonly Decided[]): Promise<void> {
+	try {
+		await enqueueAuditWebhooks(env, decided);
+	} catch (err) {
+		log("error", "ad_audit_webhook_failed", { error: errorText(err) });
+	}
+}
+
+async function enqueueAuditWebhooks(env: Env, decided: readonly Decided[]): Promise<void> {
+	const bidders = new Map((await controlSnapshot(env)).bidders.map((b) => [b.name, b]));
+	for (const item of decided) {
+		const base = bidders.get(item.bidder)?.ad_audit_url;
+		if (!base || (item.status !== "approved" && item.status !== "rejected")) continue;
+		const submitted = await env.CONTROL.prepare(
+			"SELECT 1 FROM dsp_ads WHERE bidder = ? AND id = ? AND creative_key = ?",
+		)
+			.bind(item.bidder, item.crid, item.creative_key)
+			.first();
+		if (!submitted) continue;
+		const url = new URL(base);
+		url.searchParams.set("ad_id", item.crid);
+		url.searchParams.set("audit_status", String(auditStatusOf(item.status)));
+		const id = `audit:${item.creative_key}:${item.version ?? 0}`.slice(0, 400);
+		await enqueueNotices(env.NOTICES, {
+			v: 1,
+			auction_id: `ad-audit:${item.crid}`.slice(0, 128),
+			notices: [{ kind: "audit", url: url.toString(), bidder: item.bidder, id }],
+			attempt: 0,
+		});
+	}
+}

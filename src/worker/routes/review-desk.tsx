@@ -9,6 +9,7 @@ import { MAX_IMAGE_ASSET_BYTES, MAX_VIDEO_ASSET_BYTES } from "../../px/hosted-as
 import { reviewDesk } from "../../services/stubs";
 import { hostForApproval } from "../asset-approval";
 import type { AppEnv } from "../context";
+import { auditWebhooks } from "../control/dsp-api";
 import { page } from "../pages/layout";
 import { ReviewPage } from "../pages/review-page";
 import { fieldsProblem, HttpProblem, problems } from "../problem";
@@ -180,6 +181,7 @@ desk.post("/decide", signedIn, async (c) => {
 		throw new HttpProblem({ ...problems.assetUnavailable(refused[0].detail), refused });
 	}
 	if (decided.length === 0) throw new HttpProblem(problems.notFound("No such creative"));
+	c.executionCtx.waitUntil(auditWebhooks(c.env, decided));
 	if (wantsJson(c)) {
 		return c.json({
 			action,
