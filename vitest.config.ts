@@ -1,31 +1,5 @@
-import { createHash } from "node:crypto";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
-
-const sha256 = (key: string) => createHash("sha256").update(key).digest("hex");
-
-/** The demo publisher plus a second one, to prove publishers cannot see each other's screens. */
-const testPublishers = [
-	{
-		id: "demo-pub",
-		name: "Demo Outdoor Network",
-		domain: "demo-outdoor.example",
-		key_sha256: sha256("demo-publisher-key"),
-		auction_type: 2,
-		floor_cpm: 2,
-		bcat: ["IAB25", "IAB26"],
-		badv: ["blocked.example"],
-		separation_seconds: 600,
-		rate_limit: { burst: 1000, per_minute: 6000 },
-	},
-	{
-		id: "second-pub",
-		name: "Second Network",
-		key_sha256: sha256("second-publisher-key"),
-		auction_type: 1,
-		rate_limit: { burst: 3, per_minute: 6 },
-	},
-];
 
 // Two projects: the pure domain (src/px) in plain Node, everything that touches Workers APIs in
 // workerd with the real bindings declared in wrangler.toml.
@@ -66,8 +40,6 @@ export default defineConfig({
 								POP_SIGNING_KEY: "test-signing-key-not-a-secret",
 								SESSION_SIGNING_KEY: "test-session-key-not-a-secret-0123456789",
 								AE_API_TOKEN: "test-ae-token",
-								PUBLISHERS: JSON.stringify(testPublishers),
-								BIDDERS: "[]",
 							},
 						},
 					}),
@@ -78,6 +50,7 @@ export default defineConfig({
 					// test/fuzz: a seeded slice here; `npm run fuzz` runs it at full size (FUZZ_RUNS).
 					include: ["test/integration/**/*.test.ts", "test/fuzz/**/*.test.ts"],
 					globalSetup: ["test/support/global-setup.ts"],
+					setupFiles: ["test/support/control-setup.ts"],
 				},
 			},
 		],

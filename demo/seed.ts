@@ -10,11 +10,45 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { type ApprovalRecord, approvalKey, approvalKvKey } from "../src/px/approval";
 import { hostedObjectKey } from "../src/px/hosted-asset";
+import { controlSeedStatements, demoControlSeed } from "./control";
 import { demoAssets } from "./dsps";
 import { demoScreens } from "./screens";
 
 /** The local bucket behind HOSTED_ASSETS (wrangler.toml). */
 const HOSTED_BUCKET = "px-assets";
+
+/** Runs a wrangler command against the local state (`persistTo`, or wrangler's default). */
+function localWrangler(persistTo?: string) {
+	const persist = persistTo ? ["--persist-to", persistTo] : [];
+	return async (args: string[]) => {
+		const { stderr } = await promisify(execFile)("npx", [
+			"wrangler",
+			...args,
+			"--local",
+			...persist,
+		]);
+		if (/\[ERROR\]/.test(stderr))
+			throw new Error(`wrangler ${args.slice(0, 3).join(" ")}: ${stderr}`);
+	};
+}
+
+/**
+ * The local control plane (CONTROL): its schema (`wrangler d1 migrations apply`, as a deploy does
+ * it) and the demo publisher, DSPs at `dspBase` and role keys (demo/control.ts). Run it before
+ * `wrangler dev` starts on the same state: two wranglers on one folder can lock each other out.
+ */
+export async function seedDemoControl(dspBase: string, persistTo?: string): Promise<void> {
+	const wrangler = localWrangler(persistTo);
+	const dir = mkdtempSync(join(tmpdir(), "px-control-"));
+	try {
+		await wrangler(["d1", "migrations", "apply", "CONTROL"]);
+		const file = join(dir, "seed.sql");
+		writeFileSync(file, `${controlSeedStatements(demoControlSeed(dspBase)).join(";\n")};\n`);
+		await wrangler(["d1", "execute", "CONTROL", "--file", file]);
+	} finally {
+		rmSync(dir, { recursive: true, force: true });
+	}
+}
 
 /**
  * Approves every asset the demo DSPs serve on the demo screens from `assetBase` (the demo
@@ -27,17 +61,7 @@ export async function seedDemoApprovals(assetBase: string, persistTo?: string): 
 		assetBase,
 	);
 	const dir = mkdtempSync(join(tmpdir(), "px-seed-"));
-	const persist = persistTo ? ["--persist-to", persistTo] : [];
-	const wrangler = async (args: string[]) => {
-		const { stderr } = await promisify(execFile)("npx", [
-			"wrangler",
-			...args,
-			"--local",
-			...persist,
-		]);
-		if (/\[ERROR\]/.test(stderr))
-			throw new Error(`wrangler ${args.slice(0, 3).join(" ")}: ${stderr}`);
-	};
+	const wrangler = localWrangler(persistTo);
 	try {
 		const copies = new Map<string, { key: string; file: string }[]>();
 		const entries = await Promise.all(

@@ -2,7 +2,9 @@
 // 1. .dev.vars with fresh local secrets (proof-of-play and session signing keys, the local AE
 //    token; never committed),
 // 2. the demo DSPs and their creatives on http://127.0.0.1:8790,
-// 3. the demo creatives' assets seeded as approved in the local approvals KV (all but the
+// 3. the local control plane (D1 CONTROL): its migrations, then the demo publisher, its key, the
+//    demo DSPs and the reviewer, operator and admin keys (demo/control.ts; reset on every run),
+//    and the demo creatives' assets seeded as approved in the local approvals KV (all but the
 //    newcomer's, which wait on the review desk),
 // 4. the local Analytics Engine SQL API on :8791 for the operator console (scripts/ae-local.ts),
 // 5. wrangler dev on :8787: px-edge and its queue consumers (px-consumers, a Worker of its own)
@@ -12,7 +14,7 @@
 //    the console its first figures (for tomorrow: today's requests, README's curl, are fresh).
 import { spawn } from "node:child_process";
 import { DEMO_PUBLISHER_KEY, demoScreens, registerDemoScreens } from "../demo/screens";
-import { seedDemoApprovals } from "../demo/seed";
+import { seedDemoApprovals, seedDemoControl } from "../demo/seed";
 import { startDemoServer } from "../demo/server";
 import { startLocalAnalytics } from "./ae-local";
 import { ensureDevVars } from "./dev-vars";
@@ -24,6 +26,9 @@ if (created.length > 0)
 
 const demo = await startDemoServer(8790);
 console.log(`demo DSPs on http://127.0.0.1:${demo.port}/dsp/{video,static,sometimes,newcomer}`);
+
+await seedDemoControl(`http://127.0.0.1:${demo.port}`);
+console.log("control plane (D1 CONTROL): migrated, demo publisher, DSPs and keys seeded");
 
 const seeded = await seedDemoApprovals(`http://127.0.0.1:${demo.port}`);
 console.log(`seeded the demo creatives' ${seeded} assets as approved`);
@@ -66,6 +71,7 @@ registerDemoScreens(edge)
 		);
 		console.log("review desk:      http://localhost:8787/review  (key: demo-reviewer-key)");
 		console.log("operator console: http://localhost:8787/ops     (key: demo-operator-key)");
+		console.log("admin API:        http://localhost:8787/v1/admin  (key: demo-admin-key)");
 		console.log("demo traffic for the console: npm run traffic");
 	})
 	.catch((err: unknown) => console.error(err instanceof Error ? err.message : err));

@@ -99,6 +99,14 @@ export const BidderConfig = z
 		dooh_aliases: z.boolean().default(false),
 		/** A named intermediary's extensions: "bidswitch" adds `device.ext.dooh.impmultiply`. */
 		profile: z.enum(["bidswitch"]).optional(),
+		/**
+		 * DSP accounts: called through the notices queue when an ad it submitted (POST
+		 * /v1/dsp/ads) is approved or denied, as GET with `ad_id` and `audit_status` added.
+		 */
+		ad_audit_url: z
+			.url({ protocol: /^https?$/, error: "must be an http(s) URL" })
+			.max(2048)
+			.optional(),
 		max_response_bytes: z
 			.number()
 			.int()

@@ -273,60 +273,75 @@ export interface ResolvedAdRequest {
 	multi: boolean;
 }
 
+/** A publisher account as the control plane stores it (its keys are kept apart, as hashes). */
+const publisherFields = {
+	// No ':': a screen's Durable Object is named `${publisher}:${screen}` and screen ids may hold
+	// ':', so the first ':' must always be the separator.
+	id: id.regex(/^[A-Za-z0-9._-]+$/, "letters, digits, '.', '_' and '-' only"),
+	name: z.string().min(1).max(256),
+	domain: z.string().max(256).optional(),
+	/** OpenRTB `at`: 1 first price, 2 second price plus one increment. */
+	auction_type: z.union([z.literal(1), z.literal(2)]).default(2),
+	floor_cpm: cpm.default(0),
+	/** Bids above this CPM are filtered (PriceAboveCap): a misplaced decimal must not clear. */
+	max_bid_cpm: z.number().positive().max(MAX_CPM).default(DEFAULT_MAX_BID_CPM),
+	cur: z.string().length(3).default("USD"),
+	bcat: z.array(z.string()).default([]),
+	/**
+	 * The taxonomy of `bcat` (AdCOM Category Taxonomies): absent means IAB Content Category 1.0;
+	 * 8 is IAB Ad Product Taxonomy 2.0.
+	 */
+	cattax: z.number().int().min(1).max(9).optional(),
+	/** Regulations in force for this publisher's screens (OpenRTB `regs`). */
+	regs: z
+		.object({
+			coppa: z.union([z.literal(0), z.literal(1)]).optional(),
+			gdpr: z.union([z.literal(0), z.literal(1)]).optional(),
+			/** Global Privacy Platform consent string and the sections that apply. */
+			gpp: z.string().min(1).max(4096).optional(),
+			gpp_sid: z.array(z.number().int().positive()).min(1).max(32).optional(),
+		})
+		.strict()
+		.optional(),
+	badv: z.array(z.string()).default([]),
+	/** Competitive separation: the same advertiser does not play twice on a screen within this. */
+	separation_seconds: z.number().int().nonnegative().default(0),
+	rate_limit: z
+		.object({
+			burst: z.number().int().positive(),
+			per_minute: z.number().positive(),
+		})
+		.default({ burst: 20, per_minute: 120 }),
+	deals: deals.default([]),
+	/** Only deal bids may win (OpenRTB pmp.private_auction = 1); screens may override it. */
+	private_auction: z.boolean().default(false),
+	/**
+	 * sellers.json: PUBLISHER when the inventory is this account's own, INTERMEDIARY when it
+	 * resells another's (a CMS or network in front), BOTH when it does both.
+	 */
+	seller_type: z.enum(["PUBLISHER", "INTERMEDIARY", "BOTH"]).default("PUBLISHER"),
+	/** sellers.json lists the account without its name and domain. */
+	is_confidential: z.boolean().default(false),
+};
+
+const floorUnderCap: [
+	(p: { floor_cpm: number; max_bid_cpm: number }) => boolean,
+	{ path: string[]; message: string },
+] = [
+	(p) => p.floor_cpm <= p.max_bid_cpm,
+	{ path: ["floor_cpm"], message: "floor_cpm is above max_bid_cpm: no bid could win" },
+];
+
+/** The body of PUT /v1/admin/publishers/{id}. */
+export const PublisherAccount = z.object(publisherFields).refine(...floorUnderCap);
+export type PublisherAccount = z.infer<typeof PublisherAccount>;
+
+/** A publisher as an authenticated request sees it: the account and the hash of the key used. */
 export const Publisher = z
 	.object({
-		// No ':': a screen's Durable Object is named `${publisher}:${screen}` and screen ids may hold
-		// ':', so the first ':' must always be the separator.
-		id: id.regex(/^[A-Za-z0-9._-]+$/, "letters, digits, '.', '_' and '-' only"),
-		name: z.string().min(1).max(256),
-		domain: z.string().max(256).optional(),
+		...publisherFields,
 		key_sha256: z.string().regex(/^[0-9a-f]{64}$/, "lower-case hex SHA-256"),
-		/** OpenRTB `at`: 1 first price, 2 second price plus one increment. */
-		auction_type: z.union([z.literal(1), z.literal(2)]).default(2),
-		floor_cpm: cpm.default(0),
-		/** Bids above this CPM are filtered (PriceAboveCap): a misplaced decimal must not clear. */
-		max_bid_cpm: z.number().positive().max(MAX_CPM).default(DEFAULT_MAX_BID_CPM),
-		cur: z.string().length(3).default("USD"),
-		bcat: z.array(z.string()).default([]),
-		/**
-		 * The taxonomy of `bcat` (AdCOM Category Taxonomies): absent means IAB Content Category 1.0;
-		 * 8 is IAB Ad Product Taxonomy 2.0.
-		 */
-		cattax: z.number().int().min(1).max(9).optional(),
-		/** Regulations in force for this publisher's screens (OpenRTB `regs`). */
-		regs: z
-			.object({
-				coppa: z.union([z.literal(0), z.literal(1)]).optional(),
-				gdpr: z.union([z.literal(0), z.literal(1)]).optional(),
-				/** Global Privacy Platform consent string and the sections that apply. */
-				gpp: z.string().min(1).max(4096).optional(),
-				gpp_sid: z.array(z.number().int().positive()).min(1).max(32).optional(),
-			})
-			.strict()
-			.optional(),
-		badv: z.array(z.string()).default([]),
-		/** Competitive separation: the same advertiser does not play twice on a screen within this. */
-		separation_seconds: z.number().int().nonnegative().default(0),
-		rate_limit: z
-			.object({
-				burst: z.number().int().positive(),
-				per_minute: z.number().positive(),
-			})
-			.default({ burst: 20, per_minute: 120 }),
-		deals: deals.default([]),
-		/** Only deal bids may win (OpenRTB pmp.private_auction = 1); screens may override it. */
-		private_auction: z.boolean().default(false),
-		/**
-		 * sellers.json: PUBLISHER when the inventory is this account's own, INTERMEDIARY when it
-		 * resells another's (a CMS or network in front), BOTH when it does both.
-		 */
-		seller_type: z.enum(["PUBLISHER", "INTERMEDIARY", "BOTH"]).default("PUBLISHER"),
-		/** sellers.json lists the account without its name and domain. */
-		is_confidential: z.boolean().default(false),
 	})
-	.refine((p) => p.floor_cpm <= p.max_bid_cpm, {
-		path: ["floor_cpm"],
-		message: "floor_cpm is above max_bid_cpm: no bid could win",
-	});
+	.refine(...floorUnderCap);
 export type Publisher = z.infer<typeof Publisher>;
 export type PublisherInput = z.input<typeof Publisher>;

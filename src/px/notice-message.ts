@@ -5,8 +5,11 @@
 import { z } from "zod";
 import { retryDelayMs } from "./retry";
 
-/** imp and error: the buyer's own trackers from its markup (trackers.ts), called on settlement. */
-const NOTICE_KINDS = ["nurl", "lurl", "burl", "imp", "error"] as const;
+/**
+ * imp and error: the buyer's own trackers from its markup (trackers.ts), called on settlement.
+ * audit: a DSP account's ad was approved or denied (the bidder's ad_audit_url).
+ */
+const NOTICE_KINDS = ["nurl", "lurl", "burl", "imp", "error", "audit"] as const;
 export type NoticeKind = (typeof NOTICE_KINDS)[number];
 
 /** Longer than any template a bidder may send (response.ts caps them) after substitution. */

@@ -37,6 +37,8 @@ export const PROBLEM_CATALOG = {
 	"play-too-early": { status: 425, title: "Reported before the play window opened" },
 	"play-window-closed": { status: 410, title: "Too late to report this play" },
 	"stale-decision": { status: 409, title: "Decided by someone else since you saw it" },
+	/** An admin write whose If-Match (or If-None-Match) is not the resource's state now. */
+	"precondition-failed": { status: 412, title: "Changed since you read it" },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ProblemType = keyof typeof PROBLEM_CATALOG;

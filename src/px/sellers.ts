@@ -3,7 +3,7 @@
 // authorise it (ads.txt 1.1). `seller_id` is the `sid` of this exchange's node in every bid
 // request's `source.schain` (src/px/openrtb/schain.ts), so each chain can be checked here.
 import { z } from "zod";
-import type { Publisher } from "./model";
+import type { Publisher, PublisherAccount } from "./model";
 
 export const Seller = z.object({
 	seller_id: z.string(),
@@ -35,7 +35,7 @@ export interface ExchangeIdentity {
 const present = (value: string | undefined) => (value ? value : undefined);
 
 export function sellersJson(
-	publishers: ReadonlyArray<Publisher>,
+	publishers: ReadonlyArray<PublisherAccount>,
 	exchange: ExchangeIdentity,
 ): SellersJson {
 	const email = present(exchange.contactEmail);

@@ -1,9 +1,11 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
-import { log } from "../services/log";
+import { errorText, log } from "../services/log";
 import { ConfigError, config } from "./config";
 import type { AppEnv } from "./context";
+import { admin } from "./control/admin";
+import { dsp } from "./control/dsp-api";
 import { accessLog } from "./middleware/access-log";
 import { HttpProblem, problemResponse, problems } from "./problem";
 import { adRequests } from "./routes/ad-requests";
@@ -50,6 +52,8 @@ function createApp() {
 	app.route("/v1/assets", assets);
 	app.route("/v1/review", review);
 	app.route("/v1/telemetry", telemetry);
+	app.route("/v1/admin", admin);
+	app.route("/v1/dsp", dsp);
 	app.route("/", supplyChain);
 	app.route("/", docs);
 	app.route("/", player);
@@ -71,7 +75,7 @@ function createApp() {
 		log("error", "unhandled", {
 			request_id: c.get("requestId"),
 			route: c.req.routePath,
-			error: err instanceof Error ? err.message : String(err),
+			error: errorText(err),
 		});
 		return problemResponse(problems.internal(), c.get("requestId"));
 	});

@@ -6,7 +6,7 @@
 
 import { bidsPerPlacement } from "../px/allocate";
 import type { PxAnswer } from "../px/answer";
-import { type BidderConfig, parseBidders } from "../px/bidders";
+import type { BidderConfig } from "../px/bidders";
 import { type IssuedDecision, matchIssued, recentAdvertisers, servedSpots } from "../px/decision";
 import type { PxEvent } from "../px/events";
 import type { AdRequest, Placement, Publisher } from "../px/model";
@@ -26,13 +26,13 @@ import { type TracedBidder, traceBidders } from "./auction-trace";
 import { withinQpsCap } from "./bidder-limit";
 import { runBidding } from "./bidding";
 import { config } from "./config";
+import { configuredBidders } from "./control/config";
 import {
 	type AuctionFacts,
 	adRequestEvent,
 	auctionEvents,
 	type RequestFacts,
 } from "./decision-events";
-import { memoByString } from "./memo";
 import { deadlineMargin, decisionSlots, SHED_RETRY_AFTER_S } from "./pacing";
 import { HttpProblem, problems } from "./problem";
 import {
@@ -71,19 +71,13 @@ export interface DecideServices {
 	chargePublisher(units: number): Promise<boolean>;
 }
 
-const biddersFrom = memoByString((raw) => {
-	const parsed = parseBidders(raw || "[]");
-	if (!parsed.ok) throw new Error(`BIDDERS is invalid: ${JSON.stringify(parsed.issues)}`);
-	return parsed.bidders;
-});
-
 export function decideServices(env: Env, publisherId: string, screenId: string): DecideServices {
 	return {
 		screen: screenStub(env, publisherId, screenId),
 		approvals: env.APPROVALS,
 		notices: env.NOTICES,
 		publish: (events) => publishEvents(env, events),
-		bidders: biddersFrom(env.BIDDERS),
+		bidders: configuredBidders(env),
 		secrets: env as unknown as Record<string, unknown>,
 		popSigningKey: config(env).POP_SIGNING_KEY,
 		exchange: { asi: config(env).EXCHANGE_ASI, secure: config(env).REQUIRE_SECURE_CREATIVES },

@@ -115,6 +115,11 @@ export const problems = {
 	/** 409: a review decision named a version its item no longer has; nothing was changed. */
 	staleDecision: (stale: StaleItem[], detail: string): ProblemInit =>
 		problem("stale-decision", detail, { stale }),
+	/** 412: an admin write whose If-Match (or If-None-Match) is not the resource's state now. */
+	preconditionFailed: (detail: string, current: number | null): ProblemInit =>
+		problem("precondition-failed", detail, {
+			current_etag: current === null ? null : `"${current}"`,
+		}),
 	/** 422: an approval whose file could not be fetched and copied; nothing was approved. */
 	assetUnavailable: (detail: string): ProblemInit => problem("asset-unavailable", detail),
 	internal: (): ProblemInit =>

@@ -10,7 +10,7 @@
 // of the exchange's copy of the approved bytes, the one answers carry (px/hosted-asset.ts); an
 // asset without a copy is left out.
 import { fitsSlot } from "../px/asset-fit";
-import { parseBidders, selectBidders } from "../px/bidders";
+import { selectBidders } from "../px/bidders";
 import { hostedAssetUrl } from "../px/hosted-asset";
 import type { Publisher } from "../px/model";
 import {
@@ -20,17 +20,12 @@ import {
 	type ScreenAssets,
 } from "../px/screen-assets";
 import { lookupApprovals } from "../services/approvals";
-import { log } from "../services/log";
+import { errorText, log } from "../services/log";
 import { reviewDesk, screenStub } from "../services/stubs";
-import { memoByString } from "./memo";
+import { configuredBidders } from "./control/config";
 
 /** The approvals replica gets this long; what it cannot confirm in time is left out. */
 const APPROVAL_BUDGET_MS = 1_000;
-
-const biddersFrom = memoByString((raw) => {
-	const parsed = parseBidders(raw || "[]");
-	return parsed.ok ? parsed.bidders : [];
-});
 
 export async function screenAssets(
 	env: Env,
@@ -73,7 +68,7 @@ export async function screenAssets(
 	if (profile) {
 		const bidders = new Set<string>();
 		for (const slot of profile.slots) {
-			const selected = selectBidders(biddersFrom(env.BIDDERS), {
+			const selected = selectBidders(configuredBidders(env), {
 				venueType: profile.venue.type,
 				formats: slot.formats,
 			});
@@ -85,7 +80,7 @@ export async function screenAssets(
 			.approvedOf([...bidders])
 			.catch((err: unknown) => {
 				log("warn", "screen_assets_desk_failed", {
-					error: err instanceof Error ? err.message : String(err),
+					error: errorText(err),
 				});
 				return [];
 			});

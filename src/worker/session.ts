@@ -21,9 +21,9 @@
 //   from this origin (sameOrigin): SameSite=Strict alone would trust every browser to enforce it.
 import { getCookie, setCookie } from "hono/cookie";
 import { sessionBook } from "../services/stubs";
-import { isConfiguredKeyHash } from "./auth";
 import { config } from "./config";
 import type { ActiveSession, AppContext, Role, Session } from "./context";
+import { hasRoleKey } from "./control/config";
 import { base64url, fromBase64url, hmacKey, sha256Hex } from "./crypto";
 
 /** Cookie names; hono adds the `__Host-` prefix (`__Host-px-review`, `__Host-px-ops`). */
@@ -51,14 +51,10 @@ function sessionSecret(env: Env): string {
 	return config(env).SESSION_SIGNING_KEY;
 }
 
-function configuredKeys(env: Env, role: Role): string {
-	return (role === "reviewer" ? env.REVIEWER_KEYS_SHA256 : env.OPERATOR_KEYS_SHA256) ?? "";
-}
-
 /** Whether `key` is a configured key of `role`; returns its hash when it is. */
 export async function checkKey(env: Env, role: Role, key: string): Promise<string | undefined> {
 	const hash = await sha256Hex(key);
-	return key !== "" && isConfiguredKeyHash(configuredKeys(env, role), hash) ? hash : undefined;
+	return key !== "" && (await hasRoleKey(env, role, hash)) ? hash : undefined;
 }
 
 async function sign(secret: string, data: string): Promise<string> {
@@ -161,7 +157,7 @@ export async function currentSession(
 	if (!token) return undefined;
 	const session = await decodeSession(secret, token, now);
 	if (!session || session.role !== role) return undefined;
-	if (!isConfiguredKeyHash(configuredKeys(c.env, role), session.key_sha256)) return undefined;
+	if (!(await hasRoleKey(c.env, role, session.key_sha256))) return undefined;
 	if (!(await sessionBook(c.env).isOpen(session.sid, role, session.key_sha256))) return undefined;
 	const endsAt = session.iat + SESSION_MAX_MS[role];
 	if (session.exp - now < SESSION_TTL_MS[role] / 2 && session.exp < endsAt) {

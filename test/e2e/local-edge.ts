@@ -8,7 +8,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { registerDemoScreens } from "../../demo/screens";
-import { seedDemoApprovals } from "../../demo/seed";
+import { seedDemoApprovals, seedDemoControl } from "../../demo/seed";
 import { type DemoServer, startDemoServer } from "../../demo/server";
 import { type LocalAnalytics, startLocalAnalytics } from "../../scripts/ae-local";
 import { type LocalArchive, openLocalArchive } from "../../scripts/local-archive";
@@ -41,19 +41,8 @@ function freePort(): Promise<number> {
 export async function startLocalEdge(): Promise<LocalEdge> {
 	const persist = mkdtempSync(join(tmpdir(), "px-e2e-"));
 	const demo = await startDemoServer(0);
-	const dsp = (name: string, priority: number, extra: object = {}) => ({
-		name: `demo-${name}`,
-		endpoint: `http://127.0.0.1:${demo.port}/dsp/${name}`,
-		priority,
-		...extra,
-	});
-	// As in wrangler.toml: the newcomer buys the billboard and the lobby only.
-	const bidders = [
-		dsp("video", 10),
-		dsp("static", 20),
-		dsp("sometimes", 30),
-		dsp("newcomer", 40, { venue_types: [30101, 70102] }),
-	];
+	// The demo DSPs, publisher and keys, as `npm run dev` seeds them (demo/control.ts).
+	await seedDemoControl(`http://127.0.0.1:${demo.port}`, persist);
 	await seedDemoApprovals(`http://127.0.0.1:${demo.port}`, persist);
 	const aeToken = "e2e-ae-token";
 	const analytics = await startLocalAnalytics({
@@ -75,8 +64,6 @@ export async function startLocalEdge(): Promise<LocalEdge> {
 			"127.0.0.1",
 			"--persist-to",
 			persist,
-			"--var",
-			`BIDDERS:${JSON.stringify(bidders)}`,
 			"--var",
 			"POP_SIGNING_KEY:e2e-signing-key-not-a-secret",
 			"--var",

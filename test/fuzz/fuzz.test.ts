@@ -9,7 +9,7 @@ import { approvalKey, approvalKvKey } from "../../src/px/approval";
 import type { PxEvent } from "../../src/px/events";
 import { MAX_BIDS_PER_RESPONSE } from "../../src/px/openrtb/response";
 import { isReason, Reason } from "../../src/px/reasons";
-import { approve, callEdge, dspAssets, dspBase } from "../support/edge";
+import { approve, callEdge, dspAssets, dspBase, useBidders } from "../support/edge";
 import { authHeaders, billboardScreen, lobbyScreen } from "../support/fixtures";
 import { FUZZ_ADOMAIN, FUZZ_CRID } from "../support/fuzz-pool";
 import { capturingQueue } from "../support/records";
@@ -149,6 +149,7 @@ describe(`fuzz (${RUNS} cases per property)`, () => {
 				}));
 				const timeout = 400;
 				const events: PxEvent[] = [];
+				await useBidders(JSON.stringify(bidders)); // configured first: time the request alone
 				const started = Date.now();
 				const { res, settled } = await callEdge(
 					"/v1/ad-requests?debug=1",

@@ -15,6 +15,7 @@ import {
 	lobbyAssets,
 	registerScreen,
 	setApproval,
+	useBidders,
 } from "../support/edge";
 import { authHeaders, billboardScreen, lobbyScreen } from "../support/fixtures";
 
@@ -80,6 +81,7 @@ describe("POST /v1/ad-requests", () => {
 			{ name: "garbage", behaviour: "garbage", priority: 5 },
 			{ name: "nobid", behaviour: "nobid", priority: 6 },
 		]);
+		await useBidders(bidders); // configured first: the time measured is the request's alone
 		const started = Date.now();
 		const { res, settled } = await adRequest(
 			{ screen_id: "lobby-auction", slot_id: "main", timeout_ms: 400 },
@@ -259,13 +261,15 @@ describe("POST /v1/ad-requests", () => {
 
 	it("slow-dripping and oversized bodies are cut off, never block the answer", async () => {
 		await registerLobby("lobby-drip");
+		const bidders = biddersJson(newTag(), [
+			{ name: "drip", behaviour: "drip", query: { crid: "crid-high" } },
+			{ name: "huge", behaviour: "huge" },
+		]);
+		await useBidders(bidders);
 		const started = Date.now();
 		const { res } = await adRequest(
 			{ screen_id: "lobby-drip", slot_id: "main", timeout_ms: 300 },
-			biddersJson(newTag(), [
-				{ name: "drip", behaviour: "drip", query: { crid: "crid-high" } },
-				{ name: "huge", behaviour: "huge" },
-			]),
+			bidders,
 			"?debug=1",
 		);
 		expect(Date.now() - started).toBeLessThan(300 + 250);
@@ -283,6 +287,16 @@ describe("POST /v1/ad-requests", () => {
 		const tmax = 250;
 		const durations: number[] = [];
 		for (let i = 0; i < 3; i++) {
+			const bidders = biddersJson(newTag(), [
+				{ name: "hang", behaviour: "hang", priority: 1 },
+				{
+					name: "good-low",
+					behaviour: "bid",
+					query: { price: 5, crid: "crid-low", adomain: `a${i}.example` },
+				},
+			]);
+			// Configured first: the time measured is the request's alone.
+			await useBidders(bidders);
 			const started = Date.now();
 			const { res } = await adRequest(
 				{
@@ -291,14 +305,7 @@ describe("POST /v1/ad-requests", () => {
 					timeout_ms: tmax,
 					play_at: Date.now() + i * 7_200_000,
 				},
-				biddersJson(newTag(), [
-					{ name: "hang", behaviour: "hang", priority: 1 },
-					{
-						name: "good-low",
-						behaviour: "bid",
-						query: { price: 5, crid: "crid-low", adomain: `a${i}.example` },
-					},
-				]),
+				bidders,
 			);
 			expect(((await res.json()) as Answer).filled).toBe(true);
 			durations.push(Date.now() - started);
@@ -498,6 +505,10 @@ describe("POST /v1/ad-requests", () => {
 		await registerLobby("lobby-slowkv");
 		clearApprovalMemory();
 		const hangingKv = { get: () => new Promise(() => {}) } as unknown as KVNamespace;
+		const bidders = biddersJson(newTag(), [
+			{ name: "good-high", behaviour: "bid", query: { crid: "crid-high" } },
+		]);
+		await useBidders(bidders);
 		const started = Date.now();
 		const { res } = await callEdge(
 			"/v1/ad-requests?debug=1",
@@ -508,9 +519,7 @@ describe("POST /v1/ad-requests", () => {
 			},
 			{
 				APPROVALS: hangingKv,
-				BIDDERS: biddersJson(newTag(), [
-					{ name: "good-high", behaviour: "bid", query: { crid: "crid-high" } },
-				]),
+				BIDDERS: bidders,
 			},
 		);
 		expect(Date.now() - started).toBeLessThan(200 + 50);

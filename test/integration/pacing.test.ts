@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Reason } from "../../src/px/reasons";
 import { bidderCircuits, decisionSlots } from "../../src/worker/pacing";
-import { adRequest, biddersJson, callEdge, dspLog } from "../support/edge";
+import { adRequest, biddersJson, callEdge, dspLog, useBidders } from "../support/edge";
 import { authHeaders, billboardScreen } from "../support/fixtures";
 
 let n = 0;
@@ -153,6 +153,7 @@ describe("load shedding", () => {
 		while (decisionSlots.tryAcquire("demo-pub")) held++;
 		try {
 			const screenId = `bb-${tag()}`;
+			await useBidders("[]");
 			const started = Date.now();
 			const { res } = await adRequest(
 				{ screen_id: screenId, slot_id: "face-a", screen: billboardScreen(screenId) },

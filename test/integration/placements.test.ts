@@ -17,6 +17,7 @@ import {
 	dspLogAfter,
 	registerScreen,
 	type TestBidder,
+	useBidders,
 } from "../support/edge";
 import { BASE, PUBLISHER_KEY, transitScreen } from "../support/fixtures";
 import { capturingQueue } from "../support/records";
@@ -301,14 +302,14 @@ describe("loop mode: a schedule until an end time in one call", () => {
 
 	it("the player SDK asks for a schedule with requestSchedule and gets typed decisions", async () => {
 		await register("transit-sdk");
-		const bidders = biddersJson(newTag(), brandBidders());
+		await useBidders(biddersJson(newTag(), brandBidders()));
 		const pending: Promise<void>[] = [];
 		const client = new EdgeClient({
 			baseUrl: BASE,
 			apiKey: PUBLISHER_KEY,
 			fetch: async (input, init) => {
 				const ctx = createExecutionContext();
-				const res = await app.fetch(new Request(input, init), { ...env, BIDDERS: bidders }, ctx);
+				const res = await app.fetch(new Request(input, init), env, ctx);
 				pending.push(waitOnExecutionContext(ctx));
 				return res;
 			},

@@ -5,6 +5,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { approvalKvKey } from "../../src/px/approval";
 import { sessionBook } from "../../src/services/stubs";
+import { markChanged } from "../../src/worker/control/snapshot";
 import {
 	decodeSession,
 	encodeSession,
@@ -117,13 +118,22 @@ describe("review desk sign-in", () => {
 			});
 			expect(res.status, bad).toBe(303);
 		}
-		// The key was removed from the configuration: its sessions end at once.
-		const { res } = await callEdge(
-			"/review",
-			{ headers: { cookie }, redirect: "manual" },
-			{ REVIEWER_KEYS_SHA256: "0".repeat(64) },
-		);
-		expect(res.status).toBe(303);
+		// The key was removed from the control plane: its sessions end at once.
+		const removed = await env.CONTROL.prepare(
+			"DELETE FROM role_keys WHERE role = 'reviewer' RETURNING key_sha256, role, label, created_at",
+		).first<{ key_sha256: string; role: string; label: string; created_at: number }>();
+		markChanged(env);
+		try {
+			const { res } = await callEdge("/review", { headers: { cookie }, redirect: "manual" });
+			expect(res.status).toBe(303);
+		} finally {
+			await env.CONTROL.prepare(
+				"INSERT INTO role_keys (key_sha256, role, label, created_at) VALUES (?, ?, ?, ?)",
+			)
+				.bind(removed!.key_sha256, removed!.role, removed!.label, removed!.created_at)
+				.run();
+			markChanged(env);
+		}
 	});
 
 	it("a session past half its life is renewed, never past its absolute end", async () => {

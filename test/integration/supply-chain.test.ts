@@ -3,6 +3,7 @@
 import { env } from "cloudflare:workers";
 import type { BidRequest } from "iab-openrtb/v26";
 import { describe, expect, it } from "vitest";
+import { TEST_ADMIN_KEY, testPublishers } from "../support/control-setup";
 import { adRequest, biddersJson, callEdge, dspLog, registerScreen } from "../support/edge";
 import { authHeaders, lobbyScreen } from "../support/fixtures";
 
@@ -55,8 +56,8 @@ function sellersJsonProblems(doc: Record<string, unknown>): string[] {
 	return problems;
 }
 
-async function sellers(overrides: Partial<Env> = {}) {
-	const { res } = await callEdge("/sellers.json", {}, overrides);
+async function sellers() {
+	const { res } = await callEdge("/sellers.json");
 	expect(res.status).toBe(200);
 	return {
 		res,
@@ -79,23 +80,25 @@ async function sentRequest(body: Record<string, unknown>, query = ""): Promise<B
 
 describe("GET /sellers.json", () => {
 	it("is a valid, public, cacheable sellers.json with every configured publisher", async () => {
-		const publishers: { id: string }[] = [
-			...JSON.parse(env.PUBLISHERS),
-			{
-				id: "reseller-1",
+		// A publisher added through the admin API is listed by the next request.
+		const added = await callEdge("/v1/admin/publishers/reseller-1", {
+			method: "PUT",
+			headers: { authorization: `Bearer ${TEST_ADMIN_KEY}` },
+			body: JSON.stringify({
 				name: "Hidden Reseller",
 				domain: "hidden.example",
-				key_sha256: "a".repeat(64),
 				seller_type: "INTERMEDIARY",
 				is_confidential: true,
-			},
-		];
-		const { res, doc } = await sellers({ PUBLISHERS: JSON.stringify(publishers) });
+			}),
+		});
+		expect(added.res.status).toBe(201);
+		const publishers = [...testPublishers, { id: "reseller-1" }];
+		const { res, doc } = await sellers();
 		expect(res.headers.get("content-type")).toMatch(/^application\/json/);
 		expect(res.headers.get("cache-control")).toContain("public");
 		expect(sellersJsonProblems(doc)).toEqual([]);
 		expect(doc.contact_email).toBe(env.SELLERS_CONTACT_EMAIL);
-		expect(doc.sellers.map((s) => s.seller_id)).toEqual(publishers.map((p) => p.id));
+		expect(doc.sellers.map((s) => s.seller_id)).toEqual(publishers.map((p) => p.id).sort());
 		expect(doc.sellers).toContainEqual({
 			seller_id: "demo-pub",
 			seller_type: "PUBLISHER",
@@ -103,7 +106,7 @@ describe("GET /sellers.json", () => {
 			name: "Demo Outdoor Network",
 			domain: "demo-outdoor.example",
 		});
-		expect(doc.sellers.at(-1)).toEqual({
+		expect(doc.sellers.find((s) => s.seller_id === "reseller-1")).toEqual({
 			seller_id: "reseller-1",
 			seller_type: "INTERMEDIARY",
 			is_confidential: 1,

@@ -9,6 +9,7 @@ import { approvalKey, approvalKvKey } from "../../src/px/approval";
 import { Reason } from "../../src/px/reasons";
 import { clearApprovalMemory, lookupApprovals } from "../../src/services/approvals";
 import { screenStub } from "../../src/services/stubs";
+import { TEST_ADMIN_KEY } from "../support/control-setup";
 import {
 	adRequest,
 	approve,
@@ -578,12 +579,16 @@ describe("money", () => {
 });
 
 describe("deals", () => {
-	beforeAll(() => approve(unit("open-buyer", "crid-open"), unit("deal-buyer", "crid-deal")));
-
-	function publishersWithDeals(deals: unknown[]) {
-		const [demo] = JSON.parse(env.PUBLISHERS) as Record<string, unknown>[];
-		return JSON.stringify([{ ...demo, deals }]);
-	}
+	// The publisher's deal is managed in the control plane (PUT /v1/admin/deals/{id}).
+	beforeAll(async () => {
+		await approve(unit("open-buyer", "crid-open"), unit("deal-buyer", "crid-deal"));
+		const { res } = await callEdge("/v1/admin/deals/pub-deal-1", {
+			method: "PUT",
+			headers: { authorization: `Bearer ${TEST_ADMIN_KEY}` },
+			body: JSON.stringify({ publisher_id: "demo-pub", bidfloor: 7 }),
+		});
+		expect(res.status).toBe(201);
+	});
 
 	it("configured deals are sent in imp.pmp, and a deal bid wins over a higher open bid", async () => {
 		const t = tag();
@@ -615,7 +620,7 @@ describe("deals", () => {
 					}),
 				),
 			},
-			{ BIDDERS: bidders, PUBLISHERS: publishersWithDeals([{ id: "pub-deal-1", bidfloor: 7 }]) },
+			{ BIDDERS: bidders },
 		);
 		const answer = (await res.json()) as Answer;
 		await settled;
@@ -648,7 +653,7 @@ describe("deals", () => {
 		const { res, settled } = await callEdge(
 			"/v1/ad-requests?debug=1",
 			{ method: "POST", headers: authHeaders(), body: JSON.stringify(billboardRequest(`bb-${t}`)) },
-			{ BIDDERS: bidders, PUBLISHERS: publishersWithDeals([{ id: "pub-deal-1", bidfloor: 7 }]) },
+			{ BIDDERS: bidders },
 		);
 		const answer = (await res.json()) as Answer;
 		await settled;

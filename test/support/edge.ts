@@ -1,14 +1,18 @@
 // Calling the edge from workerd tests with per-test configuration (bidders), and waiting for
-// its ctx.waitUntil work so that notices, DO writes and events can be asserted.
+// its ctx.waitUntil work so that notices, DO writes and events can be asserted. Bidders reach the
+// edge as in production, through the control plane (D1 CONTROL): a call that names its bidders
+// writes them there first and the isolate's snapshot reloads before it runs.
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { inject, vi } from "vitest";
 import { staticAssetUrl, videoAssetUrl } from "../../demo/dsps";
 import { type ApprovalUnit, approvalKey, approvalKvKey } from "../../src/px/approval";
+import type { BidderConfigInput } from "../../src/px/bidders";
 import { type HostedAsset, hostedAssetUrl, hostedObjectKey } from "../../src/px/hosted-asset";
 import type { ScreenInput } from "../../src/px/model";
 import { hostAsset } from "../../src/services/asset-hosting";
 import { app } from "../../src/worker/app";
+import { controlSnapshot, heldSnapshot, markChanged } from "../../src/worker/control/snapshot";
 import { authHeaders, BASE, billboardScreen } from "./fixtures";
 import "./provided-context";
 
@@ -41,25 +45,66 @@ export function biddersJson(tag: string, bidders: TestBidder[]): string {
 	);
 }
 
+/** Env overrides for one call; BIDDERS (a JSON bidder list) is written to the control plane. */
+export type EdgeOverrides = Partial<Env> & { BIDDERS?: string };
+
+/**
+ * Makes the control plane's bidders exactly `json` (a JSON array of bidder configs) and reloads
+ * this isolate's snapshot: configuration as an admin would write it. Writing the list that is
+ * already in force (same list, no write since) is skipped, so a test that times a request can
+ * configure first and time only the request.
+ */
+export async function useBidders(json: string): Promise<void> {
+	if (applied?.json === json && heldSnapshot(env)?.version === applied.version) return;
+	const bidders = JSON.parse(json) as BidderConfigInput[];
+	const next = "(SELECT version + 1 FROM control_version)";
+	const results = await env.CONTROL.batch([
+		env.CONTROL.prepare("DELETE FROM bidders"),
+		...bidders.map((b) =>
+			env.CONTROL.prepare(
+				`INSERT INTO bidders (name, body, version, updated_at) VALUES (?, ?, ${next}, 0)`,
+			).bind(b.name, JSON.stringify(b)),
+		),
+		env.CONTROL.prepare("UPDATE control_version SET version = version + 1"),
+		env.CONTROL.prepare("SELECT version FROM control_version"),
+	]);
+	markChanged(env);
+	await controlSnapshot(env);
+	const version = (results.at(-1)?.results[0] as { version: number } | undefined)?.version;
+	applied = version === undefined ? undefined : { json, version };
+}
+
+let applied: { json: string; version: number } | undefined;
+
+/**
+ * Calls naming their bidders run one at a time, each from writing its bidders until its answer:
+ * the bidder list is the isolate's, and two calls with their own lists at once would mix them.
+ */
+let configured: Promise<unknown> = Promise.resolve();
+
 export async function callEdge(
 	path: string,
 	init: RequestInit = {},
-	overrides: Partial<Env> = {},
+	overrides: EdgeOverrides = {},
 ): Promise<{ res: Response; settled: Promise<void> }> {
-	const ctx = createExecutionContext();
-	const res = await app.fetch(
-		new Request(`${BASE}${path}`, init),
-		{ ...env, ...overrides } as Env,
-		ctx,
-	);
-	return { res, settled: waitOnExecutionContext(ctx) };
+	const { BIDDERS: bidders, ...rest } = overrides;
+	const run = async () => {
+		if (bidders !== undefined) await useBidders(bidders);
+		const ctx = createExecutionContext();
+		const res = await app.fetch(new Request(`${BASE}${path}`, init), { ...env, ...rest }, ctx);
+		return { res, settled: waitOnExecutionContext(ctx) };
+	};
+	if (bidders === undefined) return run();
+	const turn = configured.then(run, run);
+	configured = turn.catch(() => undefined);
+	return turn;
 }
 
 export function adRequest(
 	body: unknown,
 	bidders: string,
 	query = "",
-	overrides: Partial<Env> = {},
+	overrides: EdgeOverrides = {},
 ) {
 	return callEdge(
 		`/v1/ad-requests${query}`,

@@ -13,17 +13,16 @@ describe("deploy guard", () => {
 	it("refuses the development top level, naming demo keys, debug traces and the player key", () => {
 		const problems = deployProblemsFor(CONFIGS, undefined).join("\n");
 		expect(problems).toMatch(/no environment/);
-		expect(problems).toMatch(/PUBLISHERS holds the hash of the demo key "demo-publisher-key"/);
-		expect(problems).toMatch(/REVIEWER_KEYS_SHA256 holds the hash of the demo key/);
-		expect(problems).toMatch(/OPERATOR_KEYS_SHA256 holds the hash of the demo key/);
 		expect(problems).toMatch(/DEBUG_TRACES is "true"/);
 		expect(problems).toMatch(/PLAYER_DEMO_KEY is set/);
-		expect(problems).toMatch(/BIDDERS points at a loopback address/);
+		expect(problems).toMatch(/AE_SQL_API_URL points at a loopback address/);
+		expect(problems).toMatch(/D1 database CONTROL has the placeholder id/);
 	});
 
 	it.each(["staging", "production"])("refuses %s while its ids are placeholders", (env) => {
 		const problems = deployProblemsFor(CONFIGS, env).join("\n");
 		expect(problems).toMatch(/KV namespace APPROVALS has the placeholder id/);
+		expect(problems).toMatch(/D1 database CONTROL has the placeholder id/);
 		expect(problems).toMatch(/CF_ACCOUNT_ID is a placeholder/);
 		expect(problems).toMatch(/EXCHANGE_ASI is a placeholder domain/);
 		expect(problems).not.toMatch(/demo key|DEBUG_TRACES/);
@@ -40,6 +39,10 @@ describe("deploy guard", () => {
 			'"00000000000000000000000000000002"',
 			'"3f2a9c0d41b84e6c9a7d5e1f0b2c4d6e"',
 		);
+		filled = filled.replace(
+			'"00000000-0000-0000-0000-000000000002"',
+			'"5b1e0c7a-93d2-4f61-8a0e-2c4b6d8f1a3e"',
+		);
 		filled = filled.replace('CF_ACCOUNT_ID = ""', 'CF_ACCOUNT_ID = "9a8b7c6d"');
 		filled = second(
 			filled,
@@ -55,13 +58,14 @@ describe("deploy guard", () => {
 		// The same file with a demo hash slipped into staging is refused again.
 		writeFileSync(
 			path,
-			readFileSync(path, "utf8").replace(
-				'REVIEWER_KEYS_SHA256 = ""',
-				'REVIEWER_KEYS_SHA256 = "32dc90f8d497d0e9c2feb824612a5bd35883a01ba25a4555e173b3a31909a2f2"',
+			second(
+				readFileSync(path, "utf8"),
+				'EXCHANGE_TAG_ID = ""',
+				'EXCHANGE_TAG_ID = "32dc90f8d497d0e9c2feb824612a5bd35883a01ba25a4555e173b3a31909a2f2"',
 			),
 		);
 		expect(deployProblemsFor([path], "staging")).toEqual([
-			`${path} [env.staging]: REVIEWER_KEYS_SHA256 holds the hash of the demo key "demo-reviewer-key"`,
+			`${path} [env.staging]: EXCHANGE_TAG_ID holds the hash of the demo key "demo-reviewer-key"`,
 		]);
 	});
 

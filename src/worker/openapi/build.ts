@@ -106,6 +106,17 @@ export function buildOpenApi(version: string): Record<string, unknown> {
 					description: "The publisher key (also accepted as X-Api-Key); stored only as SHA-256",
 				},
 				reviewerKey: { type: "http", scheme: "bearer", description: "A reviewer key" },
+				adminKey: {
+					type: "http",
+					scheme: "bearer",
+					description:
+						"An admin key (control plane role_keys); in production behind Cloudflare Access",
+				},
+				dspKey: {
+					type: "http",
+					scheme: "bearer",
+					description: "A DSP account's key (POST /v1/admin/bidders/{name}/keys)",
+				},
 			},
 		},
 	};

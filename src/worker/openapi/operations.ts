@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { MAX_BATCH_REPORTS } from "../../px/play-report";
 import { AssetsQuery } from "../../px/screen-assets";
+import { adminOperations } from "./admin-operations";
 import { assetOperation } from "./asset-operation";
 import { reviewOperations } from "./review-operations";
 import {
@@ -327,4 +328,5 @@ export const operations: Operation[] = [
 		responses: { "200": { description: "An ES module", content: { type: "text/javascript" } } },
 	},
 	...supplyChainOperations,
+	...adminOperations,
 ];

@@ -2,9 +2,19 @@
 // parameters and responses many routes share, so operations.ts reads as the list of routes.
 // Only zod and src/px are imported here, so the generator runs in plain Node.
 import { z } from "zod";
+import { AdWithAudit, SubmittedAd } from "../../px/ad-management";
 import { AdAnswer, ScheduleAnswer } from "../../px/answer-schema";
+import { BidderConfig } from "../../px/bidders";
+import {
+	ControlAuditPage,
+	ControlDeal,
+	CreatedPublisherKey,
+	NewPublisherKey,
+	PublisherKeys,
+	SnapshotStatus,
+} from "../../px/control";
 import { VistarAdRequest } from "../../px/dialects/vistar";
-import { AdRequest, Screen } from "../../px/model";
+import { AdRequest, PublisherAccount, Screen } from "../../px/model";
 import {
 	ExpiryRecorded,
 	PlayAccepted,
@@ -24,7 +34,7 @@ import { ScreenAssets } from "../../px/screen-assets";
 import { SellersJson } from "../../px/sellers";
 import { TelemetryAccepted, TelemetryBatch } from "../../px/telemetry";
 
-type Method = "get" | "put" | "post" | "patch" | "head";
+type Method = "get" | "put" | "post" | "patch" | "head" | "delete";
 
 /** A schema published under components/schemas; `io` picks its request or response form. */
 export interface Named {
@@ -33,7 +43,7 @@ export interface Named {
 	io: "input" | "output";
 }
 
-interface Parameter {
+export interface Parameter {
 	name: string;
 	in: "query" | "path" | "header";
 	description: string;
@@ -55,7 +65,7 @@ export interface Operation {
 	summary: string;
 	description?: string;
 	tag: string;
-	security?: "publisher" | "reviewer";
+	security?: "publisher" | "reviewer" | "admin" | "dsp";
 	parameters?: Parameter[];
 	body?: { required: boolean; schema: Named; description?: string };
 	responses: Record<string, Response>;
@@ -113,6 +123,19 @@ export const schemas = {
 	ApproveBody: input("ApproveBody", ApproveBody),
 	RejectBody: input("RejectBody", RejectBody),
 	SellersJson: output("SellersJson", SellersJson),
+	BidderConfigInput: input("BidderConfigInput", BidderConfig),
+	BidderConfig: output("BidderConfig", BidderConfig),
+	PublisherAccountInput: input("PublisherAccountInput", PublisherAccount),
+	PublisherAccount: output("PublisherAccount", PublisherAccount),
+	ControlDealInput: input("ControlDealInput", ControlDeal),
+	ControlDeal: output("ControlDeal", ControlDeal),
+	Keys: output("Keys", PublisherKeys),
+	NewKey: input("NewKey", NewPublisherKey),
+	CreatedKey: output("CreatedKey", CreatedPublisherKey),
+	SubmittedAd: input("SubmittedAd", SubmittedAd),
+	AdWithAudit: output("AdWithAudit", AdWithAudit),
+	AuditPage: output("AuditPage", ControlAuditPage),
+	SnapshotStatus: output("SnapshotStatus", SnapshotStatus),
 } satisfies Record<string, Named>;
 
 export const json = (schema: Named | z.ZodType) => ({ type: "application/json", schema });

@@ -2,6 +2,7 @@
 // The operator console (/ops): what the wall dashboards showed, from Workers Analytics Engine and
 // the review desk, over the last hour. Server-rendered SVG charts; /ui/ops.js reloads the panels
 // every REFRESH_S seconds, so a wall screen stays current without a page reload.
+import type { SnapshotStatus } from "../../px/control";
 import type { OpsSnapshot } from "../ops/snapshot";
 import {
 	age,
@@ -295,7 +296,23 @@ export function OpsPanels({ s }: { s: OpsSnapshot }) {
 	);
 }
 
-export function OpsPage(props: { s: OpsSnapshot; csrf: string; actor: string }) {
+/** How old this isolate's control-plane snapshot is: a D1 outage shows here first. */
+function ControlAge({ status }: { status: SnapshotStatus }) {
+	const age = status.age_ms === null ? "not loaded" : `${Math.round(status.age_ms / 1000)} s old`;
+	return (
+		<span id="control-age" class={status.last_error ? "freshness warn" : "freshness muted"}>
+			{`configuration v${status.version ?? "?"}, ${age}`}
+			{status.last_error ? ` (D1: ${status.last_error})` : ""}
+		</span>
+	);
+}
+
+export function OpsPage(props: {
+	s: OpsSnapshot;
+	csrf: string;
+	actor: string;
+	control?: SnapshotStatus;
+}) {
 	return (
 		<Document
 			title="px-edge operator console"
@@ -308,6 +325,7 @@ export function OpsPage(props: { s: OpsSnapshot; csrf: string; actor: string }) 
 				<span id="freshness" class="freshness muted">
 					{`live, refreshed every ${REFRESH_S} s`}
 				</span>
+				{props.control ? <ControlAge status={props.control} /> : null}
 				<SignedIn actor={props.actor} csrf={props.csrf} signOut="/ops/sign-out" />
 			</header>
 			<main>

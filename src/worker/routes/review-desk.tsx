@@ -10,6 +10,7 @@ import { reviewDesk } from "../../services/stubs";
 import { hostForApproval } from "../asset-approval";
 import { config } from "../config";
 import type { AppEnv } from "../context";
+import { auditWebhooks } from "../control/dsp-api";
 import { page } from "../pages/layout";
 import { ReviewPage } from "../pages/review-page";
 import { fieldsProblem, HttpProblem, problems } from "../problem";
@@ -181,6 +182,7 @@ desk.post("/decide", signedIn, async (c) => {
 		throw new HttpProblem({ ...problems.assetUnavailable(refused[0].detail), refused });
 	}
 	if (decided.length === 0) throw new HttpProblem(problems.notFound("No such creative"));
+	c.executionCtx.waitUntil(auditWebhooks(c.env, decided));
 	if (wantsJson(c)) {
 		return c.json({
 			action,

@@ -8,6 +8,7 @@ import { hostForApproval } from "../asset-approval";
 import { presentedKey, requireReviewer } from "../auth";
 import { readJson, readOptionalJson } from "../body";
 import type { AppContext, AppEnv } from "../context";
+import { auditWebhooks } from "../control/dsp-api";
 import { sha256Hex } from "../crypto";
 import { fieldsProblem, HttpProblem, problems } from "../problem";
 
@@ -62,6 +63,7 @@ review.post("/creatives/:key/:action{approve|reject}", async (c) => {
 		...(copy?.hosted[key] ? { hosted: copy.hosted[key] } : {}),
 	});
 	if (!item) throw new HttpProblem(problems.notFound("No such creative"));
+	if (!("stale" in item)) c.executionCtx.waitUntil(auditWebhooks(c.env, [item]));
 	if ("stale" in item) {
 		const { status, version } = item.stale;
 		throw new HttpProblem(

@@ -2,9 +2,10 @@
 // GET /v1/publisher/ads-txt (a publisher's key: the ads.txt lines that authorise this exchange).
 import { Hono } from "hono";
 import { adsTxtLines, type ExchangeIdentity, sellersJson } from "../../px/sellers";
-import { configuredPublishers, requirePublisher } from "../auth";
+import { requirePublisher, waiterOf } from "../auth";
 import { config } from "../config";
 import type { AppEnv } from "../context";
+import { allPublishers } from "../control/config";
 
 export const supplyChain = new Hono<AppEnv>();
 
@@ -19,8 +20,8 @@ const exchangeOf = (env: Env): ExchangeIdentity => {
 };
 
 // Crawlers fetch it daily at most; an hour keeps a new publisher from waiting long to appear.
-supplyChain.get("/sellers.json", (c) =>
-	c.json(sellersJson(configuredPublishers(c.env), exchangeOf(c.env)), 200, {
+supplyChain.get("/sellers.json", async (c) =>
+	c.json(sellersJson(await allPublishers(c.env, waiterOf(c)), exchangeOf(c.env)), 200, {
 		"cache-control": "public, max-age=3600",
 	}),
 );

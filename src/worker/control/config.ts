@@ -1,0 +1,41 @@
+// What the rest of the worker asks of the configuration: the publisher a key hash belongs to,
+// the bidders, whether a key hash holds a role. All of it comes from the control snapshot
+// (snapshot.ts), the one source of truth; nothing here reads configuration from env.
+import type { BidderConfig } from "../../px/bidders";
+import { publisherByKeyHash, type Role } from "../../px/control";
+import type { Publisher, PublisherAccount } from "../../px/model";
+import { controlSnapshot, heldSnapshot } from "./snapshot";
+
+type Waiter = ((p: Promise<unknown>) => void) | undefined;
+
+export async function publisherForKeyHash(
+	env: Env,
+	hash: string,
+	waitUntil: Waiter,
+	now = Date.now(),
+): Promise<Publisher | undefined> {
+	return publisherByKeyHash(await controlSnapshot(env, waitUntil), hash, now);
+}
+
+/** Every publisher account: the sellers this exchange discloses. */
+export async function allPublishers(env: Env, waitUntil: Waiter): Promise<PublisherAccount[]> {
+	return [...(await controlSnapshot(env, waitUntil)).publishers.values()];
+}
+
+/**
+ * The bidders of the snapshot this request already loaded (requirePublisher loads it first): the
+ * auction reads its configuration without waiting on anything.
+ */
+export function configuredBidders(env: Env): BidderConfig[] {
+	return heldSnapshot(env)?.bidders ?? [];
+}
+
+/** Whether `hash` (SHA-256 hex of a presented key) is a key of `role`. */
+export async function hasRoleKey(
+	env: Env,
+	role: Role,
+	hash: string,
+	waitUntil?: Waiter,
+): Promise<boolean> {
+	return (await controlSnapshot(env, waitUntil)).roleKeys[role].has(hash.toLowerCase());
+}

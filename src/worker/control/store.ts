@@ -1,0 +1,273 @@
+// The control plane's D1 tables (migrations/0001_control_plane.sql): reads for the snapshot and
+// the admin API, and writes that change a row, append its audit record and bump the control
+// version in one transaction (a D1 batch), or do nothing at all when the row is not at the
+// version the writer saw (optimistic concurrency: the chain is gated on changes()).
+import type { ControlRows } from "../../px/control";
+
+export type ConfigKind = "bidder" | "publisher" | "deal";
+
+const TABLES: Record<ConfigKind, { table: string; key: string }> = {
+	bidder: { table: "bidders", key: "name" },
+	publisher: { table: "publishers", key: "id" },
+	deal: { table: "deals", key: "id" },
+};
+
+export interface StoredRow {
+	key: string;
+	body: unknown;
+	/** The control version of its last write: its ETag. */
+	version: number;
+	updated_at: number;
+}
+
+export interface Actor {
+	/** Who, as the audit log names them: a key's label or hash prefix, or the Access identity. */
+	name: string;
+}
+
+interface RawRow {
+	key: string;
+	body: string;
+	version: number;
+	updated_at: number;
+}
+
+const toStored = (r: RawRow): StoredRow => ({ ...r, body: JSON.parse(r.body) as unknown });
+
+export async function readRow(
+	db: D1Database,
+	kind: ConfigKind,
+	key: string,
+): Promise<StoredRow | undefined> {
+	const { table, key: col } = TABLES[kind];
+	const row = await db
+		.prepare(`SELECT ${col} AS key, body, version, updated_at FROM ${table} WHERE ${col} = ?`)
+		.bind(key)
+		.first<RawRow>();
+	return row ? toStored(row) : undefined;
+}
+
+/**
+ * Writes `body` (or deletes the row when it is null) if the row is at `expected` (undefined: the
+ * row must not exist). Returns the new control version, or undefined when the row moved on.
+ */
+export async function writeRow(
+	db: D1Database,
+	kind: ConfigKind,
+	key: string,
+	change: { body: unknown | null; before: StoredRow | undefined; expected: number | undefined },
+	actor: Actor,
+	at = Date.now(),
+): Promise<number | undefined> {
+	const { table, key: col } = TABLES[kind];
+	const { body, before, expected } = change;
+	const json = body === null ? null : JSON.stringify(body);
+	let first: D1PreparedStatement;
+	let action: string;
+	if (body === null) {
+		action = "delete";
+		first = db
+			.prepare(`DELETE FROM ${table} WHERE ${col} = ?1 AND version = ?2`)
+			.bind(key, expected ?? -1);
+	} else if (expected === undefined) {
+		action = "create";
+		first = db
+			.prepare(
+				`INSERT INTO ${table} (${col}, body, version, updated_at)
+				 SELECT ?1, ?2, version + 1, ?3 FROM control_version
+				 WHERE NOT EXISTS (SELECT 1 FROM ${table} WHERE ${col} = ?1)`,
+			)
+			.bind(key, json, at);
+	} else {
+		action = "update";
+		first = db
+			.prepare(
+				`UPDATE ${table} SET body = ?2, updated_at = ?3,
+				 version = (SELECT version + 1 FROM control_version)
+				 WHERE ${col} = ?1 AND version = ?4`,
+			)
+			.bind(key, json, at, expected);
+	}
+	return audited(db, first, {
+		at,
+		actor,
+		action,
+		kind,
+		key,
+		before: before ? JSON.stringify(before.body) : null,
+		after: json,
+	});
+}
+
+interface AuditInput {
+	at: number;
+	actor: Actor;
+	action: string;
+	kind: string;
+	key: string;
+	before: string | null;
+	after: string | null;
+}
+
+/** Runs `change`; only if it changed exactly one row, appends the audit record and bumps the version. */
+async function audited(
+	db: D1Database,
+	change: D1PreparedStatement,
+	a: AuditInput,
+): Promise<number | undefined> {
+	const results = await db.batch([
+		change,
+		db
+			.prepare(
+				`INSERT INTO audit (at, actor, action, kind, key, version, before, after)
+				 SELECT ?1, ?2, ?3, ?4, ?5, version + 1, ?6, ?7 FROM control_version WHERE changes() = 1`,
+			)
+			.bind(a.at, a.actor.name, a.action, a.kind, a.key, a.before, a.after),
+		db.prepare("UPDATE control_version SET version = version + 1 WHERE changes() = 1"),
+		db.prepare("SELECT version FROM control_version"),
+	]);
+	if (results[0]?.meta.changes !== 1) return undefined;
+	return (results[3]?.results[0] as { version: number } | undefined)?.version;
+}
+
+/** Whose keys: a publisher's (ad requests) or a bidder's (the DSP account API). */
+export type KeyOwner = "publisher" | "bidder";
+
+const KEY_TABLES: Record<KeyOwner, { table: string; col: "publisher_id" | "bidder" }> = {
+	publisher: { table: "publisher_keys", col: "publisher_id" },
+	bidder: { table: "bidder_keys", col: "bidder" },
+};
+
+/** A key as listed: never the key, never its hash. The owner is under `publisher_id` or `bidder`. */
+export interface KeyInfo {
+	key_id: string;
+	label: string;
+	created_at: number;
+	revoked_at: number | null;
+	publisher_id?: string;
+	bidder?: string;
+}
+
+export async function listKeys(
+	db: D1Database,
+	ownerId: string,
+	owner: KeyOwner = "publisher",
+): Promise<KeyInfo[]> {
+	const { table, col } = KEY_TABLES[owner];
+	const { results } = await db
+		.prepare(
+			`SELECT key_id, ${col}, label, created_at, revoked_at FROM ${table} WHERE ${col} = ? ORDER BY created_at`,
+		)
+		.bind(ownerId)
+		.all<KeyInfo>();
+	return results;
+}
+
+export async function createKey(
+	db: D1Database,
+	owner: KeyOwner,
+	ownerId: string,
+	info: KeyInfo & { key_sha256: string },
+	actor: Actor,
+): Promise<number | undefined> {
+	const { table, col } = KEY_TABLES[owner];
+	const insert = db
+		.prepare(
+			`INSERT INTO ${table} (key_sha256, key_id, ${col}, label, created_at) VALUES (?, ?, ?, ?, ?)`,
+		)
+		.bind(info.key_sha256, info.key_id, ownerId, info.label, info.created_at);
+	const { key_sha256: _, ...shown } = info;
+	return audited(db, insert, {
+		at: info.created_at,
+		actor,
+		action: "create",
+		kind: `${owner}_key`,
+		key: `${ownerId}/${info.key_id}`,
+		before: null,
+		after: JSON.stringify(shown),
+	});
+}
+
+export async function revokeKey(
+	db: D1Database,
+	owner: KeyOwner,
+	ownerId: string,
+	key: KeyInfo,
+	actor: Actor,
+	at = Date.now(),
+): Promise<number | undefined> {
+	const { table, col } = KEY_TABLES[owner];
+	const revoke = db
+		.prepare(
+			`UPDATE ${table} SET revoked_at = ? WHERE key_id = ? AND ${col} = ? AND revoked_at IS NULL`,
+		)
+		.bind(at, key.key_id, ownerId);
+	return audited(db, revoke, {
+		at,
+		actor,
+		action: "revoke",
+		kind: `${owner}_key`,
+		key: `${ownerId}/${key.key_id}`,
+		before: JSON.stringify(key),
+		after: JSON.stringify({ ...key, revoked_at: at }),
+	});
+}
+
+export interface AuditRecord {
+	seq: number;
+	at: number;
+	actor: string;
+	action: string;
+	kind: string;
+	key: string;
+	version: number;
+	before: unknown;
+	after: unknown;
+}
+
+export async function readAudit(
+	db: D1Database,
+	{ after, limit }: { after: number; limit: number },
+): Promise<AuditRecord[]> {
+	const { results } = await db
+		.prepare("SELECT * FROM audit WHERE seq > ? ORDER BY seq LIMIT ?")
+		.bind(after, limit)
+		.all<Omit<AuditRecord, "before" | "after"> & { before: string | null; after: string | null }>();
+	return results.map((r) => ({
+		...r,
+		before: r.before === null ? null : (JSON.parse(r.before) as unknown),
+		after: r.after === null ? null : (JSON.parse(r.after) as unknown),
+	}));
+}
+
+export async function readVersion(db: D1Database): Promise<number> {
+	const row = await db.prepare("SELECT version FROM control_version").first<{ version: number }>();
+	return row?.version ?? 0;
+}
+
+/** Everything a snapshot is built from, read in one transaction so it is one consistent version. */
+export async function readAll(db: D1Database): Promise<ControlRows> {
+	const config = (kind: ConfigKind) => {
+		const { table, key } = TABLES[kind];
+		return db.prepare(`SELECT ${key} AS key, body, version FROM ${table} ORDER BY ${key}`);
+	};
+	const [version, publishers, keys, bidders, deals, roles, bidderKeys] = await db.batch([
+		db.prepare("SELECT version FROM control_version"),
+		config("publisher"),
+		db.prepare("SELECT key_sha256, publisher_id FROM publisher_keys WHERE revoked_at IS NULL"),
+		config("bidder"),
+		config("deal"),
+		db.prepare("SELECT key_sha256, role FROM role_keys"),
+		db.prepare("SELECT key_sha256, bidder FROM bidder_keys WHERE revoked_at IS NULL"),
+	]);
+	const rows = <T>(r: D1Result | undefined) => (r?.results ?? []) as T[];
+	return {
+		version: rows<{ version: number }>(version)[0]?.version ?? 0,
+		publishers: rows(publishers),
+		publisherKeys: rows(keys),
+		bidders: rows(bidders),
+		deals: rows(deals),
+		roleKeys: rows(roles),
+		bidderKeys: rows(bidderKeys),
+	};
+}
