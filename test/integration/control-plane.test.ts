@@ -5,8 +5,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { ageSnapshot, MAX_AGE_MS, snapshotStatus } from "../../src/worker/control/snapshot";
 import { writeRow } from "../../src/worker/control/store";
 import { TEST_ADMIN_KEY } from "../support/control-setup";
-import { callEdge, dspBase, dspLog } from "../support/edge";
-import { authHeaders, billboardScreen } from "../support/fixtures";
+import { billboardAdRequest, callEdge, dspBase, dspLog } from "../support/edge";
 import { OPERATOR_KEY, signIn } from "../support/pages";
 
 const adminHeaders = (extra: Record<string, string> = {}) => ({
@@ -34,16 +33,7 @@ const bidderBody = (tag: string, name: string) => ({
 });
 
 async function billboardRequest(t: string, key?: string) {
-	const screenId = `bb-${t}`;
-	const { res, settled } = await callEdge("/v1/ad-requests", {
-		method: "POST",
-		headers: authHeaders(key),
-		body: JSON.stringify({
-			screen_id: screenId,
-			slot_id: "face-a",
-			screen: billboardScreen(screenId),
-		}),
-	});
+	const { res, settled } = await billboardAdRequest({ key, screenId: `bb-${t}` });
 	await res.arrayBuffer();
 	await settled;
 	return res;

@@ -6,13 +6,14 @@ import { clearApprovalMemory } from "../../src/services/approvals";
 import { TEST_ADMIN_KEY } from "../support/control-setup";
 import {
 	biddersJson,
+	billboardAdRequest,
 	callEdge,
 	DSP_ADOMAIN,
 	dspAssets,
 	dspBase,
 	dspLogAfter,
 } from "../support/edge";
-import { billboardScreen, REVIEWER_KEY } from "../support/fixtures";
+import { REVIEWER_KEY } from "../support/fixtures";
 
 const admin = { authorization: `Bearer ${TEST_ADMIN_KEY}`, "content-type": "application/json" };
 const reviewer = { authorization: `Bearer ${REVIEWER_KEY}`, "content-type": "application/json" };
@@ -136,24 +137,14 @@ describe("DSP accounts", () => {
 		// Its first bid fills: the creative was reviewed before the DSP ever bid with it. (The
 		// test names its bidders for the auction, which replaces the account's configuration.)
 		clearApprovalMemory();
-		const screenId = "bb-prereg";
-		const { res } = await callEdge(
-			"/v1/ad-requests",
-			{
-				method: "POST",
-				headers: { authorization: "Bearer demo-publisher-key" },
-				body: JSON.stringify({
-					screen_id: screenId,
-					slot_id: "face-a",
-					screen: billboardScreen(screenId),
-				}),
-			},
-			{
+		const { res } = await billboardAdRequest({
+			screenId: "bb-prereg",
+			overrides: {
 				BIDDERS: biddersJson("prereg", [
 					{ name, behaviour: "bid", query: { crid: "pre-1", price: 5 } },
 				]),
 			},
-		);
+		});
 		expect(await res.json()).toMatchObject({ filled: true, creative: { id: "pre-1" } });
 	});
 });

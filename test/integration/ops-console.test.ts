@@ -8,7 +8,7 @@ import { handleQueue } from "../../src/queues";
 import { CONSOLE_QUERIES, consoleSql } from "../../src/services/metrics";
 import { reviewDesk } from "../../src/services/stubs";
 import { clearSnapshotCache, type OpsSnapshot } from "../../src/worker/ops/snapshot";
-import { biddersJson, callEdge, dspBase, dspLog } from "../support/edge";
+import { biddersJson, billboardAdRequest, callEdge, dspBase, dspLog } from "../support/edge";
 import { billboardScreen, REVIEWER_KEY } from "../support/fixtures";
 import { formPost, OPERATOR_KEY, signIn } from "../support/pages";
 import { capturingQueue, putOnDesk } from "../support/records";
@@ -230,20 +230,10 @@ describe("open circuits on the console", () => {
 		const name = `broken-${t}`;
 		const bidders = biddersJson(t, [{ name, behaviour: "garbage" }]);
 		const ask = async () => {
-			const screenId = `bb-${crypto.randomUUID()}`;
-			const { res, settled } = await callEdge(
-				"/v1/ad-requests?debug=1",
-				{
-					method: "POST",
-					headers: { authorization: "Bearer demo-publisher-key" },
-					body: JSON.stringify({
-						screen_id: screenId,
-						slot_id: "face-a",
-						screen: billboardScreen(screenId),
-					}),
-				},
-				{ BIDDERS: bidders, DEBUG_TRACES: "true" },
-			);
+			const { res, settled } = await billboardAdRequest({
+				query: "?debug=1",
+				overrides: { BIDDERS: bidders, DEBUG_TRACES: "true" },
+			});
 			await settled;
 			return (await res.json()) as { debug: { bidders: { status: string; reason?: number }[] } };
 		};

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { Reason } from "../../src/px/reasons";
 import { bidderCircuits, decisionSlots } from "../../src/worker/pacing";
-import { adRequest, biddersJson, callEdge, dspLog, useBidders } from "../support/edge";
-import { authHeaders, billboardScreen } from "../support/fixtures";
+import { adRequest, biddersJson, billboardAdRequest, dspLog, useBidders } from "../support/edge";
+import { billboardScreen } from "../support/fixtures";
 
 let n = 0;
 const tag = () => `pc${Date.now().toString(36)}${n++}`;
@@ -182,22 +182,7 @@ describe("fair shares of the isolate's concurrency", () => {
 		while (decisionSlots.tryAcquire("demo-pub")) held++;
 		try {
 			expect(held).toBeGreaterThan(0);
-			const ask = (key: string) => {
-				const screenId = `bb-${tag()}`;
-				return callEdge(
-					"/v1/ad-requests",
-					{
-						method: "POST",
-						headers: authHeaders(key),
-						body: JSON.stringify({
-							screen_id: screenId,
-							slot_id: "face-a",
-							screen: billboardScreen(screenId),
-						}),
-					},
-					{ BIDDERS: "[]" },
-				);
-			};
+			const ask = (key: string) => billboardAdRequest({ key, overrides: { BIDDERS: "[]" } });
 			const flooder = await ask("demo-publisher-key");
 			expect(flooder.res.status).toBe(503);
 			const other = await ask("second-publisher-key");

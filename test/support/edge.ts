@@ -100,6 +100,29 @@ export async function callEdge(
 	return turn;
 }
 
+/**
+ * An ad request from an unregistered billboard that describes itself inline (slot face-a), as a
+ * publisher's player sends it: a new screen per call unless `screenId` names one.
+ */
+export function billboardAdRequest(
+	options: { key?: string; query?: string; screenId?: string; overrides?: EdgeOverrides } = {},
+) {
+	const screenId = options.screenId ?? `bb-${crypto.randomUUID()}`;
+	return callEdge(
+		`/v1/ad-requests${options.query ?? ""}`,
+		{
+			method: "POST",
+			headers: authHeaders(options.key),
+			body: JSON.stringify({
+				screen_id: screenId,
+				slot_id: "face-a",
+				screen: billboardScreen(screenId),
+			}),
+		},
+		options.overrides,
+	);
+}
+
 export function adRequest(
 	body: unknown,
 	bidders: string,
