@@ -10,8 +10,8 @@ import { newEvent, type PxEvent } from "../../src/px/events";
 import { Reason } from "../../src/px/reasons";
 import type { CappedDsp } from "../../src/px/review-api";
 import { handleQueue } from "../../src/queues";
-import { biddersJson, callEdge, DSP_ADOMAIN, dspAssets } from "../support/edge";
-import { billboardScreen, REVIEWER_KEY } from "../support/fixtures";
+import { biddersJson, billboardAdRequest, callEdge, DSP_ADOMAIN, dspAssets } from "../support/edge";
+import { REVIEWER_KEY } from "../support/fixtures";
 import { signIn } from "../support/pages";
 import { capturingQueue } from "../support/records";
 import { env } from "../support/test-env";
@@ -70,22 +70,14 @@ async function cappedList(): Promise<CappedDsp[]> {
 async function auction(bidder: string, crid: string): Promise<PxEvent[]> {
 	const { sent, queue } = capturingQueue();
 	const screenId = `bb-cap-${t}-${crid}`;
-	const { res, settled } = await callEdge(
-		"/v1/ad-requests?debug=1",
-		{
-			method: "POST",
-			headers: { authorization: "Bearer demo-publisher-key", "content-type": "application/json" },
-			body: JSON.stringify({
-				screen_id: screenId,
-				slot_id: "face-a",
-				screen: billboardScreen(screenId),
-			}),
-		},
-		{
+	const { res, settled } = await billboardAdRequest({
+		screenId,
+		query: "?debug=1",
+		overrides: {
 			BIDDERS: biddersJson(`cap-${t}`, [{ name: bidder, behaviour: "bid", query: { crid } }]),
 			EVENTS: queue,
 		},
-	);
+	});
 	const answer = (await res.json()) as {
 		filled: boolean;
 		debug: { bidders: { bids: { reason: number }[] }[] };

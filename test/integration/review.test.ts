@@ -4,27 +4,19 @@ import { approvalKey } from "../../src/px/approval";
 import { Reason } from "../../src/px/reasons";
 import { handleQueue } from "../../src/queues";
 import { clearApprovalMemory, lookupApprovals } from "../../src/services/approvals";
-import { biddersJson, callEdge, DSP_ADOMAIN, dspAssets } from "../support/edge";
-import { billboardScreen, REVIEWER_KEY } from "../support/fixtures";
+import { biddersJson, billboardAdRequest, callEdge, DSP_ADOMAIN, dspAssets } from "../support/edge";
+import { REVIEWER_KEY } from "../support/fixtures";
 import { capturingQueue, putOnDesk } from "../support/records";
 import { env } from "../support/test-env";
 
 const reviewer = { authorization: `Bearer ${REVIEWER_KEY}`, "content-type": "application/json" };
 
 async function auction(screenId: string, bidders: string, events?: Queue) {
-	const { res, settled } = await callEdge(
-		"/v1/ad-requests?debug=1",
-		{
-			method: "POST",
-			headers: { authorization: "Bearer demo-publisher-key", "content-type": "application/json" },
-			body: JSON.stringify({
-				screen_id: screenId,
-				slot_id: "face-a",
-				screen: billboardScreen(screenId),
-			}),
-		},
-		{ BIDDERS: bidders, ...(events ? { EVENTS: events } : {}) },
-	);
+	const { res, settled } = await billboardAdRequest({
+		screenId,
+		query: "?debug=1",
+		overrides: { BIDDERS: bidders, ...(events ? { EVENTS: events } : {}) },
+	});
 	const answer = (await res.json()) as {
 		filled: boolean;
 		debug: { bidders: { bids: { reason: number }[] }[] };
