@@ -8,7 +8,9 @@ import type { ChildProcess } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { type ControlSeed, DEMO_KEYS, demoPublisher } from "../demo/control";
 import { staticAssetUrl, videoAssetUrl } from "../demo/dsps";
+import { seedControl } from "../demo/seed";
 import { approvalKey, approvalKvKey } from "../src/px/approval";
 import { BENCH_DSPS, benchBidders, benchScreen, dspEndpoint, HOST, PORTS } from "./config";
 import { forkModule, ROOT, startWrangler, waitForHttp, wranglerSync } from "./procs";
@@ -34,14 +36,21 @@ export function compatibility(toml: string) {
 	};
 }
 
-/** The demo publisher as configured, with a rate limit high enough for load (see BENCHMARKS.md). */
-function benchPublishers(toml: string): string {
-	const match = /^PUBLISHERS = '(.*)'$/m.exec(toml);
-	if (!match) throw new Error("wrangler.toml has no top-level PUBLISHERS");
-	const publishers = JSON.parse(match[1]!) as Record<string, unknown>[];
-	return JSON.stringify(
-		publishers.map((p) => ({ ...p, rate_limit: { burst: 100_000, per_minute: 6_000_000 } })),
-	);
+/**
+ * The control plane the bench's edge reads (D1, as `npm run dev` seeds it): the bench DSPs and the
+ * demo publisher with its key, its rate limit high enough for load (see BENCHMARKS.md).
+ */
+function benchControl(): ControlSeed {
+	return {
+		bidders: JSON.parse(benchBidders()) as ControlSeed["bidders"],
+		publishers: [
+			{
+				account: { ...demoPublisher, rate_limit: { burst: 100_000, per_minute: 6_000_000 } },
+				keySha256s: [DEMO_KEYS.publisher.sha256],
+			},
+		],
+		roleKeys: [],
+	};
 }
 
 /** `wrangler deploy --dry-run` of a config into `dir`; returns the bundle's entry file. */
@@ -127,6 +136,7 @@ export async function startStack(
 			),
 		),
 	);
+	await seedControl(benchControl(), persist);
 	wranglerSync([
 		"kv",
 		"bulk",
@@ -166,10 +176,6 @@ export async function startStack(
 					String(PORTS.edgeInspector),
 					"--persist-to",
 					persist,
-					"--var",
-					`BIDDERS:${benchBidders()}`,
-					"--var",
-					`PUBLISHERS:${benchPublishers(toml)}`,
 					"--var",
 					`POP_SIGNING_KEY:${randomBytes(32).toString("hex")}`,
 					// Every request needs a valid environment (src/worker/config.ts), .dev.vars or not.

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { type ApprovalRecord, approvalKey, approvalKvKey } from "../src/px/approval";
 import { hostedObjectKey } from "../src/px/hosted-asset";
-import { controlSeedStatements, demoControlSeed } from "./control";
+import { type ControlSeed, controlSeedStatements, demoControlSeed } from "./control";
 import { demoAssets } from "./dsps";
 import { demoScreens } from "./screens";
 
@@ -37,13 +37,18 @@ function localWrangler(persistTo?: string) {
  * it) and the demo publisher, DSPs at `dspBase` and role keys (demo/control.ts). Run it before
  * `wrangler dev` starts on the same state: two wranglers on one folder can lock each other out.
  */
-export async function seedDemoControl(dspBase: string, persistTo?: string): Promise<void> {
+export function seedDemoControl(dspBase: string, persistTo?: string): Promise<void> {
+	return seedControl(demoControlSeed(dspBase), persistTo);
+}
+
+/** The local CONTROL database migrated and holding exactly `seed` (the bench seeds its own). */
+export async function seedControl(seed: ControlSeed, persistTo?: string): Promise<void> {
 	const wrangler = localWrangler(persistTo);
 	const dir = mkdtempSync(join(tmpdir(), "px-control-"));
 	try {
 		await wrangler(["d1", "migrations", "apply", "CONTROL"]);
 		const file = join(dir, "seed.sql");
-		writeFileSync(file, `${controlSeedStatements(demoControlSeed(dspBase)).join(";\n")};\n`);
+		writeFileSync(file, `${controlSeedStatements(seed).join(";\n")};\n`);
 		await wrangler(["d1", "execute", "CONTROL", "--file", file]);
 	} finally {
 		rmSync(dir, { recursive: true, force: true });
