@@ -59,3 +59,34 @@ export const AdWithAudit = SubmittedAd.extend({
 	}),
 });
 export type AdWithAudit = z.infer<typeof AdWithAudit>;
+
+/**
+ * The markup a pre-registered ad plays as, for a bid that names it by `adid` without `adm`: an
+ * `<img>` of its asset, or an inline VAST with its video as the one MediaFile. Read by the same
+ * tokenizer as any markup (px/markup.ts), so it is judged, approved and played like one.
+ */
+export function registeredMarkup(ad: SubmittedAd): string {
+	if (ad.adm) return ad.adm;
+	const url = ad.asset_url.replaceAll("&", "&amp;").replaceAll('"', "&quot;");
+	if (!ad.mime.startsWith("video/")) return `<img src="${url}" width="${ad.w}" height="${ad.h}">`;
+	const s = Math.round(ad.duration_s ?? 0);
+	const duration = `00:${String(Math.floor(s / 60)).padStart(2, "0")}:${String(s % 60).padStart(2, "0")}`;
+	return (
+		`<VAST version="4.0"><Ad id="${ad.id}"><InLine><AdSystem>px-edge</AdSystem><AdTitle>${ad.id}</AdTitle>` +
+		`<Impression><![CDATA[]]></Impression><Creatives><Creative><Linear><Duration>${duration}</Duration>` +
+		`<MediaFiles><MediaFile delivery="progressive" type="${ad.mime}" width="${ad.w}" height="${ad.h}">` +
+		`<![CDATA[${ad.asset_url}]]></MediaFile></MediaFiles></Linear></Creative></Creatives></InLine></Ad></VAST>`
+	);
+}
+
+/** What a bid says, completed from the pre-registered ad it names (crid = the ad's id). */
+export function completeFromRegistered<
+	B extends { adm?: string; adid?: string; crid?: string; adomain?: string[] },
+>(bid: B, ad: SubmittedAd): B {
+	return {
+		...bid,
+		adm: registeredMarkup(ad),
+		crid: ad.id,
+		adomain: bid.adomain && bid.adomain.length > 0 ? bid.adomain : ad.adomain,
+	};
+}

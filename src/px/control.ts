@@ -2,6 +2,7 @@
 // (with the hashes of their keys), bidders, deals and role keys, built from the stored rows with
 // the same schemas the admin API validates with. Pure: the worker loads rows and hands them here.
 import { z } from "zod";
+import { SubmittedAd } from "./ad-management";
 import { BidderConfig } from "./bidders";
 import { type DealTerms, MAX_CPM, type Publisher, PublisherAccount } from "./model";
 
@@ -69,6 +70,8 @@ export interface ControlRows {
 	roleKeys: RoleKeyRow[];
 	/** Live (unrevoked) DSP keys. */
 	bidderKeys: { key_sha256: string; bidder: string }[];
+	/** Ads DSPs pre-registered (/v1/dsp/ads); a bid may name one by `adid` instead of sending adm. */
+	ads: { bidder: string; id: string; body: string }[];
 }
 
 export interface ControlSnapshot {
@@ -83,9 +86,14 @@ export interface ControlSnapshot {
 	roleKeys: Record<Role, Set<string>>;
 	/** Live DSP key hash → its bidder's name (DSP accounts: /v1/dsp/*). */
 	bidderKeys: Map<string, string>;
+	/** Pre-registered ads by `registeredAdKey(bidder, id)`. */
+	ads: Map<string, SubmittedAd>;
 	/** Stored rows the schemas now refuse (written under an older schema): left out, logged. */
 	invalid: string[];
 }
+
+/** The key of a pre-registered ad in the snapshot: its bidder and its id. */
+export const registeredAdKey = (bidder: string, id: string) => `${bidder}\u0000${id}`;
 
 export const emptySnapshot = (): ControlSnapshot =>
 	buildSnapshot({
@@ -96,6 +104,7 @@ export const emptySnapshot = (): ControlSnapshot =>
 		deals: [],
 		roleKeys: [],
 		bidderKeys: [],
+		ads: [],
 	});
 
 function parseRows<S extends z.ZodType>(
@@ -149,11 +158,23 @@ export function buildSnapshot(rows: ControlRows): ControlSnapshot {
 	for (const k of rows.bidderKeys) {
 		if (names.has(k.bidder)) bidderKeys.set(k.key_sha256.toLowerCase(), k.bidder);
 	}
+	const ads = new Map<string, SubmittedAd>();
+	for (const row of rows.ads) {
+		if (!names.has(row.bidder)) continue;
+		const [ad] = parseRows(
+			"ad",
+			[{ key: `${row.bidder}/${row.id}`, body: row.body, version: 0 }],
+			SubmittedAd,
+			invalid,
+		);
+		if (ad) ads.set(registeredAdKey(row.bidder, row.id), ad);
+	}
 	return {
 		version: rows.version,
 		publishers: byId,
 		keyHashes,
 		bidderKeys,
+		ads,
 		bidders,
 		deals,
 		roleKeys,

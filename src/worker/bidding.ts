@@ -2,6 +2,7 @@
 // bid against the request its bidder was sent, confirm approvals, and run one auction per
 // placement (px/allocate.ts). Bidder circuits and the deadline margin learn from each call here.
 import type { BidRequest } from "iab-openrtb/v26";
+import { completeFromRegistered, type SubmittedAd } from "../px/ad-management";
 import { type Allocation, allocate, type PlacementTerms, type TakenSpot } from "../px/allocate";
 import { type BidderConfig, bidderFloor, selectBidders, timeoutIsBidders } from "../px/bidders";
 import { evaluateBids, judgeApprovals, keyApprovals } from "../px/filter";
@@ -22,6 +23,8 @@ export interface BiddingInput {
 	secrets: Record<string, unknown>;
 	/** Whether a bidder with a `qps_cap` may be called now (spends one call of its cap). */
 	withinQpsCap(bidder: BidderConfig): Promise<boolean>;
+	/** The ad a bidder pre-registered under `adid`: a bid naming it needs no adm. */
+	registeredAd(bidder: string, adid: string): SubmittedAd | undefined;
 	approvals: KVNamespace;
 	publisher: Publisher;
 	screen: Screen;
@@ -57,7 +60,11 @@ export async function runBidding(input: BiddingInput): Promise<Bidding> {
 	});
 	// Each bidder called gets its own tmax. Its circuit and QPS cap are asked only once it has a
 	// connection and time to bid: a probe or a QPS token goes to a call that is really made.
-	const { calls, outcomes, skipped } = await fanOut(selected, {
+	const {
+		calls,
+		outcomes: answered,
+		skipped,
+	} = await fanOut(selected, {
 		secrets: input.secrets,
 		deadline,
 		requestFor: (bidder, tmax) => forBidder(bidRequest, bidder, tmax),
@@ -71,7 +78,8 @@ export async function runBidding(input: BiddingInput): Promise<Bidding> {
 		},
 	});
 	const biddersDone = Date.now();
-	learnFrom(calls, outcomes, biddersDone);
+	learnFrom(calls, answered, biddersDone);
+	const outcomes = answered.map((o) => withRegisteredAds(o, input.registeredAd));
 
 	const recentAdvertisers = new Set(input.recentAdvertisers);
 	const auctionTime = Date.now();
@@ -128,6 +136,25 @@ function learnFrom(calls: BidderCall[], outcomes: BidderOutcome[], at: number): 
 		if (ours) bidderCircuits.inconclusive(key);
 		else bidderCircuits.record(key, o.status === "bids" || o.status === "no_bid", at, bidder.name);
 	}
+}
+
+/**
+ * A bid that names a pre-registered ad by `adid` and sends no adm plays that ad (DSP accounts):
+ * its markup, crid and advertiser come from the registration, and it is then judged, approved
+ * and played like any other bid. An unknown adid leaves the bid as sent (filtered as 7).
+ */
+function withRegisteredAds(
+	outcome: BidderOutcome,
+	registered: BiddingInput["registeredAd"],
+): BidderOutcome {
+	if (!outcome.candidates.some((c) => !c.bid.adm && c.bid.adid)) return outcome;
+	return {
+		...outcome,
+		candidates: outcome.candidates.map((c) => {
+			const ad = !c.bid.adm && c.bid.adid ? registered(c.bidder, c.bid.adid) : undefined;
+			return ad ? { ...c, bid: completeFromRegistered(c.bid, ad) } : c;
+		}),
+	};
 }
 
 /** The auction's request as one bidder gets it: its own floors and its own tmax. */

@@ -4,6 +4,7 @@
 // decision); the platform reaches this module only through `DecideServices`. Everything that can
 // wait (notices, events, metrics, revocations) is returned as `after` for ctx.waitUntil.
 
+import type { SubmittedAd } from "../px/ad-management";
 import { bidsPerPlacement } from "../px/allocate";
 import type { PxAnswer } from "../px/answer";
 import type { BidderConfig } from "../px/bidders";
@@ -26,7 +27,7 @@ import { type TracedBidder, traceBidders } from "./auction-trace";
 import { withinQpsCap } from "./bidder-limit";
 import { runBidding } from "./bidding";
 import { config } from "./config";
-import { configuredBidders } from "./control/config";
+import { configuredBidders, registeredAd } from "./control/config";
 import {
 	type AuctionFacts,
 	adRequestEvent,
@@ -69,6 +70,8 @@ export interface DecideServices {
 	withinQpsCap(bidder: BidderConfig): Promise<boolean>;
 	/** Charges more units of the publisher's ad-request budget; false when it is spent. */
 	chargePublisher(units: number): Promise<boolean>;
+	/** The ad a bidder pre-registered under `adid` (DSP accounts), for a bid without adm. */
+	registeredAd(bidder: string, adid: string): SubmittedAd | undefined;
 }
 
 export function decideServices(env: Env, publisherId: string, screenId: string): DecideServices {
@@ -84,6 +87,7 @@ export function decideServices(env: Env, publisherId: string, screenId: string):
 		mayStartNewScreen: () => mayStartNewScreen(env, publisherId),
 		withinQpsCap: (bidder) => withinQpsCap(env.BIDDER_LIMITER, bidder),
 		chargePublisher: (units) => publisherAllowedUnits(env, AD_SCOPE, publisherId, units),
+		registeredAd: (bidder, adid) => registeredAd(env, bidder, adid),
 	};
 }
 
@@ -219,6 +223,7 @@ async function decideAdmitted(input: DecideInput): Promise<Decision> {
 		bidders: services.bidders,
 		secrets: services.secrets,
 		withinQpsCap: services.withinQpsCap,
+		registeredAd: services.registeredAd,
 		approvals: services.approvals,
 		publisher,
 		screen: context.screen,

@@ -146,5 +146,37 @@ describe("DSP accounts", () => {
 			},
 		});
 		expect(await res.json()).toMatchObject({ filled: true, creative: { id: "pre-1" } });
+
+		// A bid may name the approved ad by adid alone, without adm: it plays the ad as registered.
+		const byAdid = await billboardAdRequest({
+			screenId: "bb-prereg-adid",
+			query: "?debug=1",
+			overrides: {
+				BIDDERS: biddersJson("prereg-adid", [
+					{ name, behaviour: "bid", query: { crid: "pre-1", price: 5, adid: 1 } },
+				]),
+			},
+		});
+		const answer = (await byAdid.res.json()) as {
+			filled: boolean;
+			creative?: { id: string; asset_url: string };
+		};
+		expect(answer).toMatchObject({ filled: true, creative: { id: "pre-1" } });
+		// An adid no registration has leaves the bid as sent, without crid or markup: filtered (8).
+		const unknown = await billboardAdRequest({
+			screenId: "bb-prereg-unknown",
+			query: "?debug=1",
+			overrides: {
+				BIDDERS: biddersJson("prereg-unknown", [
+					{ name, behaviour: "bid", query: { crid: "never-registered", price: 5, adid: 1 } },
+				]),
+			},
+		});
+		const missed = (await unknown.res.json()) as {
+			filled: boolean;
+			debug: { bidders: { bids: { reason: number }[] }[] };
+		};
+		expect(missed.filled).toBe(false);
+		expect(missed.debug.bidders[0]!.bids[0]!.reason).toBe(8);
 	});
 });

@@ -65,6 +65,12 @@ function validResponse(req: BidRequest, q: URLSearchParams, base: string): BidRe
 			);
 		}
 		if (q.get("exp")) bid.exp = Number(q.get("exp"));
+		// adid=1: a bid that names an ad its DSP pre-registered, without markup (DSP accounts).
+		if (q.get("adid")) {
+			bid.adid = bid.crid;
+			delete bid.adm;
+			delete (bid as { crid?: string }).crid;
+		}
 		// vast=1: the buyer's own counters in its VAST, as a real ad server writes them.
 		if (q.get("vast") && bid.adm) {
 			bid.adm = bid.adm.replace(

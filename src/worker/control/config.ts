@@ -1,8 +1,10 @@
 // What the rest of the worker asks of the configuration: the publisher a key hash belongs to,
 // the bidders, whether a key hash holds a role. All of it comes from the control snapshot
 // (snapshot.ts), the one source of truth; nothing here reads configuration from env.
+
+import type { SubmittedAd } from "../../px/ad-management";
 import type { BidderConfig } from "../../px/bidders";
-import { publisherByKeyHash, type Role } from "../../px/control";
+import { publisherByKeyHash, type Role, registeredAdKey } from "../../px/control";
 import type { Publisher, PublisherAccount } from "../../px/model";
 import { controlSnapshot, heldSnapshot } from "./snapshot";
 
@@ -28,6 +30,11 @@ export async function allPublishers(env: Env, waitUntil: Waiter): Promise<Publis
  */
 export function configuredBidders(env: Env): BidderConfig[] {
 	return heldSnapshot(env)?.bidders ?? [];
+}
+
+/** The pre-registered ad `bidder` names by `adid`, from the snapshot this request loaded. */
+export function registeredAd(env: Env, bidder: string, adid: string): SubmittedAd | undefined {
+	return heldSnapshot(env)?.ads.get(registeredAdKey(bidder, adid));
 }
 
 /** Whether `hash` (SHA-256 hex of a presented key) is a key of `role`. */

@@ -72,13 +72,15 @@ dsp.post("/ads", async (c) => {
 	const creative_key = await approvalKey(unit);
 	const now = Date.now();
 	const before = await readAd(c.env, bidder, ad.id);
-	await c.env.CONTROL.prepare(
-		`INSERT INTO dsp_ads (bidder, id, body, creative_key, created_at, updated_at)
-		 VALUES (?1, ?2, ?3, ?4, ?5, ?5)
-		 ON CONFLICT (bidder, id) DO UPDATE SET body = ?3, creative_key = ?4, updated_at = ?5`,
-	)
-		.bind(bidder, ad.id, JSON.stringify(ad), creative_key, now)
-		.run();
+	// The version bump makes every edge isolate reload: a bid may name the ad by adid within 30 s.
+	await c.env.CONTROL.batch([
+		c.env.CONTROL.prepare(
+			`INSERT INTO dsp_ads (bidder, id, body, creative_key, created_at, updated_at)
+			 VALUES (?1, ?2, ?3, ?4, ?5, ?5)
+			 ON CONFLICT (bidder, id) DO UPDATE SET body = ?3, creative_key = ?4, updated_at = ?5`,
+		).bind(bidder, ad.id, JSON.stringify(ad), creative_key, now),
+		c.env.CONTROL.prepare("UPDATE control_version SET version = version + 1"),
+	]);
 	// The desk takes it as it takes a creative first seen in a bid; a pre-registered ad has no
 	// screen yet, so the sighting names none.
 	await reviewDesk(c.env).intake([

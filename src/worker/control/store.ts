@@ -246,12 +246,15 @@ export async function readVersion(db: D1Database): Promise<number> {
 }
 
 /** Everything a snapshot is built from, read in one transaction so it is one consistent version. */
+/** Pre-registered ads an isolate holds at most (each a few hundred bytes). */
+const MAX_REGISTERED_ADS = 20_000;
+
 export async function readAll(db: D1Database): Promise<ControlRows> {
 	const config = (kind: ConfigKind) => {
 		const { table, key } = TABLES[kind];
 		return db.prepare(`SELECT ${key} AS key, body, version FROM ${table} ORDER BY ${key}`);
 	};
-	const [version, publishers, keys, bidders, deals, roles, bidderKeys] = await db.batch([
+	const [version, publishers, keys, bidders, deals, roles, bidderKeys, ads] = await db.batch([
 		db.prepare("SELECT version FROM control_version"),
 		config("publisher"),
 		db.prepare("SELECT key_sha256, publisher_id FROM publisher_keys WHERE revoked_at IS NULL"),
@@ -259,6 +262,9 @@ export async function readAll(db: D1Database): Promise<ControlRows> {
 		config("deal"),
 		db.prepare("SELECT key_sha256, role FROM role_keys"),
 		db.prepare("SELECT key_sha256, bidder FROM bidder_keys WHERE revoked_at IS NULL"),
+		db.prepare(
+			`SELECT bidder, id, body FROM dsp_ads ORDER BY bidder, id LIMIT ${MAX_REGISTERED_ADS}`,
+		),
 	]);
 	const rows = <T>(r: D1Result | undefined) => (r?.results ?? []) as T[];
 	return {
@@ -269,5 +275,6 @@ export async function readAll(db: D1Database): Promise<ControlRows> {
 		deals: rows(deals),
 		roleKeys: rows(roles),
 		bidderKeys: rows(bidderKeys),
+		ads: rows(ads),
 	};
 }
