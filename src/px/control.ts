@@ -182,15 +182,13 @@ export function buildSnapshot(rows: ControlRows): ControlSnapshot {
 	};
 }
 
-/** Whether a deal runs at `now` on a screen with `screenTags`. */
-export function dealApplies(
-	deal: ControlDeal,
-	now: number,
-	screenTags: readonly string[],
-): boolean {
+/**
+ * Whether a deal is in flight at `now`. Its `screen_tags` are judged per screen when the bid
+ * request is built (px/openrtb/translate.ts screenPmp), where the screen is known.
+ */
+export function dealApplies(deal: ControlDeal, now: number): boolean {
 	if (deal.flight_start && now < Date.parse(deal.flight_start)) return false;
-	if (deal.flight_end && now >= Date.parse(deal.flight_end)) return false;
-	return !deal.screen_tags || deal.screen_tags.some((t) => screenTags.includes(t));
+	return !(deal.flight_end && now >= Date.parse(deal.flight_end));
 }
 
 const dealTerms = (d: ControlDeal): DealTerms => ({
@@ -199,6 +197,7 @@ const dealTerms = (d: ControlDeal): DealTerms => ({
 	...(d.at ? { at: d.at } : {}),
 	...(d.wseat ? { wseat: d.wseat } : {}),
 	...(d.wadomain ? { wadomain: d.wadomain } : {}),
+	...(d.screen_tags ? { screen_tags: d.screen_tags } : {}),
 });
 
 /**
@@ -213,7 +212,7 @@ export function publisherByKeyHash(
 	const id = snapshot.keyHashes.get(hash);
 	const account = id === undefined ? undefined : snapshot.publishers.get(id);
 	if (!account) return undefined;
-	const managed = (snapshot.deals.get(account.id) ?? []).filter((d) => dealApplies(d, now, []));
+	const managed = (snapshot.deals.get(account.id) ?? []).filter((d) => dealApplies(d, now));
 	if (managed.length === 0) return { ...account, key_sha256: hash };
 	const byId = new Map(account.deals.map((d) => [d.id, d]));
 	for (const d of managed) byId.set(d.id, dealTerms(d));

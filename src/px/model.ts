@@ -21,6 +21,8 @@ export const DEFAULT_MAX_BID_CPM = 1000;
  * the publisher's currency; `at` 3 makes `bidfloor` the agreed fixed price; `wseat` and
  * `wadomain` restrict which buyers and advertisers may use it.
  */
+const screenTag = z.string().min(1).max(64);
+
 export const DealTerms = z
 	.object({
 		id: z.string().min(1).max(128),
@@ -28,6 +30,8 @@ export const DealTerms = z
 		at: z.union([z.literal(1), z.literal(2), z.literal(3)]).optional(),
 		wseat: z.array(z.string().min(1).max(128)).min(1).max(100).optional(),
 		wadomain: z.array(z.string().min(1).max(256)).min(1).max(100).optional(),
+		/** Offered only on screens that carry one of these `tags` (a network's packages). */
+		screen_tags: z.array(screenTag).min(1).max(32).optional(),
 	})
 	.strict();
 export type DealTerms = z.infer<typeof DealTerms>;
@@ -165,6 +169,8 @@ export const Screen = z.object({
 		.strict()
 		.optional(),
 	keywords: z.array(z.string().min(1).max(64)).max(32).optional(),
+	/** The publisher's packages this screen belongs to: deals with `screen_tags` match on them. */
+	tags: z.array(screenTag).max(32).optional(),
 	/** Deals for this screen; one with a publisher deal's id replaces it here. */
 	deals: deals.optional(),
 	/** Only deal bids may win on this screen (overrides the publisher's setting). */

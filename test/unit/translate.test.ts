@@ -407,6 +407,26 @@ describe("deals: imp.pmp from the publisher and the screen", () => {
 		});
 		expect(checkBidRequest(request)).toEqual([]);
 	});
+
+	it("a deal for some packages (screen_tags) goes only to screens tagged with one of them", () => {
+		const publisher = {
+			...base.publisher,
+			deals: [
+				{ id: "everywhere", bidfloor: 5 },
+				{ id: "malls-only", bidfloor: 8, screen_tags: ["mall", "airport"] },
+			],
+		};
+		const screen = base.profile ?? base.request.screen!;
+		const ids = (tags?: string[]) =>
+			translate({
+				...base,
+				publisher,
+				profile: { ...screen, ...(tags ? { tags } : {}) },
+			}).imp[0]?.pmp?.deals?.map((d) => d.id);
+		expect(ids()).toEqual(["everywhere"]);
+		expect(ids(["roadside"])).toEqual(["everywhere"]);
+		expect(ids(["roadside", "airport"])).toEqual(["everywhere", "malls-only"]);
+	});
 });
 
 describe("Publisher configuration bounds", () => {

@@ -190,7 +190,11 @@ function imp(input: TranslateInput, placement: Placement): Imp {
  */
 export function screenPmp(screen: Screen, publisher: Publisher): Pmp | undefined {
 	const byId = new Map<string, DealTerms>();
-	for (const deal of [...publisher.deals, ...(screen.deals ?? [])]) byId.set(deal.id, deal);
+	for (const deal of [...publisher.deals, ...(screen.deals ?? [])]) {
+		// A deal for some packages only is offered on the screens tagged with one of them.
+		if (deal.screen_tags && !deal.screen_tags.some((t) => screen.tags?.includes(t))) continue;
+		byId.set(deal.id, deal);
+	}
 	if (byId.size === 0) return undefined;
 	const privateAuction = screen.private_auction ?? publisher.private_auction;
 	return {
