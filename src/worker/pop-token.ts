@@ -2,7 +2,7 @@
 // with POP_SIGNING_KEY. The signature makes the token unforgeable; single use is enforced by the
 // screen's Durable Object ledger, keyed by the decision id inside.
 import { z } from "zod";
-import { base64url, fromBase64url, hmacKey } from "./crypto";
+import { signJson, verifiedJson } from "./crypto";
 
 export const PopClaims = z.object({
 	v: z.literal(1),
@@ -18,16 +18,8 @@ export const PopClaims = z.object({
 });
 export type PopClaims = z.infer<typeof PopClaims>;
 
-const encoder = new TextEncoder();
-
-export async function signPopToken(claims: PopClaims, secret: string): Promise<string> {
-	const payload = base64url(encoder.encode(JSON.stringify(claims)));
-	const signature = await crypto.subtle.sign(
-		"HMAC",
-		await hmacKey(secret),
-		encoder.encode(payload),
-	);
-	return `${payload}.${base64url(new Uint8Array(signature))}`;
+export function signPopToken(claims: PopClaims, secret: string): Promise<string> {
+	return signJson(claims, secret);
 }
 
 /** The claims of a token whose signature is valid, or undefined for anything forged or malformed. */
@@ -35,23 +27,6 @@ export async function verifyPopToken(
 	token: string,
 	secret: string,
 ): Promise<PopClaims | undefined> {
-	const [payload, signature, extra] = token.split(".");
-	if (!payload || !signature || extra !== undefined) return undefined;
-	const sig = fromBase64url(signature);
-	if (!sig) return undefined;
-	const valid = await crypto.subtle.verify(
-		"HMAC",
-		await hmacKey(secret),
-		sig,
-		encoder.encode(payload),
-	);
-	if (!valid) return undefined;
-	const bytes = fromBase64url(payload);
-	if (!bytes) return undefined;
-	try {
-		const parsed = PopClaims.safeParse(JSON.parse(new TextDecoder().decode(bytes)));
-		return parsed.success ? parsed.data : undefined;
-	} catch {
-		return undefined;
-	}
+	const parsed = PopClaims.safeParse(await verifiedJson(token, secret));
+	return parsed.success ? parsed.data : undefined;
 }

@@ -24,7 +24,7 @@ import { sessionBook } from "../services/stubs";
 import { config } from "./config";
 import type { ActiveSession, AppContext, Role, Session } from "./context";
 import { hasRoleKey } from "./control/config";
-import { base64url, fromBase64url, hmacKey, sha256Hex } from "./crypto";
+import { hmacBase64url, sha256Hex, signJson, verifiedJson } from "./crypto";
 
 /** Cookie names; hono adds the `__Host-` prefix (`__Host-px-review`, `__Host-px-ops`). */
 const SESSION_COOKIE: Record<Role, string> = {
@@ -44,8 +44,6 @@ export const SESSION_MAX_MS: Record<Role, number> = {
 	operator: 7 * 24 * 3_600_000,
 };
 
-const encoder = new TextEncoder();
-
 /** The signing secret (config.ts refuses a missing or short one before any route runs). */
 function sessionSecret(env: Env): string {
 	return config(env).SESSION_SIGNING_KEY;
@@ -57,14 +55,8 @@ export async function checkKey(env: Env, role: Role, key: string): Promise<strin
 	return key !== "" && (await hasRoleKey(env, role, hash)) ? hash : undefined;
 }
 
-async function sign(secret: string, data: string): Promise<string> {
-	const mac = await crypto.subtle.sign("HMAC", await hmacKey(secret), encoder.encode(data));
-	return base64url(new Uint8Array(mac));
-}
-
-export async function encodeSession(secret: string, session: Session): Promise<string> {
-	const payload = base64url(encoder.encode(JSON.stringify(session)));
-	return `${payload}.${await sign(secret, `session.${payload}`)}`;
+export function encodeSession(secret: string, session: Session): Promise<string> {
+	return signJson(session, secret, "session.");
 }
 
 /** The session in `token` if its signature is genuine and it has not expired; else undefined. */
@@ -73,30 +65,13 @@ export async function decodeSession(
 	token: string,
 	now = Date.now(),
 ): Promise<Session | undefined> {
-	const [payload, signature, extra] = token.split(".");
-	if (!payload || !signature || extra !== undefined) return undefined;
-	const mac = fromBase64url(signature);
-	if (!mac) return undefined;
-	// subtle.verify compares in constant time.
-	const genuine = await crypto.subtle.verify(
-		"HMAC",
-		await hmacKey(secret),
-		mac,
-		encoder.encode(`session.${payload}`),
-	);
-	if (!genuine) return undefined;
-	const bytes = fromBase64url(payload);
-	if (!bytes) return undefined;
-	try {
-		const s = JSON.parse(new TextDecoder().decode(bytes)) as Session;
-		if (s.role !== "reviewer" && s.role !== "operator") return undefined;
-		if (typeof s.exp !== "number" || typeof s.iat !== "number" || s.exp <= now) return undefined;
-		if (typeof s.key_sha256 !== "string" || typeof s.sid !== "string") return undefined;
-		if (s.exp > s.iat + SESSION_MAX_MS[s.role]) return undefined;
-		return s;
-	} catch {
-		return undefined;
-	}
+	const s = (await verifiedJson(token, secret, "session.")) as Session | null | undefined;
+	if (typeof s !== "object" || s === null) return undefined;
+	if (s.role !== "reviewer" && s.role !== "operator") return undefined;
+	if (typeof s.exp !== "number" || typeof s.iat !== "number" || s.exp <= now) return undefined;
+	if (typeof s.key_sha256 !== "string" || typeof s.sid !== "string") return undefined;
+	if (s.exp > s.iat + SESSION_MAX_MS[s.role]) return undefined;
+	return s;
 }
 
 /**
@@ -104,10 +79,9 @@ export async function decodeSession(
  * time), so a page rendered before a renewal still posts, and a new sign-in gets a new token.
  */
 async function csrfToken(secret: string, session: Session): Promise<string> {
-	return (await sign(secret, `csrf.${session.role}.${session.key_sha256}.${session.iat}`)).slice(
-		0,
-		32,
-	);
+	return (
+		await hmacBase64url(secret, `csrf.${session.role}.${session.key_sha256}.${session.iat}`)
+	).slice(0, 32);
 }
 
 /** Constant-time string comparison (both sides are ours or an attacker's guess of ours). */
