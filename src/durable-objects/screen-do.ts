@@ -311,7 +311,7 @@ export class ScreenDO extends DurableObject<Env> {
 		state: "played" | "expired",
 		reportableAt: number,
 		settlement: { how: Settlement; requestId?: string | undefined },
-	): { notices: DecisionNotices; meta: DecisionMeta } | undefined {
+	): boolean {
 		// A revocation is marked in the same row write, so a pre-play check can say why it ended.
 		const revoked = settlement.how.kind === "expiry" && settlement.how.reason === "revoked";
 		const row = this.sql
@@ -325,7 +325,7 @@ export class ScreenDO extends DurableObject<Env> {
 				reportableAt,
 			)
 			.toArray()[0];
-		if (!row) return undefined;
+		if (!row) return false;
 		const settled = { notices: JSON.parse(row.notices), meta: JSON.parse(row.meta) };
 		this.outbox.add(
 			{
@@ -335,7 +335,7 @@ export class ScreenDO extends DurableObject<Env> {
 			},
 			settlement.how,
 		);
-		return settled;
+		return true;
 	}
 
 	private stateOf(decisionId: string): string | undefined {

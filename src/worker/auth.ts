@@ -3,7 +3,7 @@
 import { createMiddleware } from "hono/factory";
 import { config } from "./config";
 import type { AppContext, AppEnv } from "./context";
-import { hasRoleKey, publisherForKeyHash } from "./control/config";
+import { hasRoleKey, publisherForKeyHash } from "./control/lookups";
 import { sha256Hex } from "./crypto";
 import { HttpProblem, problems } from "./problem";
 

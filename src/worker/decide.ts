@@ -27,7 +27,7 @@ import { type TracedBidder, traceBidders } from "./auction-trace";
 import { withinQpsCap } from "./bidder-limit";
 import { runBidding } from "./bidding";
 import { config } from "./config";
-import { configuredBidders, registeredAd } from "./control/config";
+import { configuredBidders, registeredAd } from "./control/lookups";
 import {
 	type AuctionFacts,
 	adRequestEvent,

@@ -22,7 +22,7 @@ import {
 import { lookupApprovals } from "../services/approvals";
 import { errorText, log } from "../services/log";
 import { reviewDesk, screenStub } from "../services/stubs";
-import { configuredBidders } from "./control/config";
+import { configuredBidders } from "./control/lookups";
 
 /** The approvals replica gets this long; what it cannot confirm in time is left out. */
 const APPROVAL_BUDGET_MS = 1_000;

@@ -23,7 +23,7 @@ import { getCookie, setCookie } from "hono/cookie";
 import { sessionBook } from "../services/stubs";
 import { config } from "./config";
 import type { ActiveSession, AppContext, Role, Session } from "./context";
-import { hasRoleKey } from "./control/config";
+import { hasRoleKey } from "./control/lookups";
 import { hmacBase64url, sha256Hex, signJson, verifiedJson } from "./crypto";
 
 /** Cookie names; hono adds the `__Host-` prefix (`__Host-px-review`, `__Host-px-ops`). */

@@ -148,34 +148,26 @@ describe("DSP accounts", () => {
 		expect(await res.json()).toMatchObject({ filled: true, creative: { id: "pre-1" } });
 
 		// A bid may name the approved ad by adid alone, without adm: it plays the ad as registered.
-		const byAdid = await billboardAdRequest({
-			screenId: "bb-prereg-adid",
-			query: "?debug=1",
-			overrides: {
-				BIDDERS: biddersJson("prereg-adid", [
-					{ name, behaviour: "bid", query: { crid: "pre-1", price: 5, adid: 1 } },
-				]),
-			},
-		});
-		const answer = (await byAdid.res.json()) as {
-			filled: boolean;
-			creative?: { id: string; asset_url: string };
+		// A bid that names an ad by adid and sends no adm (the test DSP's adid=1), on a fresh screen.
+		const bidByAdid = async (adid: string) => {
+			const { res } = await billboardAdRequest({
+				screenId: `bb-adid-${adid}`,
+				query: "?debug=1",
+				overrides: {
+					BIDDERS: biddersJson(`adid-${adid}`, [
+						{ name, behaviour: "bid", query: { crid: adid, price: 5, adid: 1 } },
+					]),
+				},
+			});
+			return (await res.json()) as {
+				filled: boolean;
+				creative?: { id: string };
+				debug: { bidders: { bids: { reason: number }[] }[] };
+			};
 		};
-		expect(answer).toMatchObject({ filled: true, creative: { id: "pre-1" } });
+		expect(await bidByAdid("pre-1")).toMatchObject({ filled: true, creative: { id: "pre-1" } });
 		// An adid no registration has leaves the bid as sent, without crid or markup: filtered (8).
-		const unknown = await billboardAdRequest({
-			screenId: "bb-prereg-unknown",
-			query: "?debug=1",
-			overrides: {
-				BIDDERS: biddersJson("prereg-unknown", [
-					{ name, behaviour: "bid", query: { crid: "never-registered", price: 5, adid: 1 } },
-				]),
-			},
-		});
-		const missed = (await unknown.res.json()) as {
-			filled: boolean;
-			debug: { bidders: { bids: { reason: number }[] }[] };
-		};
+		const missed = await bidByAdid("never-registered");
 		expect(missed.filled).toBe(false);
 		expect(missed.debug.bidders[0]!.bids[0]!.reason).toBe(8);
 	});

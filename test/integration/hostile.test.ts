@@ -17,6 +17,7 @@ import {
 	DSP_ADOMAIN,
 	dspAssets,
 	dspLogAfter,
+	registerScreen,
 } from "../support/edge";
 import { authHeaders, billboardScreen } from "../support/fixtures";
 import { capturingQueue } from "../support/records";
@@ -341,12 +342,7 @@ describe("screens stored by an earlier version", () => {
 			asset_url: dspAssets.image("crid-up", BILLBOARD),
 			adomain: [DSP_ADOMAIN],
 		});
-		const put = await callEdge(`/v1/screens/${id}`, {
-			method: "PUT",
-			headers: authHeaders(),
-			body: JSON.stringify(billboardScreen(id)),
-		});
-		expect(put.res.status).toBe(201);
+		await registerScreen(billboardScreen(id));
 		const stub = env.SCREENS.get(env.SCREENS.idFromName(`demo-pub:${id}`));
 		// As a screen written before the outbox existed: its tables, without that one, and no
 		// schema version (versions came later still).
@@ -384,12 +380,7 @@ describe("screens stored by an earlier version", () => {
 			asset_url: dspAssets.image("crid-up3", BILLBOARD),
 			adomain: [DSP_ADOMAIN],
 		});
-		const put = await callEdge(`/v1/screens/${id}`, {
-			method: "PUT",
-			headers: authHeaders(),
-			body: JSON.stringify(billboardScreen(id)),
-		});
-		expect(put.res.status).toBe(201);
+		await registerScreen(billboardScreen(id));
 		const { res } = await callEdge(
 			"/v1/ad-requests",
 			{

@@ -5,7 +5,7 @@ import { adsTxtLines, type ExchangeIdentity, sellersJson } from "../../px/seller
 import { requirePublisher, waiterOf } from "../auth";
 import { config } from "../config";
 import type { AppEnv } from "../context";
-import { allPublishers } from "../control/config";
+import { allPublishers } from "../control/lookups";
 
 export const supplyChain = new Hono<AppEnv>();
 
