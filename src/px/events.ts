@@ -30,11 +30,19 @@
 // 6: auction bids[] outcome "not_called" for a selected bidder that was not called (no time
 //    left 508, circuit open 509, QPS cap 510; before, such lines were no_bid with 0 ms), and the
 //    ad_request no_fill_reason "bidders_not_called" (px/outcomes.ts NO_FILL_REASONS lists them).
+// 7: pricing (README "Pricing"). Auction records may carry the placement's multiplier (its hour's
+//    audience prorated to the spot) and mincpmpersec; bid lines the bid's own currency, price and
+//    the rate that converted it (bid_cur, bid_price, fx_rate), the floor it was judged at
+//    (floor_cpm), the floor rule that set it (floor_rule) and the duration it was judged at
+//    (duration_s). Win and play records may carry gross_cpm (what the buyer pays), take_cpm (the
+//    exchange's take) and net_cpm (what the publisher earns), in cur; a play may carry
+//    planned_multiplier when a measured audience lowered its multiplier. ad_request no_fill_reason
+//    "outside_opening_hours" (the screen's hour has no audience: no auction).
 import { z } from "zod";
 import { AUCTION_LINE_OUTCOMES } from "./outcomes";
 import { NOT_BILLABLE_REASONS } from "./play-report";
 
-export const EVENT_SCHEMA_VERSION = 6;
+export const EVENT_SCHEMA_VERSION = 7;
 
 const text = z.string().min(1).max(256);
 /** Dates a record can carry: Date, ISO strings and the archive's hour partitions end at year 9999. */
@@ -43,6 +51,18 @@ const epochMs = z.number().int().nonnegative().max(MAX_EPOCH_MS);
 const nonNegative = z.number().nonnegative();
 const count = z.number().int().nonnegative();
 const domains = z.array(z.string().min(1).max(256)).max(64);
+const currency = z.string().length(3);
+
+/** What one won spot is worth and to whom (version 7 on), CPM in the record's `cur`. */
+const split = {
+	cur: currency.optional(),
+	/** What the buyer pays: the clearing price. */
+	gross_cpm: nonNegative.optional(),
+	/** The exchange's take out of it (the publisher's revenue share or fee). */
+	take_cpm: nonNegative.optional(),
+	/** What the publisher earns: gross minus take. */
+	net_cpm: nonNegative.optional(),
+};
 
 // Common to every record. venue_type is the OpenOOH 1.1 numeric id, deliberately not checked
 // against src/px/venues: the taxonomy grows, and an archive record must never be rejected for it.
@@ -90,6 +110,17 @@ export const AuctionBid = z.looseObject({
 	reason: count,
 	latency_ms: nonNegative,
 	dropped_bids: count.optional(),
+	/** The bid's own currency and price when it was not the auction's `cur` (version 7 on). */
+	bid_cur: currency.optional(),
+	bid_price: nonNegative.optional(),
+	/** Units of the auction's `cur` per unit of bid_cur, as used to convert `price`. */
+	fx_rate: z.number().positive().optional(),
+	/** The floor this bid was judged at (its duration and format), in the auction's `cur`. */
+	floor_cpm: nonNegative.optional(),
+	/** The id of the publisher's floor rule that set floor_cpm. */
+	floor_rule: text.optional(),
+	/** The duration the bid was judged at, seconds. */
+	duration_s: nonNegative.optional(),
 });
 
 export const AuctionEvent = z.looseObject({
@@ -104,6 +135,10 @@ export const AuctionEvent = z.looseObject({
 	cur: z.string().length(3),
 	bids: z.array(AuctionBid).max(256),
 	clearing_price: nonNegative.optional(),
+	/** The placement's audience per play: its hour's value prorated to the spot (version 7 on). */
+	multiplier: z.number().positive().optional(),
+	/** The per-second floor sent with this placement, CPM per second of the creative. */
+	mincpmpersec: nonNegative.optional(),
 });
 
 const WinEvent = z.looseObject({
@@ -127,6 +162,10 @@ const WinEvent = z.looseObject({
 	multiplier: z.number().positive(),
 	/** The play window closes at this epoch ms (auction time + imp.exp). */
 	not_after: epochMs,
+	...split,
+	/** The winning bid's own currency when it was not `cur`, and the rate that converted it. */
+	bid_cur: currency.optional(),
+	fx_rate: z.number().positive().optional(),
 });
 
 export const PlayEvent = z.looseObject({
@@ -148,6 +187,9 @@ export const PlayEvent = z.looseObject({
 	billable: z.boolean().optional(),
 	/** Why it was not billed, when billable is false (version 5 on). */
 	not_billable_reason: z.enum(NOT_BILLABLE_REASONS).optional(),
+	...split,
+	/** The auction's multiplier, when the audience the player measured lowered `multiplier`. */
+	planned_multiplier: z.number().positive().optional(),
 });
 
 const ExpiryEvent = z.looseObject({

@@ -75,15 +75,42 @@ export function isTimeZone(name: string): boolean {
  * undefined for a zone Intl does not know.
  */
 export function utcOffsetMinutes(timeZone: string, at: number): number | undefined {
+	const local = localAsUtc(timeZone, at);
+	if (local === undefined) return undefined;
+	const wholeSecond = Math.floor(at / 1000) * 1000;
+	return Math.round((local - wholeSecond) / 60_000);
+}
+
+/** The wall-clock time in `timeZone` at `at`, written as if it were UTC (epoch ms). */
+function localAsUtc(timeZone: string, at: number): number | undefined {
 	if (!isTimeZone(timeZone)) return undefined;
 	const parts: Record<string, number> = {};
 	for (const p of formatIn(timeZone).formatToParts(new Date(at))) {
 		if (p.type !== "literal") parts[p.type] = Number(p.value);
 	}
 	const { year = 0, month = 1, day = 1, hour = 0, minute = 0, second = 0 } = parts;
-	const localAsUtc = Date.UTC(year, month - 1, day, hour, minute, second);
-	const wholeSecond = Math.floor(at / 1000) * 1000;
-	return Math.round((localAsUtc - wholeSecond) / 60_000);
+	return Date.UTC(year, month - 1, day, hour, minute, second);
+}
+
+/** Hours in a week: hourly audiences and dayparts count from Monday 00:00 local time. */
+export const HOURS_PER_WEEK = 168;
+
+/**
+ * The local hour of the week in `timeZone` at `at`: 0 is Monday 00:00-01:00, 167 Sunday
+ * 23:00-24:00; with the local day (0 Monday .. 6 Sunday) and hour (0..23). Read off the wall
+ * clock, so a DST change moves it with the screen's own hours (a spring-forward day has no 02:00,
+ * an autumn one has it twice). Undefined for a zone Intl does not know.
+ */
+export function localWeekHour(
+	timeZone: string,
+	at: number,
+): { weekHour: number; day: number; hour: number } | undefined {
+	const local = localAsUtc(timeZone, at);
+	if (local === undefined) return undefined;
+	const date = new Date(local);
+	const day = (date.getUTCDay() + 6) % 7;
+	const hour = date.getUTCHours();
+	return { weekHour: day * 24 + hour, day, hour };
 }
 
 // The first time-zone-aware Intl object of an isolate loads ICU's zone data (about 30 ms of CPU):

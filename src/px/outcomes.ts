@@ -68,6 +68,8 @@ export const NO_FILL_REASONS = [
 	/** Every selected bidder was skipped before its call (no time, circuit open, QPS cap). */
 	"bidders_not_called",
 	"internal_error",
+	/** The spot's hour has no audience on this screen (its hourly audience is 0): no auction. */
+	"outside_opening_hours",
 ] as const;
 export type NoFillReason = (typeof NO_FILL_REASONS)[number];
 

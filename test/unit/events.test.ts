@@ -200,7 +200,7 @@ describe("newEvent", () => {
 			multiplier: 3.2,
 			played_at: 1_760_000_000_500,
 		});
-		expect(EVENT_SCHEMA_VERSION).toBe(6);
+		expect(EVENT_SCHEMA_VERSION).toBe(7);
 	});
 
 	it("defaults to a random UUID and the current time", () => {
