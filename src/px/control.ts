@@ -4,7 +4,13 @@
 import { z } from "zod";
 import { SubmittedAd } from "./ad-management";
 import { BidderConfig } from "./bidders";
-import { type DealTerms, MAX_CPM, type Publisher, PublisherAccount } from "./model";
+import {
+	type DealTerms,
+	MAX_CPM,
+	type Publisher,
+	PublisherAccount,
+	perSecondFloors,
+} from "./model";
 
 const slug = z
 	.string()
@@ -25,6 +31,7 @@ export const ControlDeal = z
 		id: slug,
 		publisher_id: slug,
 		bidfloor: z.number().nonnegative().max(MAX_CPM).default(0),
+		...perSecondFloors,
 		at: z.union([z.literal(1), z.literal(2), z.literal(3)]).optional(),
 		wseat: z.array(z.string().min(1).max(128)).min(1).max(100).optional(),
 		wadomain: z.array(z.string().min(1).max(256)).min(1).max(100).optional(),
@@ -194,6 +201,8 @@ export function dealApplies(deal: ControlDeal, now: number): boolean {
 const dealTerms = (d: ControlDeal): DealTerms => ({
 	id: d.id,
 	bidfloor: d.bidfloor,
+	...(d.mincpmpersec !== undefined ? { mincpmpersec: d.mincpmpersec } : {}),
+	...(d.durfloors ? { durfloors: d.durfloors } : {}),
 	...(d.at ? { at: d.at } : {}),
 	...(d.wseat ? { wseat: d.wseat } : {}),
 	...(d.wadomain ? { wadomain: d.wadomain } : {}),

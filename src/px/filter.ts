@@ -13,8 +13,8 @@
 //                               imp.bidfloorcur when that is set (no FX conversion here)
 //   6  InvalidDealId            dealid not among imp.pmp.deals, or no dealid on a private auction
 //   7  BuyerSeatBlocked         seat in request.bseat, or outside request.wseat / the deal's wseat
-//   8  BelowDealFloor           deal bid below that deal's bidfloor (OpenRTB default 0)
-//   9  BelowAuctionFloor        open bid below imp.bidfloor
+//   8  (moved to 14b: a floor depends on the creative's duration)
+//   9  (moved to 14b)
 //  10  CreativeFormat           markup yields no playable creative (see creative.ts)
 //      CreativeFormat           asset URL over MAX_ASSET_URL_LENGTH (players, the desk and the
 //                               archive all keep it) or a mime type over 100 characters
@@ -27,6 +27,12 @@
 //      CreativeAttributeExclusion  a bid.attr is in the battr of the banner/video that takes it
 //      LanguageExclusion        bid.language (or langb's primary subtag) outside request.wlang; a
 //                               bid that declares no language is not refused for it
+//  14b BelowDealFloor           deal bid below its deal's floor at the creative's duration:
+//                               bidfloor, or its durfloors range's, and at least mincpmpersec times
+//                               the seconds (pricing/floors.ts; an image counts its spot's length)
+//      BelowAuctionFloor        open bid below its floor: the same terms from imp.bidfloor and
+//                               imp.video's mincpmpersec/durfloors, or the publisher's floor rule
+//                               for its format and duration (FilterContext.openFloor)
 //  15  InvalidAdvertiserDomain  no adomain: blocks and separation could not be enforced
 //  16  AdvertiserExclusion      an adomain is in badv (subdomains included)
 //      NotAllowedInDeal         a deal bid whose adomain is outside the deal's wadomain
@@ -65,9 +71,10 @@ import {
 } from "./blocks";
 import { type Creative, extractCreative, sameAspect } from "./creative";
 import { isObject as isJsonObject } from "./json";
-import { DEFAULT_MAX_BID_CPM } from "./model";
+import { DEFAULT_MAX_BID_CPM, type Format } from "./model";
 import { roundCpm } from "./money";
 import type { CandidateBid } from "./openrtb/response";
+import { type FloorTerms, floorAt, requestedTerms, wholeSeconds } from "./pricing/floors";
 import { Reason } from "./reasons";
 
 /** Longest asset URL a creative may have: it is recorded, reviewed and fetched by players. */
@@ -86,6 +93,19 @@ export interface FilterContext {
 	now: number;
 	/** Prices above this CPM are filtered (PriceAboveCap). */
 	maxBidCpm?: number;
+	/** Each imp's spot length, seconds: how long an image without a duration is held. */
+	spotSeconds?: ReadonlyMap<string, number>;
+	/**
+	 * The publisher's floor rule for an open bid of this format and duration on this imp, with
+	 * the bidder's adjustment applied; undefined leaves the request's own terms.
+	 */
+	openFloor?: (imp: Imp, bid: { format: Format; durationS: number }) => RuleFloor | undefined;
+}
+
+/** Floor terms a publisher's rule set, and the rule's id for the bid's record. */
+export interface RuleFloor {
+	terms: FloorTerms;
+	rule: string;
 }
 
 export interface EvaluatedBid {
@@ -95,8 +115,15 @@ export interface EvaluatedBid {
 	creative?: Creative;
 	/** CPM in the request currency, 4 decimals; 0 when the bid had no usable price. */
 	price: number;
-	/** The floor this bid had to meet: its deal's floor, or imp.bidfloor for open bids. */
+	/**
+	 * The floor this bid had to meet at its duration (pricing/floors.ts): its deal's, or for open
+	 * bids imp.bidfloor's terms or the floor rule's (floorRule).
+	 */
 	floor: number;
+	/** The publisher's floor rule that set `floor`, if one did. */
+	floorRule?: string;
+	/** The duration the floor was judged at, seconds. */
+	durationS?: number;
 	/** The deal this bid was made under (its floor, seats and auction type), if any. */
 	deal?: Deal;
 	/** Its unit of approval (approval.ts), once `keyApprovals` has named it. */
@@ -189,15 +216,41 @@ function evaluateBid({ candidate, imps, ctx }: BidInput): EvaluatedBid {
 	const extracted = extractCreative(bid, preference(imp));
 	if (!extracted.ok) return { ...result, reason: extracted.reason };
 	const creative = extracted.creative;
+	const floor = floorFor({ creative, imp, deal, ctx });
+	const priced = { ...result, creative, ...floor };
 	const reason =
 		creativeReason({ creative, bid, imp }) ??
+		(price < floor.floor ? (deal ? Reason.BelowDealFloor : Reason.BelowAuctionFloor) : undefined) ??
 		blockedReason({ creative, bid, imp, request: ctx.request }) ??
 		policyReason({ bid, deal, ctx }) ??
 		expiryReason({ creative, bid, imp, now: ctx.now });
-	return { ...result, creative, ...(reason !== undefined ? { reason } : {}) };
+	return { ...priced, ...(reason !== undefined ? { reason } : {}) };
 }
 
-// Checks 2–9.
+/**
+ * Check 14b's floor: the terms the bidder was sent (its deal's, or the imp's), or the publisher's
+ * rule for this kind of open bid, at the creative's duration; an image without one is held for
+ * the spot, so it is judged at the spot's length.
+ */
+function floorFor(input: {
+	creative: Creative;
+	imp: Imp;
+	deal: Deal | undefined;
+	ctx: FilterContext;
+}): { floor: number; floorRule?: string; durationS: number } {
+	const { creative, imp, deal, ctx } = input;
+	const durationS = wholeSeconds(creative.duration_s || (ctx.spotSeconds?.get(imp.id) ?? 0));
+	const format = creative.markup_type === "vast" ? "video" : "image";
+	const ruled = deal ? undefined : ctx.openFloor?.(imp, { format, durationS });
+	const terms = ruled?.terms ?? requestedTerms(imp, deal);
+	return {
+		floor: floorAt(terms, durationS),
+		durationS,
+		...(ruled ? { floorRule: ruled.rule } : {}),
+	};
+}
+
+// Checks 2–7.
 function envelopeReason(input: {
 	candidate: CandidateBid;
 	imp: Imp;
@@ -224,8 +277,7 @@ function envelopeReason(input: {
 	if (seatBlocked({ seat: candidate.seat, request: ctx.request, deal })) {
 		return Reason.BuyerSeatBlocked;
 	}
-	if (deal) return price < roundCpm(deal.bidfloor ?? 0) ? Reason.BelowDealFloor : undefined;
-	return price < roundCpm(imp.bidfloor ?? 0) ? Reason.BelowAuctionFloor : undefined;
+	return undefined;
 }
 
 function findDeal(imp: Imp, bid: Bid): Deal | undefined {

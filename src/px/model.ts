@@ -1,7 +1,7 @@
 // The PX model: one shape for every screen, slot and ad request, whatever dialect a publisher
 // speaks. Dialect adapters map into it (src/px/dialects), the OpenRTB translation maps out of it.
 import { z } from "zod";
-import { isTimeZone, regionProblem } from "./geo";
+import { HOURS_PER_WEEK, isTimeZone, regionProblem } from "./geo";
 import { SupplyChain } from "./openrtb/schain";
 import { checkRange } from "./range-check";
 import { isKnownVenueType } from "./venues";
@@ -13,6 +13,11 @@ const seconds = z.number().int().positive().max(3600);
 /** No floor or price cap above this CPM is accepted anywhere in configuration or the model. */
 export const MAX_CPM = 10_000;
 const cpm = z.number().nonnegative().max(MAX_CPM);
+/** A CPM per second of creative: no spot is longer than an hour. */
+const cpmPerSecond = z
+	.number()
+	.nonnegative()
+	.max(MAX_CPM / 60);
 /** Highest CPM a bid may carry unless the publisher sets its own `max_bid_cpm`. */
 export const DEFAULT_MAX_BID_CPM = 1000;
 
@@ -23,10 +28,32 @@ export const DEFAULT_MAX_BID_CPM = 1000;
  */
 const screenTag = z.string().min(1).max(64);
 
+/**
+ * OpenRTB 2.6 DurFloors: the floor for creatives from `mindur` to `maxdur` seconds (both
+ * included; either may be absent, not both), in place of the flat floor.
+ */
+export const DurFloor = z
+	.object({ mindur: seconds.optional(), maxdur: seconds.optional(), bidfloor: cpm })
+	.strict()
+	.refine((d) => d.mindur !== undefined || d.maxdur !== undefined, "give mindur or maxdur")
+	.refine((d) => d.mindur === undefined || d.maxdur === undefined || d.mindur <= d.maxdur, {
+		path: ["maxdur"],
+		message: "must not be below mindur",
+	});
+export const durFloors = z.array(DurFloor).min(1).max(16);
+
+/** Floors by the second (OpenRTB 2.6): what slots and deals may add to their flat floor. */
+export const perSecondFloors = {
+	/** CPM per second of the creative: a 30 s spot's floor is 30 times it. */
+	mincpmpersec: cpmPerSecond.optional(),
+	durfloors: durFloors.optional(),
+};
+
 export const DealTerms = z
 	.object({
 		id: z.string().min(1).max(128),
 		bidfloor: cpm.default(0),
+		...perSecondFloors,
 		at: z.union([z.literal(1), z.literal(2), z.literal(3)]).optional(),
 		wseat: z.array(z.string().min(1).max(128)).min(1).max(100).optional(),
 		wadomain: z.array(z.string().min(1).max(256)).min(1).max(100).optional(),
@@ -85,6 +112,7 @@ export const AdSlot = z
 		/** True when the creative must match the slot's aspect ratio exactly (no letterboxing). */
 		exact_aspect: z.boolean().default(false),
 		floor_cpm: cpm.optional(),
+		...perSecondFloors,
 	})
 	.superRefine((slot, ctx) => {
 		if (slot.durations && (slot.min_duration !== undefined || slot.max_duration !== undefined)) {
@@ -98,16 +126,38 @@ export const AdSlot = z
 	});
 export type AdSlot = z.infer<typeof AdSlot>;
 
-/** Audience per play: how many people see one play (OpenRTB imp.qty). */
+const MAX_MULTIPLIER = 1_000_000;
+
+/**
+ * Audience per play: how many people see one play (OpenRTB imp.qty). Either one `multiplier` for
+ * every play, or `hourly`: 168 values, Monday 00:00 local time first, each the audience of a
+ * `per_seconds` spot in that hour (0: the screen is dark, nothing is sold). A placement's
+ * multiplier is its own hour's value prorated to its spot's length (px/pricing/audience.ts).
+ */
 export const Audience = z
 	.object({
-		multiplier: z.number().positive().max(1_000_000),
+		multiplier: z.number().positive().max(MAX_MULTIPLIER).optional(),
+		hourly: z.array(z.number().nonnegative().max(MAX_MULTIPLIER)).length(HOURS_PER_WEEK).optional(),
+		/** The spot length the hourly values are for, seconds. */
+		per_seconds: z.number().int().positive().max(3600).default(15),
 		source: z.enum(["publisher", "exchange", "vendor"]),
 		vendor: z.string().min(1).max(256).optional(),
 	})
-	.refine((a) => a.source !== "vendor" || a.vendor !== undefined, {
-		path: ["vendor"],
-		message: "vendor is required when source is vendor",
+	.superRefine((a, ctx) => {
+		if (a.source === "vendor" && a.vendor === undefined) {
+			ctx.addIssue({
+				code: "custom",
+				path: ["vendor"],
+				message: "vendor is required when source is vendor",
+			});
+		}
+		if ((a.multiplier === undefined) === (a.hourly === undefined)) {
+			ctx.addIssue({
+				code: "custom",
+				path: ["multiplier"],
+				message: "give either multiplier or hourly (168 values, Monday 00:00 first)",
+			});
+		}
 	});
 export type Audience = z.infer<typeof Audience>;
 
@@ -118,64 +168,75 @@ export const Venue = z.object({
 });
 export type Venue = z.infer<typeof Venue>;
 
-export const Screen = z.object({
-	id,
-	name: z.string().max(256).optional(),
-	venue: Venue,
-	geo: Geo,
-	resolution: z.object({
-		w: z.number().int().positive().max(16384),
-		h: z.number().int().positive().max(16384),
-	}),
-	physical: z
-		.object({
-			width_mm: z.number().positive().max(100_000),
-			height_mm: z.number().positive().max(100_000),
-		})
-		.optional(),
-	slots: z.array(AdSlot).min(1).max(16),
-	interactive: z.boolean().default(false),
-	connectivity: z.enum(["wired", "wifi", "cellular", "unknown"]).default("unknown"),
-	/**
-	 * IANA time zone: device.geo.utcoffset is computed from it at the planned play time. Without
-	 * it no offset is sent (a guessed UTC would reach buyers as a fact).
-	 */
-	timezone: z.string().min(1).max(64).refine(isTimeZone, "unknown IANA time zone").optional(),
-	audience: Audience.optional(),
-	/**
-	 * Languages creatives may be in, ISO 639-1 alpha-2 (OpenRTB `wlang`); a bid that declares
-	 * another `language` is filtered (LanguageExclusion).
-	 */
-	wlang: z
-		.array(z.string().regex(/^[a-z]{2}$/, "ISO 639-1 alpha-2, lower case"))
-		.min(1)
-		.max(32)
-		.optional(),
-	/**
-	 * False where moving images are not allowed (roadside boards in many jurisdictions): the
-	 * request blocks the AdCOM motion attributes 22 and 23 in `battr`.
-	 */
-	allows_motion: z.boolean().default(true),
-	/** The screen's frame ids at audience measurement bodies, sent as `eids`. */
-	measurement: z
-		.object({
-			/** Geopath frame id (USA). */
-			geopath: z.string().min(1).max(64).optional(),
-			/** SpaceID (Outsmart, UK). */
-			spaceid: z.string().min(1).max(64).optional(),
-			/** Route frame id (UK). */
-			route: z.string().min(1).max(64).optional(),
-		})
-		.strict()
-		.optional(),
-	keywords: z.array(z.string().min(1).max(64)).max(32).optional(),
-	/** The publisher's packages this screen belongs to: deals with `screen_tags` match on them. */
-	tags: z.array(screenTag).max(32).optional(),
-	/** Deals for this screen; one with a publisher deal's id replaces it here. */
-	deals: deals.optional(),
-	/** Only deal bids may win on this screen (overrides the publisher's setting). */
-	private_auction: z.boolean().optional(),
-});
+export const Screen = z
+	.object({
+		id,
+		name: z.string().max(256).optional(),
+		venue: Venue,
+		geo: Geo,
+		resolution: z.object({
+			w: z.number().int().positive().max(16384),
+			h: z.number().int().positive().max(16384),
+		}),
+		physical: z
+			.object({
+				width_mm: z.number().positive().max(100_000),
+				height_mm: z.number().positive().max(100_000),
+			})
+			.optional(),
+		slots: z.array(AdSlot).min(1).max(16),
+		interactive: z.boolean().default(false),
+		connectivity: z.enum(["wired", "wifi", "cellular", "unknown"]).default("unknown"),
+		/**
+		 * IANA time zone: device.geo.utcoffset is computed from it at the planned play time. Without
+		 * it no offset is sent (a guessed UTC would reach buyers as a fact).
+		 */
+		timezone: z.string().min(1).max(64).refine(isTimeZone, "unknown IANA time zone").optional(),
+		audience: Audience.optional(),
+		/**
+		 * Languages creatives may be in, ISO 639-1 alpha-2 (OpenRTB `wlang`); a bid that declares
+		 * another `language` is filtered (LanguageExclusion).
+		 */
+		wlang: z
+			.array(z.string().regex(/^[a-z]{2}$/, "ISO 639-1 alpha-2, lower case"))
+			.min(1)
+			.max(32)
+			.optional(),
+		/**
+		 * False where moving images are not allowed (roadside boards in many jurisdictions): the
+		 * request blocks the AdCOM motion attributes 22 and 23 in `battr`.
+		 */
+		allows_motion: z.boolean().default(true),
+		/** The screen's frame ids at audience measurement bodies, sent as `eids`. */
+		measurement: z
+			.object({
+				/** Geopath frame id (USA). */
+				geopath: z.string().min(1).max(64).optional(),
+				/** SpaceID (Outsmart, UK). */
+				spaceid: z.string().min(1).max(64).optional(),
+				/** Route frame id (UK). */
+				route: z.string().min(1).max(64).optional(),
+			})
+			.strict()
+			.optional(),
+		keywords: z.array(z.string().min(1).max(64)).max(32).optional(),
+		/** The publisher's packages this screen belongs to: deals with `screen_tags` match on them. */
+		tags: z.array(screenTag).max(32).optional(),
+		/** Deals for this screen; one with a publisher deal's id replaces it here. */
+		deals: deals.optional(),
+		/** Only deal bids may win on this screen (overrides the publisher's setting). */
+		private_auction: z.boolean().optional(),
+	})
+	.superRefine((screen, ctx) => {
+		// Hours of the week are the screen's own wall-clock hours: UTC would sell 3 a.m. as rush hour.
+		if (screen.audience?.hourly && screen.timezone === undefined) {
+			ctx.addIssue({
+				code: "custom",
+				path: ["timezone"],
+				message: "an hourly audience needs the screen's IANA timezone",
+			});
+		}
+	});
 export type Screen = z.infer<typeof Screen>;
 export type ScreenInput = z.input<typeof Screen>;
 
@@ -262,6 +323,12 @@ export interface Placement {
 	playAt: number;
 	/** How long the spot lasts on screen, ms: what separation across placements measures. */
 	spotMs: number;
+	/**
+	 * Its audience per play (OpenRTB imp.qty.multiplier): the screen's, or its hour's prorated to
+	 * this spot (px/pricing/audience.ts); 0 when that hour is dark (not sold); absent when the
+	 * screen states no audience.
+	 */
+	multiplier?: number;
 }
 
 /** An ad request joined with the screen and slots it is for: what the translation needs. */

@@ -11,6 +11,7 @@ import {
 	type ResolvedAdRequest,
 	type Screen,
 } from "./model";
+import { withAudience } from "./pricing/audience";
 
 /** How far ahead a screen may ask; players prefetch minutes, at most hours, ahead. */
 export const MAX_LEAD_MS = 24 * 60 * 60 * 1000;
@@ -72,7 +73,7 @@ export function resolveAdRequest(
 		value: {
 			request,
 			screen,
-			placements: placements.value,
+			placements: placements.value.map((p) => withAudience(screen, p)),
 			playAt,
 			multi: request.slot_ids !== undefined || request.until !== undefined,
 		},

@@ -13,7 +13,8 @@ import { errorText, log } from "./log";
 export interface NoticeValues {
 	auctionId: string;
 	currency: string;
-	multiplier: number;
+	/** Audience per play per imp id (absent: 1); an hourly audience differs between spots. */
+	multipliers: ReadonlyMap<string, number>;
 	/** Clearing price per imp id: the winner's price, and what a loser on that imp had to beat. */
 	clearing: ReadonlyMap<string, number>;
 }
@@ -34,7 +35,7 @@ function macrosFor(bid: EvaluatedBid, values: NoticeValues): MacroValues {
 		AUCTION_SEAT_ID: bid.seat,
 		AUCTION_AD_ID: bid.bid.adid,
 		AUCTION_CURRENCY: values.currency,
-		AUCTION_MULTIPLIER: values.multiplier,
+		AUCTION_MULTIPLIER: impId === undefined ? undefined : (values.multipliers.get(impId) ?? 1),
 		...(bid.reason === Reason.Won
 			? { AUCTION_PRICE: clearingPrice }
 			: {

@@ -82,6 +82,7 @@ export async function runBidding(input: BiddingInput): Promise<Bidding> {
 	const outcomes = answered.map((o) => withRegisteredAds(o, input.registeredAd));
 
 	const recentAdvertisers = new Set(input.recentAdvertisers);
+	const spotSeconds = new Map(input.placements.map((p) => [p.impId, p.spotMs / 1000]));
 	const auctionTime = Date.now();
 	// Each bidder's bids are judged against the request that bidder was sent (its own floors).
 	const screened = await keyApprovals(
@@ -91,6 +92,7 @@ export async function runBidding(input: BiddingInput): Promise<Bidding> {
 				recentAdvertisers,
 				now: auctionTime,
 				maxBidCpm: publisher.max_bid_cpm,
+				spotSeconds,
 			}),
 		),
 	);
@@ -157,17 +159,38 @@ function withRegisteredAds(
 	};
 }
 
-/** The auction's request as one bidder gets it: its own floors and its own tmax. */
+/**
+ * The auction's request as one bidder gets it: its own floors and its own tmax. Its adjustment
+ * applies to every open floor it is sent: bidfloor, and the video's durfloors and (scaled, since
+ * a fixed amount per second would multiply with the seconds) mincpmpersec.
+ */
 function forBidder(request: BidRequest, bidder: BidderConfig, tmax: number): BidRequest {
 	if (!bidder.floor_adjustment) return { ...request, tmax };
+	const perSecond = { floor_adjustment: { multiplier: bidder.floor_adjustment.multiplier } };
 	return {
 		...request,
 		tmax,
 		imp: request.imp.map((imp) => {
 			const floor = bidderFloor(bidder, imp.bidfloor ?? 0);
-			return imp.bidfloor === floor || (imp.bidfloor === undefined && floor === 0)
-				? imp
-				: { ...imp, bidfloor: floor };
+			const video = imp.video && {
+				...imp.video,
+				...(imp.video.mincpmpersec !== undefined
+					? { mincpmpersec: bidderFloor(perSecond, imp.video.mincpmpersec) }
+					: {}),
+				...(imp.video.durfloors
+					? {
+							durfloors: imp.video.durfloors.map((d) => ({
+								...d,
+								bidfloor: bidderFloor(bidder, d.bidfloor ?? 0),
+							})),
+						}
+					: {}),
+			};
+			return {
+				...imp,
+				...(imp.bidfloor === undefined && floor === 0 ? {} : { bidfloor: floor }),
+				...(video ? { video } : {}),
+			};
 		}),
 	};
 }

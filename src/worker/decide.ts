@@ -14,6 +14,7 @@ import type { AdRequest, Placement, Publisher } from "../px/model";
 import type { NoticeMessage } from "../px/notice-message";
 import { toBidRequest } from "../px/openrtb/translate";
 import { type NoFillReason, noFillReason } from "../px/outcomes";
+import { isDark } from "../px/pricing/audience";
 import { type ResolveError, resolveAdRequest } from "../px/resolve";
 import { lookupApprovals } from "../services/approvals";
 import { inBackground } from "../services/budget";
@@ -188,17 +189,29 @@ async function decideAdmitted(input: DecideInput): Promise<Decision> {
 		return answer ? [{ placement, answer }] : [];
 	});
 	const fromCache = served.map((s): PlacementAnswer => ({ ...s, cached: true }));
-	const open = context.placements.filter((_, i) => !reuse.served[i]);
+	// A spot in an hour the screen has no audience is not sold: no auction, no bidder asked.
+	const unserved = context.placements.filter((_, i) => !reuse.served[i]);
+	const open = unserved.filter((p) => !isDark(p));
+	const dark = unserved.filter(isDark);
+	const unsold = dark.map(
+		(placement): PlacementAnswer => ({
+			placement,
+			noFillReason: "outside_opening_hours",
+			cached: false,
+		}),
+	);
 	if (open.length === 0) {
+		const outcome = fromCache.length > 0 ? "cached" : "no_fill";
 		return {
 			kind: "answered",
 			multi: context.multi,
-			placements: fromCache,
+			placements: inScheduleOrder([...fromCache, ...unsold]),
 			trace: [],
 			after: () =>
 				background([
 					async () => {
-						const event = adRequestEvent(facts(), "cached", 0);
+						const reason = outcome === "no_fill" ? "outside_opening_hours" : undefined;
+						const event = adRequestEvent(facts(), outcome, 0, reason);
 						if (event) await deliverOrKeep(services, [event]);
 					},
 				]),
@@ -237,7 +250,6 @@ async function decideAdmitted(input: DecideInput): Promise<Decision> {
 		),
 		served: servedSpots(served),
 	});
-	const multiplier = bidRequest.imp[0]?.qty?.multiplier ?? 1;
 	const currency = bidRequest.cur?.[0] ?? "USD";
 	const won = await recordWinners({
 		screen: services.screen,
@@ -249,7 +261,6 @@ async function decideAdmitted(input: DecideInput): Promise<Decision> {
 		context,
 		bidding,
 		auctionId,
-		multiplier,
 		currency,
 		ledgerBudgetMs: Math.max(LEDGER_MIN_MS, deadline + margin - Date.now()),
 	});
@@ -272,9 +283,7 @@ async function decideAdmitted(input: DecideInput): Promise<Decision> {
 			cached: false,
 		};
 	});
-	const placements = [...fromCache, ...fresh].sort(
-		(a, b) => Number(a.placement.impId) - Number(b.placement.impId),
-	);
+	const placements = inScheduleOrder([...fromCache, ...unsold, ...fresh]);
 	const trace = won.failed
 		? traceBidders(bidding.outcomes, won.bids, bidding.skipped)
 		: bidding.trace;
@@ -282,12 +291,12 @@ async function decideAdmitted(input: DecideInput): Promise<Decision> {
 		auctionId,
 		at: publisher.auction_type,
 		currency,
-		multiplier,
 		placements: bidding.terms.map((t, i) => ({
 			impId: t.impId,
 			slotId: open[i]!.slot.id,
 			playAt: t.playAt,
 			floor: t.floor,
+			multiplier: open[i]!.multiplier ?? 1,
 			...(won.clearing.has(t.impId) ? { clearingPrice: won.clearing.get(t.impId) } : {}),
 		})),
 		bids: won.bids,
@@ -362,6 +371,11 @@ async function deliverOrKeep(
 		...(noticesSent ? {} : { notice: notices }),
 	});
 	log("warn", "kept_for_redelivery", { events: failed.length, notices: !noticesSent });
+}
+
+/** Imp ids count the placements in schedule order. */
+function inScheduleOrder(placements: PlacementAnswer[]): PlacementAnswer[] {
+	return placements.sort((a, b) => Number(a.placement.impId) - Number(b.placement.impId));
 }
 
 function eventLoopLag(): Promise<number> {

@@ -25,6 +25,8 @@ export interface PlacementFacts {
 	slotId: string;
 	playAt: number;
 	floor: number;
+	/** Audience per play of this placement (1 when the screen states none). */
+	multiplier: number;
 	clearingPrice?: number;
 }
 
@@ -42,7 +44,6 @@ export interface AuctionFacts {
 	auctionId: string;
 	at: 1 | 2;
 	currency: string;
-	multiplier: number;
 	placements: PlacementFacts[];
 	/** Every bid with its final reason. */
 	bids: EvaluatedBid[];
@@ -121,6 +122,7 @@ export function auctionEvents(r: RequestFacts, a: AuctionFacts): PxEvent[] {
 					cur: a.currency,
 					bids: auctionBids(a.trace, mine, i === 0),
 					...(p.clearingPrice !== undefined ? { clearing_price: p.clearingPrice } : {}),
+					multiplier: p.multiplier,
 				},
 				{ now: r.startedAt },
 			),
@@ -143,7 +145,7 @@ export function auctionEvents(r: RequestFacts, a: AuctionFacts): PxEvent[] {
 				adomain: win.advertiserDomains,
 				price_cpm: win.bid.price,
 				clearing_price_cpm: win.clearingPrice,
-				multiplier: a.multiplier,
+				multiplier: placement?.multiplier ?? 1,
 				not_after: win.notAfter,
 			}),
 		);

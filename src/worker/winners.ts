@@ -29,7 +29,6 @@ export interface WinnersInput {
 	context: ResolvedAdRequest;
 	bidding: Bidding;
 	auctionId: string;
-	multiplier: number;
 	currency: string;
 	ledgerBudgetMs: number;
 }
@@ -42,18 +41,24 @@ export interface WinnersInput {
  * (the caller voids them after the answer).
  */
 export async function recordWinners(args: WinnersInput) {
-	const { publisher, request, startedAt, context, bidding, auctionId, multiplier, currency } = args;
+	const { publisher, request, startedAt, context, bidding, auctionId, currency } = args;
 	const byImp = new Map(context.placements.map((p) => [p.impId, p]));
+	const multipliers = new Map(
+		context.placements.flatMap((p) =>
+			p.multiplier === undefined ? [] : [[p.impId, p.multiplier]],
+		),
+	);
 	const winners = bidding.allocation.placements.flatMap((p) =>
 		p.winner ? [{ placement: byImp.get(p.impId)!, ...p.winner }] : [],
 	);
 	const clearing = new Map(winners.map((w) => [w.placement.impId, w.clearingPrice]));
-	const values = { auctionId, currency, multiplier, clearing };
+	const values = { auctionId, currency, multipliers, clearing };
 	const notices = auctionNotices(bidding.allocation.bids, values);
 	const settled = await Promise.all(
 		winners.map(async (w) => {
 			const decisionId = crypto.randomUUID();
 			const creative = w.bid.creative!;
+			const multiplier = w.placement.multiplier ?? 1;
 			const window = playWindow({
 				startedAt,
 				playAt: w.placement.playAt,

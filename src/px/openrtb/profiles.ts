@@ -8,6 +8,8 @@
 //   source.schain → source.ext.schain, regs.gdpr/gpp/gpp_sid → regs.ext.*, user.eids →
 //   user.ext.eids, imp.qty (the DOOH multiplier) and imp.dt → imp.ext.*, video.plcmt and
 //   video.rqddurs → video.ext.* (rqddurs also as minduration/maxduration, which 2.5 has),
+//   the per-second floors video.mincpmpersec/durfloors and pmp.deals[].mincpmpersec/durfloors →
+//   their object's ext,
 //   cattax → ext.cattax, dooh → ext.dooh; list values newer than 2.5's lists (pos 8 partial
 //   screen, creative attributes above 17) → the object's ext.pos / ext.battr.
 // - `dooh_aliases`: also `venuetypeid` (the leaf venue id, a number) and `venuetax` next to
@@ -73,17 +75,29 @@ function video25(video: Json): Json {
 	const bounds = rqddurs?.length
 		? { minduration: Math.min(...rqddurs), maxduration: Math.max(...rqddurs) }
 		: {};
-	return newerValuesIntoExt(intoExt({ ...video, ...bounds }, ["plcmt", "rqddurs"]));
+	return newerValuesIntoExt(
+		intoExt({ ...video, ...bounds }, ["plcmt", "rqddurs", ...PER_SECOND_FLOORS]),
+	);
+}
+
+/** OpenRTB 2.6's floors by the second, which 2.5 has no field for. */
+const PER_SECOND_FLOORS = ["mincpmpersec", "durfloors"];
+
+function pmp25(pmp: Json): Json {
+	const deals = pmp.deals as Json[] | undefined;
+	return deals ? { ...pmp, deals: deals.map((d) => intoExt(d, PER_SECOND_FLOORS)) } : pmp;
 }
 
 function imp25(imp: Json): Json {
 	const banner = asJson(imp.banner);
 	const video = asJson(imp.video);
+	const pmp = asJson(imp.pmp);
 	return intoExt(
 		{
 			...imp,
 			...(banner ? { banner: newerValuesIntoExt(banner) } : {}),
 			...(video ? { video: video25(video) } : {}),
+			...(pmp ? { pmp: pmp25(pmp) } : {}),
 		},
 		["qty", "dt"],
 	);

@@ -19,6 +19,7 @@ import type {
 } from "iab-openrtb/v26";
 import { utcOffsetMinutes } from "../geo";
 import type { AdSlot, DealTerms, Placement, Publisher, ResolvedAdRequest, Screen } from "../model";
+import { durationFields, floorAt, termsOf } from "../pricing/floors";
 import { OPENOOH_VENUETYPETAX, venueLineage } from "../venues";
 import { supplyChain } from "./schain";
 
@@ -96,11 +97,12 @@ function nonEmpty<T>(list: readonly T[] | undefined): T[] | undefined {
 
 const isVideoMime = (mime: string) => mime.toLowerCase().startsWith("video/");
 
-function qty(screen: Screen): Qty | undefined {
+/** The placement's own audience: an hourly one differs between a loop's spots. */
+function qty(screen: Screen, placement: Placement): Qty | undefined {
 	const audience = screen.audience;
-	if (!audience) return undefined;
+	if (!audience || placement.multiplier === undefined) return undefined;
 	return {
-		multiplier: audience.multiplier,
+		multiplier: placement.multiplier,
 		sourcetype: QTY_SOURCETYPE[audience.source],
 		...(audience.source === "vendor" ? opt("vendor", audience.vendor) : {}),
 	};
@@ -163,22 +165,38 @@ function video(slot: AdSlot, screen: Screen): Video | undefined {
 	};
 }
 
+/**
+ * The open auction's floors: the slot's terms over the publisher's flat floor. With a video
+ * object they travel as bidfloor plus video.mincpmpersec/durfloors (an image is judged at its
+ * spot's length by the same terms, filter.ts); a banner-only imp has one duration, its spot, so
+ * its floor is stated whole in bidfloor.
+ */
+function floors(input: TranslateInput, placement: Placement, offered: Video | undefined) {
+	const { slot } = placement;
+	const terms = termsOf({ ...slot, bidfloor: slot.floor_cpm ?? input.publisher.floor_cpm });
+	const floor = offered ? terms.floor_cpm : floorAt(terms, placement.spotMs / 1000);
+	return {
+		video: offered ? { ...offered, ...durationFields(terms) } : undefined,
+		bidfloor: floor > 0 ? { bidfloor: floor, bidfloorcur: input.publisher.cur } : {},
+	};
+}
+
 function imp(input: TranslateInput, placement: Placement): Imp {
 	const { request, screen } = input.resolved;
 	const { slot, playAt } = placement;
 	const lead = input.now === undefined ? 0 : Math.max(0, Math.ceil((playAt - input.now) / 1000));
-	const floor = slot.floor_cpm ?? input.publisher.floor_cpm;
+	const priced = floors(input, placement, video(slot, screen));
 	return {
 		id: placement.impId,
 		tagid: slot.id,
 		...opt("banner", banner(slot, screen)),
-		...opt("video", video(slot, screen)),
+		...opt("video", priced.video),
 		instl: isFullScreen(slot, screen) ? 1 : 0,
-		...(floor > 0 ? { bidfloor: floor, bidfloorcur: input.publisher.cur } : {}),
+		...priced.bidfloor,
 		...opt("pmp", screenPmp(screen, input.publisher)),
 		// Screens fetch assets over HTTPS only (local development excepted).
 		secure: input.exchange.secure === false ? 0 : 1,
-		...opt("qty", qty(screen)),
+		...opt("qty", qty(screen, placement)),
 		dt: playAt,
 		exp: request.play_window_s + lead,
 	};
@@ -203,6 +221,7 @@ export function screenPmp(screen: Screen, publisher: Publisher): Pmp | undefined
 			id: d.id,
 			bidfloor: d.bidfloor,
 			bidfloorcur: publisher.cur,
+			...durationFields(termsOf(d)),
 			...opt("at", d.at),
 			...opt("wseat", d.wseat),
 			...opt("wadomain", d.wadomain),

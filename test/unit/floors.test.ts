@@ -1,0 +1,113 @@
+import { readFileSync } from "node:fs";
+import type { BidRequest } from "iab-openrtb/v26";
+import { describe, expect, it } from "vitest";
+import { evaluateBids, type FilterContext } from "../../src/px/filter";
+import type { CandidateBid } from "../../src/px/openrtb/response";
+import { floorAt } from "../../src/px/pricing/floors";
+import { Reason } from "../../src/px/reasons";
+
+const bids = new URL("../fixtures/bids/", import.meta.url);
+const request = JSON.parse(readFileSync(new URL("request.json", bids), "utf8")) as BidRequest;
+const vast = (file: string) => readFileSync(new URL(`vast/${file}`, bids), "utf8");
+const NOW = 1763899990000;
+
+describe("floorAt: floors by the second (OpenRTB 2.6 mincpmpersec, durfloors)", () => {
+	it("prices a 30 s spot six times a 5 s one under a per-second floor", () => {
+		const terms = { floor_cpm: 1, per_second: 0.5 };
+		expect(floorAt(terms, 30)).toBe(15);
+		expect(floorAt(terms, 5)).toBe(2.5);
+		// The flat floor still holds for very short creatives.
+		expect(floorAt(terms, 1)).toBe(1);
+	});
+
+	it("replaces the flat floor inside a duration range, both ends included", () => {
+		const terms = {
+			floor_cpm: 4,
+			by_duration: [
+				{ max_duration: 15, floor_cpm: 5 },
+				{ min_duration: 16, max_duration: 30, floor_cpm: 10 },
+			],
+		};
+		expect(floorAt(terms, 15)).toBe(5);
+		expect(floorAt(terms, 16)).toBe(10);
+		expect(floorAt(terms, 30)).toBe(10);
+		expect(floorAt(terms, 31)).toBe(4);
+		// Encoders round: a 15.015 s file is a 15 s spot.
+		expect(floorAt(terms, 15.015)).toBe(5);
+	});
+});
+
+function candidate(price: number, adm: string, extra: Record<string, unknown> = {}): CandidateBid {
+	return {
+		bidder: "alpha",
+		seat: "seat-1",
+		cur: "USD",
+		bid: {
+			id: `b-${price}`,
+			impid: "1",
+			price,
+			crid: "cr-1",
+			adm,
+			adomain: ["coffee.example"],
+			exp: 7200,
+			...extra,
+		},
+	} as CandidateBid;
+}
+
+function ctx(imp: Record<string, unknown>): FilterContext {
+	return {
+		request: { ...request, imp: [{ ...request.imp[0]!, ...imp }] },
+		recentAdvertisers: new Set(),
+		now: NOW,
+		spotSeconds: new Map([["1", 30]]),
+	};
+}
+
+describe("the filter judges each bid at its own duration", () => {
+	const video10s = vast("vast4-inline.xml");
+	const image = '<img src="https://cdn.coffee.example/spring_1920x1080.jpg">';
+	const still = { w: 1920, h: 1080, mtype: 1 };
+
+	it("a deal floor with a per-second floor: a 10 s video needs 10 × mincpmpersec", () => {
+		const deals = [{ id: "deal-sec", bidfloor: 3, mincpmpersec: 0.5 }];
+		const judged = evaluateBids(
+			[
+				candidate(4.99, video10s, { dealid: "deal-sec" }),
+				candidate(5, video10s, { dealid: "deal-sec" }),
+			],
+			ctx({ pmp: { private_auction: 0, deals } }),
+		);
+		expect(judged.map((b) => b.reason)).toEqual([Reason.BelowDealFloor, undefined]);
+		expect(judged[1]).toMatchObject({ floor: 5, durationS: 10 });
+	});
+
+	it("a deal's durfloors range replaces its bidfloor for creatives in it", () => {
+		const deals = [{ id: "deal-dur", bidfloor: 8, durfloors: [{ maxdur: 10, bidfloor: 2 }] }];
+		const [cheapShort] = evaluateBids(
+			[candidate(2, video10s, { dealid: "deal-dur" })],
+			ctx({ pmp: { private_auction: 0, deals } }),
+		);
+		expect(cheapShort?.reason).toBeUndefined();
+		expect(cheapShort?.floor).toBe(2);
+	});
+
+	it("an image is held for its spot: judged at the spot's 30 s, not at 0", () => {
+		const video = { ...request.imp[0]!.video, mincpmpersec: 0.2 };
+		const judged = evaluateBids(
+			[candidate(5.99, image, still), candidate(6, image, still)],
+			ctx({ bidfloor: 1, video }),
+		);
+		expect(judged.map((b) => b.reason)).toEqual([Reason.BelowAuctionFloor, undefined]);
+		expect(judged[1]).toMatchObject({ floor: 6, durationS: 30 });
+	});
+
+	it("an open video bid meets imp.video's per-second floor at its own length", () => {
+		const video = { ...request.imp[0]!.video, mincpmpersec: 0.3 };
+		const judged = evaluateBids(
+			[candidate(2.99, video10s), candidate(3, video10s)],
+			ctx({ bidfloor: 1, video }),
+		);
+		expect(judged.map((b) => b.reason)).toEqual([Reason.BelowAuctionFloor, undefined]);
+	});
+});
