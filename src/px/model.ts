@@ -1,8 +1,11 @@
 // The PX model: one shape for every screen, slot and ad request, whatever dialect a publisher
 // speaks. Dialect adapters map into it (src/px/dialects), the OpenRTB translation maps out of it.
 import { z } from "zod";
+import { Format } from "./format";
 import { isTimeZone, regionProblem } from "./geo";
+import { MAX_CPM } from "./money";
 import { SupplyChain } from "./openrtb/schain";
+import { FloorRule } from "./pricing/floor-rules";
 import { checkRange } from "./range-check";
 import { isKnownVenueType } from "./venues";
 
@@ -10,8 +13,10 @@ const id = z.string().min(1).max(128);
 const mime = z.string().regex(/^[a-z]+\/[a-z0-9.+-]+$/i, "must be a MIME type such as video/mp4");
 const seconds = z.number().int().positive().max(3600);
 
-/** No floor or price cap above this CPM is accepted anywhere in configuration or the model. */
-export const MAX_CPM = 10_000;
+// Re-exported: they moved to leaf modules so that pricing rules, which the publisher carries, can
+// use them without importing the model back.
+export { Format, MAX_CPM };
+
 const cpm = z.number().nonnegative().max(MAX_CPM);
 /** Highest CPM a bid may carry unless the publisher sets its own `max_bid_cpm`. */
 export const DEFAULT_MAX_BID_CPM = 1000;
@@ -62,9 +67,6 @@ export const Geo = z
 		if (problem) ctx.addIssue({ code: "custom", path: ["region"], message: problem });
 	});
 export type Geo = z.infer<typeof Geo>;
-
-export const Format = z.enum(["image", "video", "html"]);
-export type Format = z.infer<typeof Format>;
 
 /**
  * An ad slot: the part of the screen an ad plays in. Its size is not the panel's size (a lobby
@@ -342,11 +344,16 @@ const floorUnderCap: [
 export const PublisherAccount = z.object(publisherFields).refine(...floorUnderCap);
 export type PublisherAccount = z.infer<typeof PublisherAccount>;
 
-/** A publisher as an authenticated request sees it: the account and the hash of the key used. */
+/**
+ * A publisher as an authenticated request sees it: the account, the hash of the key used and its
+ * floor rules, which the control plane manages on their own (/v1/admin/floor-rules), so the
+ * account's body never carries them.
+ */
 export const Publisher = z
 	.object({
 		...publisherFields,
 		key_sha256: z.string().regex(/^[0-9a-f]{64}$/, "lower-case hex SHA-256"),
+		floor_rules: z.array(FloorRule).optional(),
 	})
 	.refine(...floorUnderCap);
 export type Publisher = z.infer<typeof Publisher>;
