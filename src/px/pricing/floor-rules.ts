@@ -31,6 +31,7 @@ export const FloorRule = z
 				z
 					.number()
 					.int()
+					.positive()
 					.refine(isKnownVenueType, "not an OpenOOH venue taxonomy 1.1 venue type id"),
 			)
 			.min(1)
