@@ -3,7 +3,7 @@
 // player which assets to pre-cache; a miss costs a download, not a wrong play, so where the
 // filter depends on what a bidder was sent (floors, deals, separation) this does not guess.
 import { sameAspect } from "./creative";
-import { DURATION_TOLERANCE_S } from "./filter";
+import { DURATION_TOLERANCE_S } from "./creative-fit";
 import type { AdSlot, Format } from "./model";
 
 interface AssetShape {

@@ -1,16 +1,12 @@
 // The control plane's configuration as the edge holds it: one versioned snapshot of publishers
-// (with the hashes of their keys), bidders, deals and role keys, built from the stored rows with
+// (with the hashes of their keys), bidders, deals, floor rules and role keys, built from the stored rows with
 // the same schemas the admin API validates with. Pure: the worker loads rows and hands them here.
 import { z } from "zod";
 import { SubmittedAd } from "./ad-management";
 import { BidderConfig } from "./bidders";
-import {
-	type DealTerms,
-	MAX_CPM,
-	type Publisher,
-	PublisherAccount,
-	perSecondFloors,
-} from "./model";
+import { type DealTerms, MAX_CPM, type Publisher, PublisherAccount } from "./model";
+import { FloorRule } from "./pricing/floor-rules";
+import { perSecondFloors } from "./pricing/floors";
 
 const slug = z
 	.string()
@@ -74,6 +70,7 @@ export interface ControlRows {
 	publisherKeys: KeyRow[];
 	bidders: ConfigRow[];
 	deals: ConfigRow[];
+	floorRules: ConfigRow[];
 	roleKeys: RoleKeyRow[];
 	/** Live (unrevoked) DSP keys. */
 	bidderKeys: { key_sha256: string; bidder: string }[];
@@ -90,6 +87,8 @@ export interface ControlSnapshot {
 	bidders: BidderConfig[];
 	/** By publisher id, lowest priority first. */
 	deals: Map<string, ControlDeal[]>;
+	/** By publisher id, by rule id (matching does not depend on the order). */
+	floorRules: Map<string, FloorRule[]>;
 	roleKeys: Record<Role, Set<string>>;
 	/** Live DSP key hash → its bidder's name (DSP accounts: /v1/dsp/*). */
 	bidderKeys: Map<string, string>;
@@ -109,6 +108,7 @@ export const emptySnapshot = (): ControlSnapshot =>
 		publisherKeys: [],
 		bidders: [],
 		deals: [],
+		floorRules: [],
 		roleKeys: [],
 		bidderKeys: [],
 		ads: [],
@@ -151,6 +151,12 @@ export function buildSnapshot(rows: ControlRows): ControlSnapshot {
 		deals.set(deal.publisher_id, list);
 	}
 	for (const list of deals.values()) list.sort((a, b) => a.priority - b.priority);
+	const floorRules = new Map<string, FloorRule[]>();
+	for (const rule of parseRows("floor rule", rows.floorRules, FloorRule, invalid)) {
+		const list = floorRules.get(rule.publisher_id) ?? [];
+		list.push(rule);
+		floorRules.set(rule.publisher_id, list);
+	}
 	const roleKeys: Record<Role, Set<string>> = {
 		reviewer: new Set(),
 		operator: new Set(),
@@ -184,6 +190,7 @@ export function buildSnapshot(rows: ControlRows): ControlSnapshot {
 		ads,
 		bidders,
 		deals,
+		floorRules,
 		roleKeys,
 		invalid,
 	};
@@ -211,7 +218,8 @@ const dealTerms = (d: ControlDeal): DealTerms => ({
 
 /**
  * The publisher a key hash authenticates, as requests see it at `now`: its account with the
- * control plane's deals in flight after the account's own (same id: the managed deal wins).
+ * control plane's deals in flight after the account's own (same id: the managed deal wins), and
+ * its floor rules when it has any.
  */
 export function publisherByKeyHash(
 	snapshot: ControlSnapshot,
@@ -221,15 +229,17 @@ export function publisherByKeyHash(
 	const id = snapshot.keyHashes.get(hash);
 	const account = id === undefined ? undefined : snapshot.publishers.get(id);
 	if (!account) return undefined;
-	const managed = (snapshot.deals.get(account.id) ?? []).filter((d) => dealApplies(d, now));
-	if (managed.length === 0) return { ...account, key_sha256: hash };
-	const byId = new Map(account.deals.map((d) => [d.id, d]));
-	for (const d of managed) byId.set(d.id, dealTerms(d));
-	return {
+	const rules = snapshot.floorRules.get(account.id);
+	const publisher: Publisher = {
 		...account,
 		key_sha256: hash,
-		deals: [...byId.values()].slice(0, MAX_DEALS_PER_REQUEST),
+		...(rules ? { floor_rules: rules } : {}),
 	};
+	const managed = (snapshot.deals.get(account.id) ?? []).filter((d) => dealApplies(d, now));
+	if (managed.length === 0) return publisher;
+	const byId = new Map(account.deals.map((d) => [d.id, d]));
+	for (const d of managed) byId.set(d.id, dealTerms(d));
+	return { ...publisher, deals: [...byId.values()].slice(0, MAX_DEALS_PER_REQUEST) };
 }
 
 /** The body of POST /v1/admin/publishers/{id}/keys (optional). */
@@ -259,7 +269,7 @@ export const ControlAuditPage = z.object({
 			at: z.number().int().describe("epoch ms"),
 			actor: z.string().describe("The Access identity and/or the admin key's hash prefix"),
 			action: z.enum(["create", "update", "delete", "revoke"]),
-			kind: z.enum(["bidder", "publisher", "deal", "publisher_key", "bidder_key"]),
+			kind: z.enum(["bidder", "publisher", "deal", "floor_rule", "publisher_key", "bidder_key"]),
 			key: z.string().describe("The resource's id (publisher/key_id for keys)"),
 			version: z.number().int().describe("The control version this write made"),
 			before: z.unknown().describe("The resource before; null when it was created"),

@@ -16,7 +16,7 @@
 //   8  (moved to 14b: a floor depends on the creative's duration)
 //   9  (moved to 14b)
 //  10  CreativeFormat           markup yields no playable creative (see creative.ts)
-//      CreativeFormat           asset URL over MAX_ASSET_URL_LENGTH (players, the desk and the
+//      CreativeFormat           asset URL over MAX_ASSET_URL_LENGTH (creative-fit.ts; players, the desk and the
 //                               archive all keep it) or a mime type over 100 characters
 //  11  NotSecure                imp.secure = 1 and the asset is not https
 //  12  CreativeFormat           mime/format not accepted: a video needs imp.video with its mime;
@@ -59,7 +59,7 @@
 //   and its orientation (landscape/portrait/square) is the slot's: letterboxing a 4:3 into 16:9
 //   is acceptable, a landscape spot shrunk onto a portrait screen is not;
 // - a slot object without any size accepts every size.
-import type { Banner, Bid, BidRequest, Deal, Imp, Video } from "iab-openrtb/v26";
+import type { Bid, BidRequest, Deal, Imp } from "iab-openrtb/v26";
 import { advertiserDomains, domainSuffixes } from "./advertisers";
 import { type ApprovalOf, approvalKey, MAX_CRID_LENGTH } from "./approval";
 import {
@@ -69,17 +69,14 @@ import {
 	dealAdmits,
 	languageBlocked,
 } from "./blocks";
-import { type Creative, extractCreative, sameAspect } from "./creative";
+import { type Creative, extractCreative } from "./creative";
+import { acceptingObjects, creativeReason, preference } from "./creative-fit";
 import { isObject as isJsonObject } from "./json";
 import { DEFAULT_MAX_BID_CPM, type Format } from "./model";
 import { roundCpm } from "./money";
 import type { CandidateBid } from "./openrtb/response";
 import { type FloorTerms, floorAt, requestedTerms, wholeSeconds } from "./pricing/floors";
 import { Reason } from "./reasons";
-
-/** Longest asset URL a creative may have: it is recorded, reviewed and fetched by players. */
-export const MAX_ASSET_URL_LENGTH = 2048;
-const MAX_MIME_LENGTH = 100;
 
 export interface FilterContext {
 	/**
@@ -131,16 +128,6 @@ export interface EvaluatedBid {
 	/** Undefined while the bid is eligible. */
 	reason?: Reason;
 }
-
-/** Images a banner accepts when the request does not list banner.mimes. */
-export const DEFAULT_IMAGE_MIMES: ReadonlyArray<string> = [
-	"image/jpeg",
-	"image/png",
-	"image/gif",
-	"image/webp",
-];
-/** Encoders round durations (15.015 s); a player tolerates this much overrun or shortfall. */
-export const DURATION_TOLERANCE_S = 0.25;
 
 export function evaluateBids(
 	candidates: ReadonlyArray<CandidateBid>,
@@ -291,96 +278,6 @@ function seatBlocked(input: { seat?: string; request: BidRequest; deal?: Deal })
 	if (request.wseat?.length && (seat === undefined || !request.wseat.includes(seat))) return true;
 	if (deal?.wseat?.length && (seat === undefined || !deal.wseat.includes(seat))) return true;
 	return false;
-}
-
-function preference(imp: Imp): { mimes: string[]; w?: number; h?: number } {
-	const mimes = [...(imp.video?.mimes ?? []), ...(imp.banner ? bannerMimes(imp.banner) : [])];
-	const w = imp.video?.w ?? imp.banner?.w;
-	const h = imp.video?.h ?? imp.banner?.h;
-	return { mimes, ...(w && h ? { w, h } : {}) };
-}
-
-function bannerMimes(banner: Banner): ReadonlyArray<string> {
-	return banner.mimes?.length ? banner.mimes : DEFAULT_IMAGE_MIMES;
-}
-
-// Checks 11–14.
-function creativeReason(input: { creative: Creative; bid: Bid; imp: Imp }): Reason | undefined {
-	const { creative, bid, imp } = input;
-	if (creative.asset_url.length > MAX_ASSET_URL_LENGTH || creative.mime.length > MAX_MIME_LENGTH) {
-		return Reason.CreativeFormat;
-	}
-	if (imp.secure === 1 && !creative.asset_url.startsWith("https:")) return Reason.NotSecure;
-	const objects = acceptingObjects(creative, imp);
-	if (objects.length === 0) return Reason.CreativeFormat;
-	if (bid.mtype !== undefined) {
-		const offered = bid.mtype === 1 ? imp.banner : bid.mtype === 2 ? imp.video : undefined;
-		if (!offered) return Reason.CreativeFormat;
-	}
-	if (!objects.some((o) => sizeFits(creative, o))) return Reason.CreativeSize;
-	if (imp.video && !durationFits(creative.duration_s, imp.video)) {
-		return Reason.DurationNotAllowed;
-	}
-	return undefined;
-}
-
-type SlotObject = { kind: "banner"; banner: Banner } | { kind: "video"; video: Video };
-
-/** The imp's banner/video objects that accept this creative's mime. */
-function acceptingObjects(creative: Creative, imp: Imp): SlotObject[] {
-	const objects: SlotObject[] = [];
-	const isImage = creative.mime.startsWith("image/");
-	if (isImage && imp.banner && bannerMimes(imp.banner).includes(creative.mime)) {
-		objects.push({ kind: "banner", banner: imp.banner });
-	}
-	if (imp.video?.mimes?.includes(creative.mime)) objects.push({ kind: "video", video: imp.video });
-	return objects;
-}
-
-interface Size {
-	w: number;
-	h: number;
-}
-
-function sizeFits(creative: Creative, object: SlotObject): boolean {
-	if (object.kind === "video") {
-		const { w, h, boxingallowed } = object.video;
-		if (!w || !h) return true;
-		if (sizeMatches(creative, { w, h })) return true;
-		return boxingallowed !== 0 && orientation(creative) === orientation({ w, h });
-	}
-	const { banner } = object;
-	const sizes: Size[] = [];
-	if (banner.w && banner.h) sizes.push({ w: banner.w, h: banner.h });
-	let ratios = 0;
-	for (const f of banner.format ?? []) {
-		if (f.w && f.h) sizes.push({ w: f.w, h: f.h });
-		else if (f.wratio && f.hratio) {
-			ratios++;
-			const wideEnough = creative.w >= (f.wmin ?? 0);
-			if (wideEnough && sameAspect(creative, { w: f.wratio, h: f.hratio })) return true;
-		}
-	}
-	if (sizes.length === 0 && ratios === 0) return true;
-	return sizes.some((s) => sizeMatches(creative, s));
-}
-
-function sizeMatches(creative: Size, slot: Size): boolean {
-	return (creative.w === slot.w && creative.h === slot.h) || sameAspect(creative, slot);
-}
-
-function orientation({ w, h }: Size): number {
-	return Math.sign(w - h);
-}
-
-function durationFits(seconds: number, video: Video): boolean {
-	// A static image without a stated duration is held for the whole spot.
-	if (seconds === 0) return true;
-	const tol = DURATION_TOLERANCE_S;
-	if (video.rqddurs?.length) return video.rqddurs.some((d) => Math.abs(seconds - d) <= tol);
-	if (video.minduration !== undefined && seconds + tol < video.minduration) return false;
-	if (video.maxduration !== undefined && seconds - tol > video.maxduration) return false;
-	return true;
 }
 
 // Check 14, continued: what the request blocks in battr and wlang.

@@ -1,8 +1,13 @@
 // The PX model: one shape for every screen, slot and ad request, whatever dialect a publisher
 // speaks. Dialect adapters map into it (src/px/dialects), the OpenRTB translation maps out of it.
 import { z } from "zod";
-import { HOURS_PER_WEEK, isTimeZone, regionProblem } from "./geo";
+import { Format } from "./format";
+import { isTimeZone, regionProblem } from "./geo";
+import { MAX_CPM } from "./money";
 import { SupplyChain } from "./openrtb/schain";
+import { Audience } from "./pricing/audience";
+import { FloorRule } from "./pricing/floor-rules";
+import { perSecondFloors } from "./pricing/floors";
 import { checkRange } from "./range-check";
 import { isKnownVenueType } from "./venues";
 
@@ -10,14 +15,11 @@ const id = z.string().min(1).max(128);
 const mime = z.string().regex(/^[a-z]+\/[a-z0-9.+-]+$/i, "must be a MIME type such as video/mp4");
 const seconds = z.number().int().positive().max(3600);
 
-/** No floor or price cap above this CPM is accepted anywhere in configuration or the model. */
-export const MAX_CPM = 10_000;
+// Re-exported: they moved to leaf modules so that pricing rules, which the publisher carries, can
+// use them without importing the model back.
+export { Audience, Format, MAX_CPM };
+
 const cpm = z.number().nonnegative().max(MAX_CPM);
-/** A CPM per second of creative: no spot is longer than an hour. */
-const cpmPerSecond = z
-	.number()
-	.nonnegative()
-	.max(MAX_CPM / 60);
 /** Highest CPM a bid may carry unless the publisher sets its own `max_bid_cpm`. */
 export const DEFAULT_MAX_BID_CPM = 1000;
 
@@ -27,27 +29,6 @@ export const DEFAULT_MAX_BID_CPM = 1000;
  * `wadomain` restrict which buyers and advertisers may use it.
  */
 const screenTag = z.string().min(1).max(64);
-
-/**
- * OpenRTB 2.6 DurFloors: the floor for creatives from `mindur` to `maxdur` seconds (both
- * included; either may be absent, not both), in place of the flat floor.
- */
-export const DurFloor = z
-	.object({ mindur: seconds.optional(), maxdur: seconds.optional(), bidfloor: cpm })
-	.strict()
-	.refine((d) => d.mindur !== undefined || d.maxdur !== undefined, "give mindur or maxdur")
-	.refine((d) => d.mindur === undefined || d.maxdur === undefined || d.mindur <= d.maxdur, {
-		path: ["maxdur"],
-		message: "must not be below mindur",
-	});
-export const durFloors = z.array(DurFloor).min(1).max(16);
-
-/** Floors by the second (OpenRTB 2.6): what slots and deals may add to their flat floor. */
-export const perSecondFloors = {
-	/** CPM per second of the creative: a 30 s spot's floor is 30 times it. */
-	mincpmpersec: cpmPerSecond.optional(),
-	durfloors: durFloors.optional(),
-};
 
 export const DealTerms = z
 	.object({
@@ -90,9 +71,6 @@ export const Geo = z
 	});
 export type Geo = z.infer<typeof Geo>;
 
-export const Format = z.enum(["image", "video", "html"]);
-export type Format = z.infer<typeof Format>;
-
 /**
  * An ad slot: the part of the screen an ad plays in. Its size is not the panel's size (a lobby
  * screen may give ads a 1080x1350 region of a 1080x1920 panel).
@@ -125,41 +103,6 @@ export const AdSlot = z
 		checkRange(slot, ctx, "min_duration", "max_duration");
 	});
 export type AdSlot = z.infer<typeof AdSlot>;
-
-const MAX_MULTIPLIER = 1_000_000;
-
-/**
- * Audience per play: how many people see one play (OpenRTB imp.qty). Either one `multiplier` for
- * every play, or `hourly`: 168 values, Monday 00:00 local time first, each the audience of a
- * `per_seconds` spot in that hour (0: the screen is dark, nothing is sold). A placement's
- * multiplier is its own hour's value prorated to its spot's length (px/pricing/audience.ts).
- */
-export const Audience = z
-	.object({
-		multiplier: z.number().positive().max(MAX_MULTIPLIER).optional(),
-		hourly: z.array(z.number().nonnegative().max(MAX_MULTIPLIER)).length(HOURS_PER_WEEK).optional(),
-		/** The spot length the hourly values are for, seconds. */
-		per_seconds: z.number().int().positive().max(3600).default(15),
-		source: z.enum(["publisher", "exchange", "vendor"]),
-		vendor: z.string().min(1).max(256).optional(),
-	})
-	.superRefine((a, ctx) => {
-		if (a.source === "vendor" && a.vendor === undefined) {
-			ctx.addIssue({
-				code: "custom",
-				path: ["vendor"],
-				message: "vendor is required when source is vendor",
-			});
-		}
-		if ((a.multiplier === undefined) === (a.hourly === undefined)) {
-			ctx.addIssue({
-				code: "custom",
-				path: ["multiplier"],
-				message: "give either multiplier or hourly (168 values, Monday 00:00 first)",
-			});
-		}
-	});
-export type Audience = z.infer<typeof Audience>;
 
 export const Venue = z.object({
 	/** OpenOOH 1.1 numeric venue type id (parent, child or grandchild). */
@@ -409,11 +352,16 @@ const floorUnderCap: [
 export const PublisherAccount = z.object(publisherFields).refine(...floorUnderCap);
 export type PublisherAccount = z.infer<typeof PublisherAccount>;
 
-/** A publisher as an authenticated request sees it: the account and the hash of the key used. */
+/**
+ * A publisher as an authenticated request sees it: the account, the hash of the key used and its
+ * floor rules, which the control plane manages on their own (/v1/admin/floor-rules), so the
+ * account's body never carries them.
+ */
 export const Publisher = z
 	.object({
 		...publisherFields,
 		key_sha256: z.string().regex(/^[0-9a-f]{64}$/, "lower-case hex SHA-256"),
+		floor_rules: z.array(FloorRule).optional(),
 	})
 	.refine(...floorUnderCap);
 export type Publisher = z.infer<typeof Publisher>;

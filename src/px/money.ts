@@ -4,6 +4,9 @@
 // from zero for the positive amounts used here), on the decimal value as written
 // (1.00005 → 1.0001), not on its binary approximation.
 
+/** No floor or price cap above this CPM is accepted anywhere in configuration or the model. */
+export const MAX_CPM = 10_000;
+
 /** One bid increment for second price, CPM. */
 export const PRICE_INCREMENT = 0.01;
 

@@ -1,9 +1,13 @@
 // The control plane's snapshot as requests see it: managed deals in flight, with the packages
-// (screen_tags) they are for, and the ads DSPs pre-registered.
+// (screen_tags) they are for, the publisher's floor rules, and the ads DSPs pre-registered.
 import { describe, expect, it } from "vitest";
 import { buildSnapshot, publisherByKeyHash, registeredAdKey } from "../../src/px/control";
 
-const rows = (deals: object[], ads: { bidder: string; id: string; body: string }[] = []) =>
+const rows = (
+	deals: object[],
+	ads: { bidder: string; id: string; body: string }[] = [],
+	floorRules: object[] = [],
+) =>
 	buildSnapshot({
 		version: 3,
 		publishers: [{ key: "pub", body: JSON.stringify({ id: "pub", name: "Pub" }), version: 1 }],
@@ -16,6 +20,7 @@ const rows = (deals: object[], ads: { bidder: string; id: string; body: string }
 			},
 		],
 		deals: deals.map((d, i) => ({ key: `d${i}`, body: JSON.stringify(d), version: 1 })),
+		floorRules: floorRules.map((r, i) => ({ key: `r${i}`, body: JSON.stringify(r), version: 1 })),
 		roleKeys: [],
 		bidderKeys: [],
 		ads,
@@ -49,5 +54,23 @@ describe("control snapshot", () => {
 		);
 		expect(snapshot.ads.get(registeredAdKey("dsp", "ad-1"))).toEqual(ad);
 		expect(snapshot.ads.size).toBe(1);
+	});
+
+	it("gives a publisher its floor rules, leaves out the ones the schema refuses, and no others", () => {
+		const snapshot = rows(
+			[],
+			[],
+			[
+				{ id: "night", publisher_id: "pub", floor_cpm: 6, hours: { from: 22, to: 6 } },
+				{ id: "broken", publisher_id: "pub", days: [0] },
+				{ id: "theirs", publisher_id: "other", floor_cpm: 1 },
+			],
+		);
+		const publisher = publisherByKeyHash(snapshot, "ab", Date.now());
+		expect(publisher?.floor_rules).toEqual([
+			{ id: "night", publisher_id: "pub", floor_cpm: 6, hours: { from: 22, to: 6 }, priority: 100 },
+		]);
+		expect(snapshot.invalid).toEqual([expect.stringMatching(/^floor rule r1: /)]);
+		expect(publisherByKeyHash(rows([]), "ab", Date.now())).not.toHaveProperty("floor_rules");
 	});
 });

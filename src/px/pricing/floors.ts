@@ -3,7 +3,37 @@
 // below the per-second floor times the creative's seconds (`mincpmpersec`). DOOH sells time: a
 // 30 s spot is not worth a 5 s one's price, and a buyer can see this rule in the request.
 import type { Deal, DurFloors, Imp } from "iab-openrtb/v26";
-import { roundCpm } from "../money";
+import { z } from "zod";
+import { MAX_CPM, roundCpm } from "../money";
+
+const seconds = z.number().int().positive().max(3600);
+const cpm = z.number().nonnegative().max(MAX_CPM);
+/** A CPM per second of creative: no spot is longer than an hour. */
+const cpmPerSecond = z
+	.number()
+	.nonnegative()
+	.max(MAX_CPM / 60);
+
+/**
+ * OpenRTB 2.6 DurFloors: the floor for creatives from `mindur` to `maxdur` seconds (both
+ * included; either may be absent, not both), in place of the flat floor.
+ */
+export const DurFloor = z
+	.object({ mindur: seconds.optional(), maxdur: seconds.optional(), bidfloor: cpm })
+	.strict()
+	.refine((d) => d.mindur !== undefined || d.maxdur !== undefined, "give mindur or maxdur")
+	.refine((d) => d.mindur === undefined || d.maxdur === undefined || d.mindur <= d.maxdur, {
+		path: ["maxdur"],
+		message: "must not be below mindur",
+	});
+export const durFloors = z.array(DurFloor).min(1).max(16);
+
+/** Floors by the second (OpenRTB 2.6): what slots and deals may add to their flat floor. */
+export const perSecondFloors = {
+	/** CPM per second of the creative: a 30 s spot's floor is 30 times it. */
+	mincpmpersec: cpmPerSecond.optional(),
+	durfloors: durFloors.optional(),
+};
 
 /** A floor for creatives from `min_duration` to `max_duration` seconds, both included. */
 export interface DurationFloor {

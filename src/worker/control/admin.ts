@@ -1,14 +1,15 @@
-// The admin API (/v1/admin/*): the control plane's publishers, publisher keys, bidders and deals,
-// each write validated with the schema the edge parses with, guarded by ETag / If-Match and
-// recorded in the append-only audit log. An admin key (role_keys, role "admin") is sent as
-// `Authorization: Bearer`; in production Cloudflare Access sits in front (README "Admin API") and
-// the identity it asserts is what the audit log names.
+// The admin API (/v1/admin/*): the control plane's publishers, publisher keys, bidders, deals and
+// floor rules, each write validated with the schema the edge parses with, guarded by ETag /
+// If-Match and recorded in the append-only audit log. An admin key (role_keys, role "admin") is
+// sent as `Authorization: Bearer`; in production Cloudflare Access sits in front (README "Admin
+// API") and the identity it asserts is what the audit log names.
 import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
 import { z } from "zod";
 import { BidderConfig } from "../../px/bidders";
 import { ControlDeal, NewPublisherKey } from "../../px/control";
 import { PublisherAccount } from "../../px/model";
+import { FloorRule } from "../../px/pricing/floor-rules";
 import { presentedKey } from "../auth";
 import { readJson } from "../body";
 import type { AppContext, AppEnv } from "../context";
@@ -20,6 +21,7 @@ import {
 	type ConfigKind,
 	createKey,
 	type KeyOwner,
+	listFloorRules,
 	listKeys,
 	readAudit,
 	readRow,
@@ -102,6 +104,13 @@ const resources: Resource[] = [
 		title: "Invalid publisher",
 	},
 	{ kind: "deal", segment: "deals", idField: "id", schema: ControlDeal, title: "Invalid deal" },
+	{
+		kind: "floor_rule",
+		segment: "floor-rules",
+		idField: "id",
+		schema: FloorRule,
+		title: "Invalid floor rule",
+	},
 ];
 
 function preconditions(c: AppContext, current: number | undefined): void {
@@ -234,6 +243,18 @@ for (const o of keyOwners) {
 		return c.body(null, 204);
 	});
 }
+
+const FloorRulesQuery = z.object({ publisher_id: PathId });
+
+/** One publisher's floor rules, each with its ETag, so an admin sees what competes to match. */
+admin.get("/floor-rules", async (c) => {
+	const query = FloorRulesQuery.safeParse(c.req.query());
+	if (!query.success) throw new HttpProblem(validationProblem(query.error.issues, "Invalid query"));
+	const rows = await listFloorRules(c.env.CONTROL, query.data.publisher_id);
+	return c.json({
+		floor_rules: rows.map((r) => ({ etag: etag(r.version), rule: r.body })),
+	});
+});
 
 const AuditQuery = z.object({
 	after: z.coerce.number().int().min(0).default(0),

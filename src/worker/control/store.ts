@@ -4,12 +4,13 @@
 // version the writer saw (optimistic concurrency: the chain is gated on changes()).
 import type { ControlRows } from "../../px/control";
 
-export type ConfigKind = "bidder" | "publisher" | "deal";
+export type ConfigKind = "bidder" | "publisher" | "deal" | "floor_rule";
 
 const TABLES: Record<ConfigKind, { table: string; key: string }> = {
 	bidder: { table: "bidders", key: "name" },
 	publisher: { table: "publishers", key: "id" },
 	deal: { table: "deals", key: "id" },
+	floor_rule: { table: "floor_rules", key: "id" },
 };
 
 export interface StoredRow {
@@ -45,6 +46,17 @@ export async function readRow(
 		.bind(key)
 		.first<RawRow>();
 	return row ? toStored(row) : undefined;
+}
+
+/** One publisher's floor rules, by id (the index on the column the body's publisher_id fills). */
+export async function listFloorRules(db: D1Database, publisherId: string): Promise<StoredRow[]> {
+	const { results } = await db
+		.prepare(
+			"SELECT id AS key, body, version, updated_at FROM floor_rules WHERE publisher_id = ? ORDER BY id",
+		)
+		.bind(publisherId)
+		.all<RawRow>();
+	return results.map(toStored);
 }
 
 /**
@@ -254,18 +266,20 @@ export async function readAll(db: D1Database): Promise<ControlRows> {
 		const { table, key } = TABLES[kind];
 		return db.prepare(`SELECT ${key} AS key, body, version FROM ${table} ORDER BY ${key}`);
 	};
-	const [version, publishers, keys, bidders, deals, roles, bidderKeys, ads] = await db.batch([
-		db.prepare("SELECT version FROM control_version"),
-		config("publisher"),
-		db.prepare("SELECT key_sha256, publisher_id FROM publisher_keys WHERE revoked_at IS NULL"),
-		config("bidder"),
-		config("deal"),
-		db.prepare("SELECT key_sha256, role FROM role_keys"),
-		db.prepare("SELECT key_sha256, bidder FROM bidder_keys WHERE revoked_at IS NULL"),
-		db.prepare(
-			`SELECT bidder, id, body FROM dsp_ads ORDER BY bidder, id LIMIT ${MAX_REGISTERED_ADS}`,
-		),
-	]);
+	const [version, publishers, keys, bidders, deals, roles, bidderKeys, ads, floorRules] =
+		await db.batch([
+			db.prepare("SELECT version FROM control_version"),
+			config("publisher"),
+			db.prepare("SELECT key_sha256, publisher_id FROM publisher_keys WHERE revoked_at IS NULL"),
+			config("bidder"),
+			config("deal"),
+			db.prepare("SELECT key_sha256, role FROM role_keys"),
+			db.prepare("SELECT key_sha256, bidder FROM bidder_keys WHERE revoked_at IS NULL"),
+			db.prepare(
+				`SELECT bidder, id, body FROM dsp_ads ORDER BY bidder, id LIMIT ${MAX_REGISTERED_ADS}`,
+			),
+			config("floor_rule"),
+		]);
 	const rows = <T>(r: D1Result | undefined) => (r?.results ?? []) as T[];
 	return {
 		version: rows<{ version: number }>(version)[0]?.version ?? 0,
@@ -276,5 +290,6 @@ export async function readAll(db: D1Database): Promise<ControlRows> {
 		roleKeys: rows(roles),
 		bidderKeys: rows(bidderKeys),
 		ads: rows(ads),
+		floorRules: rows(floorRules),
 	};
 }

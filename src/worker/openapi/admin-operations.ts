@@ -68,12 +68,25 @@ const kinds: Kind[] = [
 		output: schemas.ControlDeal,
 		effect: "Offered in imp.pmp.deals on the publisher's ad requests during its flight.",
 	},
+	{
+		segment: "floor-rules",
+		param: "id",
+		noun: "floor rule",
+		input: schemas.FloorRuleInput,
+		output: schemas.FloorRule,
+		effect:
+			"Competes with the publisher's other rules on its ad requests: the most specific rule that covers a bid sets its floor.",
+	},
 ];
 
 const crud = (k: Kind): Operation[] => {
 	const path = `/v1/admin/${k.segment}/{${k.param}}`;
 	const id = pathParam(k.param, `The ${k.noun}'s ${k.param}`);
-	const cap = k.segment[0]!.toUpperCase() + k.segment.slice(1, -1);
+	const cap = k.segment
+		.slice(0, -1)
+		.split("-")
+		.map((word) => word[0]!.toUpperCase() + word.slice(1))
+		.join("");
 	return [
 		{
 			method: "get",
@@ -186,6 +199,28 @@ function keyOperations(
 
 export const adminOperations: Operation[] = [
 	...kinds.flatMap(crud),
+	{
+		method: "get",
+		path: "/v1/admin/floor-rules",
+		operationId: "listAdminFloorRules",
+		summary: "A publisher's floor rules, by id",
+		tag,
+		security: "admin",
+		parameters: [
+			{
+				name: "publisher_id",
+				in: "query",
+				description: "Whose rules",
+				schema: z.string(),
+				required: true,
+			},
+		],
+		responses: {
+			"200": { description: "Its rules, each with its ETag", content: json(schemas.FloorRules) },
+			"400": badRequest,
+			"401": unauthorized,
+		},
+	},
 	...keyOperations("publishers", "id", "publisher", "Publisher", "Ad requests"),
 	...keyOperations("bidders", "name", "bidder (DSP)", "Bidder", "The DSP account API (/v1/dsp/*)"),
 	{

@@ -22,6 +22,7 @@ import {
 	PlayBatchResult,
 	PlayReport,
 } from "../../px/play-report";
+import { FloorRule } from "../../px/pricing/floor-rules";
 import { Problem } from "../../px/problem-schema";
 import {
 	ApproveBody,
@@ -129,6 +130,19 @@ export const schemas = {
 	PublisherAccount: output("PublisherAccount", PublisherAccount),
 	ControlDealInput: input("ControlDealInput", ControlDeal),
 	ControlDeal: output("ControlDeal", ControlDeal),
+	FloorRuleInput: input("FloorRuleInput", FloorRule),
+	FloorRule: output("FloorRule", FloorRule),
+	FloorRules: output(
+		"FloorRules",
+		z.object({
+			floor_rules: z.array(
+				z.object({
+					etag: z.string().describe("The rule's ETag, for If-Match"),
+					rule: FloorRule,
+				}),
+			),
+		}),
+	),
 	Keys: output("Keys", PublisherKeys),
 	NewKey: input("NewKey", NewPublisherKey),
 	CreatedKey: output("CreatedKey", CreatedPublisherKey),

@@ -1,0 +1,6 @@
+// What a slot can play and a creative is. Its own module because the model and the floor rules
+// the model's publisher carries (src/px/pricing) both need it, and neither may import the other.
+import { z } from "zod";
+
+export const Format = z.enum(["image", "video", "html"]);
+export type Format = z.infer<typeof Format>;
