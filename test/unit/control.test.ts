@@ -19,6 +19,7 @@ const rows = (deals: object[], ads: { bidder: string; id: string; body: string }
 		roleKeys: [],
 		bidderKeys: [],
 		ads,
+		rates: [],
 	});
 
 describe("control snapshot", () => {
