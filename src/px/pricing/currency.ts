@@ -150,3 +150,34 @@ export function acceptedCurrencies(
 		.sort();
 	return [own, ...new Set(others)];
 }
+
+/** GET /v1/admin/currency-rates: every stored rate, how old it is and whether it still prices bids. */
+export const CurrencyRateList = z.object({
+	rates: z.array(
+		CurrencyRate.extend({
+			age_s: z.number().int().describe("Seconds since as_of (0 when as_of is ahead)"),
+			stale: z.boolean().describe("Older than max_age_s: bids in this currency are filtered"),
+		}),
+	),
+	max_age_s: z.number().describe("FX_RATE_MAX_AGE_HOURS in seconds"),
+});
+export type CurrencyRateList = z.infer<typeof CurrencyRateList>;
+
+export function listRates(
+	rates: readonly CurrencyRate[],
+	now: number,
+	maxAgeMs: number,
+): CurrencyRateList {
+	const table = rateTable(rates);
+	return {
+		rates: rates.map((r) => {
+			const rate = table.get(r.currency)!;
+			return {
+				...r,
+				age_s: Math.floor(fxRateAge(rate, now) / 1000),
+				stale: !isFresh(rate, now, maxAgeMs),
+			};
+		}),
+		max_age_s: maxAgeMs / 1000,
+	};
+}

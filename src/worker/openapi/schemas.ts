@@ -22,6 +22,7 @@ import {
 	PlayBatchResult,
 	PlayReport,
 } from "../../px/play-report";
+import { CurrencyRate, CurrencyRateInput, CurrencyRateList } from "../../px/pricing/currency";
 import { Problem } from "../../px/problem-schema";
 import {
 	ApproveBody,
@@ -129,6 +130,9 @@ export const schemas = {
 	PublisherAccount: output("PublisherAccount", PublisherAccount),
 	ControlDealInput: input("ControlDealInput", ControlDeal),
 	ControlDeal: output("ControlDeal", ControlDeal),
+	CurrencyRateInput: input("CurrencyRateInput", CurrencyRateInput),
+	CurrencyRate: output("CurrencyRate", CurrencyRate),
+	CurrencyRates: output("CurrencyRates", CurrencyRateList),
 	Keys: output("Keys", PublisherKeys),
 	NewKey: input("NewKey", NewPublisherKey),
 	CreatedKey: output("CreatedKey", CreatedPublisherKey),
