@@ -10,6 +10,7 @@ import {
 	isFresh,
 	rateTable,
 } from "../../src/px/pricing/currency";
+import { ratesFromSource, replaces } from "../../src/px/pricing/fx-source";
 
 const NOW = Date.parse("2026-12-07T09:00:00Z");
 const HOUR = 3_600_000;
@@ -136,5 +137,49 @@ describe("CurrencyRate", () => {
 		]) {
 			expect(CurrencyRate.safeParse(bad).success).toBe(false);
 		}
+	});
+});
+
+describe("ratesFromSource", () => {
+	it("reads Frankfurter's shape, any case, dating a day's rate the end of that day", () => {
+		const raw = { amount: 1, base: "usd", date: "2026-12-04", rates: { eur: 0.94, GBP: 0.79 } };
+		expect(ratesFromSource(raw, "fx.example", NOW)).toEqual({
+			ok: true,
+			rates: [
+				{ currency: "EUR", per_usd: 0.94, as_of: friday, source: "fx.example" },
+				{ currency: "GBP", per_usd: 0.79, as_of: friday, source: "fx.example" },
+			],
+		});
+	});
+
+	it("converts another base through its USD rate, to 10 significant digits", () => {
+		const raw = { base: "EUR", date: "2026-12-04T15:00:00Z", rates: { USD: 1.08, JPY: 162 } };
+		const result = ratesFromSource(raw, "ecb", NOW);
+		expect(result.ok && result.rates.map((r) => [r.currency, r.per_usd, r.as_of])).toEqual([
+			["EUR", 0.9259259259, "2026-12-04T15:00:00Z"],
+			["JPY", 150, "2026-12-04T15:00:00Z"],
+		]);
+	});
+
+	it("says why a source cannot be used", () => {
+		const refusals = [
+			[{ base: "EUR", date: "2026-12-04", rates: { GBP: 0.85 } }, /USD/],
+			[{ base: "USD", date: "2026-12-20", rates: { EUR: 0.9 } }, /ahead/],
+			[{ base: "USD", date: "2026-12-04", rates: { EUR: "0.9" } }, /rates\.EUR/],
+			[[], /body|base/],
+		] as const;
+		for (const [raw, why] of refusals) {
+			const result = ratesFromSource(raw, "fx", NOW);
+			expect(result.ok ? "" : result.error).toMatch(why);
+		}
+	});
+
+	it("replaces a stored rate only with a newer one or a correction of the same date", () => {
+		const rate = { currency: "EUR", per_usd: 0.9, as_of: friday, source: "ecb" };
+		expect(replaces(rate, undefined)).toBe(true);
+		expect(replaces(rate, rate)).toBe(false);
+		expect(replaces({ ...rate, per_usd: 0.91 }, rate)).toBe(true);
+		expect(replaces(rate, { ...rate, as_of: "2026-12-05T08:00:00Z", source: "admin" })).toBe(false);
+		expect(replaces({ ...rate, as_of: "2026-12-05T23:59:59Z" }, rate)).toBe(true);
 	});
 });
