@@ -1,11 +1,12 @@
-// The demo's control plane: the demo publisher, its key, the demo DSPs and the reviewer, operator
-// and admin keys, as SQL for the CONTROL database. `npm run dev` and the e2e edge apply it after
+// The demo's control plane: the demo publisher, its key, the demo DSPs, the reviewer, operator
+// and admin keys and exchange rates, as SQL for the CONTROL database. `npm run dev` and the e2e edge apply it after
 // `wrangler d1 migrations apply` (demo/seed.ts); nothing outside local development ever runs it,
 // so the demo keys never reach a deployed database. Only key hashes are written.
 
 import type { z } from "zod";
 import type { BidderConfigInput } from "../src/px/bidders";
 import type { PublisherAccount } from "../src/px/model";
+import type { CurrencyRate } from "../src/px/pricing/currency";
 
 type AccountInput = z.input<typeof PublisherAccount>;
 
@@ -64,6 +65,8 @@ export interface ControlSeed {
 	bidders: BidderConfigInput[];
 	publishers: { account: AccountInput; keySha256s: string[] }[];
 	roleKeys: { role: "reviewer" | "operator" | "admin"; sha256: string; label: string }[];
+	/** Exchange rates against USD; none when absent. */
+	rates?: CurrencyRate[];
 }
 
 const text = (value: string) => `'${value.replaceAll("'", "''")}'`;
@@ -81,6 +84,7 @@ export function controlSeedStatements(seed: ControlSeed, now = Date.now()): stri
 		"DELETE FROM publishers",
 		"DELETE FROM publisher_keys",
 		"DELETE FROM role_keys",
+		"DELETE FROM currency_rates",
 		...seed.bidders.map((b) => row("bidders", "name", b.name, b)),
 		...seed.publishers.flatMap(({ account, keySha256s }) => [
 			row("publishers", "id", account.id, account),
@@ -89,6 +93,7 @@ export function controlSeedStatements(seed: ControlSeed, now = Date.now()): stri
 					`INSERT INTO publisher_keys (key_sha256, key_id, publisher_id, label, created_at) VALUES (${text(h)}, ${text(h.slice(0, 16))}, ${text(account.id)}, ${text(`seed ${i + 1}`)}, ${now})`,
 			),
 		]),
+		...(seed.rates ?? []).map((r) => row("currency_rates", "currency", r.currency, r)),
 		...seed.roleKeys.map(
 			(k) =>
 				`INSERT INTO role_keys (key_sha256, role, label, created_at) VALUES (${text(k.sha256)}, ${text(k.role)}, ${text(k.label)}, ${now})`,
@@ -97,9 +102,24 @@ export function controlSeedStatements(seed: ControlSeed, now = Date.now()): stri
 	];
 }
 
-/** The local demo: its publisher, DSPs at `dspBase` and the README's role keys. */
+/**
+ * Rates for bids in euros, pounds and Canadian dollars, dated when the demo is seeded: the local
+ * edge has no FX_RATES_URL, so nothing refreshes them (they go stale after FX_RATE_MAX_AGE_HOURS,
+ * as a real source that stopped answering would leave them).
+ */
+export function demoRates(now = Date.now()): CurrencyRate[] {
+	const as_of = new Date(now).toISOString();
+	return [
+		{ currency: "CAD", per_usd: 1.39, as_of, source: "demo" },
+		{ currency: "EUR", per_usd: 0.94, as_of, source: "demo" },
+		{ currency: "GBP", per_usd: 0.79, as_of, source: "demo" },
+	];
+}
+
+/** The local demo: its publisher, DSPs at `dspBase`, the README's role keys and demo rates. */
 export function demoControlSeed(dspBase: string): ControlSeed {
 	return {
+		rates: demoRates(),
 		bidders: demoBidders(dspBase),
 		publishers: [{ account: demoPublisher, keySha256s: [DEMO_KEYS.publisher.sha256] }],
 		roleKeys: (["reviewer", "operator", "admin"] as const).map((role) => ({

@@ -5,6 +5,7 @@ import { z } from "zod";
 import { SubmittedAd } from "./ad-management";
 import { BidderConfig } from "./bidders";
 import { type DealTerms, MAX_CPM, type Publisher, PublisherAccount } from "./model";
+import { CurrencyRate, type RateTable, rateTable } from "./pricing/currency";
 import { FloorRule } from "./pricing/floor-rules";
 import { perSecondFloors } from "./pricing/floors";
 
@@ -76,6 +77,8 @@ export interface ControlRows {
 	bidderKeys: { key_sha256: string; bidder: string }[];
 	/** Ads DSPs pre-registered (/v1/dsp/ads); a bid may name one by `adid` instead of sending adm. */
 	ads: { bidder: string; id: string; body: string }[];
+	/** Exchange rates against USD, keyed by currency. */
+	rates: ConfigRow[];
 }
 
 export interface ControlSnapshot {
@@ -94,6 +97,8 @@ export interface ControlSnapshot {
 	bidderKeys: Map<string, string>;
 	/** Pre-registered ads by `registeredAdKey(bidder, id)`. */
 	ads: Map<string, SubmittedAd>;
+	/** Exchange rates against USD (pricing/currency.ts): bids in other currencies convert by them. */
+	rates: RateTable;
 	/** Stored rows the schemas now refuse (written under an older schema): left out, logged. */
 	invalid: string[];
 }
@@ -112,6 +117,7 @@ export const emptySnapshot = (): ControlSnapshot =>
 		roleKeys: [],
 		bidderKeys: [],
 		ads: [],
+		rates: [],
 	});
 
 function parseRows<S extends z.ZodType>(
@@ -182,12 +188,14 @@ export function buildSnapshot(rows: ControlRows): ControlSnapshot {
 		);
 		if (ad) ads.set(registeredAdKey(row.bidder, row.id), ad);
 	}
+	const rates = rateTable(parseRows("currency_rate", rows.rates, CurrencyRate, invalid));
 	return {
 		version: rows.version,
 		publishers: byId,
 		keyHashes,
 		bidderKeys,
 		ads,
+		rates,
 		bidders,
 		deals,
 		floorRules,
@@ -269,7 +277,15 @@ export const ControlAuditPage = z.object({
 			at: z.number().int().describe("epoch ms"),
 			actor: z.string().describe("The Access identity and/or the admin key's hash prefix"),
 			action: z.enum(["create", "update", "delete", "revoke"]),
-			kind: z.enum(["bidder", "publisher", "deal", "floor_rule", "publisher_key", "bidder_key"]),
+			kind: z.enum([
+				"bidder",
+				"publisher",
+				"deal",
+				"floor_rule",
+				"currency_rate",
+				"publisher_key",
+				"bidder_key",
+			]),
 			key: z.string().describe("The resource's id (publisher/key_id for keys)"),
 			version: z.number().int().describe("The control version this write made"),
 			before: z.unknown().describe("The resource before; null when it was created"),

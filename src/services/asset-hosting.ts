@@ -78,7 +78,7 @@ function tooLarge(size: number | undefined, mime: string, cap: number): string {
 }
 
 /** The whole body, or "too-large" as soon as it passes `cap` (the rest is never read). */
-async function readCapped(
+export async function readCapped(
 	body: ReadableStream<Uint8Array> | null,
 	cap: number,
 ): Promise<Uint8Array | "too-large"> {

@@ -35,6 +35,20 @@ const EdgeConfig = z.object({
 	/** Empty: the Cloudflare API for CF_ACCOUNT_ID. */
 	AE_SQL_API_URL: z.union([z.literal(""), z.url()]).default(""),
 	AE_API_TOKEN: optionalText,
+	/**
+	 * Where the scheduled job reads exchange rates: JSON `{base, date, rates}` (Frankfurter, ECB
+	 * reference rates). Empty: no refresh; rates come only from the admin API.
+	 */
+	FX_RATES_URL: z.union([z.literal(""), z.url({ protocol: /^https?$/ })]).default(""),
+	/**
+	 * A rate older than this cannot price a bid. 72: the ECB publishes on working days only, so on
+	 * Monday morning Friday's rate is the latest there is.
+	 */
+	FX_RATE_MAX_AGE_HOURS: z.coerce
+		.number({ error: "must be a number of hours" })
+		.positive()
+		.max(24 * 31)
+		.default(72),
 	POP_SIGNING_KEY: signingKey(16),
 	/** Signs the pages' session cookies and CSRF tokens; an HMAC key as long as its output. */
 	SESSION_SIGNING_KEY: signingKey(32),

@@ -6,7 +6,7 @@
 // `vast` puts a VAST <Impression> (kind imp) and <Error> (kind error) tracker in the markup).
 // Notices (nurl/burl/lurl, and trackers) come back to /notices/<tag>/<kind> and are listed by GET /log?tag=T;
 // every request that reached a notice URL (refused ones too) is listed by GET /log?tag=T~hits
-// as "<kind> <Idempotency-Key>".
+// as "<kind> <Idempotency-Key>". /fx is an exchange-rate source (serveFx).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { BidRequest, BidResponse } from "iab-openrtb/v26";
 import { respond, staticBid, videoBid } from "../../demo/dsps";
@@ -317,6 +317,27 @@ async function serveTestAsset(
 	res.end(bytes);
 }
 
+/**
+ * An exchange-rate source (FX_RATES_URL) in Frankfurter's shape: `base` (default USD), `date` and
+ * one parameter per rate (`EUR=0.94`); `status=S` answers S, `garbage=1` a body that is not JSON,
+ * `bytes=N` pads the JSON to N bytes, `delay=MS` answers only after MS ms.
+ */
+function serveFx(q: URLSearchParams, res: ServerResponse) {
+	const answer = () => {
+		if (q.get("status")) return send(res, Number(q.get("status")), "upstream trouble");
+		if (q.get("garbage")) return send(res, 200, "{ rates: EUR=0.94 ");
+		const rates = Object.fromEntries(
+			[...q].filter(([k]) => /^[A-Z]{3}$/.test(k)).map(([k, v]) => [k, Number(v)]),
+		);
+		const body = { amount: 1, base: q.get("base") ?? "USD", date: q.get("date"), rates };
+		const padding = Math.max(0, Number(q.get("bytes") ?? 0) - JSON.stringify(body).length);
+		send(res, 200, { ...body, ...(padding ? { padding: "x".repeat(padding) } : {}) });
+	};
+	const delay = Number(q.get("delay") ?? 0);
+	if (delay) setTimeout(() => res.destroyed || answer(), delay);
+	else answer();
+}
+
 export interface DspServer {
 	server: Server;
 	base: string;
@@ -383,6 +404,7 @@ export function startDspServer(): Promise<DspServer> {
 				? send(res, 200, { meta: [], data: answer.data, rows: answer.data.length })
 				: send(res, answer.status, "Invalid query: something the API did not like");
 		}
+		if (url.pathname === "/fx") return serveFx(url.searchParams, res);
 		if (url.pathname === "/log")
 			return send(res, 200, log.get(url.searchParams.get("tag") ?? "") ?? []);
 		if (url.pathname.startsWith("/assets/")) return serveTestAsset(req, url, res, swapped);

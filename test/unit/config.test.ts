@@ -22,6 +22,19 @@ describe("config", () => {
 		expect(dev.REQUIRE_SECURE_CREATIVES).toBe(false);
 	});
 
+	it("reads the exchange-rate source and the rates' maximum age in hours", () => {
+		expect(config({ ...valid })).toMatchObject({ FX_RATES_URL: "", FX_RATE_MAX_AGE_HOURS: 72 });
+		const set = {
+			...valid,
+			FX_RATES_URL: "https://fx.example/latest",
+			FX_RATE_MAX_AGE_HOURS: "96",
+		};
+		expect(config(set)).toMatchObject({ FX_RATE_MAX_AGE_HOURS: 96 });
+		for (const bad of [{ FX_RATE_MAX_AGE_HOURS: "" }, { FX_RATES_URL: "ftp://fx.example/" }]) {
+			expect(() => config({ ...valid, ...bad })).toThrow(ConfigError);
+		}
+	});
+
 	it("names every bad variable at once", () => {
 		const bad = { ...valid, DEBUG_TRACES: "yes", POP_SIGNING_KEY: "short", METRICS_DATASET: "a b" };
 		try {

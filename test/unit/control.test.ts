@@ -24,6 +24,7 @@ const rows = (
 		roleKeys: [],
 		bidderKeys: [],
 		ads,
+		rates: [],
 	});
 
 describe("control snapshot", () => {

@@ -1,17 +1,19 @@
 // The admin API (/v1/admin/*): the control plane's publishers, publisher keys, bidders, deals and
-// floor rules, each write validated with the schema the edge parses with, guarded by ETag /
-// If-Match and recorded in the append-only audit log. An admin key (role_keys, role "admin") is
-// sent as `Authorization: Bearer`; in production Cloudflare Access sits in front (README "Admin
-// API") and the identity it asserts is what the audit log names.
+// floor rules and exchange rates, each write validated with the schema the edge parses with,
+// guarded by ETag / If-Match and recorded in the append-only audit log. An admin key (role_keys,
+// role "admin") is sent as `Authorization: Bearer`; in production Cloudflare Access sits in front
+// (README "Admin API") and the identity it asserts is what the audit log names.
 import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
 import { z } from "zod";
 import { BidderConfig } from "../../px/bidders";
 import { ControlDeal, NewPublisherKey } from "../../px/control";
 import { PublisherAccount } from "../../px/model";
+import { asOfProblem, CurrencyRate, CurrencyRateInput, listRates } from "../../px/pricing/currency";
 import { FloorRule } from "../../px/pricing/floor-rules";
 import { presentedKey } from "../auth";
 import { readJson } from "../body";
+import { config } from "../config";
 import type { AppContext, AppEnv } from "../context";
 import { base64url, sha256Hex } from "../crypto";
 import { fieldsProblem, HttpProblem, problems, validationProblem } from "../problem";
@@ -21,8 +23,8 @@ import {
 	type ConfigKind,
 	createKey,
 	type KeyOwner,
-	listFloorRules,
 	listKeys,
+	listRows,
 	readAudit,
 	readRow,
 	revokeKey,
@@ -86,7 +88,21 @@ interface Resource {
 	idField: string;
 	schema: z.ZodType;
 	title: string;
+	/** The stored key for the path's id, when it is not the id as given. */
+	key?: (id: string) => string;
 }
+
+/**
+ * A rate as the admin API takes it: `as_of` defaults to the write's time; one far ahead of the
+ * clock is refused, as it would never go stale.
+ */
+const RateBody = CurrencyRateInput.transform((r, ctx) => {
+	const now = Date.now();
+	const as_of = r.as_of ?? new Date(now).toISOString();
+	const ahead = asOfProblem(as_of, now);
+	if (ahead) ctx.addIssue({ code: "custom", path: ["as_of"], message: ahead });
+	return { currency: r.currency, per_usd: r.per_usd, as_of, source: r.source };
+});
 
 const resources: Resource[] = [
 	{
@@ -111,7 +127,20 @@ const resources: Resource[] = [
 		schema: FloorRule,
 		title: "Invalid floor rule",
 	},
+	{
+		kind: "currency_rate",
+		segment: "currency-rates",
+		idField: "currency",
+		schema: RateBody,
+		title: "Invalid currency rate",
+		key: (id) => id.toUpperCase(),
+	},
 ];
+
+function resourceId(r: Resource, raw: string): string {
+	const id = pathId(raw, r.idField);
+	return r.key ? r.key(id) : id;
+}
 
 function preconditions(c: AppContext, current: number | undefined): void {
 	const ifMatch = etagOf(c.req.header("if-match"));
@@ -131,14 +160,14 @@ function preconditions(c: AppContext, current: number | undefined): void {
 
 for (const r of resources) {
 	admin.get(`/${r.segment}/:${r.idField}`, async (c) => {
-		const id = pathId(c.req.param(r.idField), r.idField);
+		const id = resourceId(r, c.req.param(r.idField));
 		const row = await readRow(c.env.CONTROL, r.kind, id);
 		if (!row) throw new HttpProblem(problems.notFound(`No ${r.kind} ${id}`));
 		return c.json(row.body as object, 200, { etag: etag(row.version) });
 	});
 
 	admin.put(`/${r.segment}/:${r.idField}`, async (c) => {
-		const id = pathId(c.req.param(r.idField), r.idField);
+		const id = resourceId(r, c.req.param(r.idField));
 		const body = await readJson(c as unknown as AppContext, z.looseObject({}));
 		const parsed = r.schema.safeParse({ ...body, [r.idField]: body[r.idField] ?? id });
 		if (!parsed.success) throw new HttpProblem(validationProblem(parsed.error.issues, r.title));
@@ -169,7 +198,7 @@ for (const r of resources) {
 	});
 
 	admin.delete(`/${r.segment}/:${r.idField}`, async (c) => {
-		const id = pathId(c.req.param(r.idField), r.idField);
+		const id = resourceId(r, c.req.param(r.idField));
 		const before = await readRow(c.env.CONTROL, r.kind, id);
 		if (!before) throw new HttpProblem(problems.notFound(`No ${r.kind} ${id}`));
 		preconditions(c as unknown as AppContext, before.version);
@@ -250,10 +279,20 @@ const FloorRulesQuery = z.object({ publisher_id: PathId });
 admin.get("/floor-rules", async (c) => {
 	const query = FloorRulesQuery.safeParse(c.req.query());
 	if (!query.success) throw new HttpProblem(validationProblem(query.error.issues, "Invalid query"));
-	const rows = await listFloorRules(c.env.CONTROL, query.data.publisher_id);
+	const rows = await listRows(c.env.CONTROL, "floor_rule", query.data.publisher_id);
 	return c.json({
 		floor_rules: rows.map((r) => ({ etag: etag(r.version), rule: r.body })),
 	});
+});
+
+/** Every rate with its age against FX_RATE_MAX_AGE_HOURS (GET/PUT/DELETE one are above). */
+admin.get("/currency-rates", async (c) => {
+	const rows = await listRows(c.env.CONTROL, "currency_rate");
+	const rates = rows.flatMap((row) => {
+		const parsed = CurrencyRate.safeParse(row.body);
+		return parsed.success ? [parsed.data] : [];
+	});
+	return c.json(listRates(rates, Date.now(), config(c.env).FX_RATE_MAX_AGE_HOURS * 3_600_000));
 });
 
 const AuditQuery = z.object({

@@ -4,13 +4,14 @@
 // version the writer saw (optimistic concurrency: the chain is gated on changes()).
 import type { ControlRows } from "../../px/control";
 
-export type ConfigKind = "bidder" | "publisher" | "deal" | "floor_rule";
+export type ConfigKind = "bidder" | "publisher" | "deal" | "floor_rule" | "currency_rate";
 
 const TABLES: Record<ConfigKind, { table: string; key: string }> = {
 	bidder: { table: "bidders", key: "name" },
 	publisher: { table: "publishers", key: "id" },
 	deal: { table: "deals", key: "id" },
 	floor_rule: { table: "floor_rules", key: "id" },
+	currency_rate: { table: "currency_rates", key: "currency" },
 };
 
 export interface StoredRow {
@@ -48,14 +49,24 @@ export async function readRow(
 	return row ? toStored(row) : undefined;
 }
 
-/** One publisher's floor rules, by id (the index on the column the body's publisher_id fills). */
-export async function listFloorRules(db: D1Database, publisherId: string): Promise<StoredRow[]> {
-	const { results } = await db
-		.prepare(
-			"SELECT id AS key, body, version, updated_at FROM floor_rules WHERE publisher_id = ? ORDER BY id",
-		)
-		.bind(publisherId)
-		.all<RawRow>();
+/**
+ * Every row of `kind`, by key; with `publisherId`, only that publisher's (floor rules: the index on
+ * the column their body's publisher_id fills).
+ */
+export async function listRows(
+	db: D1Database,
+	kind: ConfigKind,
+	publisherId?: string,
+): Promise<StoredRow[]> {
+	const { table, key: col } = TABLES[kind];
+	const where = publisherId === undefined ? "" : " WHERE publisher_id = ?";
+	const query = db.prepare(
+		`SELECT ${col} AS key, body, version, updated_at FROM ${table}${where} ORDER BY ${col}`,
+	);
+	const { results } = await (publisherId === undefined
+		? query
+		: query.bind(publisherId)
+	).all<RawRow>();
 	return results.map(toStored);
 }
 
@@ -109,6 +120,71 @@ export async function writeRow(
 		before: before ? JSON.stringify(before.body) : null,
 		after: json,
 	});
+}
+
+/** Every row of `kind` and the control version they are at, read in one transaction. */
+export async function readRowsAt(
+	db: D1Database,
+	kind: ConfigKind,
+): Promise<{ version: number; rows: StoredRow[] }> {
+	const { table, key: col } = TABLES[kind];
+	const [version, rows] = await db.batch([
+		db.prepare("SELECT version FROM control_version"),
+		db.prepare(`SELECT ${col} AS key, body, version, updated_at FROM ${table} ORDER BY ${col}`),
+	]);
+	return {
+		version: (version?.results[0] as { version: number } | undefined)?.version ?? 0,
+		rows: ((rows?.results ?? []) as RawRow[]).map(toStored),
+	};
+}
+
+/**
+ * Creates or replaces many rows of `kind` as one write (one version, one audit record keyed by
+ * their keys), for a job that writes a set (the exchange-rate refresh). Every statement is gated
+ * on the control version still being `seen`: a write that landed since the caller read makes the
+ * whole batch change nothing (undefined), so it never overwrites a row it did not see.
+ */
+export async function writeRowsAt(
+	db: D1Database,
+	kind: ConfigKind,
+	rows: { key: string; body: unknown; before: StoredRow | undefined }[],
+	seen: number,
+	actor: Actor,
+	at = Date.now(),
+): Promise<number | undefined> {
+	const { table, key: col } = TABLES[kind];
+	const upserts = rows.map((r) =>
+		db
+			.prepare(
+				`INSERT INTO ${table} (${col}, body, version, updated_at)
+				 SELECT ?1, ?2, version + 1, ?3 FROM control_version WHERE version = ?4
+				 ON CONFLICT (${col}) DO UPDATE SET body = excluded.body, version = excluded.version,
+				 updated_at = excluded.updated_at`,
+			)
+			.bind(r.key, JSON.stringify(r.body), at, seen),
+	);
+	const side = (pick: (r: (typeof rows)[number]) => unknown) =>
+		JSON.stringify(Object.fromEntries(rows.map((r) => [r.key, pick(r) ?? null])));
+	const results = await db.batch([
+		...upserts,
+		db
+			.prepare(
+				`INSERT INTO audit (at, actor, action, kind, key, version, before, after)
+				 SELECT ?1, ?2, 'update', ?3, ?4, version + 1, ?5, ?6 FROM control_version
+				 WHERE version = ?7`,
+			)
+			.bind(
+				at,
+				actor.name,
+				kind,
+				rows.map((r) => r.key).join(","),
+				side((r) => r.before?.body),
+				side((r) => r.body),
+				seen,
+			),
+		db.prepare("UPDATE control_version SET version = version + 1 WHERE version = ?").bind(seen),
+	]);
+	return results.at(-1)?.meta.changes === 1 ? seen + 1 : undefined;
 }
 
 interface AuditInput {
@@ -266,7 +342,7 @@ export async function readAll(db: D1Database): Promise<ControlRows> {
 		const { table, key } = TABLES[kind];
 		return db.prepare(`SELECT ${key} AS key, body, version FROM ${table} ORDER BY ${key}`);
 	};
-	const [version, publishers, keys, bidders, deals, roles, bidderKeys, ads, floorRules] =
+	const [version, publishers, keys, bidders, deals, roles, bidderKeys, ads, floorRules, rates] =
 		await db.batch([
 			db.prepare("SELECT version FROM control_version"),
 			config("publisher"),
@@ -279,6 +355,7 @@ export async function readAll(db: D1Database): Promise<ControlRows> {
 				`SELECT bidder, id, body FROM dsp_ads ORDER BY bidder, id LIMIT ${MAX_REGISTERED_ADS}`,
 			),
 			config("floor_rule"),
+			config("currency_rate"),
 		]);
 	const rows = <T>(r: D1Result | undefined) => (r?.results ?? []) as T[];
 	return {
@@ -291,5 +368,6 @@ export async function readAll(db: D1Database): Promise<ControlRows> {
 		bidderKeys: rows(bidderKeys),
 		ads: rows(ads),
 		floorRules: rows(floorRules),
+		rates: rows(rates),
 	};
 }

@@ -36,6 +36,8 @@ const pathParam = (name: string, description: string): Parameter => ({
 
 interface Kind {
 	segment: string;
+	/** In operation ids: getAdmin<name>. */
+	name: string;
 	param: string;
 	noun: string;
 	input: (typeof schemas)[keyof typeof schemas];
@@ -46,6 +48,7 @@ interface Kind {
 const kinds: Kind[] = [
 	{
 		segment: "bidders",
+		name: "Bidder",
 		param: "name",
 		noun: "bidder (DSP)",
 		input: schemas.BidderConfigInput,
@@ -54,6 +57,7 @@ const kinds: Kind[] = [
 	},
 	{
 		segment: "publishers",
+		name: "Publisher",
 		param: "id",
 		noun: "publisher account",
 		input: schemas.PublisherAccountInput,
@@ -62,6 +66,7 @@ const kinds: Kind[] = [
 	},
 	{
 		segment: "deals",
+		name: "Deal",
 		param: "id",
 		noun: "deal",
 		input: schemas.ControlDealInput,
@@ -70,6 +75,7 @@ const kinds: Kind[] = [
 	},
 	{
 		segment: "floor-rules",
+		name: "FloorRule",
 		param: "id",
 		noun: "floor rule",
 		input: schemas.FloorRuleInput,
@@ -77,16 +83,22 @@ const kinds: Kind[] = [
 		effect:
 			"Competes with the publisher's other rules on its ad requests: the most specific rule that covers a bid sets its floor.",
 	},
+	{
+		segment: "currency-rates",
+		name: "CurrencyRate",
+		param: "currency",
+		noun: "exchange rate",
+		input: schemas.CurrencyRateInput,
+		output: schemas.CurrencyRate,
+		effect:
+			"Bids in this currency convert by it while it is younger than FX_RATE_MAX_AGE_HOURS; the scheduled refresh replaces it with a newer rate from FX_RATES_URL.",
+	},
 ];
 
 const crud = (k: Kind): Operation[] => {
 	const path = `/v1/admin/${k.segment}/{${k.param}}`;
 	const id = pathParam(k.param, `The ${k.noun}'s ${k.param}`);
-	const cap = k.segment
-		.slice(0, -1)
-		.split("-")
-		.map((word) => word[0]!.toUpperCase() + word.slice(1))
-		.join("");
+	const cap = k.name;
 	return [
 		{
 			method: "get",
@@ -223,6 +235,20 @@ export const adminOperations: Operation[] = [
 	},
 	...keyOperations("publishers", "id", "publisher", "Publisher", "Ad requests"),
 	...keyOperations("bidders", "name", "bidder (DSP)", "Bidder", "The DSP account API (/v1/dsp/*)"),
+	{
+		method: "get",
+		path: "/v1/admin/currency-rates",
+		operationId: "listAdminCurrencyRates",
+		summary: "Every exchange rate, its age and whether it is stale",
+		description:
+			"Rates are units of a currency per 1 USD (USD itself is implicit). A stale rate (older than `max_age_s`) no longer converts bids: they are filtered until a newer rate arrives.",
+		tag,
+		security: "admin",
+		responses: {
+			"200": { description: "The rates", content: json(schemas.CurrencyRates) },
+			"401": unauthorized,
+		},
+	},
 	{
 		method: "get",
 		path: "/v1/admin/audit",

@@ -22,6 +22,7 @@ import {
 	PlayBatchResult,
 	PlayReport,
 } from "../../px/play-report";
+import { CurrencyRate, CurrencyRateInput, CurrencyRateList } from "../../px/pricing/currency";
 import { FloorRule } from "../../px/pricing/floor-rules";
 import { Problem } from "../../px/problem-schema";
 import {
@@ -143,6 +144,9 @@ export const schemas = {
 			),
 		}),
 	),
+	CurrencyRateInput: input("CurrencyRateInput", CurrencyRateInput),
+	CurrencyRate: output("CurrencyRate", CurrencyRate),
+	CurrencyRates: output("CurrencyRates", CurrencyRateList),
 	Keys: output("Keys", PublisherKeys),
 	NewKey: input("NewKey", NewPublisherKey),
 	CreatedKey: output("CreatedKey", CreatedPublisherKey),
