@@ -9,8 +9,11 @@
 //                               (1e17, a misplaced decimal) must not clear or bend the auction
 //   3  MissingCreativeId        crid absent, empty or over MAX_CRID_LENGTH
 //   4  MissingMarkup            adm absent or empty
-//   5  CurrencyNotAccepted      response currency not in request.cur (default USD), or differs from
-//                               imp.bidfloorcur when that is set (no FX conversion here)
+//   5  CurrencyNoRate           a bid in another currency than the auction's (request.cur[0], the
+//      CurrencyRateStale        floors' bidfloorcur) is converted at the control plane's rate
+//                               (FilterContext.rates); without one, or with one older than its
+//                               maximum age, it is filtered. Without rates at all, and for a code
+//      CurrencyNotAccepted      that is no ISO 4217 code, such a bid is not accepted.
 //   6  InvalidDealId            dealid not among imp.pmp.deals, or no dealid on a private auction
 //   7  BuyerSeatBlocked         seat in request.bseat, or outside request.wseat / the deal's wseat
 //   8  (moved to 14b: a floor depends on the creative's duration)
@@ -75,6 +78,7 @@ import { isObject as isJsonObject } from "./json";
 import { DEFAULT_MAX_BID_CPM, type Format } from "./model";
 import { roundCpm } from "./money";
 import type { CandidateBid } from "./openrtb/response";
+import { convertCpm, type ExchangeRates } from "./pricing/currency";
 import { type FloorTerms, floorAt, requestedTerms, wholeSeconds } from "./pricing/floors";
 import { Reason } from "./reasons";
 
@@ -90,6 +94,8 @@ export interface FilterContext {
 	now: number;
 	/** Prices above this CPM are filtered (PriceAboveCap). */
 	maxBidCpm?: number;
+	/** Exchange rates: a bid in another currency is converted into the auction's (check 5). */
+	rates?: ExchangeRates;
 	/** Each imp's spot length, seconds: how long an image without a duration is held. */
 	spotSeconds?: ReadonlyMap<string, number>;
 	/**
@@ -110,8 +116,10 @@ export interface EvaluatedBid {
 	seat?: string;
 	bid: Bid;
 	creative?: Creative;
-	/** CPM in the request currency, 4 decimals; 0 when the bid had no usable price. */
+	/** CPM in the auction's currency, 4 decimals; 0 when the bid had no usable price. */
 	price: number;
+	/** The bid's own currency and price when it was converted, and the rate used. */
+	fx?: { cur: string; price: number; rate: number };
 	/**
 	 * The floor this bid had to meet at its duration (pricing/floors.ts): its deal's, or for open
 	 * bids imp.bidfloor's terms or the floor rule's (floorRule).
@@ -183,7 +191,9 @@ export function judgeApprovals(
 
 function evaluateBid({ candidate, imps, ctx }: BidInput): EvaluatedBid {
 	const bid = candidate.bid;
-	const price = isObject(bid) && isPositive(bid.price) ? roundCpm(bid.price) : 0;
+	const raw = isObject(bid) && isPositive(bid.price) ? roundCpm(bid.price) : 0;
+	const converted = inAuctionCurrency(raw, candidate.cur, ctx);
+	const price = "price" in converted ? converted.price : raw;
 	const imp = isObject(bid) && typeof bid.impid === "string" ? imps.get(bid.impid) : undefined;
 	const deal = imp ? findDeal(imp, bid) : undefined;
 	const result: EvaluatedBid = {
@@ -191,13 +201,19 @@ function evaluateBid({ candidate, imps, ctx }: BidInput): EvaluatedBid {
 		...(candidate.seat !== undefined ? { seat: candidate.seat } : {}),
 		bid,
 		price,
+		...("fx" in converted ? { fx: converted.fx } : {}),
 		floor: deal ? (deal.bidfloor ?? 0) : (imp?.bidfloor ?? 0),
 		...(deal ? { deal } : {}),
 	};
 	if (!imp || !isObject(bid) || typeof bid.id !== "string" || bid.id === "") {
 		return { ...result, reason: Reason.InvalidBidResponse };
 	}
-	const envelope = envelopeReason({ candidate, imp, deal, price, ctx });
+	const envelope =
+		raw <= 0
+			? Reason.MissingPrice
+			: "reason" in converted
+				? converted.reason
+				: envelopeReason({ candidate, imp, deal, price, ctx });
 	if (envelope !== undefined) return { ...result, reason: envelope };
 
 	const extracted = extractCreative(bid, preference(imp));
@@ -237,6 +253,28 @@ function floorFor(input: {
 	};
 }
 
+/** The auction's currency: the first of request.cur, in which every floor is stated. */
+const auctionCurrency = (request: BidRequest): string => (request.cur?.[0] ?? "USD").toUpperCase();
+
+// Check 5: the price in the auction's currency, converted at the control plane's rate.
+function inAuctionCurrency(
+	price: number,
+	cur: string,
+	ctx: FilterContext,
+): { price: number; fx?: EvaluatedBid["fx"] } | { reason: Reason } {
+	const auction = auctionCurrency(ctx.request);
+	if (cur === auction) return { price };
+	if (!ctx.rates || !/^[A-Z]{3}$/.test(cur)) return { reason: Reason.CurrencyNotAccepted };
+	const { table, maxAgeMs } = ctx.rates;
+	const converted = convertCpm(price, cur, auction, table, ctx.now, maxAgeMs);
+	if (!converted.ok) {
+		return {
+			reason: converted.reason === "no_rate" ? Reason.CurrencyNoRate : Reason.CurrencyRateStale,
+		};
+	}
+	return { price: converted.price, fx: { cur, price, rate: converted.rate } };
+}
+
 // Checks 2–7.
 function envelopeReason(input: {
 	candidate: CandidateBid;
@@ -253,11 +291,6 @@ function envelopeReason(input: {
 		return Reason.MissingCreativeId;
 	}
 	if (typeof bid.adm !== "string" || bid.adm.trim() === "") return Reason.MissingMarkup;
-	const accepted = ctx.request.cur?.length ? ctx.request.cur : ["USD"];
-	if (!accepted.some((c) => c.toUpperCase() === candidate.cur)) return Reason.CurrencyNotAccepted;
-	if (imp.bidfloorcur && imp.bidfloorcur.toUpperCase() !== candidate.cur) {
-		return Reason.CurrencyNotAccepted;
-	}
 	const hasDealId = typeof bid.dealid === "string" && bid.dealid !== "";
 	if (hasDealId && !deal) return Reason.InvalidDealId;
 	if (!hasDealId && imp.pmp?.private_auction === 1) return Reason.InvalidDealId;

@@ -54,6 +54,10 @@ export const Reason = {
 	BidderCircuitOpen: 509,
 	/** Not called: the bidder is at the queries per second its contract allows (its `qps_cap`). */
 	BidderQpsCapped: 510,
+	/** The bid's currency has no exchange rate into the publisher's (px/pricing/currency.ts). */
+	CurrencyNoRate: 511,
+	/** The rate that would convert the bid is older than FX_RATE_MAX_AGE_HOURS. */
+	CurrencyRateStale: 512,
 } as const;
 
 export type Reason = (typeof Reason)[keyof typeof Reason];

@@ -5,6 +5,7 @@
 import type { EvaluatedBid } from "../px/filter";
 import type { DecisionNotices } from "../px/ledger";
 import { type MacroValues, substituteMacros } from "../px/macros";
+import { roundCpm } from "../px/money";
 import { MAX_NOTICE_URL, type Notice, type NoticeMessage, noticeId } from "../px/notice-message";
 import { Reason } from "../px/reasons";
 import { sendWithRetry } from "./emit";
@@ -25,16 +26,27 @@ export interface NoticeValues {
  */
 export const NOTICE_TIMEOUT_MS = 30_000;
 
+/**
+ * A buyer that bid in its own currency is told prices in it (OpenRTB: ${AUCTION_CURRENCY} is the
+ * bid's), at the rate its bid was converted by.
+ */
+function inBidCurrency(bid: EvaluatedBid, cpm: number | undefined): number | undefined {
+	return cpm === undefined || !bid.fx ? cpm : roundCpm(cpm / bid.fx.rate);
+}
+
 function macrosFor(bid: EvaluatedBid, values: NoticeValues): MacroValues {
 	const impId = typeof bid.bid.impid === "string" ? bid.bid.impid : undefined;
-	const clearingPrice = impId === undefined ? undefined : values.clearing.get(impId);
+	const clearingPrice = inBidCurrency(
+		bid,
+		impId === undefined ? undefined : values.clearing.get(impId),
+	);
 	return {
 		AUCTION_ID: values.auctionId,
 		AUCTION_BID_ID: bid.bid.id,
 		AUCTION_IMP_ID: impId,
 		AUCTION_SEAT_ID: bid.seat,
 		AUCTION_AD_ID: bid.bid.adid,
-		AUCTION_CURRENCY: values.currency,
+		AUCTION_CURRENCY: bid.fx?.cur ?? values.currency,
 		AUCTION_MULTIPLIER: impId === undefined ? undefined : (values.multipliers.get(impId) ?? 1),
 		...(bid.reason === Reason.Won
 			? { AUCTION_PRICE: clearingPrice }

@@ -13,7 +13,15 @@ interface TracedBid {
 	seat?: string;
 	crid?: string;
 	adomain?: string[];
+	/** In the auction's currency: converted when the bid was in another (bid_cur, bid_price). */
 	price?: number;
+	bid_cur?: string;
+	bid_price?: number;
+	fx_rate?: number;
+	/** The floor it was judged at, the floor rule that set it and the duration it was judged at. */
+	floor_cpm?: number;
+	floor_rule?: string;
+	duration_s?: number;
 	outcome: BidOutcomeLabel;
 	reason: Reason;
 	reason_label: string;
@@ -90,7 +98,11 @@ export function traceBidders(
 					...opt("seat", clip(b.seat)),
 					...opt("crid", clip(bid.crid)),
 					...opt("adomain", clippedDomains(bid.adomain)),
-					...opt("price", usablePrice(bid.price)),
+					...opt("price", b.price > 0 ? b.price : usablePrice(bid.price)),
+					...(b.fx ? { bid_cur: b.fx.cur, bid_price: b.fx.price, fx_rate: b.fx.rate } : {}),
+					...(b.durationS !== undefined
+						? { floor_cpm: b.floor, duration_s: b.durationS, ...opt("floor_rule", b.floorRule) }
+						: {}),
 					outcome: bidOutcome(reason),
 					reason,
 					reason_label: reasonLabel(reason),

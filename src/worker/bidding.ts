@@ -8,6 +8,7 @@ import { type BidderConfig, bidderFloor, selectBidders, timeoutIsBidders } from 
 import { evaluateBids, judgeApprovals, keyApprovals } from "../px/filter";
 import type { Placement, Publisher, Screen } from "../px/model";
 import type { NotCalled } from "../px/outcomes";
+import type { ExchangeRates } from "../px/pricing/currency";
 import { Reason } from "../px/reasons";
 import { type Approvals, lookupApprovals } from "../services/approvals";
 import { type TracedBidder, traceBidders } from "./auction-trace";
@@ -25,6 +26,8 @@ export interface BiddingInput {
 	withinQpsCap(bidder: BidderConfig): Promise<boolean>;
 	/** The ad a bidder pre-registered under `adid`: a bid naming it needs no adm. */
 	registeredAd(bidder: string, adid: string): SubmittedAd | undefined;
+	/** Exchange rates: bids in another currency are converted into the publisher's. */
+	rates?: ExchangeRates;
 	approvals: KVNamespace;
 	publisher: Publisher;
 	screen: Screen;
@@ -93,6 +96,7 @@ export async function runBidding(input: BiddingInput): Promise<Bidding> {
 				now: auctionTime,
 				maxBidCpm: publisher.max_bid_cpm,
 				spotSeconds,
+				rates: input.rates,
 			}),
 		),
 	);

@@ -15,6 +15,7 @@ import type { NoticeMessage } from "../px/notice-message";
 import { toBidRequest } from "../px/openrtb/translate";
 import { type NoFillReason, noFillReason } from "../px/outcomes";
 import { isDark } from "../px/pricing/audience";
+import type { ExchangeRates } from "../px/pricing/currency";
 import { type ResolveError, resolveAdRequest } from "../px/resolve";
 import { lookupApprovals } from "../services/approvals";
 import { inBackground } from "../services/budget";
@@ -28,7 +29,7 @@ import { type TracedBidder, traceBidders } from "./auction-trace";
 import { withinQpsCap } from "./bidder-limit";
 import { runBidding } from "./bidding";
 import { config } from "./config";
-import { configuredBidders, registeredAd } from "./control/lookups";
+import { configuredBidders, exchangeRates, registeredAd } from "./control/lookups";
 import {
 	type AuctionFacts,
 	adRequestEvent,
@@ -73,6 +74,8 @@ export interface DecideServices {
 	chargePublisher(units: number): Promise<boolean>;
 	/** The ad a bidder pre-registered under `adid` (DSP accounts), for a bid without adm. */
 	registeredAd(bidder: string, adid: string): SubmittedAd | undefined;
+	/** The rates bids in other currencies are converted by. */
+	rates: ExchangeRates;
 }
 
 export function decideServices(env: Env, publisherId: string, screenId: string): DecideServices {
@@ -89,6 +92,7 @@ export function decideServices(env: Env, publisherId: string, screenId: string):
 		withinQpsCap: (bidder) => withinQpsCap(env.BIDDER_LIMITER, bidder),
 		chargePublisher: (units) => publisherAllowedUnits(env, AD_SCOPE, publisherId, units),
 		registeredAd: (bidder, adid) => registeredAd(env, bidder, adid),
+		rates: exchangeRates(env),
 	};
 }
 
@@ -229,6 +233,7 @@ async function decideAdmitted(input: DecideInput): Promise<Decision> {
 		resolved: { ...context, placements: open },
 		publisher,
 		exchange: { ...services.exchange, tid: input.requestId },
+		rates: services.rates,
 		now: startedAt,
 		tmax: Math.max(1, deadline - Date.now()),
 	});
@@ -237,6 +242,7 @@ async function decideAdmitted(input: DecideInput): Promise<Decision> {
 		secrets: services.secrets,
 		withinQpsCap: services.withinQpsCap,
 		registeredAd: services.registeredAd,
+		rates: services.rates,
 		approvals: services.approvals,
 		publisher,
 		screen: context.screen,

@@ -147,6 +147,7 @@ export function auctionEvents(r: RequestFacts, a: AuctionFacts): PxEvent[] {
 				clearing_price_cpm: win.clearingPrice,
 				multiplier: placement?.multiplier ?? 1,
 				not_after: win.notAfter,
+				...(win.bid.fx ? { bid_cur: win.bid.fx.cur, fx_rate: win.bid.fx.rate } : {}),
 			}),
 		);
 	}
@@ -217,6 +218,9 @@ function auctionBids(
 			...(b.crid ? { crid: b.crid } : {}),
 			...(b.adomain ? { adomain: b.adomain } : {}),
 			...(b.price !== undefined ? { price: b.price } : {}),
+			...(b.bid_cur ? { bid_cur: b.bid_cur, bid_price: b.bid_price, fx_rate: b.fx_rate } : {}),
+			...(b.floor_cpm !== undefined ? { floor_cpm: b.floor_cpm, duration_s: b.duration_s } : {}),
+			...(b.floor_rule ? { floor_rule: b.floor_rule } : {}),
 			outcome: b.outcome,
 			reason: b.reason,
 			latency_ms: t.latency_ms,

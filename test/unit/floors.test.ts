@@ -111,3 +111,32 @@ describe("the filter judges each bid at its own duration", () => {
 		expect(judged.map((b) => b.reason)).toEqual([Reason.BelowAuctionFloor, undefined]);
 	});
 });
+
+describe("a bid in another currency is converted, not filtered", () => {
+	const video10s = vast("vast4-inline.xml");
+	const DAY = 86_400_000;
+	const rates = (asOf: number) => ({
+		table: new Map([["EUR", { perUsd: 0.8, asOf, source: "test" }]]),
+		maxAgeMs: 3 * DAY,
+	});
+	const eur = (price: number): CandidateBid => ({ ...candidate(price, video10s), cur: "EUR" });
+
+	it("judges a EUR bid at its USD value against the USD floor, and keeps what it bid", () => {
+		// 2.00 EUR is 2.50 USD at 0.8 EUR per USD: above a 2.40 floor; 1.90 EUR (2.375 USD) is not.
+		const judged = evaluateBids([eur(2), eur(1.9)], {
+			...ctx({ bidfloor: 2.4 }),
+			rates: rates(NOW - DAY),
+		});
+		expect(judged.map((b) => b.reason)).toEqual([undefined, Reason.BelowAuctionFloor]);
+		expect(judged[0]).toMatchObject({ price: 2.5, fx: { cur: "EUR", price: 2, rate: 1.25 } });
+	});
+
+	it("filters a bid whose rate is older than the configured age, or missing", () => {
+		const stale = evaluateBids([eur(2)], { ...ctx({}), rates: rates(NOW - 3 * DAY - 1) });
+		expect(stale[0]?.reason).toBe(Reason.CurrencyRateStale);
+		const fresh = evaluateBids([eur(2)], { ...ctx({}), rates: rates(NOW - 3 * DAY) });
+		expect(fresh[0]?.reason).toBeUndefined();
+		const gbp = evaluateBids([{ ...eur(2), cur: "GBP" }], { ...ctx({}), rates: rates(NOW) });
+		expect(gbp[0]?.reason).toBe(Reason.CurrencyNoRate);
+	});
+});

@@ -19,6 +19,7 @@ import type {
 } from "iab-openrtb/v26";
 import { utcOffsetMinutes } from "../geo";
 import type { AdSlot, DealTerms, Placement, Publisher, ResolvedAdRequest, Screen } from "../model";
+import { acceptedCurrencies, type ExchangeRates } from "../pricing/currency";
 import { durationFields, floorAt, termsOf } from "../pricing/floors";
 import { OPENOOH_VENUETYPETAX, venueLineage } from "../venues";
 import { supplyChain } from "./schain";
@@ -80,6 +81,8 @@ export interface TranslateInput {
 	/** `secure: false` only for local development, where demo assets are served over http. */
 	exchange: { asi: string; tid?: string; secure?: boolean };
 	tmax: number;
+	/** Exchange rates: `cur` then lists every currency a bid may be in and be converted from. */
+	rates?: ExchangeRates;
 	/**
 	 * When the auction runs, epoch ms. imp.exp counts from the auction, so the lead time before
 	 * play_at is added to the play window; without it imp.exp is the play window alone.
@@ -353,7 +356,14 @@ export function toBidRequest(input: TranslateInput): BidRequest {
 		...(request.test ? { test: 1 as const } : {}),
 		at: publisher.auction_type,
 		tmax: input.tmax,
-		cur: [publisher.cur],
+		cur: input.rates
+			? acceptedCurrencies(
+					publisher.cur,
+					input.rates.table,
+					input.now ?? Date.now(),
+					input.rates.maxAgeMs,
+				)
+			: [publisher.cur],
 		...opt("wlang", nonEmpty(screen.wlang)),
 		...opt("bcat", nonEmpty(publisher.bcat)),
 		...opt("cattax", publisher.cattax as BidRequest["cattax"]),

@@ -79,6 +79,12 @@ export function asOfProblem(asOf: string, now: number): string | undefined {
 		: undefined;
 }
 
+/** The rates an auction converts bids by, and the oldest a rate may be to be used. */
+export interface ExchangeRates {
+	table: RateTable;
+	maxAgeMs: number;
+}
+
 export type FxRefusal = "no_rate" | "stale_rate";
 
 export type Conversion =

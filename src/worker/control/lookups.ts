@@ -6,6 +6,8 @@ import type { SubmittedAd } from "../../px/ad-management";
 import type { BidderConfig } from "../../px/bidders";
 import { publisherByKeyHash, type Role, registeredAdKey } from "../../px/control";
 import type { Publisher, PublisherAccount } from "../../px/model";
+import type { ExchangeRates } from "../../px/pricing/currency";
+import { config } from "../config";
 import { controlSnapshot, heldSnapshot } from "./snapshot";
 
 type Waiter = ((p: Promise<unknown>) => void) | undefined;
@@ -35,6 +37,14 @@ export function configuredBidders(env: Env): BidderConfig[] {
 /** The pre-registered ad `bidder` names by `adid`, from the snapshot this request loaded. */
 export function registeredAd(env: Env, bidder: string, adid: string): SubmittedAd | undefined {
 	return heldSnapshot(env)?.ads.get(registeredAdKey(bidder, adid));
+}
+
+/** The exchange rates of the snapshot this request loaded, and how old one may be to convert. */
+export function exchangeRates(env: Env): ExchangeRates {
+	return {
+		table: heldSnapshot(env)?.rates ?? new Map(),
+		maxAgeMs: config(env).FX_RATE_MAX_AGE_HOURS * 3_600_000,
+	};
 }
 
 /** Whether `hash` (SHA-256 hex of a presented key) is a key of `role`. */
