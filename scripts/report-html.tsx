@@ -5,7 +5,13 @@
 import { raw } from "hono/html";
 import { BarChart, money, Panel, percent, Table, Tile } from "../src/worker/pages/charts";
 import { PX_CSS } from "../src/worker/pages/style";
-import { BIDDER_COLUMNS, bidderCells, type Report } from "./report-queries";
+import {
+	BIDDER_COLUMNS,
+	bidderCells,
+	MONEY_COLUMNS,
+	moneyCells,
+	type Report,
+} from "./report-queries";
 
 const rowsOf = (counts: Record<string, number>) =>
 	Object.entries(counts).map(([label, value]) => ({ label, value }));
@@ -114,6 +120,13 @@ export function ReportPage({ report: r }: { report: Report }) {
 							<Table
 								head={[...BIDDER_COLUMNS]}
 								rows={r.bidders.map((b) => bidderCells(b, { money, share: (v) => percent(v) }))}
+							/>
+						</Panel>
+						<Panel title="Money of billed plays: gross, the exchange's take and net" wide>
+							<Table
+								caption="amounts in each row's currency: gross the buyer pays, net the publisher earns"
+								head={[...MONEY_COLUMNS]}
+								rows={r.money.map((m) => moneyCells(m, (v) => (v === null ? "n/a" : v.toFixed(2))))}
 							/>
 						</Panel>
 						<Panel title="Quarantine: dead letters that could not be processed" wide>

@@ -36,6 +36,8 @@ export interface Report {
 		by_reason: { code: number; label: string; count: number }[];
 	};
 	bidders: BidderRow[];
+	/** What billed plays were worth, per publisher, DSP, UTC day and currency. */
+	money: MoneyRow[];
 	delivery: {
 		wins: number;
 		/** Billed plays: reported with at least the threshold share of the spot on screen. */
@@ -70,6 +72,23 @@ export interface BidderRow {
 	plays_per_win: number | null;
 	/** Billed on play (DOOH bills on proof of play): Σ price_cpm / 1000 × multiplier. */
 	revenue: number;
+}
+
+/**
+ * Amounts (CPM × audience / 1000) summed over billed plays: gross is what the buyer pays, take
+ * what the exchange keeps, net what the publisher earns. A play recorded before event schema 7
+ * has no split: its clearing price counts as gross, with no take and no currency (null).
+ */
+export interface MoneyRow {
+	publisher_id: string;
+	bidder: string;
+	/** UTC day the play was recorded, YYYY-MM-DD. */
+	day: string;
+	cur: string | null;
+	plays: number;
+	gross: number;
+	take: number;
+	net: number;
 }
 
 export interface ReportOptions {
@@ -137,6 +156,18 @@ export async function runReport(files: string[], options: ReportOptions = {}): P
 				revenue: num(r.revenue),
 			};
 		});
+		const money = (await rows(MONEY_SQL)).map(
+			(r): MoneyRow => ({
+				publisher_id: String(r.publisher_id),
+				bidder: String(r.bidder),
+				day: String(r.day),
+				cur: r.cur === null || r.cur === undefined ? null : String(r.cur),
+				plays: num(r.plays),
+				gross: num(r.gross),
+				take: num(r.take),
+				net: num(r.net),
+			}),
+		);
 		const eventsByType = await counts(
 			"SELECT type AS k, count(*) AS n FROM ev GROUP BY 1 ORDER BY 1",
 		);
@@ -183,6 +214,7 @@ export async function runReport(files: string[], options: ReportOptions = {}): P
 				}),
 			},
 			bidders,
+			money,
 			delivery: {
 				wins,
 				plays,
@@ -213,6 +245,7 @@ const RAW_COLUMNS = {
 	schema_version: "INTEGER",
 	type: "VARCHAR",
 	ts: "TIMESTAMP",
+	publisher_id: "VARCHAR",
 	auction_id: "VARCHAR",
 	auction_id_uuid: "UUID",
 	bidder: "VARCHAR",
@@ -222,6 +255,10 @@ const RAW_COLUMNS = {
 	clearing_price_cpm: "DOUBLE",
 	multiplier: "DOUBLE",
 	kind: "VARCHAR",
+	cur: "VARCHAR",
+	gross_cpm: "DOUBLE",
+	take_cpm: "DOUBLE",
+	net_cpm: "DOUBLE",
 	extra: "VARCHAR",
 	details: "VARCHAR",
 } as const;
@@ -266,11 +303,12 @@ async function load(
 	// `extra` holds the fields without a typed column: layout 2's extra, or layout 1's whole
 	// record. Either way it has the auction's bids.
 	await run(`CREATE TABLE ev AS
-		SELECT event_id, schema_version, type, ts,
+		SELECT event_id, schema_version, type, ts, publisher_id,
 			coalesce(auction_id, CAST(auction_id_uuid AS VARCHAR)) AS auction_id,
 			bidder, outcome, reason, price_cpm,
 			${fromEither("clearing_price_cpm", "DOUBLE")}, ${fromEither("multiplier", "DOUBLE")},
-			${fromEither("kind", "VARCHAR")}, coalesce(extra, details) AS extra
+			${fromEither("kind", "VARCHAR")}, cur, gross_cpm, take_cpm, net_cpm,
+			coalesce(extra, details) AS extra
 		FROM raw
 		QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY schema_version DESC) = 1`);
 	// A bidder not called was a no_bid line before event schema 6: one outcome for both.
@@ -320,6 +358,46 @@ SELECT names.bidder, coalesce(bids, 0) AS bids, coalesce(no_bids, 0) AS no_bids,
 FROM names LEFT JOIN b USING (bidder) LEFT JOIN w USING (bidder) LEFT JOIN p USING (bidder)
 	LEFT JOIN x USING (bidder)
 ORDER BY wins DESC, bids DESC, names.bidder`;
+
+/**
+ * Billed plays' money per publisher, DSP, UTC day and currency (see MoneyRow). A play's
+ * price_cpm is its clearing price: the gross of a play without the split.
+ */
+const MONEY_SQL = `
+SELECT publisher_id, bidder, strftime(CAST(ts AS DATE), '%Y-%m-%d') AS day, cur,
+	count(*) AS plays,
+	sum(coalesce(gross_cpm, price_cpm) * multiplier / 1000) AS gross,
+	sum(coalesce(take_cpm, 0) * multiplier / 1000) AS take,
+	sum(coalesce(net_cpm, coalesce(gross_cpm, price_cpm) - coalesce(take_cpm, 0)) * multiplier / 1000)
+		AS net
+FROM ev WHERE type = 'play' AND NOT (${UNBILLED})
+GROUP BY ALL ORDER BY day, publisher_id, bidder, cur NULLS FIRST`;
+
+/** The money table's columns, as the text and the HTML report both show them. */
+export const MONEY_COLUMNS = [
+	"day",
+	"publisher",
+	"bidder",
+	"cur",
+	"plays billed",
+	"gross",
+	"take",
+	"net",
+] as const;
+
+/** One money row under MONEY_COLUMNS, with the caller's money format. */
+export function moneyCells(m: MoneyRow, money: (v: number | null) => string): (string | number)[] {
+	return [
+		m.day,
+		m.publisher_id,
+		m.bidder,
+		m.cur ?? "n/a",
+		m.plays,
+		money(m.gross),
+		money(m.take),
+		money(m.net),
+	];
+}
 
 /** The per-bidder table's columns, as the text and the HTML report both show them. */
 export const BIDDER_COLUMNS = [

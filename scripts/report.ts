@@ -12,7 +12,14 @@ import { QUARANTINE_PREFIX } from "../src/px/quarantine";
 import { openLocalArchive } from "./local-archive";
 import { renderReportHtml } from "./report-html";
 import { quarantineFilesIn, readQuarantine } from "./report-quarantine";
-import { BIDDER_COLUMNS, bidderCells, type Report, runReport } from "./report-queries";
+import {
+	BIDDER_COLUMNS,
+	bidderCells,
+	MONEY_COLUMNS,
+	moneyCells,
+	type Report,
+	runReport,
+} from "./report-queries";
 
 /** Every *.parquet file under `dir`, sorted so runs are reproducible. */
 export function parquetFilesIn(dir: string): string[] {
@@ -86,6 +93,14 @@ export function formatReport(r: Report): string {
 			[...BIDDER_COLUMNS],
 			r.bidders.map((b) => bidderCells(b, { money, share: pct })),
 		),
+		"",
+		"money of billed plays (gross: the buyer pays; take: the exchange keeps; net: the publisher earns)",
+		r.money.length > 0
+			? table(
+					[...MONEY_COLUMNS],
+					r.money.map((m) => moneyCells(m, money)),
+				)
+			: "no billed plays",
 		"",
 		`expiries: ${r.expiries.total} (${
 			entries(r.expiries.by_reason)

@@ -11,6 +11,7 @@ import type { MacroValues } from "./macros";
 import { mergePatch } from "./merge-patch";
 import { Screen } from "./model";
 import type { NotBillableReason } from "./play-report";
+import type { CpmSplit } from "./pricing/take";
 
 /** What the edge stores per decision: the answer to replay from cache, and the PoP ledger entry. */
 export interface DecisionRecord {
@@ -59,6 +60,8 @@ export interface LedgerWinner {
 	clearingPrice: number;
 	/** Its advertiser domains as it sent them (clipped), normalized here for separation. */
 	adomain: string[];
+	/** The clearing price split by the publisher's take as it stood at the auction. */
+	split?: CpmSplit;
 }
 
 /**
@@ -75,7 +78,10 @@ export function ledgerEntry(input: {
 	notices: DecisionNotices;
 	/** The placement's planned spot length, ms: what a still without a duration must fill. */
 	spotMs: number;
-	auction: Omit<DecisionMeta, "bidder" | "crid" | "priceCpm" | "approvalKey" | "spotMs"> & {
+	auction: Omit<
+		DecisionMeta,
+		"bidder" | "crid" | "priceCpm" | "approvalKey" | "spotMs" | "split"
+	> & {
 		separationSeconds: number;
 	};
 }): DecisionRecord {
@@ -99,6 +105,7 @@ export function ledgerEntry(input: {
 			priceCpm: winner.clearingPrice,
 			approvalKey: winner.approvalKey,
 			spotMs: input.spotMs,
+			...(winner.split ? { split: winner.split } : {}),
 		},
 	};
 }
@@ -131,6 +138,13 @@ export interface DecisionMeta {
 	approvalKey: string;
 	/** The placement's spot length, ms, for the play threshold of stills; absent on older rows. */
 	spotMs?: number;
+	/** The auction's currency; absent on rows written before the exchange's take. */
+	cur?: string;
+	/**
+	 * The clearing price split as the take stood at the auction, so a take changed since never
+	 * rewrites what a play earned; absent on older rows (no take: net = priceCpm).
+	 */
+	split?: CpmSplit;
 	/** Set when the decision was revoked (its creative rejected after the auction). */
 	revoked?: true;
 }

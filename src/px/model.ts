@@ -289,6 +289,15 @@ export interface ResolvedAdRequest {
 	multi: boolean;
 }
 
+/**
+ * What the exchange keeps of each clearing price (px/pricing/take.ts): a share of gross or a fee
+ * per mille, never both. Absent: no take, the publisher nets what the buyer pays.
+ */
+const ExchangeTakeTerms = z.union(
+	[z.object({ share: z.number().min(0).max(0.9) }).strict(), z.object({ fee_cpm: cpm }).strict()],
+	{ error: "must be either { share } (0 to 0.9 of gross) or { fee_cpm }, and only one of them" },
+);
+
 /** A publisher account as the control plane stores it (its keys are kept apart, as hashes). */
 const publisherFields = {
 	// No ':': a screen's Durable Object is named `${publisher}:${screen}` and screen ids may hold
@@ -302,6 +311,7 @@ const publisherFields = {
 	/** Bids above this CPM are filtered (PriceAboveCap): a misplaced decimal must not clear. */
 	max_bid_cpm: z.number().positive().max(MAX_CPM).default(DEFAULT_MAX_BID_CPM),
 	cur: z.string().length(3).default("USD"),
+	exchange_take: ExchangeTakeTerms.optional(),
 	bcat: z.array(z.string()).default([]),
 	/**
 	 * The taxonomy of `bcat` (AdCOM Category Taxonomies): absent means IAB Content Category 1.0;

@@ -19,6 +19,8 @@
 // - A column that is null in every row of a file is left out of that file; files therefore
 //   differ in their columns, as files of different versions always could. Read them with
 //   DuckDB's `union_by_name = true`: a missing column reads as NULL.
+// Layout 3 files written before event schema 7 have no cur, gross_cpm, take_cpm or net_cpm
+// columns (an auction's cur was in `extra`); readers take a missing column as NULL, as above.
 // Layout 2 had no `<field>_uuid` columns (every id as text). Layout 1 (before
 // `px.archive_layout`) had the columns event_id … reason, event_id as text, and the whole record
 // as JSON in `details`. Readers must keep accepting both (archivedRecord and
@@ -63,6 +65,10 @@ export const ARCHIVE_COLUMNS = [
 	"request_id_uuid",
 	"auction_id_uuid",
 	"decision_id_uuid",
+	"cur",
+	"gross_cpm",
+	"take_cpm",
+	"net_cpm",
 	"extra",
 ] as const;
 
@@ -122,6 +128,12 @@ const COLUMNS: Column[] = [
 	{ name: "request_id_uuid", kind: "ID", field: same("request_id"), first: true },
 	{ name: "auction_id_uuid", kind: "ID", field: same("auction_id"), first: true },
 	{ name: "decision_id_uuid", kind: "ID", field: same("decision_id"), first: true },
+	// What a win or play is worth to whom (event schema 7), typed because the report sums them.
+	// The auction's currency lands here too: one column for every record's `cur`.
+	{ name: "cur", kind: "STRING", field: same("cur") },
+	{ name: "gross_cpm", kind: "DOUBLE", field: same("gross_cpm") },
+	{ name: "take_cpm", kind: "DOUBLE", field: same("take_cpm") },
+	{ name: "net_cpm", kind: "DOUBLE", field: same("net_cpm") },
 ];
 
 /** The order in which columns take their fields: the `first` ones, then the others. */

@@ -25,10 +25,13 @@ export const METRIC_LAYOUT = {
 		blobs: ["bidder", "publisher_id", "venue_type"],
 		doubles: ["clearing_price_cpm", "multiplier"],
 	},
+	// Money is amounts (CPM × audience / 1000) of billed plays, 0 on a play that is not billed, in
+	// `cur`: summed per publisher, DSP and currency they are what buyers paid, what the exchange
+	// kept and what publishers earned. Points written before had none (they read as 0).
 	play: {
 		index: "bidder",
-		blobs: ["bidder", "publisher_id", "venue_type"],
-		doubles: ["price_cpm", "multiplier"],
+		blobs: ["bidder", "publisher_id", "venue_type", "cur"],
+		doubles: ["price_cpm", "multiplier", "billed", "gross", "take", "net"],
 	},
 	expiry: { index: "bidder", blobs: ["bidder", "publisher_id", "reason"], doubles: [] },
 	queue_batch: { index: "queue", blobs: ["queue"], doubles: ["messages", "max_lag_ms", "retried"] },
@@ -133,8 +136,13 @@ export function metricsFor(event: PxEvent): MetricPoint[] {
 			return [
 				dataPoint(
 					"play",
-					{ bidder: event.bidder, publisher_id: event.publisher_id, venue_type: venue },
-					{ price_cpm: event.price_cpm, multiplier: event.multiplier },
+					{
+						bidder: event.bidder,
+						publisher_id: event.publisher_id,
+						venue_type: venue,
+						cur: event.cur ?? "",
+					},
+					{ price_cpm: event.price_cpm, multiplier: event.multiplier, ...playMoney(event) },
 				),
 			];
 		case "expiry":
@@ -148,6 +156,22 @@ export function metricsFor(event: PxEvent): MetricPoint[] {
 		default:
 			return [];
 	}
+}
+
+type PlayRecord = Extract<PxEvent, { type: "play" }>;
+
+/** A play's billed amounts; a play recorded without the split (before schema 7) took nothing. */
+function playMoney(play: PlayRecord): { billed: number; gross: number; take: number; net: number } {
+	if (play.billable === false) return { billed: 0, gross: 0, take: 0, net: 0 };
+	const amount = (cpm: number) => (cpm * play.multiplier) / 1000;
+	const gross = play.gross_cpm ?? play.price_cpm;
+	const take = play.take_cpm ?? 0;
+	return {
+		billed: 1,
+		gross: amount(gross),
+		take: amount(take),
+		net: amount(play.net_cpm ?? gross - take),
+	};
 }
 
 type AuctionBid = Extract<PxEvent, { type: "auction" }>["bids"][number];
@@ -227,6 +251,12 @@ FROM px_metrics WHERE blob1 = 'bid' AND double7 = 1 AND timestamp > NOW() - INTE
 	not_called: `SELECT blob2 AS bidder, blob4 AS reason, SUM(_sample_interval) AS auctions
 FROM px_metrics WHERE blob1 = 'bid' AND blob3 = 'not_called' AND timestamp > NOW() - INTERVAL '1' HOUR
 GROUP BY bidder, reason ORDER BY auctions DESC`,
+	/** Billed plays' amounts per publisher, DSP and currency: what buyers paid, the exchange kept, publishers earned. */
+	money: `SELECT blob3 AS publisher_id, blob2 AS bidder, blob5 AS cur,
+  SUM(_sample_interval * double4) AS plays, SUM(_sample_interval * double5) AS gross,
+  SUM(_sample_interval * double6) AS take, SUM(_sample_interval * double7) AS net
+FROM px_metrics WHERE blob1 = 'play' AND double4 = 1 AND timestamp > NOW() - INTERVAL '1' DAY
+GROUP BY publisher_id, bidder, cur ORDER BY gross DESC`,
 	queue_health: `SELECT blob2 AS queue, SUM(_sample_interval) AS batches,
   SUM(_sample_interval * double2) / SUM(_sample_interval) AS avg_batch_size,
   MAX(double3) AS max_lag_ms, SUM(_sample_interval * double4) AS retried
@@ -256,6 +286,7 @@ FROM px_metrics WHERE blob1 = 'win' AND timestamp > NOW() - INTERVAL '1' HOUR GR
   SUM(_sample_interval) AS events
 FROM px_metrics WHERE blob1 IN ('win', 'play', 'expiry') AND timestamp > NOW() - INTERVAL '1' HOUR
 GROUP BY metric, bidder, reason`,
+	money: METRIC_QUERIES.money.replace("INTERVAL '1' DAY", "INTERVAL '1' HOUR"),
 	bidder_calls: METRIC_QUERIES.bidder_latency,
 	queue_health: METRIC_QUERIES.queue_health,
 } as const;

@@ -5,6 +5,7 @@
 import { type ExpiryReason, newEvent, type PxEvent } from "../px/events";
 import type { DecisionMeta, DecisionNotices } from "../px/ledger";
 import type { NotBillableReason } from "../px/play-report";
+import { splitGross } from "../px/pricing/take";
 import { Reason } from "../px/reasons";
 import { trackerNotices, VAST_ERROR_EXPIRED, VAST_ERROR_REVOKED } from "../px/trackers";
 import { billingUrl, expiryLossUrl } from "./notices";
@@ -48,6 +49,10 @@ export function settlementEvent(settled: Settled, how: Settlement): PxEvent {
 				price_cpm: meta.priceCpm,
 				multiplier: meta.multiplier,
 				played_at: how.playedAt,
+				// Billed or not, a play says what it was worth: the report sums the billable ones. A
+				// ledger row written before the take was stored had none.
+				...(meta.cur ? { cur: meta.cur } : {}),
+				...(meta.split ?? splitGross(meta.priceCpm, undefined)),
 				...(how.displayedAt !== undefined ? { displayed_at: how.displayedAt } : {}),
 				...(how.displayedMs !== undefined ? { displayed_ms: how.displayedMs } : {}),
 				...(how.share !== undefined ? { play_share: how.share } : {}),

@@ -7,6 +7,7 @@ import { type AuctionBid, newEvent, type PxEvent } from "../px/events";
 import type { EvaluatedBid } from "../px/filter";
 import type { ResolvedAdRequest } from "../px/model";
 import type { NoFillReason } from "../px/outcomes";
+import type { CpmSplit } from "../px/pricing/take";
 import type { TracedBidder } from "./auction-trace";
 
 export interface RequestFacts {
@@ -36,6 +37,8 @@ export interface WinFacts {
 	decisionId: string;
 	bid: EvaluatedBid;
 	clearingPrice: number;
+	/** The clearing price split by the publisher's take (gross_cpm is clearingPrice). */
+	split: CpmSplit;
 	notAfter: number;
 	advertiserDomains: string[];
 }
@@ -147,6 +150,8 @@ export function auctionEvents(r: RequestFacts, a: AuctionFacts): PxEvent[] {
 				clearing_price_cpm: win.clearingPrice,
 				multiplier: placement?.multiplier ?? 1,
 				not_after: win.notAfter,
+				cur: a.currency,
+				...win.split,
 				...(win.bid.fx ? { bid_cur: win.bid.fx.cur, fx_rate: win.bid.fx.rate } : {}),
 			}),
 		);

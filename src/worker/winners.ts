@@ -5,6 +5,7 @@ import { answerFor, playWindow } from "../px/decision";
 import { hostedAssetUrl } from "../px/hosted-asset";
 import { type LedgerWrite, ledgerEntry } from "../px/ledger";
 import type { AdRequest, Publisher, ResolvedAdRequest } from "../px/model";
+import { splitGross } from "../px/pricing/take";
 import { Reason } from "../px/reasons";
 import { withinBudget } from "../services/budget";
 import { errorText, log } from "../services/log";
@@ -78,6 +79,8 @@ export async function recordWinners(args: WinnersInput) {
 				args.popSigningKey,
 			);
 			const advertiserDomains = clippedDomains(w.bid.bid.adomain) ?? [];
+			// Split now and stored with the decision: a take changed later never reprices this play.
+			const split = splitGross(w.clearingPrice, publisher.exchange_take);
 			// Only approved bids win, and an approval without a hosted copy is not "approved".
 			const hosted = bidding.approval.hosted(w.bid.approvalKey!);
 			if (!hosted) throw new Error(`approved creative ${w.bid.approvalKey} has no hosted copy`);
@@ -102,6 +105,7 @@ export async function recordWinners(args: WinnersInput) {
 					approvalKey: w.bid.approvalKey!,
 					clearingPrice: w.clearingPrice,
 					adomain: advertiserDomains,
+					split,
 				},
 				notices: notices.forWinner(w.bid),
 				spotMs: w.placement.spotMs,
@@ -110,6 +114,7 @@ export async function recordWinners(args: WinnersInput) {
 					screenId: request.screen_id,
 					auctionId,
 					multiplier,
+					cur: currency,
 					venueType: context.screen.venue.type,
 					separationSeconds: publisher.separation_seconds,
 				},
@@ -119,6 +124,7 @@ export async function recordWinners(args: WinnersInput) {
 				decisionId,
 				bid: w.bid,
 				clearingPrice: w.clearingPrice,
+				split,
 				notAfter: window.notAfter,
 				advertiserDomains,
 			};

@@ -73,6 +73,26 @@ describe("admin API", () => {
 		expect(((await deal.json()) as { detail: string }).detail).toContain("#/flight_end");
 	});
 
+	it("takes a publisher's exchange_take as a share or a fee, never both, and names the field", async () => {
+		for (const [take, pointer] of [
+			[{ share: 0.95 }, "#/exchange_take/share"],
+			[{ fee_cpm: -1 }, "#/exchange_take/fee_cpm"],
+			[{ share: 0.1, fee_cpm: 1 }, "#/exchange_take"],
+			[{}, "#/exchange_take"],
+			[{ share: 0.1, extra: 1 }, "#/exchange_take"],
+		] as const) {
+			const res = await admin("PUT", "/publishers/take-bad", { name: "T", exchange_take: take });
+			expect(res.status, JSON.stringify(take)).toBe(400);
+			const problem = (await res.json()) as { errors: { pointer: string }[] };
+			expect(problem.errors.map((e) => e.pointer)).toEqual([pointer]);
+		}
+		for (const take of [{ share: 0.2 }, { fee_cpm: 0.5 }]) {
+			const res = await admin("PUT", "/publishers/take-ok", { name: "T", exchange_take: take });
+			expect(res.status).toBeLessThan(300);
+			expect(await res.json()).toMatchObject({ exchange_take: take });
+		}
+	});
+
 	it("writes with ETags: a stale If-Match is refused with 412 and changes nothing", async () => {
 		const t = newTag();
 		const created = await admin("PUT", "/bidders/etag-dsp", bidderBody(t, "etag-dsp"));

@@ -106,6 +106,50 @@ describe("Analytics Engine layout", () => {
 		expect(METRIC_QUERIES.bidder_latency).toContain("double7 = 1");
 		expect(METRIC_LAYOUT.ad_request.blobs.indexOf("outcome") + 2).toBe(4);
 		expect(METRIC_QUERIES.fill_rate).toContain("blob4 IN ('filled', 'cached')");
+		const money = METRIC_QUERIES.money;
+		expect(METRIC_LAYOUT.play.blobs.indexOf("publisher_id") + 2).toBe(3);
+		expect(money).toContain("blob3 AS publisher_id");
+		expect(METRIC_LAYOUT.play.blobs.indexOf("cur") + 2).toBe(5);
+		expect(money).toContain("blob5 AS cur");
+		for (const [name, n] of [
+			["billed", 4],
+			["gross", 5],
+			["take", 6],
+			["net", 7],
+		] as const) {
+			expect(METRIC_LAYOUT.play.doubles.indexOf(name) + 2).toBe(n);
+		}
+		expect(money).toContain("double4 = 1");
+		expect(money).toContain("SUM(_sample_interval * double6) AS take");
 		for (const sql of Object.values(METRIC_QUERIES)) expect(sql).toContain("_sample_interval");
+	});
+
+	it("a play point carries its billed amounts: gross, the exchange's take and net, in its currency", () => {
+		const play = (fields: object) =>
+			newEvent("play", {
+				...base,
+				decision_id: "d",
+				auction_id: "a",
+				bidder: "x",
+				crid: "c",
+				price_cpm: 5,
+				multiplier: 20,
+				played_at: 1,
+				...fields,
+			});
+		const split = { cur: "EUR", gross_cpm: 5, take_cpm: 1.5, net_cpm: 3.5 };
+		const [billed] = metricsFor(play(split));
+		expect(billed).toEqual({
+			indexes: ["x"],
+			blobs: ["play", "x", "demo-pub", "70102", "EUR"],
+			doubles: [1, 5, 20, 1, 0.1, 0.03, 0.07],
+		});
+		// Recorded but not billed: counted as a play, worth nothing.
+		const [unbilled] = metricsFor(play({ ...split, billable: false }));
+		expect(unbilled?.doubles).toEqual([1, 5, 20, 0, 0, 0, 0]);
+		// Before event schema 7: the clearing price is the gross, nothing taken, no currency.
+		const [old] = metricsFor(play({}));
+		expect(old?.blobs?.[4]).toBe("");
+		expect(old?.doubles).toEqual([1, 5, 20, 1, 0.1, 0, 0.1]);
 	});
 });

@@ -111,6 +111,30 @@ describe("operator console", () => {
 			{ queue: "px-events", batches: 12, avg_batch_size: 33.5, max_lag_ms: 5100, retried: 1 },
 		]);
 		expect(s.approvals).toMatchObject({ pending: 0 });
+		expect(s.money).toEqual([
+			{
+				publisher_id: "demo-pub",
+				bidder: "dsp-a",
+				cur: "USD",
+				plays: 25,
+				gross: 1.25,
+				take: 0.25,
+				net: 1,
+			},
+			{
+				publisher_id: "<i>pub-2</i>",
+				bidder: "dsp-a",
+				cur: "EUR",
+				plays: 2,
+				gross: 0.1,
+				take: 0,
+				net: 0.1,
+			},
+		]);
+		const money = sent.find((entry) => entry.includes("blob1 = 'play'"))!;
+		// Billed plays only, over the console's hour.
+		expect(money).toContain("double4 = 1");
+		expect(money).toContain("INTERVAL '1' HOUR");
 	});
 
 	it("renders the figures as charts, escaped, and the panels alone for the refresh", async () => {
@@ -125,6 +149,12 @@ describe("operator console", () => {
 		expect(html).toContain(">500 bidder_timeout<");
 		expect(html).toContain("&lt;b&gt;dsp-b&lt;/b&gt;");
 		expect(html).not.toContain("<b>dsp-b</b>");
+		// Gross, take and net per publisher and DSP, each in its currency.
+		expect(html).toContain('aria-label="The exchange&#39;s take per publisher and DSP"');
+		expect(html).toMatch(
+			/<td class="">demo-pub<\/td><td class="">dsp-a<\/td><td class="">USD<\/td><td class="num">25<\/td><td class="">1\.2500<\/td><td class="">0\.2500<\/td><td class="">1\.0000<\/td>/,
+		);
+		expect(html).toContain("&lt;i&gt;pub-2&lt;/i&gt;");
 		const panels = await callEdge("/ops/panels", { headers: { cookie } }, ae());
 		const fragment = await panels.res.text();
 		expect(fragment.startsWith('<div id="panels"')).toBe(true);

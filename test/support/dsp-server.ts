@@ -257,6 +257,31 @@ function aeAnswer(sql: string, scenario: string): { status: number; data: unknow
 	if (sql.includes("blob1 = 'win'")) {
 		return { status: 200, data: [{ bidder: "dsp-a", wins: "30", audience: 300, ecpm: 4.5 }] };
 	}
+	if (sql.includes("blob1 = 'play'")) {
+		return {
+			status: 200,
+			data: [
+				{
+					publisher_id: "demo-pub",
+					bidder: "dsp-a",
+					cur: "USD",
+					plays: "25",
+					gross: 1.25,
+					take: 0.25,
+					net: 1,
+				},
+				{
+					publisher_id: "<i>pub-2</i>",
+					bidder: "dsp-a",
+					cur: "EUR",
+					plays: "2",
+					gross: 0.1,
+					take: 0,
+					net: 0.1,
+				},
+			],
+		};
+	}
 	if (sql.includes("IN ('win', 'play', 'expiry')")) {
 		return {
 			status: 200,

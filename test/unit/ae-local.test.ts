@@ -81,6 +81,26 @@ beforeAll(async () => {
 			price_cpm: 4,
 			multiplier: 10,
 			played_at: NOW,
+			cur: "EUR",
+			gross_cpm: 4,
+			take_cpm: 1,
+			net_cpm: 3,
+		}),
+		// Recorded, not billed: no money.
+		ev("play", {
+			decision_id: "d2",
+			auction_id: "a2",
+			bidder: "x",
+			crid: "c",
+			price_cpm: 4,
+			multiplier: 10,
+			played_at: NOW,
+			billable: false,
+			not_billable_reason: "under_threshold",
+			cur: "EUR",
+			gross_cpm: 4,
+			take_cpm: 1,
+			net_cpm: 3,
 		}),
 		// Two days old: outside every console window.
 		ev(
@@ -153,6 +173,20 @@ describe("local Analytics Engine SQL API", () => {
 			data: Record<string, unknown>[];
 		};
 		expect(wins.data).toEqual([{ bidder: "x", wins: "1", audience: 10, ecpm: 4 }]);
+		const money = (await sql(consoleSql("money", "px_metrics"))).body as {
+			data: Record<string, unknown>[];
+		};
+		expect(money.data).toEqual([
+			{
+				publisher_id: "pub",
+				bidder: "x",
+				cur: "EUR",
+				plays: 1,
+				gross: expect.closeTo(0.04, 10),
+				take: expect.closeTo(0.01, 10),
+				net: expect.closeTo(0.03, 10),
+			},
+		]);
 	});
 
 	it("rebuilds queue batches from the uploads: files written together are one batch", async () => {
@@ -161,8 +195,8 @@ describe("local Analytics Engine SQL API", () => {
 		};
 		expect(q.data).toHaveLength(1);
 		expect(q.data[0]).toMatchObject({ queue: "px-events", batches: "2" });
-		// 5 records in the first batch, 2 + 1 in the second.
-		expect(Number(q.data[0]!.avg_batch_size)).toBe(4);
+		// 5 records in the first batch, 3 + 1 in the second.
+		expect(Number(q.data[0]!.avg_batch_size)).toBe(4.5);
 	});
 
 	it("turns ClickHouse's weighted quantile into DuckDB's", () => {

@@ -17,6 +17,7 @@ import {
 	encodeEvents,
 } from "../../src/queues/parquet";
 
+type WinRecord = Extract<PxEvent, { type: "win" }>;
 const screen = { publisher_id: "pub", screen_id: "scr", venue_type: 20101 };
 const T = Date.UTC(2026, 10, 23, 9, 30);
 /** The columns of a file whose ids are all text (the fixtures' "req-1", "auc-1", …). */
@@ -81,6 +82,10 @@ function events(): PxEvent[] {
 				clearing_price_cpm: 5,
 				multiplier: 4,
 				not_after: T + 3_600_000,
+				cur: "USD",
+				gross_cpm: 5,
+				take_cpm: 1,
+				net_cpm: 4,
 			},
 			opts(),
 		),
@@ -95,6 +100,10 @@ function events(): PxEvent[] {
 				price_cpm: 5,
 				multiplier: 4,
 				played_at: T + 60_000,
+				cur: "USD",
+				gross_cpm: 5,
+				take_cpm: 1,
+				net_cpm: 4,
 			},
 			opts(),
 		),
@@ -175,6 +184,10 @@ describe("encodeEvents", () => {
 			clearing_price_cpm: null,
 			multiplier: null,
 			kind: null,
+			cur: null,
+			gross_cpm: null,
+			take_cpm: null,
+			net_cpm: null,
 		};
 		const won = {
 			auction_id: "auc-1",
@@ -183,6 +196,7 @@ describe("encodeEvents", () => {
 			crid: "c1",
 			price_cpm: 5,
 		};
+		const split = { cur: "USD", gross_cpm: 5, take_cpm: 1, net_cpm: 4 };
 		expect(typed).toEqual([
 			{
 				...common(1, "ad_request"),
@@ -191,9 +205,9 @@ describe("encodeEvents", () => {
 				outcome: "no_fill",
 				reason: "no_bids",
 			},
-			{ ...common(2, "auction"), ...none, auction_id: "auc-1" },
-			{ ...common(3, "win"), ...none, ...won, clearing_price_cpm: 5, multiplier: 4 },
-			{ ...common(4, "play"), ...none, ...won, multiplier: 4 },
+			{ ...common(2, "auction"), ...none, auction_id: "auc-1", cur: "USD" },
+			{ ...common(3, "win"), ...none, ...won, clearing_price_cpm: 5, multiplier: 4, ...split },
+			{ ...common(4, "play"), ...none, ...won, multiplier: 4, ...split },
 			{
 				...common(5, "expiry"),
 				...none,
@@ -212,7 +226,6 @@ describe("encodeEvents", () => {
 			{
 				at: 1,
 				floor_cpm: 2,
-				cur: "USD",
 				bids: (input[1] as AuctionEvent).bids,
 				clearing_price: 5,
 			},
@@ -433,9 +446,40 @@ describe("archivedRecord", () => {
 			price_cpm: 5,
 			clearing_price_cpm: 5,
 			multiplier: 4,
+			cur: "USD",
+			gross_cpm: 5,
+			take_cpm: 1,
+			net_cpm: 4,
 			extra: JSON.stringify({ adomain: ["x.example"], not_after: T + 3_600_000 }),
 		});
 		expect(archivedRecord(row)).toEqual(win);
+	});
+
+	it("reads a win archived before event schema 7: no split columns, the auction's cur in extra", () => {
+		const [, auction, win] = events();
+		const { cur: _c, gross_cpm: _g, take_cpm: _t, net_cpm: _n, ...v6 } = win as WinRecord;
+		const row = {
+			...Object.fromEntries(
+				ARCHIVE_COLUMNS.filter((c) => c !== "cur" && !c.endsWith("_cpm")).map((c) => [c, null]),
+			),
+			...v6,
+			ts: new Date(v6.ts),
+			extra: JSON.stringify({ adomain: v6.adomain, not_after: v6.not_after }),
+		};
+		expect(archivedRecord(row)).toEqual(v6);
+		const a = auction as AuctionEvent;
+		const auctionRow = {
+			event_id: a.event_id,
+			schema_version: 6,
+			type: "auction",
+			ts: new Date(a.ts),
+			publisher_id: "pub",
+			screen_id: "scr",
+			venue_type: 20101,
+			auction_id: "auc-1",
+			extra: JSON.stringify({ at: 1, floor_cpm: 2, cur: "USD", bids: a.bids, clearing_price: 5 }),
+		};
+		expect(archivedRecord(auctionRow)).toEqual({ ...a, schema_version: 6 });
 	});
 });
 

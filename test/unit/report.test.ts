@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { type ColumnSource, parquetWriteBuffer } from "hyparquet-writer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatReport, localArchiveFiles, parquetFilesIn } from "../../scripts/report";
+import { renderReportHtml } from "../../scripts/report-html";
 import {
 	quarantineFilesIn,
 	readQuarantine,
@@ -375,6 +376,104 @@ describe("runReport", () => {
 		expect(report.delivery).toMatchObject({ wins: 2, plays: 1, unbilled_plays: 1 });
 		expect(report.bidders[0]).toMatchObject({ bidder: "a", plays: 1, plays_per_win: 0.5 });
 		expect(report.bidders[0]?.revenue).toBeCloseTo((10 / 1000) * 2, 10);
+	});
+
+	it("sums billed plays' gross, take and net per publisher, DSP, UTC day and currency", async () => {
+		const day2 = T + 86_400_000;
+		const play = (
+			fields: { publisher?: string; bidder?: string; at?: number; billable?: boolean },
+			split?: { cur: string; gross_cpm: number; take_cpm: number; net_cpm: number },
+		) =>
+			newEvent(
+				"play",
+				{
+					...screen,
+					publisher_id: fields.publisher ?? "pub",
+					decision_id: crypto.randomUUID(),
+					auction_id: crypto.randomUUID(),
+					bidder: fields.bidder ?? "a",
+					crid: "c",
+					price_cpm: split?.gross_cpm ?? 4,
+					multiplier: 10,
+					played_at: fields.at ?? T,
+					...(fields.billable === false
+						? { billable: false, not_billable_reason: "under_threshold" as const }
+						: {}),
+					...split,
+				},
+				{ now: fields.at ?? T },
+			);
+		const share = { cur: "EUR", gross_cpm: 5, take_cpm: 1, net_cpm: 4 };
+		const fee = { cur: "USD", gross_cpm: 2, take_cpm: 0.5, net_cpm: 1.5 };
+		const file = writeOther(
+			"money.parquet",
+			encodeEvents([
+				play({}, share),
+				play({}, share),
+				// Recorded, not billed: it carries the split but is worth nothing.
+				play({ billable: false }, share),
+				play({ bidder: "b" }, fee),
+				play({ publisher: "pub-2" }, fee),
+				play({ at: day2 }, share),
+			]),
+		);
+		// Archived before event schema 7 (layout 1 as well): the clearing price is the gross.
+		const old = writeOther("money-v6.parquet", encodeLayout1([play({ at: day2 })]));
+		const report = await runReport([file, old]);
+		const amounts = (gross: number, take: number, net: number) => ({
+			gross: expect.closeTo(gross, 10),
+			take: expect.closeTo(take, 10),
+			net: expect.closeTo(net, 10),
+		});
+		expect(report.money).toEqual([
+			{
+				publisher_id: "pub",
+				bidder: "a",
+				day: "2026-11-20",
+				cur: "EUR",
+				plays: 2,
+				...amounts(0.1, 0.02, 0.08),
+			},
+			{
+				publisher_id: "pub",
+				bidder: "b",
+				day: "2026-11-20",
+				cur: "USD",
+				plays: 1,
+				...amounts(0.02, 0.005, 0.015),
+			},
+			{
+				publisher_id: "pub-2",
+				bidder: "a",
+				day: "2026-11-20",
+				cur: "USD",
+				plays: 1,
+				...amounts(0.02, 0.005, 0.015),
+			},
+			{
+				publisher_id: "pub",
+				bidder: "a",
+				day: "2026-11-21",
+				cur: null,
+				plays: 1,
+				...amounts(0.04, 0, 0.04),
+			},
+			{
+				publisher_id: "pub",
+				bidder: "a",
+				day: "2026-11-21",
+				cur: "EUR",
+				plays: 1,
+				...amounts(0.05, 0.01, 0.04),
+			},
+		]);
+		const text = formatReport(report);
+		expect(text).toMatch(/day\s+publisher\s+bidder\s+cur\s+plays billed\s+gross\s+take\s+net/);
+		expect(text).toMatch(/2026-11-20\s+pub\s+a\s+EUR\s+2\s+0\.10\s+0\.02\s+0\.08/);
+		expect(text).toMatch(/2026-11-21\s+pub\s+a\s+n\/a\s+1\s+0\.04\s+0\.00\s+0\.04/);
+		const html = await renderReportHtml(report);
+		expect(html).toContain("<th>plays billed</th>");
+		expect(html).toMatch(/<td class="">EUR<\/td><td class="num">2<\/td><td class="">0\.10<\/td>/);
 	});
 
 	it("reports progress per chunk of files", async () => {

@@ -36,6 +36,19 @@ interface BidderFigures {
 	plays_per_win: number | null;
 }
 
+/** Billed plays' amounts for one publisher, DSP and currency (metrics.ts `money`). */
+export interface MoneyFigures {
+	publisher_id: string;
+	bidder: string;
+	/** Empty for plays recorded without a currency (before event schema 7). */
+	cur: string;
+	plays: number;
+	/** What the buyer paid, the exchange's take and what the publisher earned, in `cur`. */
+	gross: number;
+	take: number;
+	net: number;
+}
+
 export interface OpsSnapshot {
 	generated_at: number;
 	/** Where the figures come from (the SQL API's host), for the page footer. */
@@ -57,6 +70,8 @@ export interface OpsSnapshot {
 		BidderFigures,
 		"bids" | "wins" | "win_rate" | "ecpm" | "plays" | "expiries" | "plays_per_win"
 	> & { expiries_by_reason: Record<string, number> };
+	/** Per publisher, DSP and currency, most gross first. */
+	money: MoneyFigures[];
 	approvals: DeskStats | null;
 	queues: {
 		queue: string;
@@ -108,13 +123,14 @@ async function buildSnapshot(env: Env, now: number): Promise<OpsSnapshot> {
 			return [];
 		}
 	};
-	const [perMinute, bids, wins, delivery, calls, queues, approvals] = await Promise.all([
+	const [perMinute, bids, wins, delivery, calls, queues, money, approvals] = await Promise.all([
 		run("requests_per_minute"),
 		run("bids_by_reason"),
 		run("wins_and_ecpm"),
 		run("delivery"),
 		run("bidder_calls"),
 		run("queue_health"),
+		run("money"),
 		reviewDesk(env)
 			.stats(now)
 			.catch((err: unknown) => {
@@ -258,6 +274,15 @@ async function buildSnapshot(env: Env, now: number): Promise<OpsSnapshot> {
 			plays_per_win: ratio(allPlays, allWins),
 			expiries_by_reason: expiriesByReason,
 		},
+		money: money.map((r) => ({
+			publisher_id: String(r.publisher_id ?? ""),
+			bidder: String(r.bidder ?? ""),
+			cur: String(r.cur ?? ""),
+			plays: num(r.plays),
+			gross: num(r.gross),
+			take: num(r.take),
+			net: num(r.net),
+		})),
 		approvals,
 		circuits: [],
 		queues: queues.map((r) => ({

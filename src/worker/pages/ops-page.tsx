@@ -17,6 +17,7 @@ import {
 	Tile,
 } from "./charts";
 import { Document, SignedIn, utc } from "./layout";
+import { MoneyPanel } from "./ops-money";
 
 const REFRESH_S = 15;
 
@@ -252,6 +253,7 @@ export function OpsPanels({ s }: { s: OpsSnapshot }) {
 						])}
 					/>
 				</Panel>
+				<MoneyPanel money={s.money} />
 				<Panel title="DSPs" wide>
 					<Table
 						head={[

@@ -1,0 +1,166 @@
+// The exchange's take (issue 25) on the decision path: the win record and the screen's ledger
+// carry the clearing price split by the publisher's exchange_take as it stood at the auction, the
+// buyer is still told the gross (${AUCTION_PRICE}), and the play is settled from what the ledger
+// stored, so a take changed after the auction never rewrites what that play earned.
+import { runInDurableObject } from "cloudflare:test";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { PxEvent } from "../../src/px/events";
+import type { DecisionMeta } from "../../src/px/ledger";
+import { settlementEvent } from "../../src/services/settlement";
+import { TEST_ADMIN_KEY } from "../support/control-setup";
+import {
+	approve,
+	biddersJson,
+	callEdge,
+	DSP_ADOMAIN,
+	dspAssets,
+	dspLogAfter,
+} from "../support/edge";
+import { authHeaders, billboardScreen } from "../support/fixtures";
+import { capturingQueue } from "../support/records";
+import { env } from "../support/test-env";
+
+const CRID = "crid-take";
+const PUB = "take-network";
+let key = "";
+let n = 0;
+
+async function admin(method: string, path: string, body?: unknown) {
+	const { res } = await callEdge(`/v1/admin${path}`, {
+		method,
+		headers: { authorization: `Bearer ${TEST_ADMIN_KEY}`, "content-type": "application/json" },
+		...(body === undefined ? {} : { body: JSON.stringify(body) }),
+	});
+	expect(res.status, await res.clone().text()).toBeLessThan(300);
+	return res;
+}
+
+const account = (exchange_take: unknown) => ({
+	name: "Take Network",
+	floor_cpm: 1,
+	cur: "EUR",
+	exchange_take,
+});
+
+beforeAll(async () => {
+	await approve({
+		bidder: "taken",
+		crid: CRID,
+		asset_url: dspAssets.image(CRID, { w: 1400, h: 400 }),
+		adomain: [DSP_ADOMAIN],
+	});
+	await admin("PUT", `/publishers/${PUB}`, account({ share: 0.2 }));
+	const created = await admin("POST", `/publishers/${PUB}/keys`, { label: "players" });
+	key = ((await created.json()) as { key: string }).key;
+});
+
+/** One won auction (one bid, second price: it clears at the floor) on a fresh billboard of the take publisher. */
+async function win() {
+	const t = `take${Date.now().toString(36)}${n++}`;
+	const screenId = `bb-${t}`;
+	const events = capturingQueue();
+	const { res, settled } = await callEdge(
+		"/v1/ad-requests",
+		{
+			method: "POST",
+			headers: authHeaders(key),
+			body: JSON.stringify({
+				screen_id: screenId,
+				slot_id: "face-a",
+				screen: billboardScreen(screenId),
+			}),
+		},
+		{
+			BIDDERS: biddersJson(t, [
+				{ name: "taken", behaviour: "bid", query: { crid: CRID, price: 9 } },
+			]),
+			EVENTS: events.queue,
+		},
+	);
+	const answer = (await res.json()) as { filled: boolean; decision_id: string };
+	expect(answer.filled).toBe(true);
+	await settled;
+	const winEvent = events.sent.find((e) => e.type === "win") as Extract<PxEvent, { type: "win" }>;
+	const stub = env.SCREENS.get(env.SCREENS.idFromName(`${PUB}:${screenId}`));
+	const meta = await runInDurableObject(stub, (_i, state: DurableObjectState) => {
+		const row = state.storage.sql
+			.exec<{ meta: string }>(
+				"SELECT meta FROM decisions WHERE decision_id = ?",
+				answer.decision_id,
+			)
+			.one();
+		return JSON.parse(row.meta) as DecisionMeta;
+	});
+	return { t, answer, winEvent, meta };
+}
+
+describe("the exchange's take on a win", () => {
+	it("splits the clearing price into gross, take and net on the win and in the ledger", async () => {
+		const { t, winEvent, meta } = await win();
+		// Second price alone: the publisher's floor of 1 plus one increment.
+		expect(winEvent).toMatchObject({
+			clearing_price_cpm: 1.01,
+			cur: "EUR",
+			gross_cpm: 1.01,
+			take_cpm: 0.202,
+			net_cpm: 0.808,
+		});
+		expect(meta).toMatchObject({
+			priceCpm: 1.01,
+			cur: "EUR",
+			split: { gross_cpm: 1.01, take_cpm: 0.202, net_cpm: 0.808 },
+		});
+		// The buyer pays gross: its win notice says the clearing price, not the net.
+		const log = await dspLogAfter(t, "nurl", 1);
+		expect(log.find((l) => l.startsWith("nurl"))).toContain("price=1.01");
+	});
+
+	it("a take changed after the auction leaves that decision's split as it was", async () => {
+		const before = await win();
+		await admin("PUT", `/publishers/${PUB}`, account({ fee_cpm: 0.5 }));
+		try {
+			const after = await win();
+			expect(after.winEvent).toMatchObject({ gross_cpm: 1.01, take_cpm: 0.5, net_cpm: 0.51 });
+			// The play is settled from the ledger's row (the outbox builds its event the same way).
+			const play = settlementEvent(
+				{ decisionId: before.answer.decision_id, notices: { macros: {} }, meta: before.meta },
+				{ kind: "play", playedAt: Date.now() },
+			);
+			expect(play).toMatchObject({ cur: "EUR", gross_cpm: 1.01, take_cpm: 0.202, net_cpm: 0.808 });
+		} finally {
+			await admin("PUT", `/publishers/${PUB}`, account({ share: 0.2 }));
+		}
+	});
+});
+
+describe("the play event's split", () => {
+	const meta: DecisionMeta = {
+		publisherId: "p",
+		screenId: "s",
+		auctionId: "a",
+		bidder: "b",
+		crid: "c",
+		priceCpm: 8,
+		multiplier: 2,
+		venueType: 30101,
+		approvalKey: "k",
+	};
+	const settled = (m: DecisionMeta) => ({ decisionId: "d", notices: { macros: {} }, meta: m });
+
+	it("billable or not, a play carries the split its ledger row stored", () => {
+		const split = { gross_cpm: 8, take_cpm: 2, net_cpm: 6 };
+		const stored = settled({ ...meta, cur: "USD", split });
+		for (const billable of [true, false]) {
+			expect(settlementEvent(stored, { kind: "play", playedAt: 1, billable })).toMatchObject({
+				cur: "USD",
+				...split,
+			});
+		}
+	});
+
+	it("a ledger row written before the take was stored settles with no take", () => {
+		const play = settlementEvent(settled(meta), { kind: "play", playedAt: 1 });
+		expect(play).toMatchObject({ gross_cpm: 8, take_cpm: 0, net_cpm: 8 });
+		expect(play).not.toHaveProperty("cur");
+	});
+});
