@@ -79,7 +79,8 @@ import { DEFAULT_MAX_BID_CPM, type Format } from "./model";
 import { roundCpm } from "./money";
 import type { CandidateBid } from "./openrtb/response";
 import { convertCpm, type ExchangeRates } from "./pricing/currency";
-import { type FloorTerms, floorAt, requestedTerms, wholeSeconds } from "./pricing/floors";
+import { floorAt, requestedTerms, wholeSeconds } from "./pricing/floors";
+import type { OpenFloor } from "./pricing/open-floor";
 import { Reason } from "./reasons";
 
 export interface FilterContext {
@@ -99,16 +100,11 @@ export interface FilterContext {
 	/** Each imp's spot length, seconds: how long an image without a duration is held. */
 	spotSeconds?: ReadonlyMap<string, number>;
 	/**
-	 * The publisher's floor rule for an open bid of this format and duration on this imp, with
-	 * the bidder's adjustment applied; undefined leaves the request's own terms.
+	 * An open bid's floor at its format and duration on this imp, as the auction decided it
+	 * (pricing/open-floor.ts: the slot's terms, the publisher's rules, the take), with the bidder's
+	 * adjustment applied; undefined leaves the terms the request states.
 	 */
-	openFloor?: (imp: Imp, bid: { format: Format; durationS: number }) => RuleFloor | undefined;
-}
-
-/** Floor terms a publisher's rule set, and the rule's id for the bid's record. */
-export interface RuleFloor {
-	terms: FloorTerms;
-	rule: string;
+	openFloor?: (imp: Imp, bid: { format: Format; durationS: number }) => OpenFloor | undefined;
 }
 
 export interface EvaluatedBid {
@@ -243,13 +239,13 @@ function floorFor(input: {
 }): { floor: number; floorRule?: string; durationS: number } {
 	const { creative, imp, deal, ctx } = input;
 	const durationS = wholeSeconds(creative.duration_s || (ctx.spotSeconds?.get(imp.id) ?? 0));
-	const format = creative.markup_type === "vast" ? "video" : "image";
-	const ruled = deal ? undefined : ctx.openFloor?.(imp, { format, durationS });
-	const terms = ruled?.terms ?? requestedTerms(imp, deal);
+	// What plays, not how it was wrapped: a still in VAST is an image.
+	const format = creative.mime.startsWith("video/") ? "video" : "image";
+	const open = deal ? undefined : ctx.openFloor?.(imp, { format, durationS });
 	return {
-		floor: floorAt(terms, durationS),
+		floor: open?.floor ?? floorAt(requestedTerms(imp, deal), durationS),
 		durationS,
-		...(ruled ? { floorRule: ruled.rule } : {}),
+		...(open?.rule ? { floorRule: open.rule } : {}),
 	};
 }
 

@@ -9,6 +9,7 @@ import { evaluateBids, judgeApprovals, keyApprovals } from "../px/filter";
 import type { Placement, Publisher, Screen } from "../px/model";
 import type { NotCalled } from "../px/outcomes";
 import type { ExchangeRates } from "../px/pricing/currency";
+import { openFloors } from "../px/pricing/open-floor";
 import { Reason } from "../px/reasons";
 import { type Approvals, lookupApprovals } from "../services/approvals";
 import { type TracedBidder, traceBidders } from "./auction-trace";
@@ -86,6 +87,9 @@ export async function runBidding(input: BiddingInput): Promise<Bidding> {
 
 	const recentAdvertisers = new Set(input.recentAdvertisers);
 	const spotSeconds = new Map(input.placements.map((p) => [p.impId, p.spotMs / 1000]));
+	const open = new Map(
+		input.placements.map((p) => [p.impId, openFloors(publisher, input.screen, p)]),
+	);
 	const auctionTime = Date.now();
 	// Each bidder's bids are judged against the request that bidder was sent (its own floors).
 	const screened = await keyApprovals(
@@ -97,6 +101,10 @@ export async function runBidding(input: BiddingInput): Promise<Bidding> {
 				maxBidCpm: publisher.max_bid_cpm,
 				spotSeconds,
 				rates: input.rates,
+				openFloor: (imp, bid) => {
+					const judged = open.get(imp.id)?.judge(bid);
+					return judged && { ...judged, floor: bidderFloor(calls[i]!.bidder, judged.floor) };
+				},
 			}),
 		),
 	);

@@ -97,22 +97,23 @@ async function win() {
 describe("the exchange's take on a win", () => {
 	it("splits the clearing price into gross, take and net on the win and in the ledger", async () => {
 		const { t, winEvent, meta } = await win();
-		// Second price alone: the publisher's floor of 1 plus one increment.
+		// Second price alone: the publisher's floor of 1 net, grossed up by the 20 % share to 1.25
+		// (so the publisher nets it), plus one increment.
 		expect(winEvent).toMatchObject({
-			clearing_price_cpm: 1.01,
+			clearing_price_cpm: 1.26,
 			cur: "EUR",
-			gross_cpm: 1.01,
-			take_cpm: 0.202,
-			net_cpm: 0.808,
+			gross_cpm: 1.26,
+			take_cpm: 0.252,
+			net_cpm: 1.008,
 		});
 		expect(meta).toMatchObject({
-			priceCpm: 1.01,
+			priceCpm: 1.26,
 			cur: "EUR",
-			split: { gross_cpm: 1.01, take_cpm: 0.202, net_cpm: 0.808 },
+			split: { gross_cpm: 1.26, take_cpm: 0.252, net_cpm: 1.008 },
 		});
 		// The buyer pays gross: its win notice says the clearing price, not the net.
 		const log = await dspLogAfter(t, "nurl", 1);
-		expect(log.find((l) => l.startsWith("nurl"))).toContain("price=1.01");
+		expect(log.find((l) => l.startsWith("nurl"))).toContain("price=1.26");
 	});
 
 	it("a take changed after the auction leaves that decision's split as it was", async () => {
@@ -120,13 +121,14 @@ describe("the exchange's take on a win", () => {
 		await admin("PUT", `/publishers/${PUB}`, account({ fee_cpm: 0.5 }));
 		try {
 			const after = await win();
-			expect(after.winEvent).toMatchObject({ gross_cpm: 1.01, take_cpm: 0.5, net_cpm: 0.51 });
+			// A fee of 0.5 grosses the floor of 1 up to 1.5: the publisher still nets 1.01.
+			expect(after.winEvent).toMatchObject({ gross_cpm: 1.51, take_cpm: 0.5, net_cpm: 1.01 });
 			// The play is settled from the ledger's row (the outbox builds its event the same way).
 			const play = settlementEvent(
 				{ decisionId: before.answer.decision_id, notices: { macros: {} }, meta: before.meta },
 				{ kind: "play", playedAt: Date.now() },
 			);
-			expect(play).toMatchObject({ cur: "EUR", gross_cpm: 1.01, take_cpm: 0.202, net_cpm: 0.808 });
+			expect(play).toMatchObject({ cur: "EUR", gross_cpm: 1.26, take_cpm: 0.252, net_cpm: 1.008 });
 		} finally {
 			await admin("PUT", `/publishers/${PUB}`, account({ share: 0.2 }));
 		}

@@ -1,6 +1,6 @@
 // Real OpenRTB DSPs on loopback for the workerd tests, well and badly behaved. One Node HTTP
 // server; the path picks the behaviour, query parameters tune the bid:
-//   /dsp/<behaviour>?tag=T&price=P&crid=C&adomain=D&delay=MS&dur=S&deal=ID&asset=URL&imp=ID&vast=1
+//   /dsp/<behaviour>?tag=T&price=P&crid=C&adomain=D&delay=MS&dur=S&deal=ID&asset=URL&imp=ID&vast=1&cur=EUR
 // (bids go to every imp the creative fits, or only to imp `imp`;
 // `asset` swaps the file the markup points at, as a DSP reusing an approved crid would;
 // `vast` puts a VAST <Impression> (kind imp) and <Error> (kind error) tracker in the markup).
@@ -49,11 +49,13 @@ function validResponse(req: BidRequest, q: URLSearchParams, base: string): BidRe
 		),
 	).body;
 	if (!body) return undefined;
+	// cur=XXX: a buyer that bids in its own currency, whatever the request's cur asked.
+	if (q.get("cur")) body.cur = q.get("cur")!;
 	const notices = `${base}/notices/${tag}`;
 	const failFirst = q.get("burlfail") ? `&failfirst=${q.get("burlfail")}` : "";
 	for (const bid of body.seatbid![0]!.bid) {
 		bid.price = offer.price;
-		bid.nurl = `${notices}/nurl?price=\${AUCTION_PRICE}&auction=\${AUCTION_ID}&bid=\${AUCTION_BID_ID}`;
+		bid.nurl = `${notices}/nurl?price=\${AUCTION_PRICE}&auction=\${AUCTION_ID}&bid=\${AUCTION_BID_ID}&cur=\${AUCTION_CURRENCY}&mult=\${AUCTION_MULTIPLIER}`;
 		bid.burl = `${notices}/burl?price=\${AUCTION_PRICE}&mult=\${AUCTION_MULTIPLIER}&ts=\${AUCTION_IMP_TS}${failFirst}`;
 		bid.lurl = `${notices}/lurl?loss=\${AUCTION_LOSS}&min=\${AUCTION_MIN_TO_WIN}`;
 		if (q.get("deal")) bid.dealid = q.get("deal")!;

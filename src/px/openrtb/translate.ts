@@ -20,7 +20,8 @@ import type {
 import { utcOffsetMinutes } from "../geo";
 import type { AdSlot, DealTerms, Placement, Publisher, ResolvedAdRequest, Screen } from "../model";
 import { acceptedCurrencies, type ExchangeRates } from "../pricing/currency";
-import { durationFields, floorAt, termsOf } from "../pricing/floors";
+import { durationFields, termsOf } from "../pricing/floors";
+import { openFloors } from "../pricing/open-floor";
 import { OPENOOH_VENUETYPETAX, venueLineage } from "../venues";
 import { supplyChain } from "./schain";
 
@@ -169,15 +170,16 @@ function video(slot: AdSlot, screen: Screen): Video | undefined {
 }
 
 /**
- * The open auction's floors: the slot's terms over the publisher's flat floor. With a video
- * object they travel as bidfloor plus video.mincpmpersec/durfloors (an image is judged at its
- * spot's length by the same terms, filter.ts); a banner-only imp has one duration, its spot, so
- * its floor is stated whole in bidfloor.
+ * The open auction's floors (pricing/open-floor.ts). With a video object they travel as bidfloor
+ * plus video.mincpmpersec/durfloors (an image is held for its spot and judged at its length); a
+ * banner-only imp has one duration, its spot, so its floor is stated whole in bidfloor.
  */
 function floors(input: TranslateInput, placement: Placement, offered: Video | undefined) {
-	const { slot } = placement;
-	const terms = termsOf({ ...slot, bidfloor: slot.floor_cpm ?? input.publisher.floor_cpm });
-	const floor = offered ? terms.floor_cpm : floorAt(terms, placement.spotMs / 1000);
+	const open = openFloors(input.publisher, input.resolved.screen, placement);
+	const terms = open.stated;
+	const floor = offered
+		? terms.floor_cpm
+		: open.judge({ format: "image", durationS: placement.spotMs / 1000 }).floor;
 	return {
 		video: offered ? { ...offered, ...durationFields(terms) } : undefined,
 		bidfloor: floor > 0 ? { bidfloor: floor, bidfloorcur: input.publisher.cur } : {},
