@@ -226,6 +226,9 @@ export class ScreenDO extends DurableObject<Env> {
 				playedAt: now,
 				...(report.displayed_at !== undefined ? { displayedAt: report.displayed_at } : {}),
 				...(report.displayed_ms !== undefined ? { displayedMs: report.displayed_ms } : {}),
+				...(report.measured_audience !== undefined
+					? { measuredAudience: report.measured_audience }
+					: {}),
 				...(share !== undefined ? { share } : {}),
 				billable,
 				...(reason ? { reason } : {}),

@@ -27,6 +27,11 @@ export const PlayReport = z
 			.optional(),
 		/** How long the spot was on screen, ms. */
 		displayed_ms: z.number().int().nonnegative().max(MAX_DISPLAYED_MS).optional(),
+		/**
+		 * The audience the player's measurement counted for this play (impressions). Bills a lower
+		 * multiplier than the auction's, never a higher one (OpenRTB 2.6 DOOH multiplier).
+		 */
+		measured_audience: z.number().positive().max(1_000_000).optional(),
 	})
 	.strict();
 export type PlayReport = z.infer<typeof PlayReport>;

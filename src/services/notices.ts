@@ -7,6 +7,7 @@ import type { DecisionNotices } from "../px/ledger";
 import { type MacroValues, substituteMacros } from "../px/macros";
 import { roundCpm } from "../px/money";
 import { MAX_NOTICE_URL, type Notice, type NoticeMessage, noticeId } from "../px/notice-message";
+import { billedMultiplier } from "../px/pricing/audience";
 import { Reason } from "../px/reasons";
 import { sendWithRetry } from "./emit";
 import { errorText, log } from "./log";
@@ -155,10 +156,23 @@ export function auctionNotices(bids: EvaluatedBid[], values: NoticeValues) {
 }
 
 /** burl at play time: the ledger's macros plus the moment it played. */
-export function billingUrl(notices: DecisionNotices, playedAt: number): string | undefined {
-	return notices.burl
-		? substituteMacros(notices.burl, { ...notices.macros, AUCTION_IMP_TS: playedAt })
-		: undefined;
+/**
+ * burl as the play bills it: at the time it played, and at the audience the player measured when
+ * that is lower than the auction's (${AUCTION_MULTIPLIER} is what the buyer pays for).
+ */
+export function billingUrl(
+	notices: DecisionNotices,
+	playedAt: number,
+	measuredAudience?: number,
+): string | undefined {
+	if (!notices.burl) return undefined;
+	const sold = notices.macros.AUCTION_MULTIPLIER;
+	const multiplier = typeof sold === "number" ? billedMultiplier(sold, measuredAudience) : sold;
+	return substituteMacros(notices.burl, {
+		...notices.macros,
+		AUCTION_IMP_TS: playedAt,
+		...(multiplier !== undefined ? { AUCTION_MULTIPLIER: multiplier } : {}),
+	});
 }
 
 /** lurl for a won ad that never ran: by default loss code 2, impression opportunity expired. */

@@ -5,6 +5,7 @@
 import { type ExpiryReason, newEvent, type PxEvent } from "../px/events";
 import type { DecisionMeta, DecisionNotices } from "../px/ledger";
 import type { NotBillableReason } from "../px/play-report";
+import { billedMultiplier } from "../px/pricing/audience";
 import { splitGross } from "../px/pricing/take";
 import { Reason } from "../px/reasons";
 import { trackerNotices, VAST_ERROR_EXPIRED, VAST_ERROR_REVOKED } from "../px/trackers";
@@ -21,6 +22,8 @@ export type Settlement =
 			/** False: recorded as played but never billed, for `reason`. */
 			billable?: boolean;
 			reason?: NotBillableReason;
+			/** The audience the player measured for this play, when it reported one. */
+			measuredAudience?: number;
 	  }
 	| { kind: "expiry"; reason: ExpiryReason; reportedAt: number };
 
@@ -43,11 +46,16 @@ export function settlementEvent(settled: Settled, how: Settlement): PxEvent {
 		bidder: meta.bidder,
 		crid: meta.crid,
 	};
+	const multiplier = billedMultiplier(
+		meta.multiplier,
+		how.kind === "play" ? how.measuredAudience : undefined,
+	);
 	return how.kind === "play"
 		? newEvent("play", {
 				...common,
 				price_cpm: meta.priceCpm,
-				multiplier: meta.multiplier,
+				multiplier,
+				...(multiplier < meta.multiplier ? { planned_multiplier: meta.multiplier } : {}),
 				played_at: how.playedAt,
 				// Billed or not, a play says what it was worth: the report sums the billable ones. A
 				// ledger row written before the take was stored had none.
@@ -75,7 +83,7 @@ export function settlementNotice(
 	if (how.kind === "play") {
 		return how.billable === false
 			? { kind: "lurl", url: expiryLossUrl(notices, Reason.Expired) }
-			: { kind: "burl", url: billingUrl(notices, how.playedAt) };
+			: { kind: "burl", url: billingUrl(notices, how.playedAt, how.measuredAudience) };
 	}
 	const loss = how.reason === "revoked" ? Reason.CreativeDisapproved : Reason.Expired;
 	return { kind: "lurl", url: expiryLossUrl(notices, loss) };

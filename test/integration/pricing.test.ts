@@ -14,6 +14,7 @@ import {
 	dspAssets,
 	dspLogAfter,
 	type EdgeOverrides,
+	fullPlay,
 } from "../support/edge";
 import { authHeaders, billboardScreen } from "../support/fixtures";
 import { capturingQueue } from "../support/records";
@@ -127,6 +128,30 @@ describe("audience by the hour", () => {
 		const nurls = (await dspLogAfter(t, "nurl", 2)).filter((l) => l.startsWith("nurl"));
 		const mults = nurls.map((l) => Number(/mult=([\d.]+)/.exec(l)?.[1]));
 		expect(mults.sort()).toEqual([...expected].sort());
+	});
+});
+
+describe("a measured audience", () => {
+	it("bills a lower multiplier than the one sold, never a higher one", async () => {
+		const burlMult = async (measured: number) => {
+			const t = tag("measured");
+			const { answer } = await ask(t, [{ b: ALPHA }], {
+				screen: { audience: { multiplier: 12, source: "publisher" } },
+			});
+			expect(answer.impression_multiplier).toBe(12);
+			const play = await fullPlay(answer as { play: { not_before: number } });
+			const body = { ...JSON.parse(play.body as string), measured_audience: measured };
+			const { res, settled } = await callEdge(
+				new URL(answer.proof_of_play_url as string).pathname,
+				{ ...play, body: JSON.stringify(body) },
+			);
+			expect(res.status).toBe(200);
+			await settled;
+			const burl = (await dspLogAfter(t, "burl", 1)).find((l) => l.startsWith("burl"));
+			return Number(/mult=([\d.]+)/.exec(burl ?? "")?.[1]);
+		};
+		expect(await burlMult(4.5)).toBe(4.5);
+		expect(await burlMult(20)).toBe(12);
 	});
 });
 

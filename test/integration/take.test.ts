@@ -160,6 +160,22 @@ describe("the play event's split", () => {
 		}
 	});
 
+	it("a measured audience lowers the play's multiplier and keeps the one sold beside it", () => {
+		const play = settlementEvent(settled(meta), {
+			kind: "play",
+			playedAt: 1,
+			measuredAudience: 1.5,
+		});
+		expect(play).toMatchObject({ multiplier: 1.5, planned_multiplier: 2 });
+		const higher = settlementEvent(settled(meta), {
+			kind: "play",
+			playedAt: 1,
+			measuredAudience: 3,
+		});
+		expect(higher).toMatchObject({ multiplier: 2 });
+		expect(higher).not.toHaveProperty("planned_multiplier");
+	});
+
 	it("a ledger row written before the take was stored settles with no take", () => {
 		const play = settlementEvent(settled(meta), { kind: "play", playedAt: 1 });
 		expect(play).toMatchObject({ gross_cpm: 8, take_cpm: 0, net_cpm: 8 });

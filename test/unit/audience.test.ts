@@ -85,11 +85,7 @@ describe("audience by the hour", () => {
 
 	it("keeps a fixed multiplier per play as it was", () => {
 		expect(
-			spotAudience(
-				{ audience: { multiplier: 2.5, per_seconds: 15, source: "publisher" } },
-				MONDAY_8,
-				30_000,
-			),
+			spotAudience({ audience: { multiplier: 2.5, source: "publisher" } }, MONDAY_8, 30_000),
 		).toEqual({ kind: "known", multiplier: 2.5 });
 		expect(spotAudience({}, MONDAY_8, 30_000)).toEqual({ kind: "unknown" });
 	});

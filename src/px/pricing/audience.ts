@@ -7,6 +7,8 @@ import { HOURS_PER_WEEK, localWeekHour } from "../geo";
 import { roundCpm } from "../money";
 
 const MAX_MULTIPLIER = 1_000_000;
+/** The spot length hourly values are for when the profile does not say: a common DOOH spot. */
+const DEFAULT_PER_SECONDS = 15;
 
 /**
  * Audience per play: how many people see one play (OpenRTB imp.qty). Either one `multiplier` for
@@ -19,7 +21,7 @@ export const Audience = z
 		multiplier: z.number().positive().max(MAX_MULTIPLIER).optional(),
 		hourly: z.array(z.number().nonnegative().max(MAX_MULTIPLIER)).length(HOURS_PER_WEEK).optional(),
 		/** The spot length the hourly values are for, seconds. */
-		per_seconds: z.number().int().positive().max(3600).default(15),
+		per_seconds: z.number().int().positive().max(3600).optional(),
 		source: z.enum(["publisher", "exchange", "vendor"]),
 		vendor: z.string().min(1).max(256).optional(),
 	})
@@ -82,7 +84,9 @@ export function spotAudience(screen: AudienceOf, playAt: number, spotMs: number)
 
 /** 4 decimals, as prices are; never rounded down to 0, which would read as "no audience". */
 function prorate(value: number, audience: Audience, spotMs: number): number {
-	const prorated = roundCpm((value * spotMs) / 1000 / audience.per_seconds);
+	const prorated = roundCpm(
+		(value * spotMs) / 1000 / (audience.per_seconds ?? DEFAULT_PER_SECONDS),
+	);
 	return prorated > 0 ? prorated : 0.0001;
 }
 
