@@ -226,9 +226,7 @@ export class ScreenDO extends DurableObject<Env> {
 				playedAt: now,
 				...(report.displayed_at !== undefined ? { displayedAt: report.displayed_at } : {}),
 				...(report.displayed_ms !== undefined ? { displayedMs: report.displayed_ms } : {}),
-				...(report.measured_audience !== undefined
-					? { measuredAudience: report.measured_audience }
-					: {}),
+				...(report.measured_audience ? { measuredAudience: report.measured_audience } : {}),
 				...(share !== undefined ? { share } : {}),
 				billable,
 				...(reason ? { reason } : {}),
