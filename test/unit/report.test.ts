@@ -378,6 +378,41 @@ describe("runReport", () => {
 		expect(report.bidders[0]?.revenue).toBeCloseTo((10 / 1000) * 2, 10);
 	});
 
+	it("reads billable from its column and, in files written before it, from extra", async () => {
+		const play = (decision: string, billable?: boolean) =>
+			newEvent(
+				"play",
+				{
+					...screen,
+					decision_id: decision,
+					auction_id: `auc-${decision}`,
+					bidder: "a",
+					crid: "c",
+					price_cpm: 10,
+					multiplier: 2,
+					played_at: T,
+					...(billable === false
+						? { billable: false, not_billable_reason: "under_threshold" as const }
+						: {}),
+				},
+				{ now: T },
+			);
+		const plays = (prefix: string) => [
+			win(`${prefix}1`, "a", 9, 2),
+			win(`${prefix}2`, "a", 9, 2),
+			play(`${prefix}1`),
+			play(`${prefix}2`, false),
+		];
+		const fresh = writeOther("billable-column.parquet", encodeEvents(plays("new")));
+		const legacy = writeOther("billable-extra.parquet", encodeBeforeBillingColumns(plays("old")));
+		const report = await runReport([fresh, legacy]);
+		expect(report.delivery).toMatchObject({ wins: 4, plays: 2, unbilled_plays: 2 });
+		expect(report.bidders[0]?.revenue).toBeCloseTo((10 / 1000) * 2 * 2, 10);
+		expect(report.money).toMatchObject([{ plays: 2 }]);
+		// Either way, one file alone gives the same figures.
+		expect((await runReport([legacy])).delivery).toEqual((await runReport([fresh])).delivery);
+	});
+
 	it("sums billed plays' gross, take and net per publisher, DSP, UTC day and currency", async () => {
 		const day2 = T + 86_400_000;
 		const play = (
@@ -744,6 +779,39 @@ function batchFiles(events: PxEvent[], size: number): PxEvent[][] {
 		files.push(...groups.values());
 	}
 	return files;
+}
+
+/**
+ * Archive layout 3 as written before the play's billing columns, frozen: billable,
+ * not_billable_reason and planned_multiplier in `extra`.
+ */
+function encodeBeforeBillingColumns(events: PxEvent[]): Uint8Array {
+	const moved = ["billable", "not_billable_reason", "planned_multiplier"];
+	const { schema, columnData } = eventColumns(events);
+	const keep = columnData
+		.map((column, i) => ({ column, element: schema[i + 1]! }))
+		.filter(({ column }) => !moved.includes(column.name));
+	const extra = keep.find((k) => k.column.name === "extra")!;
+	extra.column = {
+		...extra.column,
+		data: events.map((event, i) => {
+			const record = event as unknown as Record<string, unknown>;
+			const back = moved.filter((f) => record[f] !== undefined).map((f) => [f, record[f]]);
+			return JSON.stringify({
+				...JSON.parse((extra.column.data[i] as string | null) ?? "{}"),
+				...Object.fromEntries(back),
+			});
+		}),
+	};
+	return new Uint8Array(
+		parquetWriteBuffer({
+			schema: [{ name: "root", num_children: keep.length }, ...keep.map((k) => k.element)],
+			columnData: keep.map((k) => k.column),
+			codec: "GZIP",
+			compressors: { GZIP: gzip },
+			kvMetadata: [{ key: "px.archive_layout", value: "3" }],
+		}),
+	);
 }
 
 /** Archive layout 2, frozen: layout 3's columns, but every id as text (no `_uuid` columns). */
