@@ -5,13 +5,12 @@
 // (`wrangler dev <bundle> --no-bundle`, config watching off): other people edit src/ while a
 // bench runs, and wrangler dev would otherwise rebuild and restart workerd in the middle of it.
 import type { ChildProcess } from "node:child_process";
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type ControlSeed, DEMO_KEYS, demoPublisher } from "../demo/control";
 import { staticAssetUrl, videoAssetUrl } from "../demo/dsps";
-import { seedControl } from "../demo/seed";
-import { approvalKey, approvalKvKey } from "../src/px/approval";
+import { seedApprovals, seedControl } from "../demo/seed";
 import { BENCH_DSPS, benchBidders, benchScreen, dspEndpoint, HOST, PORTS } from "./config";
 import { forkModule, ROOT, startWrangler, waitForHttp, wranglerSync } from "./procs";
 
@@ -105,9 +104,9 @@ export async function startStack(
 		? snapshot("bench/baseline/wrangler.toml", join(work, "baseline-build"))
 		: "";
 
-	// Creative approvals, seeded the way scripts/dev.ts does for the demo DSPs.
+	// Creative approvals, seeded as scripts/dev.ts seeds the demo DSPs', but without downloading
+	// the assets (the bench's edge never serves a hosted copy).
 	const persist = join(work, "state");
-	const seed = join(work, "approvals.json");
 	// Approval is per asset: each bench DSP's video and its static poster at the bench slot's size.
 	const slot = benchScreen("approvals").slots[0]!;
 	const units = BENCH_DSPS.flatMap((d, i) => {
@@ -116,38 +115,8 @@ export async function startStack(
 			(asset_url) => ({ bidder: d.name, crid: d.crid, asset_url, adomain: [d.adomain] }),
 		);
 	});
-	// An approval names the hosted copy of the approved bytes (an "approved" record without one
-	// counts as pending, src/services/approvals.ts). The bench never downloads a creative, so the
-	// copy is named, not stored: a digest of the asset URL stands in for the file's.
-	const record = (u: (typeof units)[number]) => ({
-		status: "approved",
-		reason: "bench creative",
-		decided_at: Date.now(),
-		asset: { sha256: createHash("sha256").update(u.asset_url).digest("hex"), size: 1 },
-	});
-	writeFileSync(
-		seed,
-		JSON.stringify(
-			await Promise.all(
-				units.map(async (u) => ({
-					key: approvalKvKey(await approvalKey(u)),
-					value: JSON.stringify(record(u)),
-				})),
-			),
-		),
-	);
 	await seedControl(benchControl(), persist);
-	wranglerSync([
-		"kv",
-		"bulk",
-		"put",
-		seed,
-		"--binding",
-		"APPROVALS",
-		"--local",
-		"--persist-to",
-		persist,
-	]);
+	await seedApprovals(units, { persistTo: persist, hosted: "named", reason: "bench creative" });
 
 	const common = [
 		"--no-bundle",

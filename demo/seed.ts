@@ -1,15 +1,21 @@
-// Seeds the demo creatives' assets as approved in the local APPROVALS replica, where
-// `wrangler dev` reads it. An approval is of bytes (README "Review desk"), so each asset is
-// fetched from the demo server and copied into the local HOSTED_ASSETS bucket, as the desk's
-// approve does, and its record names that copy.
+// Seeds the local state `wrangler dev` reads: the control plane, and creatives approved in the
+// APPROVALS replica, for the demo (scripts/dev.ts, the e2e tests) and the bench (bench/stack.ts).
+// An approval is of bytes (README "Review desk"): the demo's assets are fetched from the demo
+// server and copied into the local HOSTED_ASSETS bucket, as the desk's approve does, and each
+// record names that copy; the bench's records name a copy it never stores.
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { type ApprovalRecord, approvalKey, approvalKvKey } from "../src/px/approval";
-import { hostedObjectKey } from "../src/px/hosted-asset";
+import {
+	type ApprovalRecord,
+	type ApprovalUnit,
+	approvalKey,
+	approvalKvKey,
+} from "../src/px/approval";
+import { type HostedAsset, hostedObjectKey } from "../src/px/hosted-asset";
 import { type ControlSeed, controlSeedStatements, demoControlSeed } from "./control";
 import { demoAssets } from "./dsps";
 import { demoScreens } from "./screens";
@@ -60,31 +66,49 @@ export async function seedControl(seed: ControlSeed, persistTo?: string): Promis
  * server's origin, which must be serving: asset URLs are part of what is approved, and the
  * bytes are copied from there). Returns how many.
  */
-export async function seedDemoApprovals(assetBase: string, persistTo?: string): Promise<number> {
+export function seedDemoApprovals(assetBase: string, persistTo?: string): Promise<number> {
 	const units = demoAssets(
 		demoScreens.flatMap((s) => s.slots),
 		assetBase,
 	);
+	return seedApprovals(units, { persistTo, hosted: "copy", reason: "demo creative" });
+}
+
+export interface SeedApprovalsOptions {
+	/** wrangler's local state folder (wrangler's default without it). */
+	persistTo?: string;
+	/**
+	 * The hosted copy each record names (an "approved" record without one counts as pending,
+	 * src/services/approvals.ts). "copy": the asset is fetched and its bytes stored in the local
+	 * HOSTED_ASSETS bucket, as the desk's approve does, so the edge can serve them. "named": nothing
+	 * is fetched, a digest of the URL stands in for the file's, for a caller whose edge never
+	 * serves a creative (the bench, which must not spend its setup downloading videos).
+	 */
+	hosted: "copy" | "named";
+	/** The records' reason: who approved them. */
+	reason: string;
+}
+
+/** Approves `units` in the local APPROVALS replica; returns how many. */
+export async function seedApprovals(
+	units: ApprovalUnit[],
+	{ persistTo, hosted, reason }: SeedApprovalsOptions,
+): Promise<number> {
 	const dir = mkdtempSync(join(tmpdir(), "px-seed-"));
 	const wrangler = localWrangler(persistTo);
 	try {
 		const copies = new Map<string, { key: string; file: string }[]>();
 		const entries = await Promise.all(
 			units.map(async (unit, i) => {
-				const res = await fetch(unit.asset_url);
-				if (!res.ok) throw new Error(`${unit.asset_url}: ${res.status}`);
-				const bytes = Buffer.from(await res.arrayBuffer());
-				const sha256 = createHash("sha256").update(bytes).digest("hex");
-				const file = join(dir, `asset-${i}`);
-				writeFileSync(file, bytes);
-				const type = res.headers.get("content-type") ?? "application/octet-stream";
-				copies.set(type, [...(copies.get(type) ?? []), { key: hostedObjectKey(sha256), file }]);
 				const record: ApprovalRecord = {
 					status: "approved",
-					reason: "demo creative",
+					reason,
 					decided_at: Date.now(),
 					version: 0,
-					asset: { sha256, size: bytes.byteLength },
+					asset:
+						hosted === "copy"
+							? await download(unit.asset_url, join(dir, `asset-${i}`), copies)
+							: { sha256: sha256Hex(unit.asset_url), size: 1 },
 				};
 				return { key: approvalKvKey(await approvalKey(unit)), value: JSON.stringify(record) };
 			}),
@@ -92,28 +116,47 @@ export async function seedDemoApprovals(assetBase: string, persistTo?: string): 
 		const approvals = join(dir, "approvals.json");
 		writeFileSync(approvals, JSON.stringify(entries));
 		// One wrangler at a time: two started together on one persistence folder can fail with
-		// SQLITE_BUSY ("database is locked"), as a player e2e run did. The bucket is written one
-		// content type per command (the bulk command sets one for all its objects).
-		const copied = async () => {
-			for (const [type, objects] of copies) {
-				const list = join(dir, `objects-${type.replace(/\W/g, "_")}.json`);
-				writeFileSync(list, JSON.stringify(objects));
-				await wrangler([
-					"r2",
-					"bulk",
-					"put",
-					HOSTED_BUCKET,
-					"--filename",
-					list,
-					"--content-type",
-					type,
-				]);
-			}
-		};
+		// SQLITE_BUSY ("database is locked"), as a player e2e run did.
 		await wrangler(["kv", "bulk", "put", approvals, "--binding", "APPROVALS"]);
-		await copied();
+		// The bucket is written one content type per command (the bulk command sets one for all
+		// its objects).
+		for (const [type, objects] of copies) {
+			const list = join(dir, `objects-${type.replace(/\W/g, "_")}.json`);
+			writeFileSync(list, JSON.stringify(objects));
+			await wrangler([
+				"r2",
+				"bulk",
+				"put",
+				HOSTED_BUCKET,
+				"--filename",
+				list,
+				"--content-type",
+				type,
+			]);
+		}
 	} finally {
 		rmSync(dir, { recursive: true, force: true });
 	}
 	return units.length;
+}
+
+const sha256Hex = (data: string | Buffer) => createHash("sha256").update(data).digest("hex");
+
+/**
+ * Fetches an asset into `file` and adds it to `copies` (by content type) under its hosted key;
+ * returns what its approval records of it.
+ */
+async function download(
+	url: string,
+	file: string,
+	copies: Map<string, { key: string; file: string }[]>,
+): Promise<HostedAsset> {
+	const res = await fetch(url);
+	if (!res.ok) throw new Error(`${url}: ${res.status}`);
+	const bytes = Buffer.from(await res.arrayBuffer());
+	const sha256 = sha256Hex(bytes);
+	writeFileSync(file, bytes);
+	const type = res.headers.get("content-type") ?? "application/octet-stream";
+	copies.set(type, [...(copies.get(type) ?? []), { key: hostedObjectKey(sha256), file }]);
+	return { sha256, size: bytes.byteLength };
 }

@@ -100,8 +100,8 @@ export interface ReportOptions {
 	quarantine?: QuarantineEntry[];
 }
 
-/** A play the edge recorded but did not bill (under the play threshold); absent before schema 3. */
-const UNBILLED = "coalesce(TRY_CAST(extra->>'$.billable' AS BOOLEAN), true) = false";
+/** A play the edge recorded but did not bill (ev.billable: see `load`). */
+const UNBILLED = "NOT billable";
 
 const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;
 const fileList = (files: string[]) => `[${files.map(sqlString).join(", ")}]`;
@@ -237,8 +237,9 @@ export async function runReport(files: string[], options: ReportOptions = {}): P
 /**
  * The columns the queries read and their types. A file can lack any of them but the envelope:
  * layout 1 files predate clearing_price_cpm, multiplier, kind and extra, layout 1 and 2 files
- * predate auction_id_uuid, layout 2 and 3 files have no details, and every layout leaves out
- * columns that are null in every row. Missing ones read as NULL.
+ * predate auction_id_uuid, older layout 3 files predate cur, the split and billable, layout 2
+ * and 3 files have no details, and every layout leaves out columns that are null in every row.
+ * Missing ones read as NULL.
  */
 const RAW_COLUMNS = {
 	event_id: "UUID",
@@ -259,6 +260,7 @@ const RAW_COLUMNS = {
 	gross_cpm: "DOUBLE",
 	take_cpm: "DOUBLE",
 	net_cpm: "DOUBLE",
+	billable: "BOOLEAN",
 	extra: "VARCHAR",
 	details: "VARCHAR",
 } as const;
@@ -266,6 +268,13 @@ const RAW_COLUMNS = {
 /** A field the report reads from its typed column, or from a layout 1 row's `details`. */
 const fromEither = (column: keyof typeof RAW_COLUMNS, type: "DOUBLE" | "VARCHAR") =>
 	`coalesce(${column}, TRY_CAST(details->>'$.${column}' AS ${type})) AS ${column}`;
+
+/**
+ * A play's billable: its column, else `extra` or `details` (files written before the column), else
+ * true, since the event schema omits it on billed plays and before schema 3 every play was billed.
+ */
+const BILLABLE = `coalesce(billable,
+	TRY_CAST(coalesce(extra, details)->>'$.billable' AS BOOLEAN), true) AS billable`;
 
 /**
  * Loads the files into `raw` chunk by chunk (for progress), then builds `ev` (one row per
@@ -307,7 +316,7 @@ async function load(
 			coalesce(auction_id, CAST(auction_id_uuid AS VARCHAR)) AS auction_id,
 			bidder, outcome, reason, price_cpm,
 			${fromEither("clearing_price_cpm", "DOUBLE")}, ${fromEither("multiplier", "DOUBLE")},
-			${fromEither("kind", "VARCHAR")}, cur, gross_cpm, take_cpm, net_cpm,
+			${fromEither("kind", "VARCHAR")}, cur, gross_cpm, take_cpm, net_cpm, ${BILLABLE},
 			coalesce(extra, details) AS extra
 		FROM raw
 		QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY schema_version DESC) = 1`);

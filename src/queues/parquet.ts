@@ -21,6 +21,9 @@
 //   DuckDB's `union_by_name = true`: a missing column reads as NULL.
 // Layout 3 files written before event schema 7 have no cur, gross_cpm, take_cpm or net_cpm
 // columns (an auction's cur was in `extra`); readers take a missing column as NULL, as above.
+// Files written before the play's billing columns (billable, not_billable_reason,
+// planned_multiplier) have those fields in `extra`: readers look there when the column is NULL,
+// and take a billable that is in neither as true (the event schema's "absent means billed").
 // Layout 2 had no `<field>_uuid` columns (every id as text). Layout 1 (before
 // `px.archive_layout`) had the columns event_id … reason, event_id as text, and the whole record
 // as JSON in `details`. Readers must keep accepting both (archivedRecord and
@@ -69,6 +72,9 @@ export const ARCHIVE_COLUMNS = [
 	"gross_cpm",
 	"take_cpm",
 	"net_cpm",
+	"billable",
+	"not_billable_reason",
+	"planned_multiplier",
 	"extra",
 ] as const;
 
@@ -81,7 +87,7 @@ type ArchiveColumn = (typeof ARCHIVE_COLUMNS)[number];
  *   value reads back exactly as it was written.
  * - TIMESTAMP: INT64 TIMESTAMP_MILLIS from epoch ms; DuckDB and others read a timestamp.
  */
-type Kind = "UUID" | "ID" | "STRING" | "INT32" | "DOUBLE" | "TIMESTAMP";
+type Kind = "UUID" | "ID" | "STRING" | "INT32" | "DOUBLE" | "BOOLEAN" | "TIMESTAMP";
 
 interface Column {
 	name: Exclude<ArchiveColumn, "extra">;
@@ -134,6 +140,13 @@ const COLUMNS: Column[] = [
 	{ name: "gross_cpm", kind: "DOUBLE", field: same("gross_cpm") },
 	{ name: "take_cpm", kind: "DOUBLE", field: same("take_cpm") },
 	{ name: "net_cpm", kind: "DOUBLE", field: same("net_cpm") },
+	// Whether a play is billed decides every money figure, so the report filters on it without
+	// parsing JSON. The schema omits billable on billed plays: a file of billed plays has no such
+	// column, and readers take NULL as billed. planned_multiplier is here so audits of measured
+	// audience can compare it with multiplier in SQL.
+	{ name: "billable", kind: "BOOLEAN", field: same("billable") },
+	{ name: "not_billable_reason", kind: "STRING", field: same("not_billable_reason") },
+	{ name: "planned_multiplier", kind: "DOUBLE", field: same("planned_multiplier") },
 ];
 
 /** The order in which columns take their fields: the `first` ones, then the others. */
@@ -156,6 +169,8 @@ function fits(kind: Kind, value: unknown): boolean {
 			);
 		case "DOUBLE":
 			return typeof value === "number";
+		case "BOOLEAN":
+			return typeof value === "boolean";
 		case "TIMESTAMP":
 			return Number.isSafeInteger(value);
 	}

@@ -20,8 +20,12 @@ import {
 type WinRecord = Extract<PxEvent, { type: "win" }>;
 const screen = { publisher_id: "pub", screen_id: "scr", venue_type: 20101 };
 const T = Date.UTC(2026, 10, 23, 9, 30);
-/** The columns of a file whose ids are all text (the fixtures' "req-1", "auc-1", …). */
-const TEXT_ID_COLUMNS = ARCHIVE_COLUMNS.filter((c) => !c.endsWith("_uuid"));
+/** Columns only an unbilled or re-measured play fills; the fixtures' play is billed as planned. */
+const PLAY_BILLING = ["billable", "not_billable_reason", "planned_multiplier"];
+/** The columns of a file of the fixtures, whose ids are all text ("req-1", "auc-1", …). */
+const TEXT_ID_COLUMNS = ARCHIVE_COLUMNS.filter(
+	(c) => !c.endsWith("_uuid") && !PLAY_BILLING.includes(c),
+);
 
 /** One event of every type, in a fixed order. */
 function events(): PxEvent[] {
@@ -274,6 +278,50 @@ describe("encodeEvents", () => {
 		});
 		expect(archivedRecord(row!)).toEqual(newer);
 		expect(archivedRecord(winRow!)).toEqual(win);
+	});
+
+	it("types a play's billable, not_billable_reason and planned_multiplier, out of extra", async () => {
+		const [, , , play] = events();
+		const unbilled = {
+			...(play as PlayEvent),
+			event_id: crypto.randomUUID(),
+			billable: false,
+			not_billable_reason: "under_threshold",
+			multiplier: 3,
+			planned_multiplier: 4,
+		} as PlayEvent;
+		const [billedRow, unbilledRow] = await read(encodeEvents([play!, unbilled]));
+		expect(billedRow).toMatchObject({
+			billable: null,
+			not_billable_reason: null,
+			planned_multiplier: null,
+		});
+		expect(unbilledRow).toMatchObject({
+			billable: false,
+			not_billable_reason: "under_threshold",
+			multiplier: 3,
+			planned_multiplier: 4,
+		});
+		expect(JSON.parse(unbilledRow!.extra as string)).toEqual({ played_at: T + 60_000 });
+		expect([billedRow, unbilledRow].map((r) => archivedRecord(r!))).toEqual([play, unbilled]);
+		// A file of billed plays has no billing columns at all: readers take billable as true.
+		expect(columnsOf(encodeEvents([play!]))).not.toContain("billable");
+	});
+
+	it("reads a play archived before the billing columns, with billable in extra", () => {
+		const [, , , play] = events();
+		const { extra: _e, ...columns } = Object.fromEntries(
+			ARCHIVE_COLUMNS.filter((c) => !PLAY_BILLING.includes(c)).map((c) => [c, null]),
+		);
+		const old = { ...(play as PlayEvent), billable: false, not_billable_reason: "no_evidence" };
+		const { played_at, billable, not_billable_reason, ...typed } = old;
+		const row = {
+			...columns,
+			...typed,
+			ts: new Date(old.ts),
+			extra: JSON.stringify({ played_at, billable, not_billable_reason }),
+		};
+		expect(archivedRecord(row)).toEqual(old);
 	});
 
 	it("leaves out the columns that are null in every row", async () => {

@@ -64,6 +64,31 @@ const expiry = (decision: string, bidder: string, reason: "reported" | "inferred
 const telemetry = (kind: "requested" | "played" | "error") =>
 	ev("telemetry", { kind } as Omit<EventFields<"telemetry">, keyof typeof screen>);
 
+/** Two wins and their plays, the second under the play threshold (recorded, not billed). */
+function thresholdPlays(prefix: string): PxEvent[] {
+	const play = (decision: string, billable: boolean) =>
+		newEvent(
+			"play",
+			{
+				...screen,
+				decision_id: decision,
+				auction_id: `auc-${decision}`,
+				bidder: "a",
+				crid: "c",
+				price_cpm: 10,
+				multiplier: 2,
+				played_at: T,
+				displayed_ms: billable ? 10_000 : 3_000,
+				...(billable
+					? {}
+					: { billable: false, not_billable_reason: "under_threshold" as const, play_share: 0.3 }),
+			},
+			{ now: T },
+		);
+	const [first, second] = [`${prefix}1`, `${prefix}2`];
+	return [win(first, "a", 9, 2), win(second, "a", 9, 2), play(first, true), play(second, false)];
+}
+
 /**
  * Event schema version 2 as it might look, in an archive layout that has grown a typed column
  * for its new field: an extra field in the record and an extra Parquet column.
@@ -350,32 +375,25 @@ describe("runReport", () => {
 	});
 
 	it("counts plays under the play threshold apart: not billed, no revenue", async () => {
-		const play = (decision: string, billable?: boolean) => ({
-			...newEvent(
-				"play",
-				{
-					...screen,
-					decision_id: decision,
-					auction_id: `auc-${decision}`,
-					bidder: "a",
-					crid: "c",
-					price_cpm: 10,
-					multiplier: 2,
-					played_at: T,
-					displayed_ms: billable === false ? 3_000 : 10_000,
-					...(billable === false ? { billable: false, play_share: 0.3 } : {}),
-				},
-				{ now: T },
-			),
-		});
-		const file = writeOther(
-			"plays-v3.parquet",
-			encodeEvents([win("p1", "a", 9, 2), win("p2", "a", 9, 2), play("p1"), play("p2", false)]),
-		);
+		const file = writeOther("plays-v3.parquet", encodeEvents(thresholdPlays("p")));
 		const report = await runReport([file]);
 		expect(report.delivery).toMatchObject({ wins: 2, plays: 1, unbilled_plays: 1 });
 		expect(report.bidders[0]).toMatchObject({ bidder: "a", plays: 1, plays_per_win: 0.5 });
 		expect(report.bidders[0]?.revenue).toBeCloseTo((10 / 1000) * 2, 10);
+	});
+
+	it("reads billable from its column and, in files written before it, from extra", async () => {
+		const fresh = writeOther("billable-column.parquet", encodeEvents(thresholdPlays("new")));
+		const legacy = writeOther(
+			"billable-extra.parquet",
+			encodeBeforeBillingColumns(thresholdPlays("old")),
+		);
+		const report = await runReport([fresh, legacy]);
+		expect(report.delivery).toMatchObject({ wins: 4, plays: 2, unbilled_plays: 2 });
+		expect(report.bidders[0]?.revenue).toBeCloseTo((10 / 1000) * 2 * 2, 10);
+		expect(report.money).toMatchObject([{ plays: 2 }]);
+		// Either way, one file alone gives the same figures.
+		expect((await runReport([legacy])).delivery).toEqual((await runReport([fresh])).delivery);
 	});
 
 	it("sums billed plays' gross, take and net per publisher, DSP, UTC day and currency", async () => {
@@ -746,11 +764,56 @@ function batchFiles(events: PxEvent[], size: number): PxEvent[][] {
 	return files;
 }
 
+type FrozenColumn = {
+	column: ColumnSource;
+	element: ReturnType<typeof eventColumns>["schema"][number];
+};
+
+/** Today's columns of `events`, each with its schema element, for a frozen layout to rework. */
+const columnsToRework = (events: PxEvent[]): FrozenColumn[] => {
+	const { schema, columnData } = eventColumns(events);
+	return columnData.map((column, i) => ({ column, element: schema[i + 1]! }));
+};
+
+/** A file of reworked columns, marked with the layout it freezes. */
+const encodeFrozen = (columns: FrozenColumn[], layout: number) =>
+	new Uint8Array(
+		parquetWriteBuffer({
+			schema: [{ name: "root", num_children: columns.length }, ...columns.map((k) => k.element)],
+			columnData: columns.map((k) => k.column),
+			codec: "GZIP",
+			compressors: { GZIP: gzip },
+			kvMetadata: [{ key: "px.archive_layout", value: String(layout) }],
+		}),
+	);
+
+/**
+ * Archive layout 3 as written before the play's billing columns, frozen: billable,
+ * not_billable_reason and planned_multiplier in `extra`.
+ */
+function encodeBeforeBillingColumns(events: PxEvent[]): Uint8Array {
+	const moved = ["billable", "not_billable_reason", "planned_multiplier"];
+	const keep = columnsToRework(events).filter(({ column }) => !moved.includes(column.name));
+	const extra = keep.find((k) => k.column.name === "extra")!;
+	extra.column = {
+		...extra.column,
+		data: events.map((event, i) => {
+			const record = event as unknown as Record<string, unknown>;
+			const back = moved.filter((f) => record[f] !== undefined).map((f) => [f, record[f]]);
+			return JSON.stringify({
+				...JSON.parse((extra.column.data[i] as string | null) ?? "{}"),
+				...Object.fromEntries(back),
+			});
+		}),
+	};
+	return encodeFrozen(keep, 3);
+}
+
 /** Archive layout 2, frozen: layout 3's columns, but every id as text (no `_uuid` columns). */
 function encodeLayout2(events: PxEvent[]): Uint8Array {
-	const { schema, columnData } = eventColumns(events);
+	const columns = columnsToRework(events);
 	const text = new Map<string, unknown[]>();
-	for (const column of columnData) {
+	for (const { column } of columns) {
 		const field = column.name.replace(/_uuid$/, "");
 		if (!["request_id", "auction_id", "decision_id"].includes(field)) continue;
 		const merged = text.get(field) ?? events.map(() => null);
@@ -759,8 +822,7 @@ function encodeLayout2(events: PxEvent[]): Uint8Array {
 		});
 		text.set(field, merged);
 	}
-	const keep = columnData
-		.map((column, i) => ({ column, element: schema[i + 1]! }))
+	const keep = columns
 		.filter(({ column }) => !column.name.endsWith("_uuid"))
 		.map(({ column, element }) =>
 			text.has(column.name)
@@ -777,15 +839,7 @@ function encodeLayout2(events: PxEvent[]): Uint8Array {
 			element: { name, type: "BYTE_ARRAY", converted_type: "UTF8", repetition_type: "OPTIONAL" },
 		});
 	}
-	return new Uint8Array(
-		parquetWriteBuffer({
-			schema: [{ name: "root", num_children: keep.length }, ...keep.map((k) => k.element)],
-			columnData: keep.map((k) => k.column),
-			codec: "GZIP",
-			compressors: { GZIP: gzip },
-			kvMetadata: [{ key: "px.archive_layout", value: "2" }],
-		}),
-	);
+	return encodeFrozen(keep, 2);
 }
 
 describe("runReport over compacted partitions", () => {
