@@ -1,5 +1,5 @@
 // Section 4: the archive's encoding cost. Realistic event streams built with `newEvent` the way
-// src/worker/decide.ts builds them, encoded with `encodeEvents` (src/queues/parquet.ts) in the
+// src/worker/decide/decide.ts builds them, encoded with `encodeEvents` (src/queues/parquet.ts) in the
 // archive consumer's real grouping, as compaction leaves them (src/queues/compact.ts: one file
 // per type and hour) and as one big file, beside gzip-compressed NDJSON.
 import { gzipSync } from "node:zlib";

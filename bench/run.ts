@@ -8,7 +8,7 @@ import { cpus, tmpdir, totalmem } from "node:os";
 import { basename, join } from "node:path";
 import { parseArgs } from "node:util";
 import { buildBundle } from "../scripts/check-bundle";
-import { DEADLINE_MARGIN_MS } from "../src/worker/pacing";
+import { DEADLINE_MARGIN_MS } from "../src/worker/decide/pacing";
 import {
 	adRequestBody,
 	BENCH_DSPS,

@@ -50,8 +50,22 @@ export const LAYERS: readonly Layer[] = [
 		why: "A queue consumer imports only src/services and src/px: a type another shell needs belongs in src/px or src/services.",
 	},
 	{
+		dir: "src/worker/decide",
+		may: [
+			"src/px",
+			"src/services",
+			"src/worker/config",
+			"src/worker/control/lookups",
+			"src/worker/pop-token",
+			"src/worker/problem",
+			"src/worker/publisher-limit",
+		],
+		noRuntime: true,
+		why: "The hot path runs in plain Node with fakes (test/unit/decide.test.ts): it reaches the platform only through DecideServices (ports.ts), which services.ts alone builds from the env.",
+	},
+	{
 		dir: "src/worker",
-		may: ["src/services", "src/px"],
+		may: ["src/services", "src/px", "src/worker/decide"],
 		why: "The HTTP app reaches Durable Objects through src/services/stubs.ts and their contracts in src/px, never their modules.",
 	},
 	{
@@ -86,7 +100,7 @@ export const LAYERS: readonly Layer[] = [
 			"src/px",
 			"src/queues/compacted",
 			"src/queues/parquet",
-			"src/worker/pacing",
+			"src/worker/decide/pacing",
 		],
 		why: "The bench drives the edge from outside: the domain, the archive's formats and the margin it reports, nothing else of the Worker.",
 	},

@@ -3,7 +3,7 @@
 // a hostile or broken DSP could bury every other DSP's items in the queue. Past its cap a new
 // creative from that DSP is not added: it is counted as refused, and it stays unapproved (the
 // replica does not know it, which auctions treat as pending: fail closed). Nothing is lost: every
-// auction it bids in sends it again (decision-events.ts), so once reviewers have decided some of
+// auction it bids in sends it again (src/worker/decide/events.ts), so once reviewers have decided some of
 // that DSP's items it comes back on its own.
 import type { CreativeSeenEvent } from "../px/events";
 import type { CappedDsp } from "../px/review-api";

@@ -27,12 +27,12 @@ import type { Settlement } from "../services/settlement";
 import { playCheck } from "./play-check";
 import {
 	assetRows,
+	cachedDecisions,
 	countByState,
 	deleteIssued,
 	expireOverdue,
 	hasTables,
 	insertDecisions,
-	issuedDecisions,
 	migrateTables,
 	nextAlarmAt,
 	plannedAdvertisers,
@@ -131,7 +131,7 @@ export class ScreenDO extends DurableObject<Env> {
 		const retryAfter = this.takeToken(input.rateLimit, now);
 		if (retryAfter > 0) return { kind: "limited", retryAfterSeconds: retryAfter };
 
-		const issued = issuedDecisions(this.sql, {
+		const cached = cachedDecisions(this.sql, {
 			slotIds: input.slotIds,
 			from: input.from,
 			to: input.to,
@@ -141,7 +141,7 @@ export class ScreenDO extends DurableObject<Env> {
 		const window = input.separationSeconds * 1000;
 		const recent =
 			window > 0 ? plannedAdvertisers(this.sql, input.from - window, input.to + window) : [];
-		return { kind: "admitted", profile: this.getProfile(), issued, recent };
+		return { kind: "admitted", profile: this.getProfile(), cached, recent };
 	}
 
 	/** In memory: a stored bucket is a billed row per request; an evicted object refills anyway. */

@@ -2,7 +2,7 @@
 // stay in screen-do.ts beside the rules that order them; what is here reads, declares, or inserts
 // new rows, so the object's file keeps to its state machine.
 import type { PxAnswer } from "../px/answer";
-import type { IssuedDecision } from "../px/decision";
+import type { CachedDecision } from "../px/decision";
 import type { DecisionMeta, DecisionRecord, LedgerAssets } from "../px/ledger";
 import type { Screen } from "../px/model";
 import { SettlementOutbox } from "./settlement-outbox";
@@ -184,10 +184,10 @@ export function nextAlarmAt(sql: SqlStorage): number | null | undefined {
  * Issued decisions of these slots that are still open and whose play window overlaps [from, to],
  * by planned play time: what a request may serve again instead of a fresh auction.
  */
-export function issuedDecisions(
+export function cachedDecisions(
 	sql: SqlStorage,
 	q: { slotIds: string[]; from: number; to: number; now: number; limit: number },
-): IssuedDecision[] {
+): CachedDecision[] {
 	if (q.slotIds.length === 0) return [];
 	return sql
 		.exec<{

@@ -184,7 +184,7 @@ interface SelectionTarget {
  * venue are not candidates (they never wanted it, and listing them would drown the signal).
  * Candidates are ordered by priority, then venue-specific before catch-all (a bidder that targets
  * this venue is likelier to bid), then name. All of them are called: the first
- * MAX_PARALLEL_BIDDERS at once, the rest as connections free (src/worker/fanout.ts).
+ * MAX_PARALLEL_BIDDERS at once, the rest as connections free (src/worker/decide/fanout.ts).
  */
 export function selectBidders(
 	bidders: ReadonlyArray<BidderConfig>,

@@ -1,5 +1,5 @@
 // The rules that turn an auction's winner into what a screen may play: its play window, the answer
-// it gets, and why a placement went unfilled. Pure, so the conductor (src/worker/decide.ts) only
+// it gets, and why a placement went unfilled. Pure, so the conductor (src/worker/decide/decide.ts) only
 // moves data between these rules and the platform.
 import { normalizeDomain } from "./advertisers";
 import type { TakenSpot } from "./allocate";
@@ -78,7 +78,7 @@ export function answerFor(input: {
 }
 
 /** A decision already issued for a slot, still playable: served again while its creative is approved. */
-export interface IssuedDecision {
+export interface CachedDecision {
 	decisionId: string;
 	slotId: string;
 	notBefore: number;
@@ -93,13 +93,13 @@ export interface IssuedDecision {
  * Each decision serves one placement at most: a loop's spots all fall inside one long window, and
  * one decision is one play.
  */
-export function matchIssued(
+export function matchCached(
 	placements: ReadonlyArray<Pick<Placement, "slot" | "playAt">>,
-	issued: ReadonlyArray<IssuedDecision>,
-): (IssuedDecision | undefined)[] {
+	cached: ReadonlyArray<CachedDecision>,
+): (CachedDecision | undefined)[] {
 	const used = new Set<string>();
 	return placements.map((p) => {
-		const match = issued.find(
+		const match = cached.find(
 			(d) =>
 				d.slotId === p.slot.id &&
 				!used.has(d.decisionId) &&

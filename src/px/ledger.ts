@@ -5,7 +5,7 @@
 
 import { normalizeDomain } from "./advertisers";
 import type { PxAnswer } from "./answer";
-import type { IssuedDecision, PlayWindow } from "./decision";
+import type { CachedDecision, PlayWindow } from "./decision";
 import type { PathIssue } from "./field-issues";
 import type { MacroValues } from "./macros";
 import { mergePatch } from "./merge-patch";
@@ -35,7 +35,7 @@ export interface DecisionRecord {
  * write. The object compares that instant, read on the edge's clock, with its own clock, and a
  * write it accepts must still reach the edge before the edge stops waiting; so this covers the
  * disagreement between the two machines' clocks (NTP keeps it to a few ms) plus the reply's way
- * back. Kept well under LEDGER_MIN_MS (src/worker/winners.ts) so a write always has time to land.
+ * back. Kept well under LEDGER_MIN_MS (src/worker/decide/winners.ts) so a write always has time to land.
  */
 export const LEDGER_CLOCK_SKEW_MS = 20;
 
@@ -159,7 +159,7 @@ export type AdmitResult =
 			kind: "admitted";
 			profile: Screen | null;
 			/** Issued, still playable decisions of the slots asked about, by planned play time. */
-			issued: IssuedDecision[];
+			cached: CachedDecision[];
 			/** Advertisers of decisions planned within the separation window of the asked times. */
 			recent: { decisionId: string; domains: string[] }[];
 	  };

@@ -1,5 +1,5 @@
 // More bidders than a Worker invocation has connections (6): the rest wait in priority order for
-// a slot to free, each then called with the tmax that is left of the deadline (src/worker/fanout.ts).
+// a slot to free, each then called with the tmax that is left of the deadline (src/worker/decide/fanout.ts).
 
 import type { BidRequest } from "iab-openrtb/v26";
 import { beforeAll, describe, expect, it } from "vitest";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Reason } from "../../src/px/reasons";
-import { bidderCircuits, decisionSlots } from "../../src/worker/pacing";
+import { bidderCircuits, decisionSlots } from "../../src/worker/decide/pacing";
 import { adRequest, biddersJson, billboardAdRequest, dspLog, useBidders } from "../support/edge";
 import { billboardScreen } from "../support/fixtures";
 

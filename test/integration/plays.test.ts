@@ -245,7 +245,7 @@ describe("ScreenDO state", () => {
 				separationSeconds: 0,
 			});
 		const hit = await admit();
-		expect(hit.kind === "admitted" && hit.issued.map((d) => d.decisionId)).toEqual([
+		expect(hit.kind === "admitted" && hit.cached.map((d) => d.decisionId)).toEqual([
 			answer.decision_id,
 		]);
 
@@ -257,7 +257,7 @@ describe("ScreenDO state", () => {
 			);
 		});
 		const expired = await admit();
-		expect(expired.kind === "admitted" && expired.issued).toEqual([]);
+		expect(expired.kind === "admitted" && expired.cached).toEqual([]);
 
 		await runInDurableObject(stub, (_i, state) => {
 			state.storage.sql.exec(
@@ -268,7 +268,7 @@ describe("ScreenDO state", () => {
 		});
 		expect((await callEdge(popPath, { method: "POST" })).res.status).toBe(200);
 		const played = await admit();
-		expect(played.kind === "admitted" && played.issued).toEqual([]);
+		expect(played.kind === "admitted" && played.cached).toEqual([]);
 	});
 
 	it("state survives eviction", async () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { type PxAnswer, pxAnswerBody } from "../../src/px/answer";
 import {
-	type IssuedDecision,
-	matchIssued,
+	type CachedDecision,
+	matchCached,
 	PLAY_EARLY_TOLERANCE_MS,
 	playWindow,
 	REPORT_GRACE_MS,
@@ -15,7 +15,7 @@ import { noFillReason } from "../../src/px/outcomes";
 
 const T = 1_750_000_000_000;
 const slot = (id: string) => ({ id }) as AdSlot;
-const issued = (id: string, slotId: string, from: number, to: number): IssuedDecision => ({
+const issued = (id: string, slotId: string, from: number, to: number): CachedDecision => ({
 	decisionId: id,
 	slotId,
 	notBefore: from,
@@ -41,11 +41,11 @@ describe("playWindow", () => {
 	});
 });
 
-describe("matchIssued", () => {
+describe("matchCached", () => {
 	it("gives each spot of a loop its own cached decision: one decision is one play", () => {
 		const long = [issued("d1", "main", T, T + 3_600_000), issued("d2", "main", T, T + 3_600_000)];
 		const spots = [0, 15_000, 30_000].map((o) => ({ slot: slot("main"), playAt: T + o }));
-		expect(matchIssued(spots, long).map((m) => m?.decisionId)).toEqual(["d1", "d2", undefined]);
+		expect(matchCached(spots, long).map((m) => m?.decisionId)).toEqual(["d1", "d2", undefined]);
 	});
 
 	it("matches by slot and by the window covering the spot's time", () => {
@@ -57,7 +57,7 @@ describe("matchIssued", () => {
 			{ slot: slot("main"), playAt: T },
 			{ slot: slot("ticker"), playAt: T },
 		];
-		expect(matchIssued(asked, rows).map((m) => m?.decisionId)).toEqual([undefined, "ticker"]);
+		expect(matchCached(asked, rows).map((m) => m?.decisionId)).toEqual([undefined, "ticker"]);
 	});
 
 	it("separation leaves out the decisions this request serves again or replaces", () => {

@@ -21,7 +21,7 @@ import { utcOffsetMinutes } from "../geo";
 import type { AdSlot, DealTerms, Placement, Publisher, ResolvedAdRequest, Screen } from "../model";
 import { acceptedCurrencies, type ExchangeRates } from "../pricing/currency";
 import { durationFields, termsOf } from "../pricing/floors";
-import { openFloors } from "../pricing/open-floor";
+import { type OpenFloors, offersVideo, openFloors } from "../pricing/open-floor";
 import { OPENOOH_VENUETYPETAX, venueLineage } from "../venues";
 import { supplyChain } from "./schain";
 
@@ -82,6 +82,8 @@ export interface TranslateInput {
 	/** `secure: false` only for local development, where demo assets are served over http. */
 	exchange: { asi: string; tid?: string; secure?: boolean };
 	tmax: number;
+	/** Each placement's open floors, when the caller priced them already (pricing/open-floor.ts). */
+	floors?: ReadonlyMap<string, OpenFloors>;
 	/** Exchange rates: `cur` then lists every currency a bid may be in and be converted from. */
 	rates?: ExchangeRates;
 	/**
@@ -146,9 +148,9 @@ function banner(slot: AdSlot, screen: Screen): Banner | undefined {
 }
 
 function video(slot: AdSlot, screen: Screen): Video | undefined {
-	const mimes = slot.mimes.filter(isVideoMime);
 	// Video.mimes is required; a slot that names no video type cannot be offered as video.
-	if (!slot.formats.includes("video") || mimes.length === 0) return undefined;
+	if (!offersVideo(slot)) return undefined;
+	const mimes = slot.mimes.filter(isVideoMime);
 	// rqddurs and minduration/maxduration are mutually exclusive (OpenRTB 2.6 §3.2.7).
 	const durations = slot.durations
 		? { rqddurs: [...slot.durations] }
@@ -175,11 +177,11 @@ function video(slot: AdSlot, screen: Screen): Video | undefined {
  * banner-only imp has one duration, its spot, so its floor is stated whole in bidfloor.
  */
 function floors(input: TranslateInput, placement: Placement, offered: Video | undefined) {
-	const open = openFloors(input.publisher, input.resolved.screen, placement);
+	const open =
+		input.floors?.get(placement.impId) ??
+		openFloors(input.publisher, input.resolved.screen, placement);
 	const terms = open.stated;
-	const floor = offered
-		? terms.floor_cpm
-		: open.judge({ format: "image", durationS: placement.spotMs / 1000 }).floor;
+	const floor = open.bidfloor;
 	return {
 		video: offered ? { ...offered, ...durationFields(terms) } : undefined,
 		bidfloor: floor > 0 ? { bidfloor: floor, bidfloorcur: input.publisher.cur } : {},

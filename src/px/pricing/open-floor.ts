@@ -22,6 +22,8 @@ export interface OpenFloor {
 }
 
 export interface OpenFloors {
+	/** imp.bidfloor: the stated flat floor, or a banner-only imp's floor at its spot's length. */
+	bidfloor: number;
 	/**
 	 * What the request states (imp.bidfloor, and the video's mincpmpersec/durfloors): exact for
 	 * the slot's or the publisher's own terms; with floor rules, the lowest floor any rule or the
@@ -31,6 +33,10 @@ export interface OpenFloors {
 	/** The floor one open bid must meet at its format and duration. */
 	judge(bid: { format: Format; durationS: number }): OpenFloor;
 }
+
+/** Whether a slot is offered as video (OpenRTB imp.video): it takes video and names a video type. */
+export const offersVideo = (slot: Placement["slot"]): boolean =>
+	slot.formats.includes("video") && slot.mimes.some((m) => m.toLowerCase().startsWith("video/"));
 
 const setsOwnFloor = (slot: Placement["slot"]): boolean =>
 	slot.floor_cpm !== undefined || slot.mincpmpersec !== undefined || slot.durfloors !== undefined;
@@ -69,6 +75,19 @@ function grossUp(terms: FloorTerms, take: ExchangeTake | undefined): FloorTerms 
 }
 
 export function openFloors(publisher: Publisher, screen: Screen, placement: Placement): OpenFloors {
+	const floors = termsAndJudge(publisher, screen, placement);
+	// A banner-only imp has one duration, its spot: its floor is stated whole.
+	const bidfloor = offersVideo(placement.slot)
+		? floors.stated.floor_cpm
+		: floors.judge({ format: "image", durationS: placement.spotMs / 1000 }).floor;
+	return { ...floors, bidfloor };
+}
+
+function termsAndJudge(
+	publisher: Publisher,
+	screen: Screen,
+	placement: Placement,
+): Omit<OpenFloors, "bidfloor"> {
 	const { slot } = placement;
 	const take = publisher.exchange_take;
 	const own = termsOf({ ...slot, bidfloor: slot.floor_cpm ?? publisher.floor_cpm });

@@ -10,7 +10,7 @@ import { errorText } from "../../services/log";
 import { type ConsoleQuery, consoleSql } from "../../services/metrics";
 import { reviewDesk } from "../../services/stubs";
 import { config } from "../config";
-import { bidderCircuits } from "../pacing";
+import { bidderCircuits } from "../decide/pacing";
 import { type AeRow, aeTime, num, numOrNull, queryAnalytics, sqlApiUrl } from "./analytics-sql";
 
 interface BidderFigures {

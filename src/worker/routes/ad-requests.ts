@@ -10,7 +10,8 @@ import type { ResolveFailure } from "../../px/resolve";
 import { debugAllowed, requirePublisher } from "../auth";
 import { readJsonBody } from "../body";
 import type { AppEnv } from "../context";
-import { decide, decideServices } from "../decide";
+import { decide } from "../decide/decide";
+import { decideServices } from "../decide/services";
 import { fieldsProblem, HttpProblem, problems } from "../problem";
 import { AD_SCOPE, limitPublisher } from "../publisher-limit";
 

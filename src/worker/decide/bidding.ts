@@ -2,37 +2,40 @@
 // bid against the request its bidder was sent, confirm approvals, and run one auction per
 // placement (px/allocate.ts). Bidder circuits and the deadline margin learn from each call here.
 import type { BidRequest } from "iab-openrtb/v26";
-import { completeFromRegistered, type SubmittedAd } from "../px/ad-management";
-import { type Allocation, allocate, type PlacementTerms, type TakenSpot } from "../px/allocate";
-import { type BidderConfig, bidderFloor, selectBidders, timeoutIsBidders } from "../px/bidders";
-import { evaluateBids, judgeApprovals, keyApprovals } from "../px/filter";
-import type { Placement, Publisher, Screen } from "../px/model";
-import type { NotCalled } from "../px/outcomes";
-import type { ExchangeRates } from "../px/pricing/currency";
-import { openFloors } from "../px/pricing/open-floor";
-import { Reason } from "../px/reasons";
-import { type Approvals, lookupApprovals } from "../services/approvals";
-import { type TracedBidder, traceBidders } from "./auction-trace";
+import { completeFromRegistered, type SubmittedAd } from "../../px/ad-management";
+import { type Allocation, allocate, type PlacementTerms, type TakenSpot } from "../../px/allocate";
+import { type BidderConfig, bidderFloor, selectBidders, timeoutIsBidders } from "../../px/bidders";
+import { evaluateBids, judgeApprovals, keyApprovals } from "../../px/filter";
+import type { Placement, Publisher, Screen } from "../../px/model";
+import type { NotCalled } from "../../px/outcomes";
+import type { ExchangeRates } from "../../px/pricing/currency";
+import type { OpenFloors } from "../../px/pricing/open-floor";
+import { Reason } from "../../px/reasons";
+import type { Approvals } from "../../services/approvals";
 import { type BidderCall, type BidderOutcome, fanOut } from "./fanout";
 import { bidderCircuits, deadlineMargin } from "./pacing";
+import { type TracedBidder, traceBidders } from "./trace";
 
 /** A bidder's timeout noticed later than this after its budget says more about us than about it. */
 const OWN_LAG_TOLERANCE_MS = 15;
 
 export interface BiddingInput {
 	bidders: ReadonlyArray<BidderConfig>;
-	/** Values for bidder headers configured as `{ "secret": "NAME" }`. */
-	secrets: Record<string, unknown>;
+	/** The value of a secret a bidder's header names (`{ "secret": "NAME" }`), when it is set. */
+	secret(name: string): string | undefined;
 	/** Whether a bidder with a `qps_cap` may be called now (spends one call of its cap). */
 	withinQpsCap(bidder: BidderConfig): Promise<boolean>;
 	/** The ad a bidder pre-registered under `adid`: a bid naming it needs no adm. */
 	registeredAd(bidder: string, adid: string): SubmittedAd | undefined;
 	/** Exchange rates: bids in another currency are converted into the publisher's. */
 	rates?: ExchangeRates;
-	approvals: KVNamespace;
+	/** Approval verdicts of these keys, looked up within `budgetMs` (fail closed). */
+	approvals(keys: string[], budgetMs: number): Promise<Approvals>;
 	publisher: Publisher;
 	screen: Screen;
 	placements: ReadonlyArray<Placement>;
+	/** Each placement's open floors, priced once (px/pricing/open-floor.ts). */
+	floors: ReadonlyMap<string, OpenFloors>;
 	bidRequest: BidRequest;
 	/** When bidding must be done (epoch ms), and the margin kept after it for our own work. */
 	deadline: number;
@@ -69,7 +72,7 @@ export async function runBidding(input: BiddingInput): Promise<Bidding> {
 		outcomes: answered,
 		skipped,
 	} = await fanOut(selected, {
-		secrets: input.secrets,
+		secret: input.secret,
 		deadline,
 		requestFor: (bidder, tmax) => forBidder(bidRequest, bidder, tmax),
 		mayCall: async (bidder) => {
@@ -87,9 +90,7 @@ export async function runBidding(input: BiddingInput): Promise<Bidding> {
 
 	const recentAdvertisers = new Set(input.recentAdvertisers);
 	const spotSeconds = new Map(input.placements.map((p) => [p.impId, p.spotMs / 1000]));
-	const open = new Map(
-		input.placements.map((p) => [p.impId, openFloors(publisher, input.screen, p)]),
-	);
+
 	const auctionTime = Date.now();
 	// Each bidder's bids are judged against the request that bidder was sent (its own floors).
 	const screened = await keyApprovals(
@@ -102,23 +103,21 @@ export async function runBidding(input: BiddingInput): Promise<Bidding> {
 				spotSeconds,
 				rates: input.rates,
 				openFloor: (imp, bid) => {
-					const judged = open.get(imp.id)?.judge(bid);
+					const judged = input.floors.get(imp.id)?.judge(bid);
 					return judged && { ...judged, floor: bidderFloor(calls[i]!.bidder, judged.floor) };
 				},
 			}),
 		),
 	);
-	const approval = await lookupApprovals(
-		input.approvals,
+	const approval = await input.approvals(
 		screened.flatMap((b) => (b.approvalKey ? [b.approvalKey] : [])),
 		deadline + input.margin / 2 - Date.now(),
 	);
-	const floors = new Map(bidRequest.imp.map((imp) => [imp.id, imp.bidfloor ?? 0]));
 	const terms = input.placements.map((p) => ({
 		impId: p.impId,
 		playAt: p.playAt,
 		spotMs: p.spotMs,
-		floor: floors.get(p.impId) ?? 0,
+		floor: input.floors.get(p.impId)?.bidfloor ?? 0,
 	}));
 	const allocation = allocate(judgeApprovals(screened, approval), terms, {
 		at: publisher.auction_type,

@@ -1,14 +1,14 @@
 // The events one ad request produces, built inside ctx.waitUntil after the answer went out.
-// Bidder input is clipped before it gets here (auction-trace.ts); the queue consumer validates
+// Bidder input is clipped before it gets here (trace.ts); the queue consumer validates
 // each record on its own, so a producer bug costs that record a dead-letter, not the others.
 
-import type { ApprovalOf } from "../px/approval";
-import { type AuctionBid, newEvent, type PxEvent } from "../px/events";
-import type { EvaluatedBid } from "../px/filter";
-import type { ResolvedAdRequest } from "../px/model";
-import type { NoFillReason } from "../px/outcomes";
-import type { CpmSplit } from "../px/pricing/take";
-import type { TracedBidder } from "./auction-trace";
+import type { ApprovalOf } from "../../px/approval";
+import { type AuctionBid, newEvent, type PxEvent } from "../../px/events";
+import type { EvaluatedBid } from "../../px/filter";
+import type { ResolvedAdRequest } from "../../px/model";
+import type { NoFillReason } from "../../px/outcomes";
+import type { CpmSplit } from "../../px/pricing/take";
+import type { TracedBidder } from "./trace";
 
 export interface RequestFacts {
 	publisherId: string;

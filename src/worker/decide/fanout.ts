@@ -6,12 +6,16 @@
 // delay the answer beyond the deadline: every call settles into a BidderOutcome.
 
 import type { BidRequest } from "iab-openrtb/v26";
-import { type BidderConfig, bidShares, MAX_PARALLEL_BIDDERS, timeBidders } from "../px/bidders";
-import { toWire } from "../px/openrtb/profiles";
-import { type CandidateBid, MAX_BIDS_PER_RESPONSE, parseBidResponse } from "../px/openrtb/response";
-import type { BidderStatus, NotCalled, NotCalledReason } from "../px/outcomes";
-import { Reason } from "../px/reasons";
-import { errorText } from "../services/log";
+import { type BidderConfig, bidShares, MAX_PARALLEL_BIDDERS, timeBidders } from "../../px/bidders";
+import { toWire } from "../../px/openrtb/profiles";
+import {
+	type CandidateBid,
+	MAX_BIDS_PER_RESPONSE,
+	parseBidResponse,
+} from "../../px/openrtb/response";
+import type { BidderStatus, NotCalled, NotCalledReason } from "../../px/outcomes";
+import { Reason } from "../../px/reasons";
+import { errorText } from "../../services/log";
 
 export interface BidderOutcome {
 	bidder: string;
@@ -41,8 +45,8 @@ export interface BidderCall {
 }
 
 interface FanOutOptions {
-	/** Values for headers configured as `{ "secret": "NAME" }`. */
-	secrets: Record<string, unknown>;
+	/** The value of a secret a bidder's header names (`{ "secret": "NAME" }`), when it is set. */
+	secret(name: string): string | undefined;
 	/** When the bidders' answers are due, epoch ms. */
 	deadline: number;
 	/** The request a bidder is sent once it has a connection and so its tmax. */
@@ -114,7 +118,7 @@ class ResponseTooLarge extends Error {}
 
 async function callBidder(
 	call: BidderCall,
-	options: Pick<FanOutOptions, "secrets">,
+	options: Pick<FanOutOptions, "secret">,
 ): Promise<BidderOutcome> {
 	const { bidder, request } = call;
 	const started = Date.now();
@@ -132,7 +136,7 @@ async function callBidder(
 	try {
 		const response = await fetch(bidder.endpoint, {
 			method: "POST",
-			headers: requestHeaders(bidder, options.secrets),
+			headers: requestHeaders(bidder, options.secret),
 			body: JSON.stringify(call.body ?? request),
 			signal: controller.signal,
 		});
@@ -199,13 +203,13 @@ async function callBidder(
 	}
 }
 
-function requestHeaders(bidder: BidderConfig, secrets: Record<string, unknown>): Headers {
+function requestHeaders(bidder: BidderConfig, secret: FanOutOptions["secret"]): Headers {
 	const headers = new Headers({
 		"content-type": "application/json",
 		"x-openrtb-version": bidder.openrtb ?? "2.6",
 	});
 	for (const [name, value] of Object.entries(bidder.headers ?? {})) {
-		const resolved = typeof value === "string" ? value : secrets[value.secret];
+		const resolved = typeof value === "string" ? value : secret(value.secret);
 		if (typeof resolved === "string") headers.set(name, resolved);
 	}
 	return headers;

@@ -1,27 +1,28 @@
 // The winners of one decision made real: a signed proof-of-play token, the answer the screen gets
 // and a ledger entry in the screen's object for each won placement, plus the win and loss notices.
-import type { PxAnswer } from "../px/answer";
-import { answerFor, playWindow } from "../px/decision";
-import { hostedAssetUrl } from "../px/hosted-asset";
-import { type LedgerWrite, ledgerEntry } from "../px/ledger";
-import type { AdRequest, Publisher, ResolvedAdRequest } from "../px/model";
-import { splitGross } from "../px/pricing/take";
-import { Reason } from "../px/reasons";
-import { withinBudget } from "../services/budget";
-import { errorText, log } from "../services/log";
-import { auctionNotices } from "../services/notices";
-import type { ScreenStub } from "../services/stubs";
-import { clippedDomains } from "./auction-trace";
+import type { PxAnswer } from "../../px/answer";
+import { answerFor, playWindow } from "../../px/decision";
+import { hostedAssetUrl } from "../../px/hosted-asset";
+import { type LedgerWrite, ledgerEntry } from "../../px/ledger";
+import type { AdRequest, Publisher, ResolvedAdRequest } from "../../px/model";
+import { splitGross } from "../../px/pricing/take";
+import { Reason } from "../../px/reasons";
+import { withinBudget } from "../../services/budget";
+import { errorText, log } from "../../services/log";
+import { auctionNotices } from "../../services/notices";
+import type { ScreenStub } from "../../services/stubs";
+import type { PopClaims } from "../pop-token";
 import type { Bidding } from "./bidding";
-import type { WinFacts } from "./decision-events";
-import { signPopToken } from "./pop-token";
+import type { WinFacts } from "./events";
+import { clippedDomains } from "./trace";
 
 /** The ledger write that makes a decision billable gets at least this long. */
 export const LEDGER_MIN_MS = 50;
 
 export interface WinnersInput {
 	screen: Pick<ScreenStub, "recordDecisions">;
-	popSigningKey: string;
+	/** Signs a proof-of-play token (HMAC, pop-token.ts). */
+	signPopToken(claims: PopClaims): Promise<string>;
 	/** Where proof-of-play URLs point (the edge's origin). */
 	origin: string;
 	publisher: Publisher;
@@ -66,18 +67,15 @@ export async function recordWinners(args: WinnersInput) {
 				playWindowS: request.play_window_s,
 				bidExpS: w.bid.bid.exp,
 			});
-			const token = await signPopToken(
-				{
-					v: 1,
-					d: decisionId,
-					p: publisher.id,
-					s: request.screen_id,
-					nb: window.notBefore,
-					na: window.notAfter,
-					ru: window.reportUntil,
-				},
-				args.popSigningKey,
-			);
+			const token = await args.signPopToken({
+				v: 1,
+				d: decisionId,
+				p: publisher.id,
+				s: request.screen_id,
+				nb: window.notBefore,
+				na: window.notAfter,
+				ru: window.reportUntil,
+			});
 			const advertiserDomains = clippedDomains(w.bid.bid.adomain) ?? [];
 			// Split now and stored with the decision: a take changed later never reprices this play.
 			const split = splitGross(w.clearingPrice, publisher.exchange_take);
