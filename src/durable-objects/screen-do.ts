@@ -19,11 +19,11 @@ import {
 	tooLateToRecord,
 } from "../px/ledger";
 import type { Screen } from "../px/model";
+import type { Settlement } from "../px/notices/settlement";
 import { judgePlay, type PlayReport } from "../px/play-report";
 import { type TokenBucket, takeToken } from "../px/token-bucket";
 import { lookupApprovals } from "../services/approvals";
 import { errorText, log } from "../services/log";
-import type { Settlement } from "../services/settlement";
 import { playCheck } from "./play-check";
 import {
 	assetRows,

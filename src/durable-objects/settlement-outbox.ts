@@ -10,17 +10,18 @@
 // billing notices are at least once, and the screen's object never waits on a DSP.
 import type { PxEvent } from "../px/events";
 import { type Notice, type NoticeMessage, noticeId } from "../px/notice-message";
-import { retryDelayMs } from "../px/retry";
-import { publishEvents } from "../services/emit";
-import { log } from "../services/log";
-import { enqueueNotices, sendable } from "../services/notices";
+import { sendable } from "../px/notices/auction-notices";
 import {
 	type Settled,
 	type Settlement,
 	settlementEvent,
 	settlementNotice,
 	settlementTrackers,
-} from "../services/settlement";
+} from "../px/notices/settlement";
+import { retryDelayMs } from "../px/retry";
+import { publishEvents } from "../services/emit";
+import { log } from "../services/log";
+import { enqueueNotices } from "../services/notices";
 
 const RETRY_BASE_MS = 1_000;
 const RETRY_MAX_MS = 60 * 60_000;

@@ -3,8 +3,8 @@
 // list of assets a screen should pre-cache.
 import { beforeAll, describe, expect, it } from "vitest";
 import { approvalKey } from "../../src/px/approval";
+import { settlementEvent } from "../../src/px/notices/settlement";
 import { Reason } from "../../src/px/reasons";
-import { settlementEvent } from "../../src/services/settlement";
 import { signPopToken } from "../../src/worker/pop-token";
 import {
 	adRequest,

@@ -6,7 +6,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { PxEvent } from "../../src/px/events";
 import type { DecisionMeta } from "../../src/px/ledger";
-import { settlementEvent } from "../../src/services/settlement";
+import { settlementEvent } from "../../src/px/notices/settlement";
 import { TEST_ADMIN_KEY } from "../support/control-setup";
 import {
 	approve,

@@ -2,14 +2,14 @@
 // play; lurl tells a won ad never ran) and the play or expiry event. One builder for plays,
 // reported and inferred expiries and revocations; the screen's outbox delivers them.
 
-import { type ExpiryReason, newEvent, type PxEvent } from "../px/events";
-import type { DecisionMeta, DecisionNotices } from "../px/ledger";
-import type { NotBillableReason } from "../px/play-report";
-import { billedMultiplier } from "../px/pricing/audience";
-import { splitGross } from "../px/pricing/take";
-import { Reason } from "../px/reasons";
-import { trackerNotices, VAST_ERROR_EXPIRED, VAST_ERROR_REVOKED } from "../px/trackers";
-import { billingUrl, expiryLossUrl } from "./notices";
+import { type ExpiryReason, newEvent, type PxEvent } from "../events";
+import type { DecisionMeta, DecisionNotices } from "../ledger";
+import type { NotBillableReason } from "../play-report";
+import { billedMultiplier } from "../pricing/audience";
+import { splitGross } from "../pricing/take";
+import { Reason } from "../reasons";
+import { trackerNotices, VAST_ERROR_EXPIRED, VAST_ERROR_REVOKED } from "../trackers";
+import { billingUrl, expiryLossUrl } from "./auction-notices";
 
 export type Settlement =
 	| {
