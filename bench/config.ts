@@ -1,7 +1,7 @@
 // Shared settings of `npm run bench`: loopback ports (away from `npm run dev`'s 8787/8790), the
 // three bench DSPs, and the PX ad request the load generator sends.
 import { demoScreens } from "../demo/screens";
-import type { AdRequestInput, ScreenInput } from "../src/px/model";
+import type { AdRequestInput, ScreenInput } from "../src/px/model/model";
 
 export const HOST = "127.0.0.1";
 export const PORTS = {

@@ -56,7 +56,7 @@ function serve(dsp: BenchDsp, port: number): Promise<Server> {
 			bump(stats.bidRequests, dsp.name);
 			const ifa = request.device?.ifa ?? "";
 			// Every other matching request hangs: a DSP that hung on every one would have its circuit
-			// opened by the edge (px/circuit.ts) and be skipped, and the deadline would go untested.
+			// opened by the edge (px/pacing/circuit.ts) and be skipped, and the deadline would go untested.
 			if (dsp.hangsFor && ifa.startsWith(dsp.hangsFor) && hangTurn.get(dsp.name) !== true) {
 				hangTurn.set(dsp.name, true);
 				bump(stats.hung, dsp.name);

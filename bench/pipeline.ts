@@ -4,8 +4,13 @@
 // per type and hour) and as one big file, beside gzip-compressed NDJSON.
 import { gzipSync } from "node:zlib";
 import { parquetMetadata } from "hyparquet";
-import { type AuctionBid, newEvent, type PxEvent, QUEUE_MAX_MESSAGES } from "../src/px/events";
-import { Reason } from "../src/px/reasons";
+import { Reason } from "../src/px/auction/reasons";
+import {
+	type AuctionBid,
+	newEvent,
+	type PxEvent,
+	QUEUE_MAX_MESSAGES,
+} from "../src/px/events/events";
 import { encodeCompacted, mergeRecords } from "../src/queues/compacted";
 import { encodeEvents } from "../src/queues/parquet";
 

@@ -4,8 +4,8 @@
 // so the demo keys never reach a deployed database. Only key hashes are written.
 
 import type { z } from "zod";
-import type { BidderConfigInput } from "../src/px/bidders";
-import type { PublisherAccount } from "../src/px/model";
+import type { BidderConfigInput } from "../src/px/auction/bidders";
+import type { PublisherAccount } from "../src/px/model/model";
 import type { CurrencyRate } from "../src/px/pricing/currency";
 
 type AccountInput = z.input<typeof PublisherAccount>;

@@ -1,7 +1,7 @@
 // The demo DSPs: deterministic bidders that make README's first command return a real ad.
 // Each is a pure function from an OpenRTB 2.6 request to a response, like a real bidder adapter.
 import type { Bid, BidRequest, BidResponse, Imp } from "iab-openrtb/v26";
-import type { ApprovalUnit } from "../src/px/approval";
+import type { ApprovalUnit } from "../src/px/auction/approval";
 import { vast } from "./vast";
 
 export interface DspAnswer {
@@ -210,7 +210,7 @@ export const demoDsps: Record<string, DemoDsp> = {
 export const NEWCOMER_CRID = "demo-newcomer-freshjuice";
 
 /**
- * The assets the demo DSPs serve on these slots, as units of approval (px/approval.ts): what the
+ * The assets the demo DSPs serve on these slots, as units of approval (px/auction/approval.ts): what the
  * dev script seeds as approved so that README's first request fills at once. Approval is per
  * asset, so every slot size of a static creative is listed. The newcomer's are deliberately not:
  * they are the review desk's demo.

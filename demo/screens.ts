@@ -1,5 +1,5 @@
 // The demo publisher's screens, registered through the data collection API by `npm run dev`.
-import type { ScreenInput } from "../src/px/model";
+import type { ScreenInput } from "../src/px/model/model";
 
 export const DEMO_PUBLISHER_KEY = "demo-publisher-key";
 

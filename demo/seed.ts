@@ -14,8 +14,8 @@ import {
 	type ApprovalUnit,
 	approvalKey,
 	approvalKvKey,
-} from "../src/px/approval";
-import { type HostedAsset, hostedObjectKey } from "../src/px/hosted-asset";
+} from "../src/px/auction/approval";
+import { type HostedAsset, hostedObjectKey } from "../src/px/auction/hosted-asset";
 import { type ControlSeed, controlSeedStatements, demoControlSeed } from "./control";
 import { demoAssets } from "./dsps";
 import { demoScreens } from "./screens";

@@ -17,14 +17,10 @@ export interface Layer {
 
 /** What the player SDK may take from the edge: the wire schemas it shares (as types, mostly). */
 const SDK_SHARED = [
-	"src/px/answer-schema",
-	"src/px/error-text",
-	"src/px/model",
-	"src/px/play-report",
-	"src/px/problem-schema",
-	"src/px/problem-types",
-	"src/px/screen-assets",
-	"src/px/telemetry",
+	// The wire schemas the SDK, the OpenAPI document and the routes share.
+	"src/px/api",
+	// The request and screen shapes a player sends (types).
+	"src/px/model/model",
 ];
 
 export const LAYERS: readonly Layer[] = [

@@ -3,7 +3,7 @@
 // by queue and reason, newest first. Plain JSON, so no DuckDB here.
 import { readdirSync, readFileSync } from "node:fs";
 import { join, sep } from "node:path";
-import type { QuarantineEntry } from "../src/px/quarantine";
+import type { QuarantineEntry } from "../src/px/notices/quarantine";
 
 export interface QuarantineSummary {
 	/** Quarantined messages. */

@@ -8,9 +8,9 @@
 // (src/queues/compact.ts) are files of the same layouts. `load` turns all of them into one `ev`
 // table.
 import { DuckDBInstance } from "@duckdb/node-api";
-import { NOT_CALLED, NOT_CALLED_REASONS } from "../src/px/outcomes";
-import type { QuarantineEntry } from "../src/px/quarantine";
-import { isReason, Reason, reasonLabel } from "../src/px/reasons";
+import { NOT_CALLED, NOT_CALLED_REASONS } from "../src/px/auction/outcomes";
+import { isReason, Reason, reasonLabel } from "../src/px/auction/reasons";
+import type { QuarantineEntry } from "../src/px/notices/quarantine";
 import { type QuarantineSummary, summarizeQuarantine } from "./report-quarantine";
 
 export interface Report {
@@ -332,7 +332,7 @@ async function load(
 
 /**
  * Lines of a bidder that was selected but never asked: outcome not_called since schema 6, no_bid
- * with a not-called reason before (px/outcomes.ts isNotCalledLine says the same in TypeScript).
+ * with a not-called reason before (px/auction/outcomes.ts isNotCalledLine says the same in TypeScript).
  */
 const NOT_CALLED_LINE = `(outcome = '${NOT_CALLED}' OR (outcome = 'no_bid' AND coalesce(reason, 0) IN (${[Reason.BidderNotCalled, ...NOT_CALLED_REASONS].join(", ")})))`;
 

@@ -8,7 +8,7 @@
 import { readdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { QUARANTINE_PREFIX } from "../src/px/quarantine";
+import { QUARANTINE_PREFIX } from "../src/px/notices/quarantine";
 import { openLocalArchive } from "./local-archive";
 import { renderReportHtml } from "./report-html";
 import { quarantineFilesIn, readQuarantine } from "./report-quarantine";

@@ -2,8 +2,8 @@
 // send telemetry, list the assets to pre-cache. No retries here: callers decide (the player loop
 // waits and asks again, the report queue retries for days); this module only says what happened.
 
-import { errorText } from "../src/px/error-text";
-import { type ProblemType, problemSlug } from "../src/px/problem-types";
+import { errorText } from "../src/px/api/error-text";
+import { type ProblemType, problemSlug } from "../src/px/api/problem-types";
 import { retryAfterMs } from "./backoff";
 import { type Clock, systemClock } from "./clock";
 import type {

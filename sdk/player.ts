@@ -7,7 +7,7 @@
 // (its cache), so the next decision can only be fetched once this one is reported. Reporting at
 // the threshold leaves the rest of the spot (a quarter, by default) to fetch the next one.
 
-import { errorText } from "../src/px/error-text";
+import { errorText } from "../src/px/api/error-text";
 import type { AssetStore } from "./asset-store";
 import { type BackoffOptions, backoffDelay } from "./backoff";
 import { type Clock, systemClock } from "./clock";

@@ -7,7 +7,7 @@
 // as delivered: the first attempt reached the edge and only its answer was lost), and telemetry
 // records carry their own id, which the archive deduplicates on.
 
-import { errorText } from "../src/px/error-text";
+import { errorText } from "../src/px/api/error-text";
 import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from "./backoff";
 import { type Clock, systemClock } from "./clock";
 import { type EdgeClient, EdgeError, NetworkError } from "./edge-client";

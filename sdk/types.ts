@@ -6,18 +6,18 @@ import type {
 	FilledAnswer,
 	PlacementDecision,
 	ScheduleAnswer,
-} from "../src/px/answer-schema";
-import type { AdRequestInput, Screen } from "../src/px/model";
+} from "../src/px/api/answer-schema";
 import type {
 	ExpiryRecorded,
 	PlayAccepted,
 	PlayBatchRequest,
 	PlayBatchResult,
 	PlayReport,
-} from "../src/px/play-report";
-import type { Problem } from "../src/px/problem-schema";
-import type { ScreenAssets } from "../src/px/screen-assets";
-import type { TelemetryRecord } from "../src/px/telemetry";
+} from "../src/px/api/play-report";
+import type { Problem } from "../src/px/api/problem-schema";
+import type { ScreenAssets } from "../src/px/api/screen-assets";
+import type { TelemetryRecord } from "../src/px/api/telemetry";
+import type { AdRequestInput, Screen } from "../src/px/model/model";
 
 export type {
 	AdAnswer,

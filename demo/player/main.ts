@@ -15,7 +15,7 @@ import {
 	Player,
 	type PlayerEvent,
 } from "../../sdk/browser";
-import { errorText } from "../../src/px/error-text";
+import { errorText } from "../../src/px/api/error-text";
 
 interface PageConfig {
 	screen: string;

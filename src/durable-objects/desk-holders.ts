@@ -6,8 +6,9 @@
 // alarm with backoff until the screen answers, so a screen object briefly unreachable loses
 // nothing. A holder recorded after its asset was rejected (its win event trailed the click) is
 // revoked at once.
-import type { DecisionHolder } from "../px/holders";
-import { retryDelayMs } from "../px/retry";
+
+import { retryDelayMs } from "../px/pacing/retry";
+import type { DecisionHolder } from "../px/screen/holders";
 import { withinBudget } from "../services/budget";
 import { errorText, log } from "../services/log";
 import { screenStub } from "../services/stubs";

@@ -5,8 +5,9 @@
 // replica does not know it, which auctions treat as pending: fail closed). Nothing is lost: every
 // auction it bids in sends it again (src/worker/decide/events.ts), so once reviewers have decided some of
 // that DSP's items it comes back on its own.
-import type { CreativeSeenEvent } from "../px/events";
-import type { CappedDsp } from "../px/review-api";
+
+import type { CappedDsp } from "../px/api/review-api";
+import type { CreativeSeenEvent } from "../px/events/events";
 import { addAudit } from "./desk-tables";
 
 /** Pending items one DSP may have on the desk; its further new creatives wait outside. */

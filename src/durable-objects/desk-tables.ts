@@ -1,8 +1,9 @@
 // The review desk's tables, and the one aggregate the operator console reads. Kept apart from
 // review-desk.ts so the object's file is about decisions and their publication, not DDL.
-import { APPROVAL_STATUSES, type ApprovalStatus } from "../px/approval";
-import type { HostedAsset } from "../px/hosted-asset";
-import type { AuditEntry, DeskStats, ReviewItem, StaleItem } from "../px/review-api";
+
+import type { AuditEntry, DeskStats, ReviewItem, StaleItem } from "../px/api/review-api";
+import { APPROVAL_STATUSES, type ApprovalStatus } from "../px/auction/approval";
+import type { HostedAsset } from "../px/auction/hosted-asset";
 
 /** A creatives row as SQLite returns it (adomain is JSON text). */
 export type DeskRow = Omit<ReviewItem, "adomain"> & { adomain: string };

@@ -1,7 +1,7 @@
 // A player's pre-play check (HEAD on a proof-of-play URL): may this decision still start? Reads
 // the ledger and the approvals replica and writes nothing, so a probe never settles a decision;
 // revoking is the review desk's push (or the play report's own check) to do.
-import type { DecisionMeta, PlayCheck } from "../px/ledger";
+import type { DecisionMeta, PlayCheck } from "../px/screen/ledger";
 import { lookupApprovals } from "../services/approvals";
 
 /** The check answers within the player's bounded wait; an approval not read by then is unknown. */

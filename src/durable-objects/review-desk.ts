@@ -5,11 +5,6 @@
 // publication KV refused is retried from the alarm with backoff until it lands. So the replica
 // can lag the desk but never disagree with it for good, and never go back to an older verdict.
 import { DurableObject } from "cloudflare:workers";
-import { type ApprovalRecord, type ApprovalStatus, approvalKvKey } from "../px/approval";
-import type { CreativeSeenEvent } from "../px/events";
-import type { DecisionHolder } from "../px/holders";
-import type { HostedAsset } from "../px/hosted-asset";
-import { retryDelayMs } from "../px/retry";
 import type {
 	AuditEntry,
 	CappedDsp,
@@ -18,7 +13,12 @@ import type {
 	DeskStats,
 	ReviewItem,
 	StaleItem,
-} from "../px/review-api";
+} from "../px/api/review-api";
+import { type ApprovalRecord, type ApprovalStatus, approvalKvKey } from "../px/auction/approval";
+import type { HostedAsset } from "../px/auction/hosted-asset";
+import type { CreativeSeenEvent } from "../px/events/events";
+import { retryDelayMs } from "../px/pacing/retry";
+import type { DecisionHolder } from "../px/screen/holders";
 import { withinBudget } from "../services/budget";
 import { log } from "../services/log";
 import { DeskHolders } from "./desk-holders";

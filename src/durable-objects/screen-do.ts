@@ -2,7 +2,11 @@
 // SQLite statements (check-and-set), so each one is atomic even where a method awaits I/O before
 // it (the approval lookup in redeemPlay): of N concurrent calls exactly one moves a decision.
 import { DurableObject } from "cloudflare:workers";
-import type { PxAnswer } from "../px/answer";
+import type { PxAnswer } from "../px/api/answer";
+import { judgePlay, type PlayReport } from "../px/api/play-report";
+import type { Screen } from "../px/model/model";
+import type { Settlement } from "../px/notices/settlement";
+import { type TokenBucket, takeToken } from "../px/pacing/token-bucket";
 import {
 	type AdmitResult,
 	type DecisionMeta,
@@ -17,11 +21,7 @@ import {
 	patchedProfile,
 	type RateLimit,
 	tooLateToRecord,
-} from "../px/ledger";
-import type { Screen } from "../px/model";
-import type { Settlement } from "../px/notices/settlement";
-import { judgePlay, type PlayReport } from "../px/play-report";
-import { type TokenBucket, takeToken } from "../px/token-bucket";
+} from "../px/screen/ledger";
 import { lookupApprovals } from "../services/approvals";
 import { errorText, log } from "../services/log";
 import { playCheck } from "./play-check";

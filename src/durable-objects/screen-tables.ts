@@ -1,10 +1,10 @@
 // A screen's tables and the queries over them. The statements that move a decision (check-and-set)
 // stay in screen-do.ts beside the rules that order them; what is here reads, declares, or inserts
 // new rows, so the object's file keeps to its state machine.
-import type { PxAnswer } from "../px/answer";
-import type { CachedDecision } from "../px/decision";
-import type { DecisionMeta, DecisionRecord, LedgerAssets } from "../px/ledger";
-import type { Screen } from "../px/model";
+import type { PxAnswer } from "../px/api/answer";
+import type { Screen } from "../px/model/model";
+import type { CachedDecision } from "../px/screen/decision";
+import type { DecisionMeta, DecisionRecord, LedgerAssets } from "../px/screen/ledger";
 import { SettlementOutbox } from "./settlement-outbox";
 
 /** Bumped with every change to the tables below, so an object migrates once and then starts fast. */

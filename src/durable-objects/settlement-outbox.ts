@@ -8,9 +8,9 @@
 // without them; delivery retries with backoff from the screen's alarm until the queues have taken
 // each one. From there the notices consumer retries the buyer's server (backoff, dead letters):
 // billing notices are at least once, and the screen's object never waits on a DSP.
-import type { PxEvent } from "../px/events";
-import { type Notice, type NoticeMessage, noticeId } from "../px/notice-message";
+import type { PxEvent } from "../px/events/events";
 import { sendable } from "../px/notices/auction-notices";
+import { type Notice, type NoticeMessage, noticeId } from "../px/notices/notice-message";
 import {
 	type Settled,
 	type Settlement,
@@ -18,7 +18,7 @@ import {
 	settlementNotice,
 	settlementTrackers,
 } from "../px/notices/settlement";
-import { retryDelayMs } from "../px/retry";
+import { retryDelayMs } from "../px/pacing/retry";
 import { publishEvents } from "../services/emit";
 import { log } from "../services/log";
 import { enqueueNotices } from "../services/notices";

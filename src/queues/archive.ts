@@ -3,7 +3,7 @@
 // retried group that was in fact written costs space, never a double count. A record that cannot
 // be encoded fails alone: the rest of its group is still written, and only it is retried (and so
 // reaches the dead-letter queue alone).
-import type { PxEvent } from "../px/events";
+import type { PxEvent } from "../px/events/events";
 import { errorText } from "../services/log";
 import { archiveKey, encodeEvents } from "./parquet";
 

@@ -2,7 +2,7 @@
 // once per event_id, in time order, encoded with more effort than a queue batch can afford.
 // Pure (no R2), so Node tests and the bench build the same files as src/queues/compact.ts.
 import { parquetReadObjects } from "hyparquet";
-import type { PxEvent } from "../px/events";
+import type { PxEvent } from "../px/events/events";
 import { gunzip, gzip } from "./gzip";
 import { archivedRecord, encodeEvents } from "./parquet";
 

@@ -6,9 +6,9 @@
 // `npm run report` shows it. A message whose quarantine write R2 refuses is not acked: it is
 // retried with backoff (30 s doubling to an hour) for max_retries deliveries, about the queue's
 // default four-day retention, and only on the last one written whole to the log.
-import { type CreativeSeenEvent, type PxEvent, safeParseEvent } from "../px/events";
-import { type QuarantineEntry, quarantineKey } from "../px/quarantine";
-import { retryDelayMs } from "../px/retry";
+import { type CreativeSeenEvent, type PxEvent, safeParseEvent } from "../px/events/events";
+import { type QuarantineEntry, quarantineKey } from "../px/notices/quarantine";
+import { retryDelayMs } from "../px/pacing/retry";
 import { errorText, log } from "../services/log";
 import { archiveEvents } from "./archive";
 

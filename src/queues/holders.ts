@@ -2,8 +2,8 @@
 // so that rejecting the asset revokes those decisions at once (src/durable-objects/desk-holders.ts).
 // Read here, off the hot path, from the win events every auction already sends.
 
-import type { PxEvent } from "../px/events";
-import { holderOfWin } from "../px/holders";
+import type { PxEvent } from "../px/events/events";
+import { holderOfWin } from "../px/screen/holders";
 import { errorText, log } from "../services/log";
 import { reviewDesk } from "../services/stubs";
 import type { ConsumersEnv } from "./env";

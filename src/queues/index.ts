@@ -3,7 +3,7 @@
 // or retried one by one: a poisoned message is retried alone (and lands in the dead-letter queue
 // after max_retries), a failed sink retries only the messages it failed.
 
-import { type CreativeSeenEvent, type PxEvent, safeParseEvent } from "../px/events";
+import { type CreativeSeenEvent, type PxEvent, safeParseEvent } from "../px/events/events";
 import { errorText, log } from "../services/log";
 import { dataPoint, writeMetrics } from "../services/metrics";
 import { reviewDesk } from "../services/stubs";

@@ -11,7 +11,7 @@ import {
 	NoticeMessage,
 	noticeKey,
 	noticeRetryDelaySeconds,
-} from "../px/notice-message";
+} from "../px/notices/notice-message";
 import { log } from "../services/log";
 import { fireNotice, type NoticeResult } from "../services/notices";
 

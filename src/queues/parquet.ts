@@ -36,7 +36,7 @@
 // src/queues/compact.ts merges the small files.
 import type { SchemaElement } from "hyparquet";
 import { type ColumnSource, parquetWriteBuffer } from "hyparquet-writer/src/index.js";
-import { EVENT_SCHEMA_VERSION, type PxEvent, type PxEventType } from "../px/events";
+import { EVENT_SCHEMA_VERSION, type PxEvent, type PxEventType } from "../px/events/events";
 import { gzip } from "./gzip";
 
 /** The archive layout written by this module (footer key `px.archive_layout`). */

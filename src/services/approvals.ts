@@ -12,8 +12,8 @@ import {
 	type ApprovalStatus,
 	approvalKvKey,
 	type HostedOf,
-} from "../px/approval";
-import type { HostedAsset } from "../px/hosted-asset";
+} from "../px/auction/approval";
+import type { HostedAsset } from "../px/auction/hosted-asset";
 import { withinBudget } from "./budget";
 import { errorText, log } from "./log";
 

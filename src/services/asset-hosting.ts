@@ -1,12 +1,12 @@
 // Copies an asset a reviewer approves into the exchange's R2 bucket: fetched once, server-side,
 // within a time and size cap, hashed, and stored under its SHA-256. What screens download from
-// then on is that copy (px/hosted-asset.ts), never the DSP's host.
+// then on is that copy (px/auction/hosted-asset.ts), never the DSP's host.
 import {
 	ASSET_FETCH_TIMEOUT_MS,
 	assetSizeCap,
 	type HostedAsset,
 	hostedObjectKey,
-} from "../px/hosted-asset";
+} from "../px/auction/hosted-asset";
 import { errorText } from "./log";
 
 export type HostingResult = { ok: true; asset: HostedAsset } | { ok: false; why: string };

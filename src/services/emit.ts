@@ -1,7 +1,7 @@
 // Events to the queue and their metrics to Analytics Engine. A sendBatch that fails is retried
 // with backoff; what still fails is returned (and logged with its ids), never thrown, so the
 // caller decides: the hot path logs and moves on, a Durable Object outbox keeps it for later.
-import { batchForQueue, type PxEvent, packBytes, packEvents } from "../px/events";
+import { batchForQueue, type PxEvent, packBytes, packEvents } from "../px/events/events";
 import { errorText, log } from "./log";
 import { metricsFor, writeMetrics } from "./metrics";
 

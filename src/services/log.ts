@@ -8,4 +8,4 @@ export function log(level: LogLevel, msg: string, fields: Record<string, unknown
 	else console.log(line);
 }
 
-export { errorText } from "../px/error-text";
+export { errorText } from "../px/api/error-text";

@@ -2,9 +2,10 @@
 // metric's blob/double layout is declared once here, next to the SQL that reads it back.
 // Analytics Engine samples: every query weights by _sample_interval (SUM(_sample_interval) is a
 // count, SUM(_sample_interval * doubleN) a total).
-import type { PxEvent } from "../px/events";
-import { type BidderStatus, isNotCalledLine, NOT_CALLED } from "../px/outcomes";
-import { Reason, reasonLabel } from "../px/reasons";
+
+import { type BidderStatus, isNotCalledLine, NOT_CALLED } from "../px/auction/outcomes";
+import { Reason, reasonLabel } from "../px/auction/reasons";
+import type { PxEvent } from "../px/events/events";
 
 export const METRIC_LAYOUT = {
 	ad_request: {

@@ -3,7 +3,7 @@
 // impression is billed when it played, not when it was won. The notices consumer
 // (src/queues/notices.ts) calls the buyers' servers.
 
-import type { Notice, NoticeMessage } from "../px/notice-message";
+import type { Notice, NoticeMessage } from "../px/notices/notice-message";
 import { sendWithRetry } from "./emit";
 import { errorText, log } from "./log";
 

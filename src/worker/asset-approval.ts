@@ -1,7 +1,7 @@
 // Before the desk records an approval, the file it approves is fetched and copied to R2
 // (services/asset-hosting.ts): the approval is of those bytes. An item whose file cannot be
 // fetched, or is over its size cap, is not approved at all and stays as it was.
-import type { HostedAsset } from "../px/hosted-asset";
+import type { HostedAsset } from "../px/auction/hosted-asset";
 import { hostAsset } from "../services/asset-hosting";
 import { reviewDesk } from "../services/stubs";
 

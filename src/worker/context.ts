@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import type { Publisher } from "../px/model";
+import type { Publisher } from "../px/model/model";
 
 export type AppEnv = {
 	Bindings: Env;

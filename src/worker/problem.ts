@@ -1,9 +1,10 @@
 // The one error shape of the whole API: RFC 9457 problem details.
 // Validation problems name every offending field as a JSON pointer, so a publisher's
 // integrator can fix the payload without reading our source.
-import { type FieldIssue, jsonPointer, type PathIssue } from "../px/field-issues";
-import { PROBLEM_CATALOG, type ProblemType } from "../px/problem-types";
-import type { StaleItem } from "../px/review-api";
+
+import { PROBLEM_CATALOG, type ProblemType } from "../px/api/problem-types";
+import type { StaleItem } from "../px/api/review-api";
+import { type FieldIssue, jsonPointer, type PathIssue } from "../px/model/field-issues";
 
 /** Only `problem()` makes a ProblemInit: its status and title always come from the catalog. */
 declare const catalogued: unique symbol;
@@ -21,7 +22,7 @@ export interface ProblemInit {
 }
 
 /**
- * A problem of `type`, with the catalog's status and title (src/px/problem-schema.ts): the throw
+ * A problem of `type`, with the catalog's status and title (src/px/api/problem-schema.ts): the throw
  * site says only what happened (`detail`) and any extension members or headers.
  */
 export function problem(

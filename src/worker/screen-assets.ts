@@ -7,18 +7,19 @@
 // desk's are approved by definition. The desk approves for the whole exchange, so its assets are
 // listed only when this publisher's auctions would let their advertisers win here (its badv, a
 // private auction's deals): a publisher is never shown what it blocks. Each is listed by the URL
-// of the exchange's copy of the approved bytes, the one answers carry (px/hosted-asset.ts); an
+// of the exchange's copy of the approved bytes, the one answers carry (px/auction/hosted-asset.ts); an
 // asset without a copy is left out.
-import { fitsSlot } from "../px/asset-fit";
-import { selectBidders } from "../px/bidders";
-import { hostedAssetUrl } from "../px/hosted-asset";
-import type { Publisher } from "../px/model";
+
 import {
 	advertisersFiltered,
 	mergeAssets,
 	type ScreenAsset,
 	type ScreenAssets,
-} from "../px/screen-assets";
+} from "../px/api/screen-assets";
+import { fitsSlot } from "../px/auction/asset-fit";
+import { selectBidders } from "../px/auction/bidders";
+import { hostedAssetUrl } from "../px/auction/hosted-asset";
+import type { Publisher } from "../px/model/model";
 import { lookupApprovals } from "../services/approvals";
 import { errorText, log } from "../services/log";
 import { reviewDesk, screenStub } from "../services/stubs";

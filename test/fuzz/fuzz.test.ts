@@ -5,10 +5,10 @@
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { beforeAll, describe, expect, inject, it } from "vitest";
-import { approvalKey, approvalKvKey } from "../../src/px/approval";
-import type { PxEvent } from "../../src/px/events";
+import { approvalKey, approvalKvKey } from "../../src/px/auction/approval";
+import { isReason, Reason } from "../../src/px/auction/reasons";
+import type { PxEvent } from "../../src/px/events/events";
 import { MAX_BIDS_PER_RESPONSE } from "../../src/px/openrtb/response";
-import { isReason, Reason } from "../../src/px/reasons";
 import { approve, callEdge, dspAssets, dspBase, useBidders } from "../support/edge";
 import { authHeaders, billboardScreen, lobbyScreen } from "../support/fixtures";
 import { FUZZ_ADOMAIN, FUZZ_CRID } from "../support/fuzz-pool";

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import type { PxAnswer } from "../../src/px/answer";
-import { Reason } from "../../src/px/reasons";
+import type { PxAnswer } from "../../src/px/api/answer";
+import { Reason } from "../../src/px/auction/reasons";
 import { clearApprovalMemory } from "../../src/services/approvals";
 import {
 	adRequest,

@@ -2,7 +2,7 @@
 // copies it to R2, and answers point screens at the edge's copy. The asset host here is the test
 // DSP server, whose files can be swapped after review (PUT), grown past the caps or made to fail.
 import { describe, expect, it } from "vitest";
-import { approvalKey, approvalKvKey } from "../../src/px/approval";
+import { approvalKey, approvalKvKey } from "../../src/px/auction/approval";
 import { reviewDesk } from "../../src/services/stubs";
 import { adRequest, biddersJson, callEdge, DSP_ADOMAIN, dspBase } from "../support/edge";
 import { authHeaders, BASE, billboardScreen, REVIEWER_KEY } from "../support/fixtures";

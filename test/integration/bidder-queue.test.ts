@@ -3,7 +3,7 @@
 
 import type { BidRequest } from "iab-openrtb/v26";
 import { beforeAll, describe, expect, it } from "vitest";
-import { Reason } from "../../src/px/reasons";
+import { Reason } from "../../src/px/auction/reasons";
 import {
 	adRequest,
 	approve,

@@ -5,7 +5,7 @@ import { createMessageBatch, createScheduledController } from "cloudflare:test";
 import { parquetReadObjects } from "hyparquet";
 import { describe, expect, it } from "vitest";
 import consumers from "../../src/consumers";
-import { newEvent, type PxEvent } from "../../src/px/events";
+import { newEvent, type PxEvent } from "../../src/px/events/events";
 import { handleQueue } from "../../src/queues";
 import { CLOSE_GRACE_MS, type CompactionResult, compactArchive } from "../../src/queues/compact";
 import { COMPACTED_PREFIX } from "../../src/queues/compacted";

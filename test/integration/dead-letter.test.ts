@@ -4,8 +4,8 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { parquetReadObjects } from "hyparquet";
 import { describe, expect, it } from "vitest";
-import { newEvent } from "../../src/px/events";
-import type { QuarantineEntry } from "../../src/px/quarantine";
+import { newEvent } from "../../src/px/events/events";
+import type { QuarantineEntry } from "../../src/px/notices/quarantine";
 import { handleQueue } from "../../src/queues";
 import { DEAD_LETTER_MAX_ATTEMPTS } from "../../src/queues/dead-letter";
 import { gunzip } from "../../src/queues/gzip";

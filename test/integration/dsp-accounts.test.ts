@@ -1,7 +1,7 @@
 // DSPs as accounts (issue 24): a DSP's key, ads submitted before bidding (the Ad Management API
 // 1.1 subset), reviewed on the same desk as the same approval unit its bids make.
 import { describe, expect, it } from "vitest";
-import { approvalKey } from "../../src/px/approval";
+import { approvalKey } from "../../src/px/auction/approval";
 import { clearApprovalMemory } from "../../src/services/approvals";
 import { TEST_ADMIN_KEY } from "../support/control-setup";
 import {

@@ -6,7 +6,7 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from "clou
 import { parquetReadObjects } from "hyparquet";
 import { describe, expect, it } from "vitest";
 import consumers from "../../src/consumers";
-import type { PxEvent } from "../../src/px/events";
+import type { PxEvent } from "../../src/px/events/events";
 import { gunzip } from "../../src/queues/gzip";
 import { archivedRecord } from "../../src/queues/parquet";
 import { approve, biddersJson, callEdge, DSP_ADOMAIN, dspAssets } from "../support/edge";

@@ -2,7 +2,7 @@
 // and deletes them like deals, and the Publisher an ad request sees carries them.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { publisherByKeyHash } from "../../src/px/control";
+import { publisherByKeyHash } from "../../src/px/control/control";
 import { controlSnapshot } from "../../src/worker/control/snapshot";
 import { sha256Hex } from "../../src/worker/crypto";
 import { TEST_ADMIN_KEY } from "../support/control-setup";

@@ -2,14 +2,14 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { Reason } from "../../src/px/auction/reasons";
 import {
 	type AuctionEvent,
 	eventBytes,
 	QUEUE_MAX_MESSAGE_BYTES,
 	safeParseEvent,
-} from "../../src/px/events";
+} from "../../src/px/events/events";
 import { MAX_BIDS_PER_RESPONSE } from "../../src/px/openrtb/response";
-import { Reason } from "../../src/px/reasons";
 import {
 	approve,
 	biddersJson,

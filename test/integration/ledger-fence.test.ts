@@ -5,7 +5,7 @@
 // comes back too late (the edge voids it after answering).
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { DecisionRecord } from "../../src/px/ledger";
+import type { DecisionRecord } from "../../src/px/screen/ledger";
 import { screenStub } from "../../src/services/stubs";
 import {
 	approve,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { newEvent } from "../../src/px/events";
-import { Reason } from "../../src/px/reasons";
+import { Reason } from "../../src/px/auction/reasons";
+import { newEvent } from "../../src/px/events/events";
 import { dataPoint, METRIC_LAYOUT, METRIC_QUERIES, metricsFor } from "../../src/services/metrics";
 
 const base = { publisher_id: "demo-pub", screen_id: "s1", venue_type: 70102 };

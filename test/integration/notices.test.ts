@@ -4,7 +4,7 @@ import {
 	NOTICE_MAX_ATTEMPTS,
 	type NoticeMessage,
 	noticeRetryDelaySeconds,
-} from "../../src/px/notice-message";
+} from "../../src/px/notices/notice-message";
 import { deliverNotices } from "../../src/queues/notices";
 import { dspBase, dspLog } from "../support/edge";
 

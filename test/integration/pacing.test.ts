@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Reason } from "../../src/px/reasons";
+import { Reason } from "../../src/px/auction/reasons";
 import { bidderCircuits, decisionSlots } from "../../src/worker/decide/pacing";
 import { adRequest, biddersJson, billboardAdRequest, dspLog, useBidders } from "../support/edge";
 import { billboardScreen } from "../support/fixtures";

@@ -2,7 +2,7 @@
 // and hyparquet-writer must work where the queue consumer runs, not only in Node.
 import { parquetMetadata, parquetReadObjects } from "hyparquet";
 import { describe, expect, it } from "vitest";
-import { newEvent, type PxEvent } from "../../src/px/events";
+import { newEvent, type PxEvent } from "../../src/px/events/events";
 import { gunzip, gzip } from "../../src/queues/gzip";
 import { archivedRecord, encodeEvents } from "../../src/queues/parquet";
 

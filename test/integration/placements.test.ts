@@ -4,9 +4,9 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { EdgeClient } from "../../sdk/edge-client";
-import type { PxAnswer } from "../../src/px/answer";
-import type { PxEvent } from "../../src/px/events";
-import { Reason } from "../../src/px/reasons";
+import type { PxAnswer } from "../../src/px/api/answer";
+import { Reason } from "../../src/px/auction/reasons";
+import type { PxEvent } from "../../src/px/events/events";
 import { app } from "../../src/worker/app";
 import {
 	adRequest,

@@ -2,9 +2,9 @@
 // (billable only over the threshold share), batched reports with one result per report, and the
 // list of assets a screen should pre-cache.
 import { beforeAll, describe, expect, it } from "vitest";
-import { approvalKey } from "../../src/px/approval";
+import { approvalKey } from "../../src/px/auction/approval";
+import { Reason } from "../../src/px/auction/reasons";
 import { settlementEvent } from "../../src/px/notices/settlement";
-import { Reason } from "../../src/px/reasons";
 import { signPopToken } from "../../src/worker/pop-token";
 import {
 	adRequest,

@@ -1,7 +1,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { Reason } from "../../src/px/reasons";
+import { Reason } from "../../src/px/auction/reasons";
 import { screenStub } from "../../src/services/stubs";
 import { signPopToken } from "../../src/worker/pop-token";
 import {

@@ -4,8 +4,8 @@
 import { createMessageBatch, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import type { ReviewDesk } from "../../src/durable-objects/review-desk";
-import { approvalKey, approvalKvKey } from "../../src/px/approval";
-import type { PxEvent } from "../../src/px/events";
+import { approvalKey, approvalKvKey } from "../../src/px/auction/approval";
+import type { PxEvent } from "../../src/px/events/events";
 import { handleQueue } from "../../src/queues";
 import { clearApprovalMemory } from "../../src/services/approvals";
 import { reviewDesk, screenStub } from "../../src/services/stubs";

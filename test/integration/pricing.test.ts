@@ -4,8 +4,8 @@
 // converted at the control plane's rate (and filtered once that rate is stale), and a publisher's
 // floor rule that sets a bid's floor and is named on its auction record.
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { PxEvent } from "../../src/px/events";
-import { localWeekHour } from "../../src/px/geo";
+import type { PxEvent } from "../../src/px/events/events";
+import { localWeekHour } from "../../src/px/model/geo";
 import { TEST_ADMIN_KEY } from "../support/control-setup";
 import {
 	approve,

@@ -1,7 +1,7 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { parquetReadObjects } from "hyparquet";
 import { describe, expect, it } from "vitest";
-import { newEvent, type PxEvent } from "../../src/px/events";
+import { newEvent, type PxEvent } from "../../src/px/events/events";
 import { handleQueue } from "../../src/queues";
 import { gunzip } from "../../src/queues/gzip";
 import { reviewDesk } from "../../src/services/stubs";

@@ -5,10 +5,10 @@
 import { createMessageBatch } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { PENDING_CAP_PER_DSP } from "../../src/durable-objects/desk-intake";
-import { approvalKey } from "../../src/px/approval";
-import { newEvent, type PxEvent } from "../../src/px/events";
-import { Reason } from "../../src/px/reasons";
-import type { CappedDsp } from "../../src/px/review-api";
+import type { CappedDsp } from "../../src/px/api/review-api";
+import { approvalKey } from "../../src/px/auction/approval";
+import { Reason } from "../../src/px/auction/reasons";
+import { newEvent, type PxEvent } from "../../src/px/events/events";
 import { handleQueue } from "../../src/queues";
 import { biddersJson, billboardAdRequest, callEdge, DSP_ADOMAIN, dspAssets } from "../support/edge";
 import { REVIEWER_KEY } from "../support/fixtures";

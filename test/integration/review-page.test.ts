@@ -3,7 +3,7 @@
 // test/e2e/pages.e2e.test.ts drives the same pages in a real browser.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { approvalKvKey } from "../../src/px/approval";
+import { approvalKvKey } from "../../src/px/auction/approval";
 import { sessionBook } from "../../src/services/stubs";
 import { markChanged } from "../../src/worker/control/snapshot";
 import {

@@ -1,7 +1,7 @@
 import { createMessageBatch } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { approvalKey } from "../../src/px/approval";
-import { Reason } from "../../src/px/reasons";
+import { approvalKey } from "../../src/px/auction/approval";
+import { Reason } from "../../src/px/auction/reasons";
 import { handleQueue } from "../../src/queues";
 import { clearApprovalMemory, lookupApprovals } from "../../src/services/approvals";
 import { biddersJson, billboardAdRequest, callEdge, DSP_ADOMAIN, dspAssets } from "../support/edge";

@@ -4,9 +4,9 @@
 // stored, so a take changed after the auction never rewrites what that play earned.
 import { runInDurableObject } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { PxEvent } from "../../src/px/events";
-import type { DecisionMeta } from "../../src/px/ledger";
+import type { PxEvent } from "../../src/px/events/events";
 import { settlementEvent } from "../../src/px/notices/settlement";
+import type { DecisionMeta } from "../../src/px/screen/ledger";
 import { TEST_ADMIN_KEY } from "../support/control-setup";
 import {
 	approve,

@@ -6,7 +6,7 @@
 // fill are strict, so a misspelt field (`venuetax`, `long`) fails here instead of being silently
 // ignored by every DSP; objects we never fill are only checked to be objects.
 import { z } from "zod";
-import { checkRange } from "../../src/px/range-check";
+import { checkRange } from "../../src/px/model/range-check";
 
 const int = z.number().int();
 const nonNegInt = int.nonnegative();

@@ -6,10 +6,14 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { inject, vi } from "vitest";
 import { staticAssetUrl, videoAssetUrl } from "../../demo/dsps";
-import { type ApprovalUnit, approvalKey, approvalKvKey } from "../../src/px/approval";
-import type { BidderConfigInput } from "../../src/px/bidders";
-import { type HostedAsset, hostedAssetUrl, hostedObjectKey } from "../../src/px/hosted-asset";
-import type { ScreenInput } from "../../src/px/model";
+import { type ApprovalUnit, approvalKey, approvalKvKey } from "../../src/px/auction/approval";
+import type { BidderConfigInput } from "../../src/px/auction/bidders";
+import {
+	type HostedAsset,
+	hostedAssetUrl,
+	hostedObjectKey,
+} from "../../src/px/auction/hosted-asset";
+import type { ScreenInput } from "../../src/px/model/model";
 import { hostAsset } from "../../src/services/asset-hosting";
 import { app } from "../../src/worker/app";
 import { controlSnapshot, heldSnapshot, markChanged } from "../../src/worker/control/snapshot";

@@ -1,6 +1,6 @@
 // Shared test data: the demo publisher key (its hash is in wrangler.toml) and screens.
 import { demoScreens } from "../../demo/screens";
-import type { ScreenInput } from "../../src/px/model";
+import type { ScreenInput } from "../../src/px/model/model";
 
 export const PUBLISHER_KEY = "demo-publisher-key";
 export const REVIEWER_KEY = "demo-reviewer-key";

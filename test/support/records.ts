@@ -1,8 +1,8 @@
 // Records and stand-ins shared by the workerd tests: a queue that keeps what the edge sends, a
 // play event, and putting a creative on the review desk as the queue consumer's intake does.
 import { env } from "cloudflare:workers";
-import { type ApprovalUnit, approvalKey } from "../../src/px/approval";
-import { newEvent, type PxEvent, parseEvent } from "../../src/px/events";
+import { type ApprovalUnit, approvalKey } from "../../src/px/auction/approval";
+import { newEvent, type PxEvent, parseEvent } from "../../src/px/events/events";
 
 /**
  * EVENTS that keeps every record the edge sends, in `sent`, after the consumer's validation: the

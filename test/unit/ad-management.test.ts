@@ -5,8 +5,8 @@ import {
 	completeFromRegistered,
 	registeredMarkup,
 	type SubmittedAd,
-} from "../../src/px/ad-management";
-import { extractCreative } from "../../src/px/creative";
+} from "../../src/px/auction/ad-management";
+import { extractCreative } from "../../src/px/auction/creative";
 
 const video: SubmittedAd = {
 	id: "ad-1",

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalAnalytics, startLocalAnalytics, toDuckDbSql } from "../../scripts/ae-local";
-import { type EventFields, newEvent, type PxEventType } from "../../src/px/events";
+import { type EventFields, newEvent, type PxEventType } from "../../src/px/events/events";
 import { encodeEvents } from "../../src/queues/parquet";
 import { CONSOLE_QUERIES, consoleSql, METRIC_QUERIES } from "../../src/services/metrics";
 

@@ -1,8 +1,8 @@
 import type { Bid } from "iab-openrtb/v26";
 import { describe, expect, it } from "vitest";
-import { allocate, bidsPerPlacement, type PlacementTerms } from "../../src/px/allocate";
-import type { EvaluatedBid } from "../../src/px/filter";
-import { Reason } from "../../src/px/reasons";
+import { allocate, bidsPerPlacement, type PlacementTerms } from "../../src/px/auction/allocate";
+import type { EvaluatedBid } from "../../src/px/auction/filter";
+import { Reason } from "../../src/px/auction/reasons";
 
 function ev(impid: string, price: number, adomain: string, bidder = `b-${impid}-${price}`) {
 	const bid: Bid = {

@@ -130,4 +130,21 @@ describe("architecture", () => {
 				.sort(),
 		);
 	});
+	it("README's layout names every folder under src/ and every room of src/px", () => {
+		const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+		const layout = readme.slice(
+			readme.indexOf("## Layout"),
+			readme.indexOf("## ", readme.indexOf("## Layout") + 3),
+		);
+		const folders = (dir: string): string[] =>
+			readdirSync(join(ROOT, dir)).flatMap((name) => {
+				const path = `${dir}/${name}`;
+				return statSync(join(ROOT, path)).isDirectory() ? [path, ...folders(path)] : [];
+			});
+		const named = (path: string) => {
+			const name = path.slice(path.lastIndexOf("/") + 1);
+			return layout.includes(`${path}/`) || new RegExp(`(^|[\\s(])${name}/`, "m").test(layout);
+		};
+		expect(folders("src").filter((f) => !named(f))).toEqual([]);
+	});
 });

@@ -1,12 +1,17 @@
 import { readFileSync } from "node:fs";
 import type { Bid, BidRequest } from "iab-openrtb/v26";
 import { describe, expect, it } from "vitest";
-import type { ApprovalStatus } from "../../src/px/approval";
-import { type AuctionOptions, runAuction } from "../../src/px/auction";
-import { type EvaluatedBid, evaluateBids, judgeApprovals, keyApprovals } from "../../src/px/filter";
-import { roundCpm } from "../../src/px/money";
+import type { ApprovalStatus } from "../../src/px/auction/approval";
+import { type AuctionOptions, runAuction } from "../../src/px/auction/auction";
+import {
+	type EvaluatedBid,
+	evaluateBids,
+	judgeApprovals,
+	keyApprovals,
+} from "../../src/px/auction/filter";
+import { Reason, type ReasonName } from "../../src/px/auction/reasons";
+import { roundCpm } from "../../src/px/model/money";
 import { type CandidateBid, parseBidResponse } from "../../src/px/openrtb/response";
-import { Reason, type ReasonName } from "../../src/px/reasons";
 
 let seq = 0;
 function ev(fields: {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { Screen } from "../../src/px/model";
+import { Screen } from "../../src/px/model/model";
 import { billedMultiplier, spotAudience, withAudience } from "../../src/px/pricing/audience";
-import { resolveAdRequest } from "../../src/px/resolve";
+import { resolveAdRequest } from "../../src/px/screen/resolve";
 
 /** 168 values: hour h of the week is worth h + 1, except the dark ones. */
 function week(dark: number[] = []): number[] {

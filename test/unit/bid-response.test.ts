@@ -3,8 +3,8 @@
 import { readdirSync, readFileSync } from "node:fs";
 import type { BidRequest } from "iab-openrtb/v26";
 import { describe, expect, it } from "vitest";
+import { Reason, type ReasonName } from "../../src/px/auction/reasons";
 import { parseBidResponse } from "../../src/px/openrtb/response";
-import { Reason, type ReasonName } from "../../src/px/reasons";
 
 const fixtures = new URL("../fixtures/bids/", import.meta.url);
 

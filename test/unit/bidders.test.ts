@@ -11,7 +11,7 @@ import {
 	MAX_BIDDERS,
 	parseBidders,
 	selectBidders,
-} from "../../src/px/bidders";
+} from "../../src/px/auction/bidders";
 
 const configJson = readFileSync(new URL("../fixtures/bids/bidders.json", import.meta.url), "utf8");
 

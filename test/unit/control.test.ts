@@ -1,7 +1,7 @@
 // The control plane's snapshot as requests see it: managed deals in flight, with the packages
 // (screen_tags) they are for, the publisher's floor rules, and the ads DSPs pre-registered.
 import { describe, expect, it } from "vitest";
-import { buildSnapshot, publisherByKeyHash, registeredAdKey } from "../../src/px/control";
+import { buildSnapshot, publisherByKeyHash, registeredAdKey } from "../../src/px/control/control";
 
 const rows = (
 	deals: object[],

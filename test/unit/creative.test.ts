@@ -7,8 +7,8 @@ import {
 	type MediaPreference,
 	parseVastDuration,
 	sameAspect,
-} from "../../src/px/creative";
-import { Reason } from "../../src/px/reasons";
+} from "../../src/px/auction/creative";
+import { Reason } from "../../src/px/auction/reasons";
 
 function vast(name: string): string {
 	return readFileSync(new URL(`../fixtures/bids/vast/${name}`, import.meta.url), "utf8");

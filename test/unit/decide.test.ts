@@ -2,11 +2,11 @@
 // object, the approvals replica, the queues) and real OpenRTB DSPs on loopback. What it checks is
 // the conductor's own contract: the answer, the fenced ledger write, and what goes out after.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BidderConfig } from "../../src/px/bidders";
-import type { PxEvent } from "../../src/px/events";
-import type { LedgerWrite } from "../../src/px/ledger";
-import { AdRequest, Publisher } from "../../src/px/model";
-import type { NoticeMessage } from "../../src/px/notice-message";
+import { BidderConfig } from "../../src/px/auction/bidders";
+import type { PxEvent } from "../../src/px/events/events";
+import { AdRequest, Publisher } from "../../src/px/model/model";
+import type { NoticeMessage } from "../../src/px/notices/notice-message";
+import type { LedgerWrite } from "../../src/px/screen/ledger";
 import { decide } from "../../src/worker/decide/decide";
 import type { DecideServices } from "../../src/worker/decide/ports";
 import { type DspServer, startDspServer } from "../support/dsp-server";

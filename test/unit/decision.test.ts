@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { type PxAnswer, pxAnswerBody } from "../../src/px/answer";
+import { type PxAnswer, pxAnswerBody } from "../../src/px/api/answer";
+import { noFillReason } from "../../src/px/auction/outcomes";
+import type { AdSlot } from "../../src/px/model/model";
 import {
 	type CachedDecision,
 	matchCached,
@@ -8,10 +10,8 @@ import {
 	REPORT_GRACE_MS,
 	recentAdvertisers,
 	servedSpots,
-} from "../../src/px/decision";
-import { ledgerEntry } from "../../src/px/ledger";
-import type { AdSlot } from "../../src/px/model";
-import { noFillReason } from "../../src/px/outcomes";
+} from "../../src/px/screen/decision";
+import { ledgerEntry } from "../../src/px/screen/ledger";
 
 const T = 1_750_000_000_000;
 const slot = (id: string) => ({ id }) as AdSlot;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { PlacementOutcome, PxAnswer } from "../../src/px/answer";
+import type { PlacementOutcome, PxAnswer } from "../../src/px/api/answer";
 import { dialectByName, dialects, parseDialectRequest } from "../../src/px/dialects";
 import { vistar } from "../../src/px/dialects/vistar";
 

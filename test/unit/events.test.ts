@@ -17,7 +17,7 @@ import {
 	QUEUE_MAX_MESSAGE_BYTES,
 	QUEUE_MAX_MESSAGES,
 	safeParseEvent,
-} from "../../src/px/events";
+} from "../../src/px/events/events";
 
 // Records exactly as version 1 wrote them. Never edit these: they are what the archive holds.
 const V1_RECORDS = [

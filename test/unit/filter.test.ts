@@ -1,17 +1,17 @@
 import { readFileSync } from "node:fs";
 import type { Bid, BidRequest } from "iab-openrtb/v26";
 import { describe, expect, it } from "vitest";
-import { normalizeDomain } from "../../src/px/advertisers";
-import { type ApprovalOf, type ApprovalStatus, approvalKey } from "../../src/px/approval";
+import { normalizeDomain } from "../../src/px/auction/advertisers";
+import { type ApprovalOf, type ApprovalStatus, approvalKey } from "../../src/px/auction/approval";
 import {
 	type EvaluatedBid,
 	evaluateBids,
 	type FilterContext,
 	judgeApprovals,
 	keyApprovals,
-} from "../../src/px/filter";
+} from "../../src/px/auction/filter";
+import { Reason, type ReasonName } from "../../src/px/auction/reasons";
 import type { CandidateBid } from "../../src/px/openrtb/response";
-import { Reason, type ReasonName } from "../../src/px/reasons";
 
 const fixtures = new URL("../fixtures/bids/", import.meta.url);
 

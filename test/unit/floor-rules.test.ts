@@ -1,7 +1,7 @@
 // Floors by rule (issue 25): the rule schema and the pure matching the bid request and the bid
 // filter use (README "Configuration", floor rules).
 import { describe, expect, it } from "vitest";
-import { localWeekHour } from "../../src/px/geo";
+import { localWeekHour } from "../../src/px/model/geo";
 import {
 	type BidFacts,
 	FloorRule,

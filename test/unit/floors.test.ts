@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
 import type { BidRequest } from "iab-openrtb/v26";
 import { describe, expect, it } from "vitest";
-import { evaluateBids, type FilterContext } from "../../src/px/filter";
+import { evaluateBids, type FilterContext } from "../../src/px/auction/filter";
+import { Reason } from "../../src/px/auction/reasons";
 import type { CandidateBid } from "../../src/px/openrtb/response";
 import { floorAt } from "../../src/px/pricing/floors";
-import { Reason } from "../../src/px/reasons";
 
 const bids = new URL("../fixtures/bids/", import.meta.url);
 const request = JSON.parse(readFileSync(new URL("request.json", bids), "utf8")) as BidRequest;

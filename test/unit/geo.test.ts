@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { isTimeZone, localWeekHour, utcOffsetMinutes } from "../../src/px/geo";
+import { isTimeZone, localWeekHour, utcOffsetMinutes } from "../../src/px/model/geo";
 
 afterEach(() => vi.restoreAllMocks());
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MACRO_NAMES, type MacroValues, substituteMacros } from "../../src/px/macros";
+import { MACRO_NAMES, type MacroValues, substituteMacros } from "../../src/px/notices/macros";
 
 /** "${NAME}" without writing a template placeholder in a plain string. */
 const m = (name: string) => ["$", "{", name, "}"].join("");

@@ -2,9 +2,9 @@ import fc from "fast-check";
 import type { Bid } from "iab-openrtb/v26";
 import { describe, expect, it } from "vitest";
 import { vast } from "../../demo/vast";
-import { extractCreative } from "../../src/px/creative";
-import { MAX_MARKUP_LENGTH, MAX_TAG_LENGTH, parseXml, tokenize } from "../../src/px/markup";
-import { isReason, Reason } from "../../src/px/reasons";
+import { extractCreative } from "../../src/px/auction/creative";
+import { MAX_MARKUP_LENGTH, MAX_TAG_LENGTH, parseXml, tokenize } from "../../src/px/auction/markup";
+import { isReason, Reason } from "../../src/px/auction/reasons";
 
 const bid = (adm: string): Bid => ({
 	id: "b",

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Publisher, Screen } from "../../src/px/model";
+import { Publisher, Screen } from "../../src/px/model/model";
 import { openFloors } from "../../src/px/pricing/open-floor";
 
 const screen = (

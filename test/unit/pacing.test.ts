@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { timeBidders, timeoutIsBidders } from "../../src/px/bidders";
-import { CircuitBreakers } from "../../src/px/circuit";
-import { AdaptiveMargin, ConcurrencyLimit } from "../../src/px/deadline";
-import { Reason } from "../../src/px/reasons";
+import { timeBidders, timeoutIsBidders } from "../../src/px/auction/bidders";
+import { Reason } from "../../src/px/auction/reasons";
+import { CircuitBreakers } from "../../src/px/pacing/circuit";
+import { AdaptiveMargin, ConcurrencyLimit } from "../../src/px/pacing/deadline";
 
 describe("AdaptiveMargin", () => {
 	const options = { initialMs: 30, minMs: 10, maxShare: 0.3 };

@@ -6,7 +6,7 @@
 // auction in all, 0.41× its gzip NDJSON. The budgets below leave the rest ~10% room.
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { type AuctionBid, newEvent, type PxEvent } from "../../src/px/events";
+import { type AuctionBid, newEvent, type PxEvent } from "../../src/px/events/events";
 import { encodeCompacted, mergeRecords } from "../../src/queues/compacted";
 import { encodeEvents } from "../../src/queues/parquet";
 

@@ -7,7 +7,7 @@ import {
 	newEvent,
 	type PlayEvent,
 	type PxEvent,
-} from "../../src/px/events";
+} from "../../src/px/events/events";
 import { gunzip } from "../../src/queues/gzip";
 import {
 	ARCHIVE_COLUMNS,

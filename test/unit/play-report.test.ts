@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { judgePlay, type PlayFacts } from "../../src/px/play-report";
+import { judgePlay, type PlayFacts } from "../../src/px/api/play-report";
 
 const T = 1_790_000_000_000;
 /** A 10 s spot whose window opened at T and closes 5 min later, reported 60 s after T. */

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { EdgeError } from "../../sdk/edge-client";
-import { PROBLEM_CATALOG, PROBLEM_TYPES, problemSlug } from "../../src/px/problem-types";
+import { PROBLEM_CATALOG, PROBLEM_TYPES, problemSlug } from "../../src/px/api/problem-types";
 import { fieldsProblem, problem, problems } from "../../src/worker/problem";
 
 describe("problem catalog", () => {

@@ -12,8 +12,13 @@ import {
 	summarizeQuarantine,
 } from "../../scripts/report-quarantine";
 import { runReport } from "../../scripts/report-queries";
-import { type EventFields, newEvent, type PxEvent, type PxEventType } from "../../src/px/events";
-import { type QuarantineEntry, quarantineKey } from "../../src/px/quarantine";
+import {
+	type EventFields,
+	newEvent,
+	type PxEvent,
+	type PxEventType,
+} from "../../src/px/events/events";
+import { type QuarantineEntry, quarantineKey } from "../../src/px/notices/quarantine";
 import { encodeCompacted, mergeRecords } from "../../src/queues/compacted";
 import { gzip } from "../../src/queues/gzip";
 import { encodeEvents, eventColumns } from "../../src/queues/parquet";

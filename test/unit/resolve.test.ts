@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { AdRequest, type AdRequestInput, Screen, type ScreenInput } from "../../src/px/model";
-import { DEFAULT_SPOT_S, MAX_LEAD_MS, resolveAdRequest } from "../../src/px/resolve";
+import { AdRequest, type AdRequestInput, Screen, type ScreenInput } from "../../src/px/model/model";
+import { DEFAULT_SPOT_S, MAX_LEAD_MS, resolveAdRequest } from "../../src/px/screen/resolve";
 
 const NOW = Date.UTC(2025, 5, 2, 12, 0, 0);
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { noticeRetryDelaySeconds } from "../../src/px/notice-message";
-import { retryDelayMs } from "../../src/px/retry";
+import { noticeRetryDelaySeconds } from "../../src/px/notices/notice-message";
+import { retryDelayMs } from "../../src/px/pacing/retry";
 
 describe("retryDelayMs", () => {
 	it("waits the base first, doubles per attempt, and stops at the cap", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { Publisher, type PublisherInput } from "../../src/px/model";
+import { adsTxtLines, sellersJson } from "../../src/px/control/sellers";
+import { Publisher, type PublisherInput } from "../../src/px/model/model";
 import { supplyChain } from "../../src/px/openrtb/schain";
-import { adsTxtLines, sellersJson } from "../../src/px/sellers";
 
 const publisher = (extra: Partial<PublisherInput> = {}) =>
 	Publisher.parse({ id: "pub-1", name: "Pub One", key_sha256: "b".repeat(64), ...extra });

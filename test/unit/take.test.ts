@@ -2,7 +2,7 @@
 // up exactly, and a publisher's net floor grossed up so that what clears at it still nets it.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { roundCpm } from "../../src/px/money";
+import { roundCpm } from "../../src/px/model/money";
 import { type ExchangeTake, grossUpFloor, splitGross } from "../../src/px/pricing/take";
 
 const cpm = fc.integer({ min: 0, max: 100_000_000 }).map((n) => n / 1e4);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { DecisionNotices } from "../../src/px/ledger";
-import { substituteVastMacros, trackerNotices } from "../../src/px/trackers";
+import { substituteVastMacros, trackerNotices } from "../../src/px/notices/trackers";
+import type { DecisionNotices } from "../../src/px/screen/ledger";
 
 const notices: DecisionNotices = {
 	burl: "https://b.example/burl",

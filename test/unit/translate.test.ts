@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { BidderConfig } from "../../src/px/bidders";
+import { BidderConfig } from "../../src/px/auction/bidders";
 import {
 	AdRequest,
 	type AdRequestInput,
@@ -8,10 +8,10 @@ import {
 	type PublisherInput,
 	Screen,
 	type ScreenInput,
-} from "../../src/px/model";
+} from "../../src/px/model/model";
 import { toWire } from "../../src/px/openrtb/profiles";
 import { type TranslateInput, toBidRequest } from "../../src/px/openrtb/translate";
-import { resolveAdRequest } from "../../src/px/resolve";
+import { resolveAdRequest } from "../../src/px/screen/resolve";
 import { checkBidRequest } from "../support/bid-request-schema";
 
 // Golden files: input PX + expected OpenRTB. `UPDATE_GOLDEN=1` rewrites "expected" from the

@@ -6,7 +6,7 @@ import {
 	OPENOOH_VENUETYPETAX,
 	venueById,
 	venueLineage,
-} from "../../src/px/venues";
+} from "../../src/px/model/venues";
 
 const count = (level: string) => allVenueTypes().filter((v) => v.level === level).length;
 

@@ -1,7 +1,7 @@
 // The dialect registry. Adding a dialect: one module implementing `Dialect`, one line below.
 
-import { type FieldIssue, issuesFromZod } from "../field-issues";
-import { AdRequest } from "../model";
+import { type FieldIssue, issuesFromZod } from "../model/field-issues";
+import { AdRequest } from "../model/model";
 import { px } from "./px";
 import type { Dialect } from "./types";
 import { vistar } from "./vistar";
@@ -48,5 +48,5 @@ export function parseDialectRequest(name: string, raw: unknown): ParseDialectRes
 	return { ok: true, request: request.data };
 }
 
-export type { FieldIssue } from "../field-issues";
+export type { FieldIssue } from "../model/field-issues";
 export type { Dialect } from "./types";

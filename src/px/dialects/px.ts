@@ -1,6 +1,6 @@
 // The native dialect: the body already is a PX ad request.
-import { pxAnswerBody } from "../answer";
-import { AdRequest } from "../model";
+import { pxAnswerBody } from "../api/answer";
+import { AdRequest } from "../model/model";
 import type { Dialect } from "./types";
 
 export const px: Dialect<AdRequest> = {

@@ -1,6 +1,6 @@
 import type { z } from "zod";
-import type { Decided } from "../answer";
-import type { AdRequestInput } from "../model";
+import type { Decided } from "../api/answer";
+import type { AdRequestInput } from "../model/model";
 
 /**
  * A publisher dialect: the request body a family of players already speaks, and how it maps

@@ -5,7 +5,7 @@
 // never in two areas at once); `display_area_id` narrows a request to one area. `loop_end_time`
 // fills each area's loop with spots until then, in one call.
 import { z } from "zod";
-import type { Decided, PlacementOutcome } from "../answer";
+import type { Decided, PlacementOutcome } from "../api/answer";
 import {
 	type AdRequestInput,
 	type AdSlot,
@@ -13,10 +13,10 @@ import {
 	Geo,
 	Screen,
 	type ScreenInput,
-} from "../model";
+} from "../model/model";
+import { checkRange } from "../model/range-check";
+import { isKnownVenueType } from "../model/venues";
 import { SupplyChain } from "../openrtb/schain";
-import { checkRange } from "../range-check";
-import { isKnownVenueType } from "../venues";
 import type { Dialect } from "./types";
 
 const MIME = /^[a-z]+\/[a-z0-9.+-]+$/i;

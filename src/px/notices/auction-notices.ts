@@ -2,13 +2,13 @@
 // to each loser with their macros filled in (a buyer that bid in its own currency is told prices
 // in it), what the screen's ledger keeps for a winner (burl, lurl, trackers, macros), and the
 // burl or expiry lurl a settlement fires. The calls themselves are src/services/notices.ts's.
-import type { EvaluatedBid } from "../filter";
-import type { DecisionNotices } from "../ledger";
-import { type MacroValues, substituteMacros } from "../macros";
-import { roundCpm } from "../money";
-import { MAX_NOTICE_URL, type Notice, type NoticeMessage, noticeId } from "../notice-message";
+import type { EvaluatedBid } from "../auction/filter";
+import { Reason } from "../auction/reasons";
+import { roundCpm } from "../model/money";
 import { billedMultiplier } from "../pricing/audience";
-import { Reason } from "../reasons";
+import type { DecisionNotices } from "../screen/ledger";
+import { type MacroValues, substituteMacros } from "./macros";
+import { MAX_NOTICE_URL, type Notice, type NoticeMessage, noticeId } from "./notice-message";
 
 export interface NoticeValues {
 	auctionId: string;

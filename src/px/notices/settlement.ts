@@ -2,14 +2,14 @@
 // play; lurl tells a won ad never ran) and the play or expiry event. One builder for plays,
 // reported and inferred expiries and revocations; the screen's outbox delivers them.
 
-import { type ExpiryReason, newEvent, type PxEvent } from "../events";
-import type { DecisionMeta, DecisionNotices } from "../ledger";
-import type { NotBillableReason } from "../play-report";
+import type { NotBillableReason } from "../api/play-report";
+import { Reason } from "../auction/reasons";
+import { type ExpiryReason, newEvent, type PxEvent } from "../events/events";
 import { billedMultiplier } from "../pricing/audience";
 import { splitGross } from "../pricing/take";
-import { Reason } from "../reasons";
-import { trackerNotices, VAST_ERROR_EXPIRED, VAST_ERROR_REVOKED } from "../trackers";
+import type { DecisionMeta, DecisionNotices } from "../screen/ledger";
 import { billingUrl, expiryLossUrl } from "./auction-notices";
+import { trackerNotices, VAST_ERROR_EXPIRED, VAST_ERROR_REVOKED } from "./trackers";
 
 export type Settlement =
 	| {

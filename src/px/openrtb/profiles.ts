@@ -18,7 +18,7 @@
 // - `profile: "bidswitch"`: the multiplier also where BidSwitch's DOOH protocol reads it,
 //   `device.ext.dooh.impmultiply`.
 import type { BidRequest } from "iab-openrtb/v26";
-import { isObject } from "../json";
+import { isObject } from "../model/json";
 
 export type OpenRtbVersion = "2.6" | "2.5";
 

@@ -4,8 +4,8 @@
 // instead of throwing away the bidder's other bids.
 import type { Bid, BidRequest } from "iab-openrtb/v26";
 import { z } from "zod";
-import { isObject } from "../json";
-import { Reason } from "../reasons";
+import { Reason } from "../auction/reasons";
+import { isObject } from "../model/json";
 
 /** One bid as received, tagged with who sent it. Fields of `bid` are not validated yet. */
 export interface CandidateBid {

@@ -17,12 +17,19 @@ import type {
 	User,
 	Video,
 } from "iab-openrtb/v26";
-import { utcOffsetMinutes } from "../geo";
-import type { AdSlot, DealTerms, Placement, Publisher, ResolvedAdRequest, Screen } from "../model";
+import { utcOffsetMinutes } from "../model/geo";
+import type {
+	AdSlot,
+	DealTerms,
+	Placement,
+	Publisher,
+	ResolvedAdRequest,
+	Screen,
+} from "../model/model";
+import { OPENOOH_VENUETYPETAX, venueLineage } from "../model/venues";
 import { acceptedCurrencies, type ExchangeRates } from "../pricing/currency";
 import { durationFields, termsOf } from "../pricing/floors";
 import { type OpenFloors, offersVideo, openFloors } from "../pricing/open-floor";
-import { OPENOOH_VENUETYPETAX, venueLineage } from "../venues";
 import { supplyChain } from "./schain";
 
 // AdCOM 1.0 list values (iab-adcom is only a transitive dependency, so they are spelled here; its

@@ -3,8 +3,8 @@
 // the audience to the spot's length, so a 30 s spot in the evening rush counts more than a 5 s
 // spot at dawn. Pure: the screen's profile and the placement's time and length in, a number out.
 import { z } from "zod";
-import { HOURS_PER_WEEK, localWeekHour } from "../geo";
-import { roundCpm } from "../money";
+import { HOURS_PER_WEEK, localWeekHour } from "../model/geo";
+import { roundCpm } from "../model/money";
 
 const MAX_MULTIPLIER = 1_000_000;
 /** The spot length hourly values are for when the profile does not say: a common DOOH spot. */

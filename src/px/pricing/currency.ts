@@ -4,7 +4,7 @@
 // no rate, or whose rate is older than the configured age, cannot be priced: the caller filters
 // it with the reason returned here rather than guessing.
 import { z } from "zod";
-import { roundCpm } from "../money";
+import { roundCpm } from "../model/money";
 
 export const BASE_CURRENCY = "USD";
 

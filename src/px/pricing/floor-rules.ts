@@ -9,9 +9,9 @@
 // wins, then the lower `priority`, the higher floor, and the id, so the choice never depends on
 // the order the rules were stored in.
 import { z } from "zod";
-import { Format } from "../format";
-import { MAX_CPM, roundCpm } from "../money";
-import { isKnownVenueType, venueLineage } from "../venues";
+import { Format } from "../model/format";
+import { MAX_CPM, roundCpm } from "../model/money";
+import { isKnownVenueType, venueLineage } from "../model/venues";
 
 const slug = z
 	.string()

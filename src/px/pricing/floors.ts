@@ -4,7 +4,7 @@
 // 30 s spot is not worth a 5 s one's price, and a buyer can see this rule in the request.
 import type { Deal, DurFloors, Imp } from "iab-openrtb/v26";
 import { z } from "zod";
-import { MAX_CPM, roundCpm } from "../money";
+import { MAX_CPM, roundCpm } from "../model/money";
 
 const seconds = z.number().int().positive().max(3600);
 const cpm = z.number().nonnegative().max(MAX_CPM);

@@ -9,8 +9,8 @@
 // (take.ts) so that the publisher's share of a bid at the floor meets it. Deal floors are prices
 // agreed with a buyer and are left as they are.
 
-import { localWeekHour } from "../geo";
-import type { Format, Placement, Publisher, Screen } from "../model";
+import { localWeekHour } from "../model/geo";
+import type { Format, Placement, Publisher, Screen } from "../model/model";
 import { type FloorRule, matchFloorRule, placementRules, ruleFloorCpm } from "./floor-rules";
 import { type FloorTerms, floorAt, termsOf } from "./floors";
 import { type ExchangeTake, grossUpFloor } from "./take";

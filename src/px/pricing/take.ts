@@ -2,7 +2,7 @@
 // what the publisher earns (net). A publisher's account sets it as a revenue share or a fixed fee
 // per CPM (model.ts `exchange_take`); without one the publisher nets the whole clearing price.
 // Amounts are CPM in the auction's currency, rounded like every other price (money.ts).
-import { roundCpm } from "../money";
+import { roundCpm } from "../model/money";
 
 /** A share of gross (0..0.9) or a fee per mille, as a publisher account states it. */
 export type ExchangeTake = { share: number } | { fee_cpm: number };

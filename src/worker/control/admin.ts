@@ -6,9 +6,9 @@
 import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
 import { z } from "zod";
-import { BidderConfig } from "../../px/bidders";
-import { ControlDeal, NewPublisherKey } from "../../px/control";
-import { PublisherAccount } from "../../px/model";
+import { BidderConfig } from "../../px/auction/bidders";
+import { ControlDeal, NewPublisherKey } from "../../px/control/control";
+import { PublisherAccount } from "../../px/model/model";
 import { asOfProblem, CurrencyRate, CurrencyRateInput, listRates } from "../../px/pricing/currency";
 import { FloorRule } from "../../px/pricing/floor-rules";
 import { presentedKey } from "../auth";

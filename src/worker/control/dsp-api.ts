@@ -1,13 +1,13 @@
 // DSPs as accounts (/v1/dsp/*): a DSP's key (POST /v1/admin/bidders/{name}/keys) lets it submit
 // ads before it bids and read their audit status, the IAB Ad Management API 1.1 subset in
-// px/ad-management.ts. A submitted ad goes onto the same review desk as the same approval unit
+// px/auction/ad-management.ts. A submitted ad goes onto the same review desk as the same approval unit
 // (bidder, crid = the ad's id, asset, advertiser) a bid carrying it would create, so approving it
 // there approves that creative's bids; nothing about review changes.
 import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
-import { type AdWithAudit, auditStatusOf, SubmittedAd } from "../../px/ad-management";
-import { ApprovalRecord, approvalKey, approvalKvKey } from "../../px/approval";
-import { newEvent } from "../../px/events";
+import { type AdWithAudit, auditStatusOf, SubmittedAd } from "../../px/auction/ad-management";
+import { ApprovalRecord, approvalKey, approvalKvKey } from "../../px/auction/approval";
+import { newEvent } from "../../px/events/events";
 import { errorText, log } from "../../services/log";
 import { enqueueNotices } from "../../services/notices";
 import { reviewDesk } from "../../services/stubs";

@@ -2,10 +2,10 @@
 // the bidders, whether a key hash holds a role. All of it comes from the control snapshot
 // (snapshot.ts), the one source of truth; nothing here reads configuration from env.
 
-import type { SubmittedAd } from "../../px/ad-management";
-import type { BidderConfig } from "../../px/bidders";
-import { publisherByKeyHash, type Role, registeredAdKey } from "../../px/control";
-import type { Publisher, PublisherAccount } from "../../px/model";
+import type { SubmittedAd } from "../../px/auction/ad-management";
+import type { BidderConfig } from "../../px/auction/bidders";
+import { publisherByKeyHash, type Role, registeredAdKey } from "../../px/control/control";
+import type { Publisher, PublisherAccount } from "../../px/model/model";
 import type { ExchangeRates } from "../../px/pricing/currency";
 import { config } from "../config";
 import { controlSnapshot, heldSnapshot } from "./snapshot";

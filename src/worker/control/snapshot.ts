@@ -5,7 +5,7 @@
 // MAX_AGE_MS the request waits for that check, so a change reaches every ad request within
 // MAX_AGE_MS (README "Configuration"). When D1 cannot be read, the last good snapshot keeps
 // serving (checks retry every RETRY_AFTER_MS) and status() says how old it is.
-import { buildSnapshot, type ControlSnapshot, type SnapshotStatus } from "../../px/control";
+import { buildSnapshot, type ControlSnapshot, type SnapshotStatus } from "../../px/control/control";
 import { errorText, log } from "../../services/log";
 import { readAll, readVersion } from "./store";
 

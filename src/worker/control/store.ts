@@ -2,7 +2,7 @@
 // the admin API, and writes that change a row, append its audit record and bump the control
 // version in one transaction (a D1 batch), or do nothing at all when the row is not at the
 // version the writer saw (optimistic concurrency: the chain is gated on changes()).
-import type { ControlRows } from "../../px/control";
+import type { ControlRows } from "../../px/control/control";
 
 export type ConfigKind = "bidder" | "publisher" | "deal" | "floor_rule" | "currency_rate";
 

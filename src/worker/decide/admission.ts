@@ -3,8 +3,9 @@
 // timeout. Fails closed and fast: without the screen's state there is no rate limit, no
 // registered profile and no separation memory, so no auction; the screen learns at once (503)
 // that it may retry, well inside its timeout.
-import type { AdmitResult } from "../../px/ledger";
-import type { AdRequest, Publisher } from "../../px/model";
+
+import type { AdRequest, Publisher } from "../../px/model/model";
+import type { AdmitResult } from "../../px/screen/ledger";
 import { withinBudget } from "../../services/budget";
 import { errorText, log } from "../../services/log";
 import type { ScreenStub } from "../../services/stubs";

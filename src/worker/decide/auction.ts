@@ -3,11 +3,11 @@
 // out and judge the bids, and make the winners real (tokens and the fenced ledger write). What it
 // returns is each placement's answer and the facts its events are built from.
 
-import type { TakenSpot } from "../../px/allocate";
-import { bidsPerPlacement } from "../../px/allocate";
-import type { Placement, ResolvedAdRequest } from "../../px/model";
+import type { TakenSpot } from "../../px/auction/allocate";
+import { bidsPerPlacement } from "../../px/auction/allocate";
+import { noFillReason } from "../../px/auction/outcomes";
+import type { Placement, ResolvedAdRequest } from "../../px/model/model";
 import { toBidRequest } from "../../px/openrtb/translate";
-import { noFillReason } from "../../px/outcomes";
 import { openFloors } from "../../px/pricing/open-floor";
 import { publisherLimited } from "../publisher-limit";
 import { runBidding } from "./bidding";

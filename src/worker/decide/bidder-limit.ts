@@ -4,7 +4,7 @@
 // random one, and a second one if that key is spent, so N keys together admit about N calls per
 // second. Like the binding itself this is per Cloudflare location and approximate, never a hard
 // global count; it fails open (an outage of rate limiting must not silence every bidder).
-import type { BidderConfig } from "../../px/bidders";
+import type { BidderConfig } from "../../px/auction/bidders";
 import { errorText, log } from "../../services/log";
 
 type Limiter = Pick<RateLimit, "limit">;

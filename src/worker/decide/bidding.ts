@@ -1,16 +1,26 @@
 // The bidder side of one decision: choose the bidders, call them under the deadline, judge every
 // bid against the request its bidder was sent, confirm approvals, and run one auction per
-// placement (px/allocate.ts). Bidder circuits and the deadline margin learn from each call here.
+// placement (px/auction/allocate.ts). Bidder circuits and the deadline margin learn from each call here.
 import type { BidRequest } from "iab-openrtb/v26";
-import { completeFromRegistered, type SubmittedAd } from "../../px/ad-management";
-import { type Allocation, allocate, type PlacementTerms, type TakenSpot } from "../../px/allocate";
-import { type BidderConfig, bidderFloor, selectBidders, timeoutIsBidders } from "../../px/bidders";
-import { evaluateBids, judgeApprovals, keyApprovals } from "../../px/filter";
-import type { Placement, Publisher, Screen } from "../../px/model";
-import type { NotCalled } from "../../px/outcomes";
+import { completeFromRegistered, type SubmittedAd } from "../../px/auction/ad-management";
+import {
+	type Allocation,
+	allocate,
+	type PlacementTerms,
+	type TakenSpot,
+} from "../../px/auction/allocate";
+import {
+	type BidderConfig,
+	bidderFloor,
+	selectBidders,
+	timeoutIsBidders,
+} from "../../px/auction/bidders";
+import { evaluateBids, judgeApprovals, keyApprovals } from "../../px/auction/filter";
+import type { NotCalled } from "../../px/auction/outcomes";
+import { Reason } from "../../px/auction/reasons";
+import type { Placement, Publisher, Screen } from "../../px/model/model";
 import type { ExchangeRates } from "../../px/pricing/currency";
 import type { OpenFloors } from "../../px/pricing/open-floor";
-import { Reason } from "../../px/reasons";
 import type { Approvals } from "../../services/approvals";
 import { type BidderCall, type BidderOutcome, fanOut } from "./fanout";
 import { bidderCircuits, deadlineMargin } from "./pacing";

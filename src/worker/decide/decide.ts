@@ -5,17 +5,17 @@
 // (ports.ts; services.ts builds them from the env). Everything that can wait (notices, events,
 // metrics, revocations) is returned as `after` for ctx.waitUntil.
 
-import type { PxAnswer } from "../../px/answer";
+import type { PxAnswer } from "../../px/api/answer";
+import type { PxEvent } from "../../px/events/events";
+import type { NoticeMessage } from "../../px/notices/notice-message";
+import { isDark } from "../../px/pricing/audience";
 import {
 	type CachedDecision,
 	matchCached,
 	recentAdvertisers,
 	servedSpots,
-} from "../../px/decision";
-import type { PxEvent } from "../../px/events";
-import type { NoticeMessage } from "../../px/notice-message";
-import { isDark } from "../../px/pricing/audience";
-import { type ResolveError, resolveAdRequest } from "../../px/resolve";
+} from "../../px/screen/decision";
+import { type ResolveError, resolveAdRequest } from "../../px/screen/resolve";
 import { inBackground } from "../../services/budget";
 import { errorText, log } from "../../services/log";
 import { HttpProblem, problems } from "../problem";
@@ -34,7 +34,7 @@ const LATE_AFTER_MS = 20;
 
 export type DecideResult =
 	| { kind: "limited"; retryAfterSeconds: number }
-	/** The request cannot be served on this screen (px/resolve.ts says why and where). */
+	/** The request cannot be served on this screen (px/screen/resolve.ts says why and where). */
 	| { kind: "unresolved"; error: ResolveError }
 	| {
 			kind: "answered";
@@ -47,7 +47,7 @@ export type DecideResult =
 
 /**
  * Sheds the request at once (503 + Retry-After) when the isolate already has as many decisions in
- * flight as it can answer on time (px/deadline.ts): an answer late for everyone helps no screen.
+ * flight as it can answer on time (px/pacing/deadline.ts): an answer late for everyone helps no screen.
  * Slots are shared fairly between publishers: one flooding the isolate is shed before the others.
  */
 export async function decide(input: DecideInput): Promise<DecideResult> {

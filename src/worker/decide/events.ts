@@ -2,11 +2,11 @@
 // Bidder input is clipped before it gets here (trace.ts); the queue consumer validates
 // each record on its own, so a producer bug costs that record a dead-letter, not the others.
 
-import type { ApprovalOf } from "../../px/approval";
-import { type AuctionBid, newEvent, type PxEvent } from "../../px/events";
-import type { EvaluatedBid } from "../../px/filter";
-import type { ResolvedAdRequest } from "../../px/model";
-import type { NoFillReason } from "../../px/outcomes";
+import type { ApprovalOf } from "../../px/auction/approval";
+import type { EvaluatedBid } from "../../px/auction/filter";
+import type { NoFillReason } from "../../px/auction/outcomes";
+import { type AuctionBid, newEvent, type PxEvent } from "../../px/events/events";
+import type { ResolvedAdRequest } from "../../px/model/model";
 import type { CpmSplit } from "../../px/pricing/take";
 import type { TracedBidder } from "./trace";
 
@@ -170,7 +170,7 @@ export function auctionEvents(r: RequestFacts, a: AuctionFacts): PxEvent[] {
 /**
  * The adomain a desk item shows, within the event schema's bounds (64 domains of 256 characters)
  * so that one hostile list cannot make the whole batch of events invalid. Approval is keyed on
- * every domain the bid declared (px/approval.ts), and badv judges all of them on every auction.
+ * every domain the bid declared (px/auction/approval.ts), and badv judges all of them on every auction.
  */
 function deskDomains(adomain: unknown): string[] {
 	if (!Array.isArray(adomain)) return [];

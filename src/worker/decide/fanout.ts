@@ -6,15 +6,20 @@
 // delay the answer beyond the deadline: every call settles into a BidderOutcome.
 
 import type { BidRequest } from "iab-openrtb/v26";
-import { type BidderConfig, bidShares, MAX_PARALLEL_BIDDERS, timeBidders } from "../../px/bidders";
+import {
+	type BidderConfig,
+	bidShares,
+	MAX_PARALLEL_BIDDERS,
+	timeBidders,
+} from "../../px/auction/bidders";
+import type { BidderStatus, NotCalled, NotCalledReason } from "../../px/auction/outcomes";
+import { Reason } from "../../px/auction/reasons";
 import { toWire } from "../../px/openrtb/profiles";
 import {
 	type CandidateBid,
 	MAX_BIDS_PER_RESPONSE,
 	parseBidResponse,
 } from "../../px/openrtb/response";
-import type { BidderStatus, NotCalled, NotCalledReason } from "../../px/outcomes";
-import { Reason } from "../../px/reasons";
 import { errorText } from "../../services/log";
 
 export interface BidderOutcome {
@@ -38,7 +43,7 @@ export interface BidderOutcome {
 export interface BidderCall {
 	bidder: BidderConfig;
 	request: BidRequest;
-	/** How long to wait for this bidder (px/bidders.ts timeBidders). */
+	/** How long to wait for this bidder (px/auction/bidders.ts timeBidders). */
 	budgetMs: number;
 	/** What goes on the wire: `request` in the bidder's OpenRTB profile (px/openrtb/profiles.ts). */
 	body?: unknown;
@@ -71,7 +76,7 @@ interface FanOut {
 
 /**
  * Most bids one auction evaluates: six full responses, the bound the auction record (one queue
- * message) is sized for. More bidders than connections share it (px/bidders.ts bidShares).
+ * message) is sized for. More bidders than connections share it (px/auction/bidders.ts bidShares).
  */
 export const MAX_BIDS_PER_AUCTION = MAX_PARALLEL_BIDDERS * MAX_BIDS_PER_RESPONSE;
 

@@ -1,8 +1,8 @@
 // The isolate's pacing state, shared by every request it serves: the adaptive deadline margin,
-// the concurrency limit that sheds load, and the bidders' circuit breakers (src/px/deadline.ts,
-// src/px/circuit.ts). Isolates do not share them: each one paces what it is itself doing.
-import { CircuitBreakers } from "../../px/circuit";
-import { AdaptiveMargin, ConcurrencyLimit } from "../../px/deadline";
+// the concurrency limit that sheds load, and the bidders' circuit breakers (src/px/pacing/deadline.ts,
+// src/px/pacing/circuit.ts). Isolates do not share them: each one paces what it is itself doing.
+import { CircuitBreakers } from "../../px/pacing/circuit";
+import { AdaptiveMargin, ConcurrencyLimit } from "../../px/pacing/deadline";
 
 /** The margin before enough answers were timed; bench/run.ts reads it from here. */
 export const DEADLINE_MARGIN_MS = 30;

@@ -1,13 +1,14 @@
 // The hot path's types shared by its modules: what a decision needs from outside the process
 // (DecideServices, built from the env by services.ts, or from fakes in a test), what it is asked
 // (DecideInput) and what each placement gets (PlacementAnswer).
-import type { SubmittedAd } from "../../px/ad-management";
-import type { PxAnswer } from "../../px/answer";
-import type { BidderConfig } from "../../px/bidders";
-import type { PxEvent } from "../../px/events";
-import type { AdRequest, Placement, Publisher } from "../../px/model";
-import type { NoticeMessage } from "../../px/notice-message";
-import type { NoFillReason } from "../../px/outcomes";
+
+import type { PxAnswer } from "../../px/api/answer";
+import type { SubmittedAd } from "../../px/auction/ad-management";
+import type { BidderConfig } from "../../px/auction/bidders";
+import type { NoFillReason } from "../../px/auction/outcomes";
+import type { PxEvent } from "../../px/events/events";
+import type { AdRequest, Placement, Publisher } from "../../px/model/model";
+import type { NoticeMessage } from "../../px/notices/notice-message";
 import type { ExchangeRates } from "../../px/pricing/currency";
 import type { Approvals } from "../../services/approvals";
 import type { ScreenStub } from "../../services/stubs";

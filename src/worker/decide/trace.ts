@@ -1,9 +1,14 @@
 // The per-request auction trace: what `?debug=1` returns and what the auction event records.
 // Everything in it that a bidder chose (ids, seats, domains, prices) is clipped to what the event
 // schema and the archive accept, so no bid, however malformed, can make recording the auction fail.
-import type { EvaluatedBid } from "../../px/filter";
-import { type BidOutcomeLabel, bidOutcome, NOT_CALLED, type NotCalled } from "../../px/outcomes";
-import { Reason, reasonLabel } from "../../px/reasons";
+import type { EvaluatedBid } from "../../px/auction/filter";
+import {
+	type BidOutcomeLabel,
+	bidOutcome,
+	NOT_CALLED,
+	type NotCalled,
+} from "../../px/auction/outcomes";
+import { Reason, reasonLabel } from "../../px/auction/reasons";
 import type { BidderOutcome } from "./fanout";
 
 interface TracedBid {

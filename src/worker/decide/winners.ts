@@ -1,13 +1,13 @@
 // The winners of one decision made real: a signed proof-of-play token, the answer the screen gets
 // and a ledger entry in the screen's object for each won placement, plus the win and loss notices.
-import type { PxAnswer } from "../../px/answer";
-import { answerFor, playWindow } from "../../px/decision";
-import { hostedAssetUrl } from "../../px/hosted-asset";
-import { type LedgerWrite, ledgerEntry } from "../../px/ledger";
-import type { AdRequest, Publisher, ResolvedAdRequest } from "../../px/model";
+import type { PxAnswer } from "../../px/api/answer";
+import { hostedAssetUrl } from "../../px/auction/hosted-asset";
+import { Reason } from "../../px/auction/reasons";
+import type { AdRequest, Publisher, ResolvedAdRequest } from "../../px/model/model";
 import { auctionNotices } from "../../px/notices/auction-notices";
 import { splitGross } from "../../px/pricing/take";
-import { Reason } from "../../px/reasons";
+import { answerFor, playWindow } from "../../px/screen/decision";
+import { type LedgerWrite, ledgerEntry } from "../../px/screen/ledger";
 import { withinBudget } from "../../services/budget";
 import { errorText, log } from "../../services/log";
 import type { ScreenStub } from "../../services/stubs";

@@ -3,8 +3,8 @@
 // test/integration/openapi.test.ts fails when this list and the routes Hono has registered differ.
 // Only zod and src/px are imported here, so the generator runs in plain Node.
 import { z } from "zod";
-import { MAX_BATCH_REPORTS } from "../../px/play-report";
-import { AssetsQuery } from "../../px/screen-assets";
+import { MAX_BATCH_REPORTS } from "../../px/api/play-report";
+import { AssetsQuery } from "../../px/api/screen-assets";
 import { adminOperations } from "./admin-operations";
 import { assetOperation } from "./asset-operation";
 import { reviewOperations } from "./review-operations";

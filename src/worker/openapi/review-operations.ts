@@ -1,6 +1,6 @@
 // The review desk's JSON API (src/worker/routes/review.ts), listed in operations.ts.
 import { z } from "zod";
-import { ApprovalStatus } from "../../px/approval";
+import { ApprovalStatus } from "../../px/auction/approval";
 import {
 	badRequest,
 	json,

@@ -2,9 +2,26 @@
 // parameters and responses many routes share, so operations.ts reads as the list of routes.
 // Only zod and src/px are imported here, so the generator runs in plain Node.
 import { z } from "zod";
-import { AdWithAudit, SubmittedAd } from "../../px/ad-management";
-import { AdAnswer, ScheduleAnswer } from "../../px/answer-schema";
-import { BidderConfig } from "../../px/bidders";
+import { AdAnswer, ScheduleAnswer } from "../../px/api/answer-schema";
+import {
+	ExpiryRecorded,
+	PlayAccepted,
+	PlayBatchRequest,
+	PlayBatchResult,
+	PlayReport,
+} from "../../px/api/play-report";
+import { Problem } from "../../px/api/problem-schema";
+import {
+	ApproveBody,
+	DecidedItemSchema,
+	RejectBody,
+	ReviewItemWithAudit,
+	ReviewList,
+} from "../../px/api/review-api";
+import { ScreenAssets } from "../../px/api/screen-assets";
+import { TelemetryAccepted, TelemetryBatch } from "../../px/api/telemetry";
+import { AdWithAudit, SubmittedAd } from "../../px/auction/ad-management";
+import { BidderConfig } from "../../px/auction/bidders";
 import {
 	ControlAuditPage,
 	ControlDeal,
@@ -12,29 +29,12 @@ import {
 	NewPublisherKey,
 	PublisherKeys,
 	SnapshotStatus,
-} from "../../px/control";
+} from "../../px/control/control";
+import { SellersJson } from "../../px/control/sellers";
 import { VistarAdRequest } from "../../px/dialects/vistar";
-import { AdRequest, PublisherAccount, Screen } from "../../px/model";
-import {
-	ExpiryRecorded,
-	PlayAccepted,
-	PlayBatchRequest,
-	PlayBatchResult,
-	PlayReport,
-} from "../../px/play-report";
+import { AdRequest, PublisherAccount, Screen } from "../../px/model/model";
 import { CurrencyRate, CurrencyRateInput, CurrencyRateList } from "../../px/pricing/currency";
 import { FloorRule } from "../../px/pricing/floor-rules";
-import { Problem } from "../../px/problem-schema";
-import {
-	ApproveBody,
-	DecidedItemSchema,
-	RejectBody,
-	ReviewItemWithAudit,
-	ReviewList,
-} from "../../px/review-api";
-import { ScreenAssets } from "../../px/screen-assets";
-import { SellersJson } from "../../px/sellers";
-import { TelemetryAccepted, TelemetryBatch } from "../../px/telemetry";
 
 type Method = "get" | "put" | "post" | "patch" | "head" | "delete";
 

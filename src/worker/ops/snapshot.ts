@@ -2,10 +2,10 @@
 // plus the review desk's backlog, gathered into one snapshot. Each section stands alone: a query
 // that fails leaves its panel empty with the reason, never the whole console.
 
-import type { OpenCircuit } from "../../px/circuit";
-import { isNotCalledLine, NOT_CALLED } from "../../px/outcomes";
-import { isReason, reasonLabel } from "../../px/reasons";
-import type { DeskStats } from "../../px/review-api";
+import type { DeskStats } from "../../px/api/review-api";
+import { isNotCalledLine, NOT_CALLED } from "../../px/auction/outcomes";
+import { isReason, reasonLabel } from "../../px/auction/reasons";
+import type { OpenCircuit } from "../../px/pacing/circuit";
 import { errorText } from "../../services/log";
 import { type ConsoleQuery, consoleSql } from "../../services/metrics";
 import { reviewDesk } from "../../services/stubs";
@@ -21,7 +21,7 @@ interface BidderFigures {
 	timeouts: number;
 	errors: number;
 	no_bids: number;
-	/** Auctions it was selected for but not called in (px/outcomes.ts NOT_CALLED), by reason. */
+	/** Auctions it was selected for but not called in (px/auction/outcomes.ts NOT_CALLED), by reason. */
 	not_called: number;
 	not_called_by_reason: Record<string, number>;
 	/** Bids made (won, lost or filtered). */

@@ -2,7 +2,7 @@
 // The operator console (/ops): what the wall dashboards showed, from Workers Analytics Engine and
 // the review desk, over the last hour. Server-rendered SVG charts; /ui/ops.js reloads the panels
 // every REFRESH_S seconds, so a wall screen stays current without a page reload.
-import type { SnapshotStatus } from "../../px/control";
+import type { SnapshotStatus } from "../../px/control/control";
 import type { OpsSnapshot } from "../ops/snapshot";
 import {
 	age,

@@ -7,8 +7,8 @@
 // Everything about a creative comes from a DSP and is hostile: JSX escapes it, and an asset URL
 // is only ever used as a src or link when it is http(s) (never javascript:, data: or the like).
 
-import { APPROVAL_STATUSES, type ApprovalStatus } from "../../px/approval";
-import type { AuditEntry, CappedDsp, DeskPage, ReviewItem } from "../../px/review-api";
+import type { AuditEntry, CappedDsp, DeskPage, ReviewItem } from "../../px/api/review-api";
+import { APPROVAL_STATUSES, type ApprovalStatus } from "../../px/auction/approval";
 import { age } from "./charts";
 import { Document, SignedIn, utc } from "./layout";
 

@@ -4,9 +4,9 @@
 // prices and creatives, which publishers must not see: it is only added where DEBUG_TRACES is
 // "true" or for an operator key; otherwise debug=1 is ignored, so a player never breaks on it.
 import { Hono } from "hono";
+import type { ProblemType } from "../../px/api/problem-types";
 import { dialectByName, parseDialectRequest } from "../../px/dialects";
-import type { ProblemType } from "../../px/problem-types";
-import type { ResolveFailure } from "../../px/resolve";
+import type { ResolveFailure } from "../../px/screen/resolve";
 import { debugAllowed, requirePublisher } from "../auth";
 import { readJsonBody } from "../body";
 import type { AppEnv } from "../context";

@@ -2,7 +2,7 @@
 // point screens here (never at the DSP's host), so what plays is byte for byte what a reviewer
 // approved. Content-addressed, so no key is needed (like a CDN) and every copy is immutable.
 import { Hono } from "hono";
-import { byteRange, hostedObjectKey, isSha256Hex } from "../../px/hosted-asset";
+import { byteRange, hostedObjectKey, isSha256Hex } from "../../px/auction/hosted-asset";
 import type { AppEnv } from "../context";
 import { HttpProblem, problems } from "../problem";
 

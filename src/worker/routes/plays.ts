@@ -3,7 +3,6 @@
 // (`/v1/plays/{token}`), or many in one request (`POST /v1/plays`) for players that come back
 // online with a queue of them: each item gets exactly the status and body the single route gives.
 import { Hono } from "hono";
-import { issuesFromZod } from "../../px/field-issues";
 import {
 	BatchReport,
 	type ExpiryRecorded,
@@ -11,7 +10,8 @@ import {
 	PlayBatch,
 	type PlayBatchResult,
 	PlayReport,
-} from "../../px/play-report";
+} from "../../px/api/play-report";
+import { issuesFromZod } from "../../px/model/field-issues";
 import { screenStub } from "../../services/stubs";
 import { readJsonBody } from "../body";
 import { config } from "../config";

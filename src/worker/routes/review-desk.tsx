@@ -4,8 +4,8 @@
 // A decision made here is published to the auctions' replica exactly like one made through the
 // API (README: "How long a decision takes to reach screens").
 import { type Context, Hono } from "hono";
-import { ApprovalStatus } from "../../px/approval";
-import { MAX_IMAGE_ASSET_BYTES, MAX_VIDEO_ASSET_BYTES } from "../../px/hosted-asset";
+import { ApprovalStatus } from "../../px/auction/approval";
+import { MAX_IMAGE_ASSET_BYTES, MAX_VIDEO_ASSET_BYTES } from "../../px/auction/hosted-asset";
 import { reviewDesk } from "../../services/stubs";
 import { hostForApproval } from "../asset-approval";
 import { config } from "../config";

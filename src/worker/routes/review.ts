@@ -1,8 +1,8 @@
 // The reviewers' JSON API over the review desk (the web page comes later). Reviewer keys are
 // configured as SHA-256 hashes; the audit trail names the reviewer by a short key fingerprint.
 import { Hono } from "hono";
-import { ApprovalStatus } from "../../px/approval";
-import { ApproveBody, RejectBody } from "../../px/review-api";
+import { ApproveBody, RejectBody } from "../../px/api/review-api";
+import { ApprovalStatus } from "../../px/auction/approval";
 import { reviewDesk } from "../../services/stubs";
 import { hostForApproval } from "../asset-approval";
 import { presentedKey, requireReviewer } from "../auth";

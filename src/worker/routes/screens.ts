@@ -2,8 +2,8 @@
 // only a screen id and slot id.
 import { Hono } from "hono";
 import { z } from "zod";
-import { Screen } from "../../px/model";
-import { AssetsQuery } from "../../px/screen-assets";
+import { AssetsQuery } from "../../px/api/screen-assets";
+import { Screen } from "../../px/model/model";
 import { screenStub } from "../../services/stubs";
 import { requirePublisher } from "../auth";
 import { readJson } from "../body";

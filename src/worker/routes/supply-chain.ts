@@ -1,7 +1,7 @@
 // GET /sellers.json (public: who sells through this exchange, IAB sellers.json) and
 // GET /v1/publisher/ads-txt (a publisher's key: the ads.txt lines that authorise this exchange).
 import { Hono } from "hono";
-import { adsTxtLines, type ExchangeIdentity, sellersJson } from "../../px/sellers";
+import { adsTxtLines, type ExchangeIdentity, sellersJson } from "../../px/control/sellers";
 import { requirePublisher, waiterOf } from "../auth";
 import { config } from "../config";
 import type { AppEnv } from "../context";

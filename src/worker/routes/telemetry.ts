@@ -1,7 +1,7 @@
-// POST /v1/telemetry: client telemetry from screen players, batched (schema in px/telemetry.ts).
+// POST /v1/telemetry: client telemetry from screen players, batched (schema in px/api/telemetry.ts).
 import { Hono } from "hono";
-import { newEvent } from "../../px/events";
-import { TelemetryBatch } from "../../px/telemetry";
+import { TelemetryBatch } from "../../px/api/telemetry";
+import { newEvent } from "../../px/events/events";
 import { publishEvents } from "../../services/emit";
 import { requirePublisher } from "../auth";
 import { readJson } from "../body";

@@ -1,7 +1,7 @@
 // The OpenOOH venue taxonomy 1.1 (numeric ids; the dotted string values are deprecated by the
 // taxonomy itself). The data lives in JSON so that a taxonomy update is a data change, reviewed
 // against the upstream file named in its "source" field.
-import taxonomy from "./data/openooh-venues.json";
+import taxonomy from "../data/openooh-venues.json";
 
 /** OpenRTB 2.6 `dooh.venuetypetax` code for OpenOOH Venue Taxonomy 1.1 (AdCOM list). */
 export const OPENOOH_VENUETYPETAX = 5;

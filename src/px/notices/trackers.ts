@@ -7,9 +7,10 @@
 //
 // <Tracking> events (start, quartiles, complete) are not kept: a billable play may be a partial
 // one, so the edge cannot honestly say which quartile was reached.
+
+import type { OpenToken, Token, XmlElement } from "../auction/markup";
+import { children } from "../auction/markup";
 import { type MacroValues, substituteMacros } from "./macros";
-import type { OpenToken, Token, XmlElement } from "./markup";
-import { children } from "./markup";
 
 export interface Trackers {
 	/** Called once on the billable play. */

@@ -50,7 +50,7 @@ export const Reason = {
 	PriceAboveCap: 507,
 	/** Not called: after its network allowance the bidder's tmax would be too short to bid. */
 	BidderNoTime: 508,
-	/** Not called: the bidder kept timing out or failing; its circuit is open (px/circuit.ts). */
+	/** Not called: the bidder kept timing out or failing; its circuit is open (px/pacing/circuit.ts). */
 	BidderCircuitOpen: 509,
 	/** Not called: the bidder is at the queries per second its contract allows (its `qps_cap`). */
 	BidderQpsCapped: 510,

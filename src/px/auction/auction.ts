@@ -16,8 +16,9 @@
 //   A deal winner follows its deal's `at` when the deal sets one: 3 pays the deal's fixed price
 //   (its bidfloor), 1 and 2 as above; without it, the publisher's `at`.
 // - Money: see money.ts.
+
+import { PRICE_INCREMENT, roundCpm } from "../model/money";
 import type { EvaluatedBid } from "./filter";
-import { PRICE_INCREMENT, roundCpm } from "./money";
 import { Reason } from "./reasons";
 
 export interface AuctionOptions {

@@ -4,12 +4,12 @@
 // produce the same calls in the same order, which keeps fan-out behaviour reproducible in tests
 // and explainable in the debug trace.
 import { z } from "zod";
-import { errorText } from "./error-text";
-import { jsonPointer } from "./field-issues";
-import { roundCpm } from "./money";
+import { errorText } from "../api/error-text";
+import { jsonPointer } from "../model/field-issues";
+import { roundCpm } from "../model/money";
+import { isKnownVenueType, venueLineage } from "../model/venues";
 import type { NotCalled } from "./outcomes";
 import { Reason } from "./reasons";
-import { isKnownVenueType, venueLineage } from "./venues";
 
 /**
  * A Worker invocation has at most 6 simultaneous outbound connections; the runtime queues a 7th

@@ -63,7 +63,7 @@ export type AdWithAudit = z.infer<typeof AdWithAudit>;
 /**
  * The markup a pre-registered ad plays as, for a bid that names it by `adid` without `adm`: an
  * `<img>` of its asset, or an inline VAST with its video as the one MediaFile. Read by the same
- * tokenizer as any markup (px/markup.ts), so it is judged, approved and played like one.
+ * tokenizer as any markup (px/auction/markup.ts), so it is judged, approved and played like one.
  */
 export function registeredMarkup(ad: SubmittedAd): string {
 	if (ad.adm) return ad.adm;

@@ -3,7 +3,7 @@
 // the buyers' servers, so a slow or failing DSP notice endpoint never holds an isolate that
 // answers screens, and a billing notice is retried with backoff until the buyer takes it.
 import { z } from "zod";
-import { retryDelayMs } from "./retry";
+import { retryDelayMs } from "../pacing/retry";
 
 /**
  * imp and error: the buyer's own trackers from its markup (trackers.ts), called on settlement.

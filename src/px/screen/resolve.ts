@@ -2,7 +2,7 @@
 // is the source of truth: an inline description only stands in for a screen nobody registered,
 // so a player cannot rewrite its venue, size or audience per request. The request's slots and
 // loop become placements (slot × planned time), each one OpenRTB imp.
-import type { FieldIssue } from "./field-issues";
+import type { FieldIssue } from "../model/field-issues";
 import {
 	type AdRequest,
 	type AdSlot,
@@ -10,8 +10,8 @@ import {
 	type Placement,
 	type ResolvedAdRequest,
 	type Screen,
-} from "./model";
-import { withAudience } from "./pricing/audience";
+} from "../model/model";
+import { withAudience } from "../pricing/audience";
 
 /** How far ahead a screen may ask; players prefetch minutes, at most hours, ahead. */
 export const MAX_LEAD_MS = 24 * 60 * 60 * 1000;

@@ -2,8 +2,8 @@
 // types its answers with. The hot path builds answers from the PxAnswer interface (answer.ts);
 // the type checks at the bottom fail the build when the two drift apart.
 import { z } from "zod";
+import { NO_FILL_REASONS } from "../auction/outcomes";
 import type { PxAnswer } from "./answer";
-import { NO_FILL_REASONS } from "./outcomes";
 
 const AnswerCreative = z.object({
 	id: z.string(),
@@ -53,7 +53,7 @@ export const FilledAnswer = PxAnswerSchema.extend({
 
 const NoFillAnswer = z.object({
 	filled: z.literal(false),
-	/** Why nothing won (px/outcomes.ts); a player must treat a value it does not know as no fill. */
+	/** Why nothing won (px/auction/outcomes.ts); a player must treat a value it does not know as no fill. */
 	no_fill_reason: z
 		.string()
 		.optional()

@@ -1,5 +1,5 @@
 // A screen's rate limit: a token bucket of `burst` tokens refilling at `per_minute`.
-import type { RateLimit } from "./ledger";
+import type { RateLimit } from "../screen/ledger";
 
 export interface TokenBucket {
 	tokens: number;

@@ -2,10 +2,10 @@
 // answer ranks assets by how sure we are they will play: already decided for this screen, played
 // on it recently (buyers' campaigns repeat), or approved and fitting one of its slots.
 import { z } from "zod";
-import { advertiserDomains } from "./advertisers";
-import { advertiserBlocked, dealAdmits } from "./blocks";
-import type { Publisher, Screen } from "./model";
-import { screenPmp } from "./openrtb/translate";
+import { advertiserDomains } from "../auction/advertisers";
+import { advertiserBlocked, dealAdmits } from "../auction/blocks";
+import type { Publisher, Screen } from "../model/model";
+import { screenPmp } from "../openrtb/translate";
 
 const ASSET_HORIZON_MAX_HOURS = 72;
 const ASSET_HORIZON_DEFAULT_HOURS = 24;

@@ -2,9 +2,10 @@
 // filter applies (filter.ts), stated on the PX slot instead of an OpenRTB imp. Used to tell a
 // player which assets to pre-cache; a miss costs a download, not a wrong play, so where the
 // filter depends on what a bidder was sent (floors, deals, separation) this does not guess.
+
+import type { AdSlot, Format } from "../model/model";
 import { sameAspect } from "./creative";
 import { DURATION_TOLERANCE_S } from "./creative-fit";
-import type { AdSlot, Format } from "./model";
 
 interface AssetShape {
 	mime: string;

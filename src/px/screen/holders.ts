@@ -1,8 +1,9 @@
 // Which screens hold a decision of which asset: the review desk learns it from `win` events (off
 // the hot path, through the events queue) so that a rejection can revoke the decisions screens
 // already hold, instead of waiting for each player to ask.
+
+import type { PxEvent } from "../events/events";
 import { REPORT_GRACE_MS } from "./decision";
-import type { PxEvent } from "./events";
 
 /** A screen object holding a decision of an asset, until the decision's report window closes. */
 export interface DecisionHolder {

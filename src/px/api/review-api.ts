@@ -1,7 +1,7 @@
 // The review desk API's bodies and items as schemas: the routes validate with the bodies, the
 // OpenAPI document publishes all of them (src/worker/openapi checks the items against the desk).
 import { z } from "zod";
-import { ApprovalStatus } from "./approval";
+import { ApprovalStatus } from "../auction/approval";
 
 // The desk's records are the schemas below, so the API, the OpenAPI document and the object
 // cannot drift apart; the desk keeps one field the API does not publish.

@@ -2,12 +2,12 @@
 // (with the hashes of their keys), bidders, deals, floor rules and role keys, built from the stored rows with
 // the same schemas the admin API validates with. Pure: the worker loads rows and hands them here.
 import { z } from "zod";
-import { SubmittedAd } from "./ad-management";
-import { BidderConfig } from "./bidders";
-import { type DealTerms, MAX_CPM, type Publisher, PublisherAccount } from "./model";
-import { CurrencyRate, type RateTable, rateTable } from "./pricing/currency";
-import { FloorRule } from "./pricing/floor-rules";
-import { perSecondFloors } from "./pricing/floors";
+import { SubmittedAd } from "../auction/ad-management";
+import { BidderConfig } from "../auction/bidders";
+import { type DealTerms, MAX_CPM, type Publisher, PublisherAccount } from "../model/model";
+import { CurrencyRate, type RateTable, rateTable } from "../pricing/currency";
+import { FloorRule } from "../pricing/floor-rules";
+import { perSecondFloors } from "../pricing/floors";
 
 const slug = z
 	.string()

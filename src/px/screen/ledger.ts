@@ -3,15 +3,15 @@
 // settlement events and the buyers' notices all read the same shapes and must not import the
 // Durable Object (or each other) to do so.
 
-import { normalizeDomain } from "./advertisers";
-import type { PxAnswer } from "./answer";
+import type { PxAnswer } from "../api/answer";
+import type { NotBillableReason } from "../api/play-report";
+import { normalizeDomain } from "../auction/advertisers";
+import type { PathIssue } from "../model/field-issues";
+import { mergePatch } from "../model/merge-patch";
+import { Screen } from "../model/model";
+import type { MacroValues } from "../notices/macros";
+import type { CpmSplit } from "../pricing/take";
 import type { CachedDecision, PlayWindow } from "./decision";
-import type { PathIssue } from "./field-issues";
-import type { MacroValues } from "./macros";
-import { mergePatch } from "./merge-patch";
-import { Screen } from "./model";
-import type { NotBillableReason } from "./play-report";
-import type { CpmSplit } from "./pricing/take";
 
 /** What the edge stores per decision: the answer to replay from cache, and the PoP ledger entry. */
 export interface DecisionRecord {
@@ -117,7 +117,7 @@ export function ledgerEntry(input: {
 export interface DecisionNotices {
 	burl?: string;
 	lurl?: string;
-	/** The creative's impression trackers (px/trackers.ts), called with burl on the billable play. */
+	/** The creative's impression trackers (px/notices/trackers.ts), called with burl on the billable play. */
 	impressions?: string[];
 	/** Its VAST <Error> URLs, called with lurl when the won ad never ran. */
 	errors?: string[];
@@ -134,7 +134,7 @@ export interface DecisionMeta {
 	priceCpm: number;
 	multiplier: number;
 	venueType: number;
-	/** The asset's unit of approval (px/approval.ts): re-checked before serving or billing. */
+	/** The asset's unit of approval (px/auction/approval.ts): re-checked before serving or billing. */
 	approvalKey: string;
 	/** The placement's spot length, ms, for the play threshold of stills; absent on older rows. */
 	spotMs?: number;

@@ -16,6 +16,7 @@
 // attribute order and quoting, respects quotes when finding the end of a tag, and (for HTML)
 // skips script/style bodies.
 import type { Bid } from "iab-openrtb/v26";
+import { isPixel, pixelTrackers, type Trackers, vastTrackers } from "../notices/trackers";
 import {
 	child,
 	children,
@@ -28,7 +29,6 @@ import {
 	type XmlElement,
 } from "./markup";
 import { Reason } from "./reasons";
-import { isPixel, pixelTrackers, type Trackers, vastTrackers } from "./trackers";
 
 export interface Creative {
 	/** The bid's crid: approval and caching are keyed on it. */

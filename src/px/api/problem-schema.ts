@@ -1,5 +1,5 @@
 // RFC 9457 problem details, the one error shape of the API (src/worker/problem.ts builds them),
-// as a schema for the OpenAPI document and the player SDK. Its types: px/problem-types.ts.
+// as a schema for the OpenAPI document and the player SDK. Its types: px/api/problem-types.ts.
 import { z } from "zod";
 
 export { PROBLEM_CATALOG, PROBLEM_TYPES, type ProblemType, problemSlug } from "./problem-types";

@@ -1,13 +1,13 @@
 // The PX model: one shape for every screen, slot and ad request, whatever dialect a publisher
 // speaks. Dialect adapters map into it (src/px/dialects), the OpenRTB translation maps out of it.
 import { z } from "zod";
+import { SupplyChain } from "../openrtb/schain";
+import { Audience } from "../pricing/audience";
+import { FloorRule } from "../pricing/floor-rules";
+import { perSecondFloors } from "../pricing/floors";
 import { Format } from "./format";
 import { isTimeZone, regionProblem } from "./geo";
 import { MAX_CPM } from "./money";
-import { SupplyChain } from "./openrtb/schain";
-import { Audience } from "./pricing/audience";
-import { FloorRule } from "./pricing/floor-rules";
-import { perSecondFloors } from "./pricing/floors";
 import { checkRange } from "./range-check";
 import { isKnownVenueType } from "./venues";
 

@@ -63,6 +63,13 @@
 //   is acceptable, a landscape spot shrunk onto a portrait screen is not;
 // - a slot object without any size accepts every size.
 import type { Bid, BidRequest, Deal, Imp } from "iab-openrtb/v26";
+import { isObject as isJsonObject } from "../model/json";
+import { DEFAULT_MAX_BID_CPM, type Format } from "../model/model";
+import { roundCpm } from "../model/money";
+import type { CandidateBid } from "../openrtb/response";
+import { convertCpm, type ExchangeRates } from "../pricing/currency";
+import { floorAt, requestedTerms, wholeSeconds } from "../pricing/floors";
+import type { OpenFloor } from "../pricing/open-floor";
 import { advertiserDomains, domainSuffixes } from "./advertisers";
 import { type ApprovalOf, approvalKey, MAX_CRID_LENGTH } from "./approval";
 import {
@@ -74,13 +81,6 @@ import {
 } from "./blocks";
 import { type Creative, extractCreative } from "./creative";
 import { acceptingObjects, creativeReason, preference } from "./creative-fit";
-import { isObject as isJsonObject } from "./json";
-import { DEFAULT_MAX_BID_CPM, type Format } from "./model";
-import { roundCpm } from "./money";
-import type { CandidateBid } from "./openrtb/response";
-import { convertCpm, type ExchangeRates } from "./pricing/currency";
-import { floorAt, requestedTerms, wholeSeconds } from "./pricing/floors";
-import type { OpenFloor } from "./pricing/open-floor";
 import { Reason } from "./reasons";
 
 export interface FilterContext {

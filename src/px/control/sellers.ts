@@ -3,7 +3,7 @@
 // authorise it (ads.txt 1.1). `seller_id` is the `sid` of this exchange's node in every bid
 // request's `source.schain` (src/px/openrtb/schain.ts), so each chain can be checked here.
 import { z } from "zod";
-import type { Publisher, PublisherAccount } from "./model";
+import type { Publisher, PublisherAccount } from "../model/model";
 
 export const Seller = z.object({
 	seller_id: z.string(),

@@ -1,7 +1,7 @@
 // Client telemetry from screen players (ad requested, played, errors), batched by the player.
 // Comparing the players' own counts with the edge's gives the delivery ratio operators watch.
 import { z } from "zod";
-import { TelemetryKind } from "./events";
+import { TelemetryKind } from "../events/events";
 
 /** Players queue reports offline for days; a month covers that, older is not worth counting. */
 const MAX_TELEMETRY_AGE_MS = 30 * 24 * 3_600_000;

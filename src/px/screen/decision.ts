@@ -1,11 +1,12 @@
 // The rules that turn an auction's winner into what a screen may play: its play window, the answer
 // it gets, and why a placement went unfilled. Pure, so the conductor (src/worker/decide/decide.ts) only
 // moves data between these rules and the platform.
-import { normalizeDomain } from "./advertisers";
-import type { TakenSpot } from "./allocate";
-import type { PxAnswer } from "./answer";
-import type { Creative } from "./creative";
-import type { Placement } from "./model";
+
+import type { PxAnswer } from "../api/answer";
+import { normalizeDomain } from "../auction/advertisers";
+import type { TakenSpot } from "../auction/allocate";
+import type { Creative } from "../auction/creative";
+import type { Placement } from "../model/model";
 
 /** A player may start an ad this early before the planned play time. */
 export const PLAY_EARLY_TOLERANCE_MS = 60_000;

@@ -29,7 +29,7 @@
 //    screens hold a decision it must revoke when that asset is rejected.
 // 6: auction bids[] outcome "not_called" for a selected bidder that was not called (no time
 //    left 508, circuit open 509, QPS cap 510; before, such lines were no_bid with 0 ms), and the
-//    ad_request no_fill_reason "bidders_not_called" (px/outcomes.ts NO_FILL_REASONS lists them).
+//    ad_request no_fill_reason "bidders_not_called" (px/auction/outcomes.ts NO_FILL_REASONS lists them).
 // 7: pricing (README "Pricing"). Auction records may carry the placement's multiplier (its hour's
 //    audience prorated to the spot) and mincpmpersec; bid lines the bid's own currency, price and
 //    the rate that converted it (bid_cur, bid_price, fx_rate), the floor it was judged at
@@ -39,8 +39,8 @@
 //    planned_multiplier when a measured audience lowered its multiplier. ad_request no_fill_reason
 //    "outside_opening_hours" (the screen's hour has no audience: no auction).
 import { z } from "zod";
-import { AUCTION_LINE_OUTCOMES } from "./outcomes";
-import { NOT_BILLABLE_REASONS } from "./play-report";
+import { NOT_BILLABLE_REASONS } from "../api/play-report";
+import { AUCTION_LINE_OUTCOMES } from "../auction/outcomes";
 
 export const EVENT_SCHEMA_VERSION = 7;
 
@@ -91,7 +91,7 @@ const AdRequestEvent = z.looseObject({
 	/** Impressions asked for: display areas times loop spots (absent: one slot, one spot). */
 	placements: count.optional(),
 	outcome: AdRequestOutcome,
-	/** One of NO_FILL_REASONS (px/outcomes.ts); a reader takes a value it does not know as "other". */
+	/** One of NO_FILL_REASONS (px/auction/outcomes.ts); a reader takes a value it does not know as "other". */
 	no_fill_reason: z.string().max(256).optional(),
 	latency_ms: nonNegative,
 	bidders_called: count,
@@ -106,7 +106,7 @@ export const AuctionBid = z.looseObject({
 	adomain: domains.optional(),
 	price: nonNegative.optional(),
 	outcome: BidOutcome,
-	/** A `Reason` code (src/px/reasons.ts). Any integer, so codes added later still parse. */
+	/** A `Reason` code (src/px/auction/reasons.ts). Any integer, so codes added later still parse. */
 	reason: count,
 	latency_ms: nonNegative,
 	dropped_bids: count.optional(),
@@ -152,7 +152,7 @@ const WinEvent = z.looseObject({
 	play_at: epochMs.optional(),
 	bidder: text,
 	crid: text,
-	/** The won asset's unit of approval (px/approval.ts); longer than `text` may be, so a long
+	/** The won asset's unit of approval (px/auction/approval.ts); longer than `text` may be, so a long
 	 * bidder name or crid never costs the win its record. */
 	approval_key: z.string().min(1).max(1024).optional(),
 	adomain: domains,

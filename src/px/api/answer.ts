@@ -1,8 +1,8 @@
 // What a screen gets back when there is something to play, before any dialect reshapes it.
 // The clearing price never reaches a screen: players and their logs are outside our trust
 // boundary, and `price?: never` makes leaking it a type error.
-import type { Creative } from "./creative";
-import type { NoFillReason } from "./outcomes";
+import type { Creative } from "../auction/creative";
+import type { NoFillReason } from "../auction/outcomes";
 
 export interface PxAnswer {
 	decision_id: string;
