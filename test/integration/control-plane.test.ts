@@ -4,27 +4,11 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ageSnapshot, MAX_AGE_MS, snapshotStatus } from "../../src/worker/control/snapshot";
 import { writeRow } from "../../src/worker/control/store";
-import { TEST_ADMIN_KEY } from "../support/control-setup";
-import { billboardAdRequest, callEdge, dspBase, dspLog } from "../support/edge";
+import { adminCall, billboardAdRequest, callEdge, dspBase, dspLog } from "../support/edge";
 import { OPERATOR_KEY, signIn } from "../support/pages";
-
-const adminHeaders = (extra: Record<string, string> = {}) => ({
-	authorization: `Bearer ${TEST_ADMIN_KEY}`,
-	"content-type": "application/json",
-	...extra,
-});
 
 let n = 0;
 const newTag = () => `control-${Date.now()}-${n++}`;
-
-async function admin(method: string, path: string, body?: unknown, headers = {}) {
-	const { res } = await callEdge(`/v1/admin${path}`, {
-		method,
-		headers: adminHeaders(headers),
-		...(body === undefined ? {} : { body: JSON.stringify(body) }),
-	});
-	return res;
-}
 
 const bidderBody = (tag: string, name: string) => ({
 	name,
@@ -55,16 +39,16 @@ describe("admin API", () => {
 	});
 
 	it("validates bodies with the edge's schemas and names the field", async () => {
-		const res = await admin("PUT", "/bidders/bad-one", { endpoint: "ftp://x" });
+		const res = await adminCall("PUT", "/bidders/bad-one", { endpoint: "ftp://x" });
 		expect(res.status).toBe(400);
 		const problem = (await res.json()) as { errors: { pointer: string }[] };
 		expect(problem.errors.map((e) => e.pointer)).toContain("#/endpoint");
 
-		const mismatch = await admin("PUT", "/publishers/p-one", { id: "p-two", name: "P" });
+		const mismatch = await adminCall("PUT", "/publishers/p-one", { id: "p-two", name: "P" });
 		expect(mismatch.status).toBe(400);
 		expect(((await mismatch.json()) as { detail: string }).detail).toContain("#/id");
 
-		const deal = await admin("PUT", "/deals/d-bad", {
+		const deal = await adminCall("PUT", "/deals/d-bad", {
 			publisher_id: "demo-pub",
 			flight_start: "2026-12-02T00:00:00Z",
 			flight_end: "2026-12-01T00:00:00Z",
@@ -81,13 +65,16 @@ describe("admin API", () => {
 			[{}, "#/exchange_take"],
 			[{ share: 0.1, extra: 1 }, "#/exchange_take"],
 		] as const) {
-			const res = await admin("PUT", "/publishers/take-bad", { name: "T", exchange_take: take });
+			const res = await adminCall("PUT", "/publishers/take-bad", {
+				name: "T",
+				exchange_take: take,
+			});
 			expect(res.status, JSON.stringify(take)).toBe(400);
 			const problem = (await res.json()) as { errors: { pointer: string }[] };
 			expect(problem.errors.map((e) => e.pointer)).toEqual([pointer]);
 		}
 		for (const take of [{ share: 0.2 }, { fee_cpm: 0.5 }]) {
-			const res = await admin("PUT", "/publishers/take-ok", { name: "T", exchange_take: take });
+			const res = await adminCall("PUT", "/publishers/take-ok", { name: "T", exchange_take: take });
 			expect(res.status).toBeLessThan(300);
 			expect(await res.json()).toMatchObject({ exchange_take: take });
 		}
@@ -95,12 +82,12 @@ describe("admin API", () => {
 
 	it("writes with ETags: a stale If-Match is refused with 412 and changes nothing", async () => {
 		const t = newTag();
-		const created = await admin("PUT", "/bidders/etag-dsp", bidderBody(t, "etag-dsp"));
+		const created = await adminCall("PUT", "/bidders/etag-dsp", bidderBody(t, "etag-dsp"));
 		expect(created.status).toBe(201);
 		const v1 = created.headers.get("etag");
 		expect(v1).toMatch(/^"\d+"$/);
 
-		const updated = await admin(
+		const updated = await adminCall(
 			"PUT",
 			"/bidders/etag-dsp",
 			{ ...bidderBody(t, "etag-dsp"), priority: 5 },
@@ -110,7 +97,7 @@ describe("admin API", () => {
 		const v2 = updated.headers.get("etag");
 		expect(v2).not.toBe(v1);
 
-		const stale = await admin(
+		const stale = await adminCall(
 			"PUT",
 			"/bidders/etag-dsp",
 			{ ...bidderBody(t, "etag-dsp"), priority: 9 },
@@ -122,32 +109,32 @@ describe("admin API", () => {
 			type: "/problems/precondition-failed",
 			current_etag: v2,
 		});
-		const staleDelete = await admin("DELETE", "/bidders/etag-dsp", undefined, {
+		const staleDelete = await adminCall("DELETE", "/bidders/etag-dsp", undefined, {
 			"if-match": v1!,
 		});
 		expect(staleDelete.status).toBe(412);
-		const createOnly = await admin("PUT", "/bidders/etag-dsp", bidderBody(t, "etag-dsp"), {
+		const createOnly = await adminCall("PUT", "/bidders/etag-dsp", bidderBody(t, "etag-dsp"), {
 			"if-none-match": "*",
 		});
 		expect(createOnly.status).toBe(412);
 
-		const read = await admin("GET", "/bidders/etag-dsp");
+		const read = await adminCall("GET", "/bidders/etag-dsp");
 		expect(read.headers.get("etag")).toBe(v2);
 		expect(await read.json()).toMatchObject({ priority: 5 });
 
-		const deleted = await admin("DELETE", "/bidders/etag-dsp", undefined, { "if-match": v2! });
+		const deleted = await adminCall("DELETE", "/bidders/etag-dsp", undefined, { "if-match": v2! });
 		expect(deleted.status).toBe(204);
-		expect((await admin("GET", "/bidders/etag-dsp")).status).toBe(404);
+		expect((await adminCall("GET", "/bidders/etag-dsp")).status).toBe(404);
 	});
 
 	it("appends who, when, what, before and after to the audit log, which cannot be rewritten", async () => {
 		const t = newTag();
 		const id = `audited-${n}`;
 		const start = Date.now();
-		await admin("PUT", `/bidders/${id}`, bidderBody(t, id));
-		await admin("PUT", `/bidders/${id}`, { ...bidderBody(t, id), priority: 7 });
-		await admin("DELETE", `/bidders/${id}`);
-		const res = await admin("GET", "/audit?limit=500");
+		await adminCall("PUT", `/bidders/${id}`, bidderBody(t, id));
+		await adminCall("PUT", `/bidders/${id}`, { ...bidderBody(t, id), priority: 7 });
+		await adminCall("DELETE", `/bidders/${id}`);
+		const res = await adminCall("GET", "/audit?limit=500");
 		const { records } = (await res.json()) as {
 			records: {
 				actor: string;
@@ -174,7 +161,9 @@ describe("changes reach ad requests", () => {
 		const t = newTag();
 		await billboardRequest(`${t}-before`);
 		expect(await calls(t)).toHaveLength(0);
-		expect((await admin("PUT", `/bidders/new-${n}`, bidderBody(t, `new-${n}`))).status).toBe(201);
+		expect((await adminCall("PUT", `/bidders/new-${n}`, bidderBody(t, `new-${n}`))).status).toBe(
+			201,
+		);
 		await billboardRequest(`${t}-after`);
 		expect(await calls(t)).toHaveLength(1);
 	});
@@ -220,20 +209,21 @@ describe("changes reach ad requests", () => {
 	it("a revoked publisher key is refused by the next ad request", async () => {
 		const pub = `pub-${n++}`;
 		expect(
-			(await admin("PUT", `/publishers/${pub}`, { name: "Managed Network", floor_cpm: 1 })).status,
+			(await adminCall("PUT", `/publishers/${pub}`, { name: "Managed Network", floor_cpm: 1 }))
+				.status,
 		).toBe(201);
-		const created = await admin("POST", `/publishers/${pub}/keys`, { label: "player fleet" });
+		const created = await adminCall("POST", `/publishers/${pub}/keys`, { label: "player fleet" });
 		expect(created.status).toBe(201);
 		const { key, key_id } = (await created.json()) as { key: string; key_id: string };
 		expect((await billboardRequest(newTag(), key)).status).toBe(200);
 
-		const listed = (await (await admin("GET", `/publishers/${pub}/keys`)).json()) as {
+		const listed = (await (await adminCall("GET", `/publishers/${pub}/keys`)).json()) as {
 			keys: Record<string, unknown>[];
 		};
 		expect(listed.keys).toEqual([expect.objectContaining({ key_id, label: "player fleet" })]);
 		expect(JSON.stringify(listed)).not.toContain(key);
 
-		expect((await admin("DELETE", `/publishers/${pub}/keys/${key_id}`)).status).toBe(204);
+		expect((await adminCall("DELETE", `/publishers/${pub}/keys/${key_id}`)).status).toBe(204);
 		expect((await billboardRequest(newTag(), key)).status).toBe(401);
 	});
 
@@ -259,7 +249,7 @@ describe("changes reach ad requests", () => {
 			last_error: expect.stringContaining("D1 is unreachable"),
 			max_age_ms: MAX_AGE_MS,
 		});
-		const statusRes = await admin("GET", "/status");
+		const statusRes = await adminCall("GET", "/status");
 		expect(await statusRes.json()).toMatchObject({
 			last_error: expect.stringContaining("unreachable"),
 		});

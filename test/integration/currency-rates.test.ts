@@ -8,20 +8,7 @@ import edge from "../../src/index";
 import { refreshRates } from "../../src/worker/control/fx-refresh";
 import { controlSnapshot } from "../../src/worker/control/snapshot";
 import { readAudit, readRowsAt } from "../../src/worker/control/store";
-import { TEST_ADMIN_KEY } from "../support/control-setup";
-import { callEdge, dspBase } from "../support/edge";
-
-async function admin(method: string, path: string, body?: unknown, headers = {}) {
-	const { res } = await callEdge(`/v1/admin${path}`, {
-		method,
-		headers: { authorization: `Bearer ${TEST_ADMIN_KEY}`, ...headers },
-		...(body === undefined ? {} : { body: JSON.stringify(body) }),
-	});
-	return res;
-}
-
-const pointers = async (res: Response) =>
-	((await res.json()) as { errors: { pointer: string }[] }).errors.map((e) => e.pointer);
+import { adminCall, dspBase, problemPointers } from "../support/edge";
 
 const today = () => new Date().toISOString().slice(0, 10);
 const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
@@ -44,7 +31,7 @@ beforeEach(async () => {
 
 describe("admin API: currency rates", () => {
 	it("creates, lists, updates with If-Match and deletes a rate; the snapshot holds it", async () => {
-		const created = await admin("PUT", "/currency-rates/eur", { per_usd: 0.94 });
+		const created = await adminCall("PUT", "/currency-rates/eur", { per_usd: 0.94 });
 		expect(created.status).toBe(201);
 		const etag = created.headers.get("etag")!;
 		const rate = (await created.json()) as { currency: string; as_of: string; source: string };
@@ -57,51 +44,53 @@ describe("admin API: currency rates", () => {
 			action: "create",
 		});
 
-		const listed = await admin("GET", "/currency-rates");
+		const listed = await adminCall("GET", "/currency-rates");
 		expect(await listed.json()).toEqual({
 			rates: [{ ...rate, age_s: expect.any(Number), stale: false }],
 			max_age_s: 72 * 3600,
 		});
 
 		const old = "2026-01-01T00:00:00Z";
-		const stale = await admin(
+		const stale = await adminCall(
 			"PUT",
 			"/currency-rates/EUR",
 			{ per_usd: 0.9, as_of: old, source: "desk" },
 			{ "if-match": '"1"' },
 		);
 		expect(stale.status).toBe(412);
-		const updated = await admin(
+		const updated = await adminCall(
 			"PUT",
 			"/currency-rates/EUR",
 			{ per_usd: 0.9, as_of: old, source: "desk" },
 			{ "if-match": etag },
 		);
 		expect(updated.status).toBe(200);
-		const list = (await (await admin("GET", "/currency-rates")).json()) as {
+		const list = (await (await adminCall("GET", "/currency-rates")).json()) as {
 			rates: { stale: boolean; age_s: number }[];
 		};
 		expect(list.rates[0]).toMatchObject({ per_usd: 0.9, as_of: old, source: "desk", stale: true });
 
-		expect((await admin("DELETE", "/currency-rates/EUR")).status).toBe(204);
-		expect((await admin("GET", "/currency-rates/EUR")).status).toBe(404);
+		expect((await adminCall("DELETE", "/currency-rates/EUR")).status).toBe(204);
+		expect((await adminCall("GET", "/currency-rates/EUR")).status).toBe(404);
 		expect((await controlSnapshot(env)).rates.has("EUR")).toBe(false);
 	});
 
 	it("refuses USD, a code that is not one, a rate that is not positive and an as_of far ahead", async () => {
-		const usd = await admin("PUT", "/currency-rates/USD", { per_usd: 1 });
+		const usd = await adminCall("PUT", "/currency-rates/USD", { per_usd: 1 });
 		expect(usd.status).toBe(400);
 		expect(usd.headers.get("content-type")).toContain("application/problem+json");
-		expect(await pointers(usd)).toEqual(["#/currency"]);
-		expect(await pointers(await admin("PUT", "/currency-rates/EURO", { per_usd: 1 }))).toEqual([
-			"#/currency",
-		]);
-		expect(await pointers(await admin("PUT", "/currency-rates/GBP", { per_usd: 0 }))).toEqual([
-			"#/per_usd",
-		]);
+		expect(await problemPointers(usd)).toEqual(["#/currency"]);
+		expect(
+			await problemPointers(await adminCall("PUT", "/currency-rates/EURO", { per_usd: 1 })),
+		).toEqual(["#/currency"]);
+		expect(
+			await problemPointers(await adminCall("PUT", "/currency-rates/GBP", { per_usd: 0 })),
+		).toEqual(["#/per_usd"]);
 		const ahead = new Date(Date.now() + 3 * 86_400_000).toISOString();
 		expect(
-			await pointers(await admin("PUT", "/currency-rates/GBP", { per_usd: 0.8, as_of: ahead })),
+			await problemPointers(
+				await adminCall("PUT", "/currency-rates/GBP", { per_usd: 0.8, as_of: ahead }),
+			),
 		).toEqual(["#/as_of"]);
 		expect(await stored()).toEqual([]);
 	});
@@ -140,7 +129,7 @@ describe("scheduled refresh", () => {
 	});
 
 	it("keeps a newer rate (an admin's override) over the source's older one", async () => {
-		expect((await admin("PUT", "/currency-rates/EUR", { per_usd: 0.5 })).status).toBe(201);
+		expect((await adminCall("PUT", "/currency-rates/EUR", { per_usd: 0.5 })).status).toBe(201);
 		const result = await refreshRates(withSource({ date: daysAgo(1), EUR: 0.94, GBP: 0.79 }));
 		expect(result).toMatchObject({ status: "updated", updated: ["GBP"] });
 		const eur = (await stored()).find((r) => r.key === "EUR");

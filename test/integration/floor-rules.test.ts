@@ -5,24 +5,7 @@ import { describe, expect, it } from "vitest";
 import { publisherByKeyHash } from "../../src/px/control/control";
 import { controlSnapshot } from "../../src/worker/control/snapshot";
 import { sha256Hex } from "../../src/worker/crypto";
-import { TEST_ADMIN_KEY } from "../support/control-setup";
-import { callEdge } from "../support/edge";
-
-async function admin(method: string, path: string, body?: unknown, headers = {}) {
-	const { res } = await callEdge(`/v1/admin${path}`, {
-		method,
-		headers: {
-			authorization: `Bearer ${TEST_ADMIN_KEY}`,
-			"content-type": "application/json",
-			...headers,
-		},
-		...(body === undefined ? {} : { body: JSON.stringify(body) }),
-	});
-	return res;
-}
-
-const pointers = async (res: Response) =>
-	((await res.json()) as { errors: { pointer: string }[] }).errors.map((e) => e.pointer);
+import { adminCall, problemPointers } from "../support/edge";
 
 /** Airports on weekday mornings: 8 CPM, or 0.5 a second of creative when that is more. */
 const airportMornings = (publisher_id: string) => ({
@@ -36,12 +19,12 @@ const airportMornings = (publisher_id: string) => ({
 
 describe("floor rules in the admin API", () => {
 	it("creates, reads, updates conditionally (412 when stale), lists, audits and deletes", async () => {
-		const created = await admin("PUT", "/floor-rules/fr-crud", airportMornings("demo-pub"));
+		const created = await adminCall("PUT", "/floor-rules/fr-crud", airportMornings("demo-pub"));
 		expect(created.status).toBe(201);
 		const v1 = created.headers.get("etag")!;
 		expect(await created.json()).toMatchObject({ id: "fr-crud", priority: 100 });
 
-		const read = await admin("GET", "/floor-rules/fr-crud");
+		const read = await adminCall("GET", "/floor-rules/fr-crud");
 		expect(read.headers.get("etag")).toBe(v1);
 		expect(await read.json()).toEqual({
 			id: "fr-crud",
@@ -49,7 +32,7 @@ describe("floor rules in the admin API", () => {
 			priority: 100,
 		});
 
-		const updated = await admin(
+		const updated = await adminCall(
 			"PUT",
 			"/floor-rules/fr-crud",
 			{ ...airportMornings("demo-pub"), floor_cpm: 9 },
@@ -57,7 +40,7 @@ describe("floor rules in the admin API", () => {
 		);
 		expect(updated.status).toBe(200);
 		const v2 = updated.headers.get("etag")!;
-		const stale = await admin(
+		const stale = await adminCall(
 			"PUT",
 			"/floor-rules/fr-crud",
 			{ ...airportMornings("demo-pub"), floor_cpm: 1 },
@@ -68,28 +51,28 @@ describe("floor rules in the admin API", () => {
 			type: "/problems/precondition-failed",
 			current_etag: v2,
 		});
-		expect(await (await admin("GET", "/floor-rules/fr-crud")).json()).toMatchObject({
+		expect(await (await adminCall("GET", "/floor-rules/fr-crud")).json()).toMatchObject({
 			floor_cpm: 9,
 		});
 
-		await admin("PUT", "/floor-rules/fr-other", { publisher_id: "second-pub", floor_cpm: 1 });
-		const listed = await admin("GET", "/floor-rules?publisher_id=demo-pub");
+		await adminCall("PUT", "/floor-rules/fr-other", { publisher_id: "second-pub", floor_cpm: 1 });
+		const listed = await adminCall("GET", "/floor-rules?publisher_id=demo-pub");
 		expect(await listed.json()).toEqual({
 			floor_rules: [{ etag: v2, rule: expect.objectContaining({ id: "fr-crud", floor_cpm: 9 }) }],
 		});
 
 		expect(
-			(await admin("DELETE", "/floor-rules/fr-crud", undefined, { "if-match": v1 })).status,
+			(await adminCall("DELETE", "/floor-rules/fr-crud", undefined, { "if-match": v1 })).status,
 		).toBe(412);
 		expect(
-			(await admin("DELETE", "/floor-rules/fr-crud", undefined, { "if-match": v2 })).status,
+			(await adminCall("DELETE", "/floor-rules/fr-crud", undefined, { "if-match": v2 })).status,
 		).toBe(204);
-		expect((await admin("GET", "/floor-rules/fr-crud")).status).toBe(404);
-		expect(await (await admin("GET", "/floor-rules?publisher_id=demo-pub")).json()).toEqual({
+		expect((await adminCall("GET", "/floor-rules/fr-crud")).status).toBe(404);
+		expect(await (await adminCall("GET", "/floor-rules?publisher_id=demo-pub")).json()).toEqual({
 			floor_rules: [],
 		});
 
-		const { records } = (await (await admin("GET", "/audit?limit=500")).json()) as {
+		const { records } = (await (await adminCall("GET", "/audit?limit=500")).json()) as {
 			records: { kind: string; key: string; action: string }[];
 		};
 		expect(records.filter((r) => r.key === "fr-crud").map((r) => [r.kind, r.action])).toEqual([
@@ -100,15 +83,15 @@ describe("floor rules in the admin API", () => {
 	});
 
 	it("refuses an invalid rule with 400 naming the field, and a listing without its publisher", async () => {
-		const noFloor = await admin("PUT", "/floor-rules/fr-bad", {
+		const noFloor = await adminCall("PUT", "/floor-rules/fr-bad", {
 			publisher_id: "demo-pub",
 			days: [0],
 		});
 		expect(noFloor.status).toBe(400);
 		expect(noFloor.headers.get("content-type")).toContain("application/problem+json");
-		expect(await pointers(noFloor)).toEqual(["#/floor_cpm"]);
+		expect(await problemPointers(noFloor)).toEqual(["#/floor_cpm"]);
 
-		const bad = await admin("PUT", "/floor-rules/fr-bad", {
+		const bad = await adminCall("PUT", "/floor-rules/fr-bad", {
 			publisher_id: "demo-pub",
 			floor_cpm: 1,
 			venue_types: [42],
@@ -117,30 +100,32 @@ describe("floor rules in the admin API", () => {
 			max_duration: 15,
 		});
 		expect(bad.status).toBe(400);
-		expect(await pointers(bad)).toEqual(expect.arrayContaining(["#/venue_types/0", "#/hours/to"]));
-		const range = await admin("PUT", "/floor-rules/fr-bad", {
+		expect(await problemPointers(bad)).toEqual(
+			expect.arrayContaining(["#/venue_types/0", "#/hours/to"]),
+		);
+		const range = await adminCall("PUT", "/floor-rules/fr-bad", {
 			publisher_id: "demo-pub",
 			floor_cpm: 1,
 			min_duration: 30,
 			max_duration: 15,
 		});
-		expect(await pointers(range)).toEqual(["#/max_duration"]);
-		expect((await admin("GET", "/floor-rules/fr-bad")).status).toBe(404);
+		expect(await problemPointers(range)).toEqual(["#/max_duration"]);
+		expect((await adminCall("GET", "/floor-rules/fr-bad")).status).toBe(404);
 
-		const unlisted = await admin("GET", "/floor-rules");
+		const unlisted = await adminCall("GET", "/floor-rules");
 		expect(unlisted.status).toBe(400);
-		expect(await pointers(unlisted)).toEqual(["#/publisher_id"]);
+		expect(await problemPointers(unlisted)).toEqual(["#/publisher_id"]);
 	});
 
 	it("reaches the Publisher an ad request sees, and never through the publisher's own body", async () => {
 		const pub = "fr-network";
-		const account = await admin("PUT", `/publishers/${pub}`, {
+		const account = await adminCall("PUT", `/publishers/${pub}`, {
 			name: "Rules Network",
 			floor_rules: [{ id: "smuggled", publisher_id: pub, floor_cpm: 99 }],
 		});
 		expect(account.status).toBe(201);
 		expect(await account.json()).not.toHaveProperty("floor_rules");
-		const { key } = (await (await admin("POST", `/publishers/${pub}/keys`)).json()) as {
+		const { key } = (await (await adminCall("POST", `/publishers/${pub}/keys`)).json()) as {
 			key: string;
 		};
 		const hash = await sha256Hex(key);
@@ -148,10 +133,10 @@ describe("floor rules in the admin API", () => {
 			publisherByKeyHash(await controlSnapshot(env), hash, Date.now())?.floor_rules;
 		expect(await seen()).toBeUndefined();
 
-		expect((await admin("PUT", "/floor-rules/fr-seen", airportMornings(pub))).status).toBe(201);
+		expect((await adminCall("PUT", "/floor-rules/fr-seen", airportMornings(pub))).status).toBe(201);
 		expect(await seen()).toEqual([{ id: "fr-seen", ...airportMornings(pub), priority: 100 }]);
 
-		expect((await admin("DELETE", "/floor-rules/fr-seen")).status).toBe(204);
+		expect((await adminCall("DELETE", "/floor-rules/fr-seen")).status).toBe(204);
 		expect(await seen()).toBeUndefined();
 	});
 });

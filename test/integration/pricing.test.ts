@@ -6,8 +6,8 @@
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { PxEvent } from "../../src/px/events/events";
 import { localWeekHour } from "../../src/px/model/geo";
-import { TEST_ADMIN_KEY } from "../support/control-setup";
 import {
+	adminCall,
 	approve,
 	biddersJson,
 	callEdge,
@@ -23,15 +23,6 @@ const TZ = "America/Los_Angeles";
 const HOUR = 3_600_000;
 let n = 0;
 const tag = (name: string) => `${name}${Date.now().toString(36)}${n++}`;
-
-async function admin(method: string, path: string, body?: unknown): Promise<Response> {
-	const { res } = await callEdge(`/v1/admin${path}`, {
-		method,
-		headers: { authorization: `Bearer ${TEST_ADMIN_KEY}`, "content-type": "application/json" },
-		...(body === undefined ? {} : { body: JSON.stringify(body) }),
-	});
-	return res;
-}
 
 const bidder = (name: string, adomain: string) => ({ name, crid: `crid-${name}`, adomain });
 const ALPHA = bidder("pricing-alpha", "alpha.example");
@@ -157,11 +148,13 @@ describe("a measured audience", () => {
 
 describe("currencies", () => {
 	afterEach(async () => {
-		await admin("DELETE", "/currency-rates/EUR");
+		await adminCall("DELETE", "/currency-rates/EUR");
 	});
 
 	it("converts a EUR bid into the publisher's USD and tells the buyer its price in EUR", async () => {
-		expect((await admin("PUT", "/currency-rates/EUR", { per_usd: 0.8 })).status).toBeLessThan(300);
+		expect((await adminCall("PUT", "/currency-rates/EUR", { per_usd: 0.8 })).status).toBeLessThan(
+			300,
+		);
 		const t = tag("fx");
 		const { answer, of } = await ask(t, [{ b: ALPHA, query: { cur: "EUR", price: 5 } }]);
 		expect(answer.filled).toBe(true);
@@ -183,7 +176,7 @@ describe("currencies", () => {
 
 	it("filters a bid whose rate is older than FX_RATE_MAX_AGE_HOURS, or that has none", async () => {
 		const old = new Date(Date.now() - 73 * HOUR).toISOString();
-		await admin("PUT", "/currency-rates/EUR", { per_usd: 0.8, as_of: old });
+		await adminCall("PUT", "/currency-rates/EUR", { per_usd: 0.8, as_of: old });
 		const stale = await ask(tag("stale"), [{ b: ALPHA, query: { cur: "EUR" } }]);
 		expect(stale.answer).toMatchObject({ filled: false, no_fill_reason: "all_bids_filtered" });
 		expect(stale.of("auction")[0]?.bids[0]).toMatchObject({ outcome: "filtered", reason: 512 });
@@ -194,7 +187,7 @@ describe("currencies", () => {
 
 describe("floor rules", () => {
 	afterEach(async () => {
-		await admin("DELETE", "/floor-rules/pricing-roadside");
+		await adminCall("DELETE", "/floor-rules/pricing-roadside");
 	});
 
 	it("the most specific rule sets the bid's floor, and its record names the rule", async () => {
@@ -204,7 +197,9 @@ describe("floor rules", () => {
 			formats: ["image"],
 			floor_cpm: 7,
 		};
-		expect((await admin("PUT", "/floor-rules/pricing-roadside", rule)).status).toBeLessThan(300);
+		expect((await adminCall("PUT", "/floor-rules/pricing-roadside", rule)).status).toBeLessThan(
+			300,
+		);
 		const low = await ask(tag("rule"), [{ b: ALPHA, query: { price: 5 } }]);
 		expect(low.answer.filled).toBe(false);
 		expect(low.of("auction")[0]?.bids[0]).toMatchObject({

@@ -7,8 +7,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { PxEvent } from "../../src/px/events/events";
 import { settlementEvent } from "../../src/px/notices/settlement";
 import type { DecisionMeta } from "../../src/px/screen/ledger";
-import { TEST_ADMIN_KEY } from "../support/control-setup";
 import {
+	adminCall,
 	approve,
 	biddersJson,
 	callEdge,
@@ -20,20 +20,17 @@ import { authHeaders, billboardScreen } from "../support/fixtures";
 import { capturingQueue } from "../support/records";
 import { env } from "../support/test-env";
 
+/** An admin call that must succeed. */
+async function admin(method: string, path: string, body?: unknown) {
+	const res = await adminCall(method, path, body);
+	expect(res.status, await res.clone().text()).toBeLessThan(300);
+	return res;
+}
+
 const CRID = "crid-take";
 const PUB = "take-network";
 let key = "";
 let n = 0;
-
-async function admin(method: string, path: string, body?: unknown) {
-	const { res } = await callEdge(`/v1/admin${path}`, {
-		method,
-		headers: { authorization: `Bearer ${TEST_ADMIN_KEY}`, "content-type": "application/json" },
-		...(body === undefined ? {} : { body: JSON.stringify(body) }),
-	});
-	expect(res.status, await res.clone().text()).toBeLessThan(300);
-	return res;
-}
 
 const account = (exchange_take: unknown) => ({
 	name: "Take Network",

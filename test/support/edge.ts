@@ -5,6 +5,7 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { inject, vi } from "vitest";
+import { DEMO_KEYS } from "../../demo/control";
 import { staticAssetUrl, videoAssetUrl } from "../../demo/dsps";
 import { type ApprovalUnit, approvalKey, approvalKvKey } from "../../src/px/auction/approval";
 import type { BidderConfigInput } from "../../src/px/auction/bidders";
@@ -103,6 +104,29 @@ export async function callEdge(
 	configured = turn.catch(() => undefined);
 	return turn;
 }
+
+/** Calls the admin API (/v1/admin + `path`) with the tests' admin key, a JSON body when given. */
+export async function adminCall(
+	method: string,
+	path: string,
+	body?: unknown,
+	headers: Record<string, string> = {},
+): Promise<Response> {
+	const { res } = await callEdge(`/v1/admin${path}`, {
+		method,
+		headers: {
+			authorization: `Bearer ${DEMO_KEYS.admin.key}`,
+			"content-type": "application/json",
+			...headers,
+		},
+		...(body === undefined ? {} : { body: JSON.stringify(body) }),
+	});
+	return res;
+}
+
+/** The JSON pointers a validation problem names. */
+export const problemPointers = async (res: Response): Promise<string[]> =>
+	((await res.json()) as { errors: { pointer: string }[] }).errors.map((e) => e.pointer);
 
 /**
  * An ad request from an unregistered billboard that describes itself inline (slot face-a), as a
