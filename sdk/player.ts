@@ -28,6 +28,12 @@ export interface PlayerOptions {
 	/** Where unsent reports wait (IndexedDB/localStorage in browsers, a file in Node). */
 	reports?: ReportQueueOptions["store"];
 	clock?: Clock;
+	/**
+	 * The audience a measurement at the screen (a camera counter, a footfall sensor) counted for
+	 * a play that just ended, if any: sent as `measured_audience`, it bills the buyer a lower
+	 * multiplier than the one sold, never a higher one.
+	 */
+	measureAudience?: (answer: FilledAnswer) => number | undefined | Promise<number | undefined>;
 	/** Share of the spot that must have played before proof of play is sent (default 0.75). */
 	minShare?: number;
 	/** How long a still image without a stated duration is shown (default 10 s). */
@@ -340,12 +346,14 @@ export class Player {
 			const shownMs = end?.shownMs ?? playback.shownMs();
 			if (shownMs >= thresholdMs) {
 				const displayedMs = Math.round(shownMs);
+				const measuredAudience = await this.options.measureAudience?.(answer);
 				await this.queue.addPlay({
 					token: tokenOf(answer.proof_of_play_url),
 					decisionId: answer.decision_id,
 					reportUntil: reportUntil(answer),
 					displayedAt,
 					displayedMs,
+					...(measuredAudience && measuredAudience > 0 ? { measuredAudience } : {}),
 				});
 				this.emit({
 					type: "play_reported",

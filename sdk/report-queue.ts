@@ -33,6 +33,8 @@ export type QueuedReport = QueuedBase &
 				/** Left out again when the edge disbelieves the player's clock (see sendReports). */
 				displayedAt?: number;
 				displayedMs: number;
+				/** The audience the player's own measurement counted for this play. */
+				measuredAudience?: number;
 		  }
 		| { kind: "expired"; token: string; decisionId?: string; reportUntil?: number }
 		| { kind: "telemetry"; event: TelemetryRecord }
@@ -144,6 +146,7 @@ export class ReportQueue {
 		reportUntil?: number;
 		displayedAt: number;
 		displayedMs: number;
+		measuredAudience?: number;
 	}): Promise<void> {
 		await this.add({ kind: "played", ...play }, this.clock.now());
 	}
@@ -382,6 +385,7 @@ function toBatchItem(item: QueuedReport): BatchReportInput {
 			token: item.token,
 			...(item.displayedAt !== undefined ? { displayed_at: item.displayedAt } : {}),
 			displayed_ms: item.displayedMs,
+			...(item.measuredAudience ? { measured_audience: item.measuredAudience } : {}),
 		};
 	}
 	if (item.kind === "expired") return { token: item.token, event: "expired" };

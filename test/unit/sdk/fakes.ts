@@ -60,7 +60,7 @@ interface Decision {
 	durationS: number;
 	notBefore: number;
 	notAfter: number;
-	report?: { displayed_at?: number; displayed_ms?: number };
+	report?: { displayed_at?: number; displayed_ms?: number; measured_audience?: number };
 }
 
 type Json = Record<string, unknown>;
@@ -255,6 +255,9 @@ export class FakeEdge {
 			d.report = {
 				...(typeof r.displayed_at === "number" ? { displayed_at: r.displayed_at } : {}),
 				...(typeof r.displayed_ms === "number" ? { displayed_ms: r.displayed_ms } : {}),
+				...(typeof r.measured_audience === "number"
+					? { measured_audience: r.measured_audience }
+					: {}),
 			};
 			this.billed.set(d.id, (this.billed.get(d.id) ?? 0) + 1);
 			return {

@@ -15,7 +15,10 @@ afterEach(() => {
 	for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-function setup(renderer?: (clock: FakeClock) => Renderer) {
+function setup(
+	renderer?: (clock: FakeClock) => Renderer,
+	extra: Partial<ConstructorParameters<typeof Player>[0]> = {},
+) {
 	const clock = new FakeClock();
 	const edge = new FakeEdge(clock);
 	const events: PlayerEvent[] = [];
@@ -31,6 +34,7 @@ function setup(renderer?: (clock: FakeClock) => Renderer) {
 		requestBackoff: { random: () => 0 },
 		queue: { backoff: { random: () => 0 }, telemetryDelayMs: 30_000 },
 		onEvent: (e) => events.push(e),
+		...extra,
 	});
 	const of = <T extends PlayerEvent["type"]>(type: T) =>
 		events.filter((e): e is Extract<PlayerEvent, { type: T }> => e.type === type);
@@ -80,6 +84,17 @@ describe("player loop", () => {
 		expect(playAts[1]! - playAts[0]!).toBe(10_000);
 		// Only the spot that stop() interrupted is reported expired.
 		expect(of("expired").map((e) => e.decisionId)).toEqual([started.at(-1)!.decisionId]);
+	});
+
+	it("reports the audience a measurement at the screen counted, when the player has one", async () => {
+		const { clock, edge, player } = setup(undefined, { measureAudience: () => 4.5 });
+		void player.start();
+		await clock.advance(12_000);
+		await player.stop();
+		expect(edge.decisions[0]!.report).toMatchObject({
+			displayed_ms: 7_500,
+			measured_audience: 4.5,
+		});
 	});
 
 	it("a spot that stops under the threshold is reported expired, never as a play", async () => {

@@ -93,6 +93,22 @@ describe("report queue", () => {
 		expect(queue.size).toBe(0);
 	});
 
+	it("sends the audience the player measured for a play", async () => {
+		const { clock, edge, client, queue } = setup();
+		const id = await decision(client);
+		await queue.addPlay({
+			token: `tok-${id}`,
+			displayedAt: clock.now() - 8_000,
+			displayedMs: 8_000,
+			measuredAudience: 3.5,
+		});
+		await queue.flush();
+		expect(edge.decisions[0]!.report).toMatchObject({
+			displayed_ms: 8_000,
+			measured_audience: 3.5,
+		});
+	});
+
 	it("offline for two days: retries with growing delays, then delivers once", async () => {
 		const { clock, edge, client, queue, outcomes } = setup();
 		const id = await decision(client);
