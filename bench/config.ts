@@ -115,3 +115,23 @@ export function adRequestBody(
 	};
 	return JSON.stringify(request);
 }
+
+/** 120 spacings of 11 min stay inside the 24 h lead the edge accepts. */
+const PASSES_PER_GENERATION = 120;
+
+/** Fresh decisions only: a screen from a pool, each pass over the pool 11 min later. */
+export function freshBodies(
+	prefix: string,
+	pool: number,
+	extra: Partial<AdRequestInput> = {},
+): () => string {
+	const base = Date.now() + 120_000;
+	let n = 0;
+	return () => {
+		const i = n++;
+		const pass = Math.floor(i / pool);
+		const generation = Math.floor(pass / PASSES_PER_GENERATION);
+		const playAt = base + (pass % PASSES_PER_GENERATION) * PLAY_AT_SPACING_MS;
+		return adRequestBody(`${prefix}${generation}-${i % pool}`, playAt, extra);
+	};
+}

@@ -232,6 +232,21 @@ export function cpuSeconds(pids: number[]): number {
 	return ticks / CLOCK_TICKS;
 }
 
+/** Waits until the processes are (nearly) idle again: their waitUntil and queue work is done. */
+export async function settle(pids: number[], maxMs = 10_000): Promise<number> {
+	const started = Date.now();
+	let last = cpuSeconds(pids);
+	let quiet = 0;
+	while (Date.now() - started < maxMs) {
+		await new Promise((r) => setTimeout(r, 300));
+		const now = cpuSeconds(pids);
+		quiet = now - last < 0.3 * 0.05 ? quiet + 1 : 0;
+		last = now;
+		if (quiet >= 2) break;
+	}
+	return Date.now() - started;
+}
+
 /** CPU ticks of every thread of these processes, keyed "pid/tid". */
 export function threadTicks(pids: number[]): Map<string, number> {
 	const ticks = new Map<string, number>();

@@ -7,11 +7,13 @@
 import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { type ControlSeed, DEMO_KEYS, demoPublisher } from "../demo/control";
 import { staticAssetUrl, videoAssetUrl } from "../demo/dsps";
 import { seedApprovals, seedControl } from "../demo/seed";
 import { BENCH_DSPS, benchBidders, benchScreen, dspEndpoint, HOST, PORTS } from "./config";
+import type { DspStats } from "./dsp-host";
 import { forkModule, ROOT, startWrangler, waitForHttp, wranglerSync } from "./procs";
 
 export interface Stack {
@@ -230,4 +232,40 @@ export async function startStack(
 		consumersBundle,
 		logTail,
 	};
+}
+
+/** Refuses to start while anything holds one of the bench's ports (a running bench, say). */
+export async function assertPortsFree(): Promise<void> {
+	for (const port of [
+		PORTS.edge,
+		PORTS.edgeInspector,
+		PORTS.baseline,
+		PORTS.baselineInspector,
+		PORTS.consumers,
+		PORTS.consumersInspector,
+		...BENCH_DSPS.map((_, i) => PORTS.dsp + i),
+	]) {
+		await new Promise<void>((resolve, reject) => {
+			const server = createServer();
+			server.once("error", () =>
+				reject(new Error(`port ${port} on ${HOST} is in use; stop whatever holds it and retry`)),
+			);
+			server.listen(port, HOST, () => server.close(() => resolve()));
+		});
+	}
+}
+
+/** The DSP host's counters, asked over IPC. */
+export async function dspStats(host: ChildProcess): Promise<DspStats> {
+	return new Promise((resolve, reject) => {
+		const timer = setTimeout(() => reject(new Error("DSP host did not answer")), 5_000);
+		const onMessage = (m: { type?: string; stats?: DspStats }) => {
+			if (m.type !== "stats" || !m.stats) return;
+			clearTimeout(timer);
+			host.off("message", onMessage);
+			resolve(m.stats);
+		};
+		host.on("message", onMessage);
+		host.send({ type: "stats" });
+	});
 }

@@ -4,7 +4,7 @@
 import { CircuitBreakers } from "../../px/pacing/circuit";
 import { AdaptiveMargin, ConcurrencyLimit } from "../../px/pacing/deadline";
 
-/** The margin before enough answers were timed; bench/run.ts reads it from here. */
+/** The margin before enough answers were timed; bench/deadline.ts reads it from here. */
 export const DEADLINE_MARGIN_MS = 30;
 
 export const deadlineMargin = new AdaptiveMargin({
