@@ -179,7 +179,10 @@ describe("currencies", () => {
 		await adminCall("PUT", "/currency-rates/EUR", { per_usd: 0.8, as_of: old });
 		const stale = await ask(tag("stale"), [{ b: ALPHA, query: { cur: "EUR" } }]);
 		expect(stale.answer).toMatchObject({ filled: false, no_fill_reason: "all_bids_filtered" });
-		expect(stale.of("auction")[0]?.bids[0]).toMatchObject({ outcome: "filtered", reason: 512 });
+		const line = stale.of("auction")[0]?.bids[0];
+		expect(line).toMatchObject({ outcome: "filtered", reason: 512, bid_cur: "EUR", bid_price: 5 });
+		// A price no rate could convert is in no auction currency: only its own is kept.
+		expect(line).not.toHaveProperty("price");
 		const none = await ask(tag("norate"), [{ b: ALPHA, query: { cur: "CHF" } }]);
 		expect(none.of("auction")[0]?.bids[0]).toMatchObject({ outcome: "filtered", reason: 511 });
 	});

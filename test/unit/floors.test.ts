@@ -133,7 +133,11 @@ describe("a bid in another currency is converted, not filtered", () => {
 
 	it("filters a bid whose rate is older than the configured age, or missing", () => {
 		const stale = evaluateBids([eur(2)], { ...ctx({}), rates: rates(NOW - 3 * DAY - 1) });
-		expect(stale[0]?.reason).toBe(Reason.CurrencyRateStale);
+		expect(stale[0]).toMatchObject({
+			reason: Reason.CurrencyRateStale,
+			price: 0,
+			fx: { cur: "EUR", price: 2 },
+		});
 		const fresh = evaluateBids([eur(2)], { ...ctx({}), rates: rates(NOW - 3 * DAY) });
 		expect(fresh[0]?.reason).toBeUndefined();
 		const gbp = evaluateBids([{ ...eur(2), cur: "GBP" }], { ...ctx({}), rates: rates(NOW) });

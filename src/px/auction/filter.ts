@@ -114,8 +114,11 @@ export interface EvaluatedBid {
 	creative?: Creative;
 	/** CPM in the auction's currency, 4 decimals; 0 when the bid had no usable price. */
 	price: number;
-	/** The bid's own currency and price when it was converted, and the rate used. */
-	fx?: { cur: string; price: number; rate: number };
+	/**
+	 * A bid in another currency than the auction's: its own currency and price, and the rate that
+	 * converted it (none when it could not be converted: then `price` is 0, no usable price).
+	 */
+	fx?: { cur: string; price: number; rate?: number };
 	/**
 	 * The floor this bid had to meet at its duration (pricing/floors.ts): its deal's, or for open
 	 * bids imp.bidfloor's terms or the floor rule's (floorRule).
@@ -189,7 +192,7 @@ function evaluateBid({ candidate, imps, ctx }: BidInput): EvaluatedBid {
 	const bid = candidate.bid;
 	const raw = isObject(bid) && isPositive(bid.price) ? roundCpm(bid.price) : 0;
 	const converted = inAuctionCurrency(raw, candidate.cur, ctx);
-	const price = "price" in converted ? converted.price : raw;
+	const price = "price" in converted ? converted.price : 0;
 	const imp = isObject(bid) && typeof bid.impid === "string" ? imps.get(bid.impid) : undefined;
 	const deal = imp ? findDeal(imp, bid) : undefined;
 	const result: EvaluatedBid = {
@@ -257,7 +260,7 @@ function inAuctionCurrency(
 	price: number,
 	cur: string,
 	ctx: FilterContext,
-): { price: number; fx?: EvaluatedBid["fx"] } | { reason: Reason } {
+): { price: number; fx?: EvaluatedBid["fx"] } | { reason: Reason; fx?: EvaluatedBid["fx"] } {
 	const auction = auctionCurrency(ctx.request);
 	if (cur === auction) return { price };
 	if (!ctx.rates || !/^[A-Z]{3}$/.test(cur)) return { reason: Reason.CurrencyNotAccepted };
@@ -266,6 +269,7 @@ function inAuctionCurrency(
 	if (!converted.ok) {
 		return {
 			reason: converted.reason === "no_rate" ? Reason.CurrencyNoRate : Reason.CurrencyRateStale,
+			fx: { cur, price },
 		};
 	}
 	return { price: converted.price, fx: { cur, price, rate: converted.rate } };

@@ -24,7 +24,7 @@ export interface NoticeValues {
  * bid's), at the rate its bid was converted by.
  */
 function inBidCurrency(bid: EvaluatedBid, cpm: number | undefined): number | undefined {
-	return cpm === undefined || !bid.fx ? cpm : roundCpm(cpm / bid.fx.rate);
+	return cpm === undefined || !bid.fx?.rate ? cpm : roundCpm(cpm / bid.fx.rate);
 }
 
 function macrosFor(bid: EvaluatedBid, values: NoticeValues): MacroValues {
@@ -39,7 +39,7 @@ function macrosFor(bid: EvaluatedBid, values: NoticeValues): MacroValues {
 		AUCTION_IMP_ID: impId,
 		AUCTION_SEAT_ID: bid.seat,
 		AUCTION_AD_ID: bid.bid.adid,
-		AUCTION_CURRENCY: bid.fx?.cur ?? values.currency,
+		AUCTION_CURRENCY: bid.fx?.rate ? bid.fx.cur : values.currency,
 		AUCTION_MULTIPLIER: impId === undefined ? undefined : (values.multipliers.get(impId) ?? 1),
 		...(bid.reason === Reason.Won
 			? { AUCTION_PRICE: clearingPrice }

@@ -152,7 +152,7 @@ export function auctionEvents(r: RequestFacts, a: AuctionFacts): PxEvent[] {
 				not_after: win.notAfter,
 				cur: a.currency,
 				...win.split,
-				...(win.bid.fx ? { bid_cur: win.bid.fx.cur, fx_rate: win.bid.fx.rate } : {}),
+				...(win.bid.fx?.rate ? { bid_cur: win.bid.fx.cur, fx_rate: win.bid.fx.rate } : {}),
 			}),
 		);
 	}
@@ -223,7 +223,8 @@ function auctionBids(
 			...(b.crid ? { crid: b.crid } : {}),
 			...(b.adomain ? { adomain: b.adomain } : {}),
 			...(b.price !== undefined ? { price: b.price } : {}),
-			...(b.bid_cur ? { bid_cur: b.bid_cur, bid_price: b.bid_price, fx_rate: b.fx_rate } : {}),
+			...(b.bid_cur ? { bid_cur: b.bid_cur, bid_price: b.bid_price } : {}),
+			...(b.fx_rate ? { fx_rate: b.fx_rate } : {}),
 			...(b.floor_cpm !== undefined ? { floor_cpm: b.floor_cpm, duration_s: b.duration_s } : {}),
 			...(b.floor_rule ? { floor_rule: b.floor_rule } : {}),
 			outcome: b.outcome,

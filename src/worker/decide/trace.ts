@@ -103,8 +103,15 @@ export function traceBidders(
 					...opt("seat", clip(b.seat)),
 					...opt("crid", clip(bid.crid)),
 					...opt("adomain", clippedDomains(bid.adomain)),
-					...opt("price", b.price > 0 ? b.price : usablePrice(bid.price)),
-					...(b.fx ? { bid_cur: b.fx.cur, bid_price: b.fx.price, fx_rate: b.fx.rate } : {}),
+					// A bid in another currency records its own price beside the converted one (none
+					// when it could not be converted: a price in no auction currency is not a price).
+					...(b.fx
+						? {
+								...(b.fx.rate ? { price: b.price, fx_rate: b.fx.rate } : {}),
+								bid_cur: b.fx.cur,
+								bid_price: b.fx.price,
+							}
+						: opt("price", b.price > 0 ? b.price : usablePrice(bid.price))),
 					...(b.durationS !== undefined
 						? { floor_cpm: b.floor, duration_s: b.durationS, ...opt("floor_rule", b.floorRule) }
 						: {}),
