@@ -3,6 +3,19 @@ import type { ScreenInput } from "../src/px/model/model";
 
 export const DEMO_PUBLISHER_KEY = "demo-publisher-key";
 
+/**
+ * A hotel elevator's audience per 10 s spot, hour by hour from Monday 00:00 London time: the
+ * morning and evening rushes on weekdays, a calmer weekend, a few riders at night (never dark, so
+ * the demo always has something to sell).
+ */
+const elevatorWeek: number[] = Array.from({ length: 168 }, (_, weekHour) => {
+	const day = Math.floor(weekHour / 24);
+	const hour = weekHour % 24;
+	if (hour < 7 || hour >= 22) return 0.5;
+	if (day >= 5) return hour < 10 ? 1.5 : 3;
+	return (hour >= 7 && hour < 10) || (hour >= 17 && hour < 20) ? 6 : 4;
+});
+
 export const demoScreens: ScreenInput[] = [
 	{
 		id: "demo-lobby-1",
@@ -57,7 +70,7 @@ export const demoScreens: ScreenInput[] = [
 			},
 		],
 		timezone: "Europe/London",
-		audience: { multiplier: 4, source: "exchange" },
+		audience: { hourly: elevatorWeek, per_seconds: 10, source: "exchange" },
 	},
 	{
 		id: "demo-transit-1",
