@@ -10,6 +10,7 @@ import { screenStub } from "../../src/services/stubs";
 import {
 	approve,
 	biddersJson,
+	billboardAdRequest,
 	callEdge,
 	DSP_ADOMAIN,
 	dspAssets,
@@ -18,8 +19,6 @@ import {
 } from "../support/edge";
 
 const adomain = [DSP_ADOMAIN];
-
-import { authHeaders, billboardScreen } from "../support/fixtures";
 
 const BILLBOARD = { w: 1400, h: 400 };
 const TIMEOUT_MS = 1_000;
@@ -62,20 +61,11 @@ function lateLedger(late: (real: () => Promise<unknown>) => Promise<unknown>) {
 }
 
 async function adRequest(screenId: string, bidders: string, overrides: Partial<Env> = {}) {
-	const { res, settled } = await callEdge(
-		"/v1/ad-requests",
-		{
-			method: "POST",
-			headers: authHeaders(),
-			body: JSON.stringify({
-				screen_id: screenId,
-				slot_id: "face-a",
-				screen: billboardScreen(screenId),
-				timeout_ms: TIMEOUT_MS,
-			}),
-		},
-		{ ...overrides, BIDDERS: bidders },
-	);
+	const { res, settled } = await billboardAdRequest({
+		screenId,
+		body: { timeout_ms: TIMEOUT_MS },
+		overrides: { ...overrides, BIDDERS: bidders },
+	});
 	expect(res.status).toBe(200);
 	const body = (await res.json()) as Record<string, unknown>;
 	await settled;

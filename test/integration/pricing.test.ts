@@ -10,13 +10,13 @@ import {
 	adminCall,
 	approve,
 	biddersJson,
+	billboardAdRequest,
 	callEdge,
 	dspAssets,
 	dspLogAfter,
 	type EdgeOverrides,
 	fullPlay,
 } from "../support/edge";
-import { authHeaders, billboardScreen } from "../support/fixtures";
 import { capturingQueue } from "../support/records";
 
 const TZ = "America/Los_Angeles";
@@ -46,21 +46,11 @@ async function ask(
 	over: { screen?: Record<string, unknown>; body?: Record<string, unknown> } = {},
 	overrides: EdgeOverrides = {},
 ) {
-	const screenId = `bb-${t}`;
 	const events = capturingQueue();
-	const { res, settled } = await callEdge(
-		"/v1/ad-requests",
-		{
-			method: "POST",
-			headers: authHeaders(),
-			body: JSON.stringify({
-				screen_id: screenId,
-				slot_id: "face-a",
-				screen: { ...billboardScreen(screenId), ...over.screen },
-				...over.body,
-			}),
-		},
-		{
+	const { res, settled } = await billboardAdRequest({
+		screenId: `bb-${t}`,
+		...over,
+		overrides: {
 			BIDDERS: biddersJson(
 				t,
 				bidders.map(({ b, query }) => ({
@@ -72,7 +62,7 @@ async function ask(
 			EVENTS: events.queue,
 			...overrides,
 		},
-	);
+	});
 	const answer = (await res.json()) as Record<string, unknown>;
 	await settled;
 	const of = <T extends PxEvent["type"]>(type: T) =>

@@ -11,12 +11,11 @@ import {
 	adminCall,
 	approve,
 	biddersJson,
-	callEdge,
+	billboardAdRequest,
 	DSP_ADOMAIN,
 	dspAssets,
 	dspLogAfter,
 } from "../support/edge";
-import { authHeaders, billboardScreen } from "../support/fixtures";
 import { capturingQueue } from "../support/records";
 import { env } from "../support/test-env";
 
@@ -56,24 +55,16 @@ async function win() {
 	const t = `take${Date.now().toString(36)}${n++}`;
 	const screenId = `bb-${t}`;
 	const events = capturingQueue();
-	const { res, settled } = await callEdge(
-		"/v1/ad-requests",
-		{
-			method: "POST",
-			headers: authHeaders(key),
-			body: JSON.stringify({
-				screen_id: screenId,
-				slot_id: "face-a",
-				screen: billboardScreen(screenId),
-			}),
-		},
-		{
+	const { res, settled } = await billboardAdRequest({
+		key,
+		screenId,
+		overrides: {
 			BIDDERS: biddersJson(t, [
 				{ name: "taken", behaviour: "bid", query: { crid: CRID, price: 9 } },
 			]),
 			EVENTS: events.queue,
 		},
-	);
+	});
 	const answer = (await res.json()) as { filled: boolean; decision_id: string };
 	expect(answer.filled).toBe(true);
 	await settled;

@@ -130,10 +130,18 @@ export const problemPointers = async (res: Response): Promise<string[]> =>
 
 /**
  * An ad request from an unregistered billboard that describes itself inline (slot face-a), as a
- * publisher's player sends it: a new screen per call unless `screenId` names one.
+ * publisher's player sends it: a new screen per call unless `screenId` names one. `screen`
+ * overrides parts of its description, `body` adds request fields (play_at, until, timeout_ms).
  */
 export function billboardAdRequest(
-	options: { key?: string; query?: string; screenId?: string; overrides?: EdgeOverrides } = {},
+	options: {
+		key?: string;
+		query?: string;
+		screenId?: string;
+		screen?: Record<string, unknown>;
+		body?: Record<string, unknown>;
+		overrides?: EdgeOverrides;
+	} = {},
 ) {
 	const screenId = options.screenId ?? `bb-${crypto.randomUUID()}`;
 	return callEdge(
@@ -144,7 +152,8 @@ export function billboardAdRequest(
 			body: JSON.stringify({
 				screen_id: screenId,
 				slot_id: "face-a",
-				screen: billboardScreen(screenId),
+				screen: { ...billboardScreen(screenId), ...options.screen },
+				...options.body,
 			}),
 		},
 		options.overrides,

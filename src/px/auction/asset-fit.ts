@@ -3,7 +3,8 @@
 // player which assets to pre-cache; a miss costs a download, not a wrong play, so where the
 // filter depends on what a bidder was sent (floors, deals, separation) this does not guess.
 
-import type { AdSlot, Format } from "../model/model";
+import { formatOfMime } from "../model/format";
+import type { AdSlot } from "../model/model";
 import { sameAspect } from "./creative";
 import { DURATION_TOLERANCE_S } from "./creative-fit";
 
@@ -15,17 +16,11 @@ interface AssetShape {
 	duration_s?: number | null;
 }
 
-function formatOf(mime: string): Format | undefined {
-	if (mime.startsWith("video/")) return "video";
-	if (mime.startsWith("image/")) return "image";
-	return undefined;
-}
-
 const orientation = ({ w, h }: { w: number; h: number }) => Math.sign(w - h);
 
 export function fitsSlot(asset: AssetShape, slot: AdSlot): boolean {
 	const mime = asset.mime.toLowerCase();
-	const format = formatOf(mime);
+	const format = formatOfMime(mime);
 	if (!format || !slot.formats.includes(format)) return false;
 	if (!slot.mimes.some((m) => m.toLowerCase() === mime)) return false;
 	const exact = asset.w === slot.w && asset.h === slot.h;

@@ -38,16 +38,19 @@ const headerName = z
 	.regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "must be an HTTP header name")
 	.refine((name) => !RESERVED_HEADERS.has(name.toLowerCase()), "header is set by the platform");
 
+/**
+ * The secrets a bidder header may name: only those made for DSPs. A header naming
+ * POP_SIGNING_KEY (or any other secret of the edge) would send it to whoever runs that endpoint.
+ */
+const DSP_SECRET_NAME = /^DSP_[A-Z0-9_]+$/;
+export const isDspSecretName = (name: string): boolean => DSP_SECRET_NAME.test(name);
+
 const headerValue = z.union([
 	// CR/LF would let a config value inject further headers.
 	z.string().regex(/^[^\r\n]*$/, "must not contain line breaks"),
 	z
 		.object({
-			// Only secrets made for DSPs: a bidder header naming POP_SIGNING_KEY (or any other
-			// secret of the edge) would send it to whoever runs that endpoint.
-			secret: z
-				.string()
-				.regex(/^DSP_[A-Z0-9_]+$/, "must name a secret whose name starts with DSP_"),
+			secret: z.string().regex(DSP_SECRET_NAME, "must name a secret whose name starts with DSP_"),
 		})
 		.strict(),
 ]);

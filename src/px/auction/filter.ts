@@ -63,8 +63,9 @@
 //   is acceptable, a landscape spot shrunk onto a portrait screen is not;
 // - a slot object without any size accepts every size.
 import type { Bid, BidRequest, Deal, Imp } from "iab-openrtb/v26";
+import { type Format, formatOfMime } from "../model/format";
 import { isObject as isJsonObject } from "../model/json";
-import { DEFAULT_MAX_BID_CPM, type Format } from "../model/model";
+import { DEFAULT_MAX_BID_CPM } from "../model/model";
 import { roundCpm } from "../model/money";
 import type { CandidateBid } from "../openrtb/response";
 import { convertCpm, type ExchangeRates } from "../pricing/currency";
@@ -243,7 +244,7 @@ function floorFor(input: {
 	const { creative, imp, deal, ctx } = input;
 	const durationS = wholeSeconds(creative.duration_s || (ctx.spotSeconds?.get(imp.id) ?? 0));
 	// What plays, not how it was wrapped: a still in VAST is an image.
-	const format = creative.mime.startsWith("video/") ? "video" : "image";
+	const format = formatOfMime(creative.mime) ?? "image";
 	const open = deal ? undefined : ctx.openFloor?.(imp, { format, durationS });
 	return {
 		floor: open?.floor ?? floorAt(requestedTerms(imp, deal), durationS),

@@ -4,7 +4,8 @@
 import { z } from "zod";
 import { SubmittedAd } from "../auction/ad-management";
 import { BidderConfig } from "../auction/bidders";
-import { type DealTerms, MAX_CPM, type Publisher, PublisherAccount } from "../model/model";
+import { type DealTerms, type Publisher, PublisherAccount } from "../model/model";
+import { MAX_CPM } from "../model/money";
 import { CurrencyRate, type RateTable, rateTable } from "../pricing/currency";
 import { FloorRule } from "../pricing/floor-rules";
 import { perSecondFloors } from "../pricing/floors";

@@ -6,14 +6,8 @@
 // fills each area's loop with spots until then, in one call.
 import { z } from "zod";
 import type { Decided, PlacementOutcome } from "../api/answer";
-import {
-	type AdRequestInput,
-	type AdSlot,
-	type Format,
-	Geo,
-	Screen,
-	type ScreenInput,
-} from "../model/model";
+import { formatOfMime } from "../model/format";
+import { type AdRequestInput, type AdSlot, Geo, Screen, type ScreenInput } from "../model/model";
 import { checkRange } from "../model/range-check";
 import { isKnownVenueType } from "../model/venues";
 import { SupplyChain } from "../openrtb/schain";
@@ -21,14 +15,6 @@ import type { Dialect } from "./types";
 
 const MIME = /^[a-z]+\/[a-z0-9.+-]+$/i;
 const seconds = z.number().int().positive().max(3600);
-
-function formatOf(mime: string): Format | undefined {
-	const lower = mime.toLowerCase();
-	if (lower === "text/html") return "html";
-	if (lower.startsWith("image/")) return "image";
-	if (lower.startsWith("video/")) return "video";
-	return undefined;
-}
 
 const DisplayArea = z
 	.object({
@@ -47,7 +33,7 @@ const DisplayArea = z
 		cpm_floor_cents: z.number().int().nonnegative().optional(),
 	})
 	.superRefine((area, ctx) => {
-		if (!area.supported_media.some((mime) => formatOf(mime))) {
+		if (!area.supported_media.some((mime) => formatOfMime(mime))) {
 			ctx.addIssue({
 				code: "custom",
 				path: ["supported_media"],
@@ -164,8 +150,10 @@ export const VistarAdRequest = z
 export type VistarAdRequest = z.infer<typeof VistarAdRequest>;
 
 function toSlot(area: DisplayArea): z.input<typeof AdSlot> {
-	const mimes = area.supported_media.filter((mime) => formatOf(mime));
-	const formats = [...new Set(mimes.map((mime) => formatOf(mime)).filter((f) => f !== undefined))];
+	const mimes = area.supported_media.filter((mime) => formatOfMime(mime));
+	const formats = [
+		...new Set(mimes.map((mime) => formatOfMime(mime)).filter((f) => f !== undefined)),
+	];
 	// PX has one duration rule per slot; a still-only area's rule is its static duration.
 	const stillOnly = !formats.includes("video");
 	return {

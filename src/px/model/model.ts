@@ -15,10 +15,6 @@ const id = z.string().min(1).max(128);
 const mime = z.string().regex(/^[a-z]+\/[a-z0-9.+-]+$/i, "must be a MIME type such as video/mp4");
 const seconds = z.number().int().positive().max(3600);
 
-// Re-exported: they moved to leaf modules so that pricing rules, which the publisher carries, can
-// use them without importing the model back.
-export { Audience, Format, MAX_CPM };
-
 const cpm = z.number().nonnegative().max(MAX_CPM);
 /** Highest CPM a bid may carry unless the publisher sets its own `max_bid_cpm`. */
 export const DEFAULT_MAX_BID_CPM = 1000;

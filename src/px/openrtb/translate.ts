@@ -17,6 +17,7 @@ import type {
 	User,
 	Video,
 } from "iab-openrtb/v26";
+import { formatOfMime } from "../model/format";
 import { utcOffsetMinutes } from "../model/geo";
 import type {
 	AdSlot,
@@ -108,7 +109,7 @@ function nonEmpty<T>(list: readonly T[] | undefined): T[] | undefined {
 	return list && list.length > 0 ? [...list] : undefined;
 }
 
-const isVideoMime = (mime: string) => mime.toLowerCase().startsWith("video/");
+const isVideoMime = (mime: string) => formatOfMime(mime) === "video";
 
 /** The placement's own audience: an hourly one differs between a loop's spots. */
 function qty(screen: Screen, placement: Placement): Qty | undefined {

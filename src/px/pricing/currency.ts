@@ -142,7 +142,8 @@ export function convertCpm(
 /**
  * The currencies a bid may be in (OpenRTB `cur`): the publisher's first, then every one that
  * converts into it now, alphabetically. A publisher whose own currency has no fresh rate gets
- * only its own: nothing else could be converted into it.
+ * only its own: nothing else could be converted into it. Runs per auction, so it only checks the
+ * rates' freshness and does no price arithmetic.
  */
 export function acceptedCurrencies(
 	publisherCur: string,
@@ -151,10 +152,11 @@ export function acceptedCurrencies(
 	maxAgeMs: number,
 ): string[] {
 	const own = publisherCur.toUpperCase();
+	if (!leg(own, table, now, maxAgeMs).ok) return [own];
 	const others = [BASE_CURRENCY, ...table.keys()]
-		.filter((c) => c !== own && convertCpm(1, c, own, table, now, maxAgeMs).ok)
+		.filter((c) => c !== own && leg(c, table, now, maxAgeMs).ok)
 		.sort();
-	return [own, ...new Set(others)];
+	return [own, ...others];
 }
 
 /** GET /v1/admin/currency-rates: every stored rate, how old it is and whether it still prices bids. */

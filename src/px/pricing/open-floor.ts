@@ -9,8 +9,9 @@
 // (take.ts) so that the publisher's share of a bid at the floor meets it. Deal floors are prices
 // agreed with a buyer and are left as they are.
 
+import { type Format, formatOfMime } from "../model/format";
 import { localWeekHour } from "../model/geo";
-import type { Format, Placement, Publisher, Screen } from "../model/model";
+import type { Placement, Publisher, Screen } from "../model/model";
 import { type FloorRule, matchFloorRule, placementRules, ruleFloorCpm } from "./floor-rules";
 import { type FloorTerms, floorAt, termsOf } from "./floors";
 import { type ExchangeTake, grossUpFloor } from "./take";
@@ -36,7 +37,7 @@ export interface OpenFloors {
 
 /** Whether a slot is offered as video (OpenRTB imp.video): it takes video and names a video type. */
 export const offersVideo = (slot: Placement["slot"]): boolean =>
-	slot.formats.includes("video") && slot.mimes.some((m) => m.toLowerCase().startsWith("video/"));
+	slot.formats.includes("video") && slot.mimes.some((m) => formatOfMime(m) === "video");
 
 const setsOwnFloor = (slot: Placement["slot"]): boolean =>
 	slot.floor_cpm !== undefined || slot.mincpmpersec !== undefined || slot.durfloors !== undefined;

@@ -50,23 +50,24 @@ export async function readRow(
 }
 
 /**
- * Every row of `kind`, by key; with `publisherId`, only that publisher's (floor rules: the index on
- * the column their body's publisher_id fills).
+ * The one read of a kind's rows, by key; with `publisherId`, only that publisher's (floor rules:
+ * the index on the column their body's publisher_id fills).
  */
-export async function listRows(
-	db: D1Database,
-	kind: ConfigKind,
-	publisherId?: string,
-): Promise<StoredRow[]> {
+function selectRows(db: D1Database, kind: ConfigKind, publisherId?: string): D1PreparedStatement {
 	const { table, key: col } = TABLES[kind];
 	const where = publisherId === undefined ? "" : " WHERE publisher_id = ?";
 	const query = db.prepare(
 		`SELECT ${col} AS key, body, version, updated_at FROM ${table}${where} ORDER BY ${col}`,
 	);
-	const { results } = await (publisherId === undefined
-		? query
-		: query.bind(publisherId)
-	).all<RawRow>();
+	return publisherId === undefined ? query : query.bind(publisherId);
+}
+
+export async function listRows(
+	db: D1Database,
+	kind: ConfigKind,
+	publisherId?: string,
+): Promise<StoredRow[]> {
+	const { results } = await selectRows(db, kind, publisherId).all<RawRow>();
 	return results.map(toStored);
 }
 
@@ -127,10 +128,9 @@ export async function readRowsAt(
 	db: D1Database,
 	kind: ConfigKind,
 ): Promise<{ version: number; rows: StoredRow[] }> {
-	const { table, key: col } = TABLES[kind];
 	const [version, rows] = await db.batch([
 		db.prepare("SELECT version FROM control_version"),
-		db.prepare(`SELECT ${col} AS key, body, version, updated_at FROM ${table} ORDER BY ${col}`),
+		selectRows(db, kind),
 	]);
 	return {
 		version: (version?.results[0] as { version: number } | undefined)?.version ?? 0,
@@ -333,15 +333,12 @@ export async function readVersion(db: D1Database): Promise<number> {
 	return row?.version ?? 0;
 }
 
-/** Everything a snapshot is built from, read in one transaction so it is one consistent version. */
 /** Pre-registered ads an isolate holds at most (each a few hundred bytes). */
 const MAX_REGISTERED_ADS = 20_000;
 
+/** Everything a snapshot is built from, read in one transaction so it is one consistent version. */
 export async function readAll(db: D1Database): Promise<ControlRows> {
-	const config = (kind: ConfigKind) => {
-		const { table, key } = TABLES[kind];
-		return db.prepare(`SELECT ${key} AS key, body, version FROM ${table} ORDER BY ${key}`);
-	};
+	const config = (kind: ConfigKind) => selectRows(db, kind);
 	const [version, publishers, keys, bidders, deals, roles, bidderKeys, ads, floorRules, rates] =
 		await db.batch([
 			db.prepare("SELECT version FROM control_version"),

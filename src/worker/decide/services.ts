@@ -1,6 +1,7 @@
 // The hot path's ports built from the env, once per request: the route hands decide() these
 // narrow functions, so the conductor never holds a binding, a queue or the env itself (and runs in
 // plain Node with fakes, test/unit/decide.test.ts).
+import { isDspSecretName } from "../../px/auction/bidders";
 import { lookupApprovals } from "../../services/approvals";
 import { publishEvents } from "../../services/emit";
 import { enqueueNotices } from "../../services/notices";
@@ -14,8 +15,8 @@ import type { DecideServices } from "./ports";
 
 export function decideServices(env: Env, publisherId: string, screenId: string): DecideServices {
 	const settings = config(env);
-	// Only a DSP_ secret a bidder's header names is read (BidderConfig allows no other name), and
-	// only as a string: no other binding or secret of the env can leak into a request to a DSP.
+	// Only a DSP secret is read, by the rule BidderConfig validates names with, and only as a
+	// string: no other binding or secret of the env can leak into a request to a DSP.
 	const secrets = env as unknown as Record<string, unknown>;
 	return {
 		screen: screenStub(env, publisherId, screenId),
@@ -24,7 +25,7 @@ export function decideServices(env: Env, publisherId: string, screenId: string):
 		publish: (events) => publishEvents(env, events),
 		bidders: configuredBidders(env),
 		secret: (name) => {
-			const value = name.startsWith("DSP_") ? secrets[name] : undefined;
+			const value = isDspSecretName(name) ? secrets[name] : undefined;
 			return typeof value === "string" ? value : undefined;
 		},
 		signPopToken: (claims) => signPopToken(claims, settings.POP_SIGNING_KEY),
